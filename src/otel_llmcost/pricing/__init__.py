@@ -1,0 +1,30 @@
+"""Prices for GenAI calls: the price table, matching a model to a price, and the cost of a usage.
+
+Standard library only, so it can be used without OpenTelemetry::
+
+    from otel_llmcost.pricing import Usage, price
+
+    cost = price(Usage.from_totals(input_tokens=1200, output_tokens=300), provider="openai", model="gpt-4o")
+    cost.total_usd  # Decimal('0.006')
+
+The bundled table loads lazily, on the first call, with no network. Override files in the same format
+come from the ``OTEL_LLMCOST_PRICING_FILE`` variable or `PriceTable.load`.
+"""
+
+from ._errors import PriceFileError, PricingError
+from ._model import Cost, RequestContext
+from ._table import PRICING_FILE_ENV, PriceTable, default_table, price
+from ._usage import TOKEN_UNITS, Usage
+
+__all__ = [
+    "PRICING_FILE_ENV",
+    "TOKEN_UNITS",
+    "Cost",
+    "PriceFileError",
+    "PriceTable",
+    "PricingError",
+    "RequestContext",
+    "Usage",
+    "default_table",
+    "price",
+]

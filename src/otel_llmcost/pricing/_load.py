@@ -1,0 +1,319 @@
+"""Reading and validating price files: JSON in the format of ``pricing/README.md``, into value types.
+
+Every problem is a `PriceFileError` that names the file, the place in it and what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import cast
+
+from ._errors import PriceFileError
+from ._model import Entry, Period, Tier, UnitPrices, Variant
+from ._usage import TOKEN_UNITS
+
+__all__ = ["ProviderFile", "read_provider_file"]
+
+_PROVIDER = re.compile(r"[a-z0-9_.]+")
+_MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._:/@+-]*")
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_IMAGE_KEY = re.compile(r"[0-9]+x[0-9]+(/[a-z]+)?|low|medium|high|standard|hd")
+
+_UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
+    "usd_per_million_tokens": TOKEN_UNITS,
+    "usd_per_million_characters": ("input",),
+    "usd_per_minute": ("input_audio",),
+    "usd_per_image": None,
+    "usd_per_request": None,
+}
+_FILE_KEYS = {"$schema", "provider", "name", "aliases", "strip_prefixes", "region_prefixes", "not_priced", "sources"}
+_MODEL_KEYS = {"id", "name", "source", "note", "match", "prices", "alias", "inherit", "variants", "not_priced"}
+_PERIOD_KEYS = {"from", "tiers", "variants", "note", *_UNIT_MAPS}
+_VARIANT_KEYS = {"name", "when", "multiplier", *_UNIT_MAPS}
+_MATCH_KEYS = {"ids", "snapshots", "patterns", "examples"}
+_WAYS = ("prices", "alias", "inherit", "not_priced")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderFile:
+    """One provider file, validated."""
+
+    path: str
+    provider: str
+    aliases: tuple[str, ...]
+    strip_prefixes: tuple[str, ...]
+    region_prefixes: Mapping[str, str]
+    not_priced: str | None
+    entries: tuple[Entry, ...]
+
+
+class _Reader:
+    """Validates one decoded file; every check says where it failed."""
+
+    def __init__(self, path: str, *, strict: bool) -> None:
+        self.path = path
+        self.strict = strict
+
+    def fail(self, where: str, problem: str) -> PriceFileError:
+        return PriceFileError(self.path, where, problem)
+
+    def mapping(self, value: object, where: str) -> dict[str, object]:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"expected an object, found {type(value).__name__}")
+        return cast(dict[str, object], value)
+
+    def keys(self, value: Mapping[str, object], allowed: set[str], where: str) -> None:
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise self.fail(where, f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+
+    def string(self, value: object, where: str, pattern: re.Pattern[str] | None = None, what: str = "") -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(where, f"expected a non-empty string, found {value!r}")
+        if pattern is not None and not pattern.fullmatch(value):
+            raise self.fail(where, f"{value!r} is not {what}")
+        return value
+
+    def strings(self, value: object, where: str) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(where, f"expected a list of strings, found {type(value).__name__}")
+        items = cast(list[object], value)
+        return tuple(self.string(item, f"{where}[{index}]") for index, item in enumerate(items))
+
+    def day(self, value: object, where: str) -> date:
+        text = self.string(value, where, _DAY, "a date written YYYY-MM-DD")
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise self.fail(where, f"{text!r} is not a real date") from None
+
+    def price(self, value: object, where: str) -> Decimal:
+        if not isinstance(value, str):
+            raise self.fail(where, f"prices are decimal strings such as \"2.5\", found {value!r}")
+        if not _DECIMAL.fullmatch(value):
+            raise self.fail(where, f"{value!r} is not a decimal string such as \"2.5\" (no sign, no exponent)")
+        try:
+            return Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+            raise self.fail(where, f"{value!r} is not a decimal") from None
+
+    def unit_prices(self, container: Mapping[str, object], where: str) -> UnitPrices:
+        maps: dict[str, dict[str, Decimal]] = {}
+        for field, units in _UNIT_MAPS.items():
+            raw = container.get(field)
+            if raw is None:
+                maps[field] = {}
+                continue
+            prices = self.mapping(raw, f"{where}.{field}")
+            parsed: dict[str, Decimal] = {}
+            for unit, value in prices.items():
+                if units is not None and unit not in units:
+                    raise self.fail(f"{where}.{field}", f"unknown unit {unit!r}; allowed: {', '.join(units)}")
+                if field == "usd_per_image" and not _IMAGE_KEY.fullmatch(unit):
+                    raise self.fail(f"{where}.{field}", f"{unit!r} is not an image key like \"1024x1024/hd\"")
+                parsed[unit] = self.price(value, f"{where}.{field}.{unit}")
+            maps[field] = parsed
+        return UnitPrices(
+            maps["usd_per_million_tokens"],
+            maps["usd_per_million_characters"],
+            maps["usd_per_minute"],
+            maps["usd_per_image"],
+            maps["usd_per_request"],
+        )
+
+    def variant(self, value: object, where: str) -> Variant:
+        raw = self.mapping(value, where)
+        self.keys(raw, _VARIANT_KEYS, where)
+        name = self.string(raw.get("name"), f"{where}.name")
+        when = self.mapping(raw.get("when"), f"{where}.when")
+        self.keys(when, {"batch", "service_tier", "region"}, f"{where}.when")
+        if not when:
+            raise self.fail(f"{where}.when", "give at least one of batch, service_tier, region")
+        batch = when.get("batch")
+        if batch is not None and not isinstance(batch, bool):
+            raise self.fail(f"{where}.when.batch", f"expected true or false, found {batch!r}")
+        multiplier = raw.get("multiplier")
+        prices = self.unit_prices(raw, where)
+        has_prices = any(raw.get(field) for field in _UNIT_MAPS)
+        if (multiplier is None) == (not has_prices):
+            raise self.fail(where, "give either a multiplier or unit prices, not both and not neither")
+        return Variant(
+            name=name,
+            batch=batch,
+            service_tiers=self.choices(when.get("service_tier"), f"{where}.when.service_tier"),
+            regions=self.choices(when.get("region"), f"{where}.when.region"),
+            multiplier=None if multiplier is None else self.price(multiplier, f"{where}.multiplier"),
+            prices=prices,
+        )
+
+    def choices(self, value: object, where: str) -> frozenset[str] | None:
+        if value is None:
+            return None
+        items = (self.string(value, where),) if isinstance(value, str) else self.strings(value, where)
+        return frozenset(item.lower() for item in items)
+
+    def period(self, value: object, where: str) -> Period:
+        raw = self.mapping(value, where)
+        self.keys(raw, _PERIOD_KEYS, where)
+        start = None if raw.get("from") is None else self.day(raw["from"], f"{where}.from")
+        prices = self.unit_prices(raw, where)
+        tiers: list[Tier] = []
+        for index, item in enumerate(cast(list[object], raw.get("tiers") or [])):
+            tier_where = f"{where}.tiers[{index}]"
+            tier = self.mapping(item, tier_where)
+            self.keys(tier, {"above_input_tokens", "usd_per_million_tokens"}, tier_where)
+            threshold = tier.get("above_input_tokens")
+            if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
+                raise self.fail(f"{tier_where}.above_input_tokens", f"expected a positive integer, found {threshold!r}")
+            if tiers and threshold <= tiers[-1].above_input_tokens:
+                raise self.fail(f"{tier_where}.above_input_tokens", "tiers must be in ascending order of threshold")
+            tier_prices = self.unit_prices(tier, tier_where).per_million_tokens
+            if not tier_prices:
+                raise self.fail(tier_where, "a tier needs usd_per_million_tokens")
+            tiers.append(Tier(threshold, tier_prices))
+        variants = tuple(
+            self.variant(item, f"{where}.variants[{index}]")
+            for index, item in enumerate(cast(list[object], raw.get("variants") or []))
+        )
+        if not any((prices.per_million_tokens, prices.per_million_characters, prices.per_minute, prices.per_image,
+                    prices.per_request)):
+            raise self.fail(where, "a price period needs at least one unit price")
+        return Period(start, prices, tuple(tiers), variants)
+
+    def entry(self, value: object, where: str, provider: str, sources: Mapping[str, object]) -> Entry:
+        raw = self.mapping(value, where)
+        model_id = self.string(raw.get("id"), f"{where}.id", _MODEL_ID, "a lowercase model id")
+        where = f"{where} ({model_id})"
+        self.keys(raw, _MODEL_KEYS, where)
+        ways = [way for way in _WAYS if way in raw]
+        if len(ways) != 1:
+            raise self.fail(where, f"give exactly one of {', '.join(_WAYS)}; found {ways or 'none'}")
+        source = raw.get("source")
+        if source is not None and self.string(source, f"{where}.source") not in sources:
+            raise self.fail(f"{where}.source", f"{source!r} is not a key of the file's sources")
+        if source is None and self.strict:
+            raise self.fail(f"{where}.source", "every bundled entry names one of the file's sources")
+        match = self.mapping(raw.get("match") or {}, f"{where}.match")
+        self.keys(match, _MATCH_KEYS, f"{where}.match")
+        ids = tuple(
+            self.string(item, f"{where}.match.ids", _MODEL_ID, "a lowercase model id")
+            for item in self.strings(match.get("ids") or [], f"{where}.match.ids")
+        )
+        snapshots = match.get("snapshots", True)
+        if not isinstance(snapshots, bool):
+            raise self.fail(f"{where}.match.snapshots", f"expected true or false, found {snapshots!r}")
+        patterns: list[re.Pattern[str]] = []
+        for index, text in enumerate(self.strings(match.get("patterns") or [], f"{where}.match.patterns")):
+            try:
+                patterns.append(re.compile(text))
+            except re.error as error:
+                raise self.fail(f"{where}.match.patterns[{index}]", f"not a valid regular expression: {error}") from None
+        periods: list[Period] = []
+        for index, item in enumerate(cast(list[object], raw.get("prices") or [])):
+            period = self.period(item, f"{where}.prices[{index}]")
+            if periods and (period.start is None or (periods[-1].start and period.start <= periods[-1].start)):
+                raise self.fail(f"{where}.prices[{index}].from", "periods must be in ascending order of date")
+            periods.append(period)
+        if "prices" in raw and not periods:
+            raise self.fail(f"{where}.prices", "give at least one price period")
+        alias: list[tuple[date, str]] = []
+        for index, item in enumerate(cast(list[object], raw.get("alias") or [])):
+            step = self.mapping(item, f"{where}.alias[{index}]")
+            self.keys(step, {"from", "to"}, f"{where}.alias[{index}]")
+            start = self.day(step.get("from"), f"{where}.alias[{index}].from")
+            if alias and start <= alias[-1][0]:
+                raise self.fail(f"{where}.alias[{index}].from", "alias steps must be in ascending order of date")
+            alias.append((start, self.string(step.get("to"), f"{where}.alias[{index}].to")))
+        if "alias" in raw and not alias:
+            raise self.fail(f"{where}.alias", "give at least one step")
+        inherit = raw.get("inherit")
+        if inherit is not None:
+            inherit = self.string(inherit, f"{where}.inherit")
+            if "/" not in inherit:
+                raise self.fail(f"{where}.inherit", f"{inherit!r} is not '<provider>/<model id>'")
+        variants = tuple(
+            self.variant(item, f"{where}.variants[{index}]")
+            for index, item in enumerate(cast(list[object], raw.get("variants") or []))
+        )
+        if variants and inherit is None:
+            raise self.fail(f"{where}.variants", "entry-level variants go with inherit; put them in a price period")
+        not_priced = raw.get("not_priced")
+        return Entry(
+            provider=provider,
+            id=model_id,
+            source_file=self.path,
+            name=None if raw.get("name") is None else self.string(raw.get("name"), f"{where}.name"),
+            periods=tuple(periods),
+            alias=tuple(alias),
+            inherit=inherit,
+            inherit_variants=variants,
+            not_priced=None if not_priced is None else self.string(not_priced, f"{where}.not_priced"),
+            ids=ids,
+            snapshots=snapshots,
+            patterns=tuple(patterns),
+            examples=tuple(item.lower() for item in self.strings(match.get("examples") or [], f"{where}.match.examples")),
+        )
+
+    def provider_file(self, document: object) -> ProviderFile:
+        raw = self.mapping(document, "")
+        self.keys(raw, _FILE_KEYS | {"models"}, "top level")
+        provider = self.string(raw.get("provider"), "provider", _PROVIDER, "a provider name like 'openai'")
+        sources = self.mapping(raw.get("sources") or {}, "sources")
+        for key, value in sources.items():
+            source = self.mapping(value, f"sources.{key}")
+            self.keys(source, {"url", "checked", "note"}, f"sources.{key}")
+            self.string(source.get("url"), f"sources.{key}.url")
+            self.day(source.get("checked"), f"sources.{key}.checked")
+        if self.strict and not sources:
+            raise self.fail("sources", "a bundled file names its sources, each with the date it was checked")
+        models = raw.get("models")
+        if not isinstance(models, list):
+            raise self.fail("models", "expected a list of model entries")
+        entries = tuple(
+            self.entry(item, f"models[{index}]", provider, sources)
+            for index, item in enumerate(cast(list[object], models))
+        )
+        region_prefixes = self.mapping(raw.get("region_prefixes") or {}, "region_prefixes")
+        not_priced = raw.get("not_priced")
+        return ProviderFile(
+            path=self.path,
+            provider=provider,
+            aliases=tuple(alias.lower() for alias in self.strings(raw.get("aliases") or [], "aliases")),
+            strip_prefixes=tuple(prefix.lower() for prefix in self.strings(raw.get("strip_prefixes") or [],
+                                                                             "strip_prefixes")),
+            region_prefixes={
+                prefix.lower(): self.string(scope, f"region_prefixes.{prefix}").lower()
+                for prefix, scope in region_prefixes.items()
+            },
+            not_priced=None if not_priced is None else self.string(not_priced, "not_priced"),
+            entries=entries,
+        )
+
+
+def read_provider_file(path: Path, *, strict: bool = False) -> ProviderFile:
+    """Reads and validates one provider file.
+
+    Args:
+        path: the JSON file.
+        strict: require what the bundled table must have (sources on every entry).
+
+    Raises:
+        PriceFileError: the file cannot be read, is not JSON, or breaks the format.
+    """
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PriceFileError(name, "", f"cannot read the file: {error.strerror or error}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PriceFileError(name, f"line {error.lineno} column {error.colno}", f"not valid JSON: {error.msg}") from None
+    return _Reader(name, strict=strict).provider_file(document)

@@ -1,0 +1,197 @@
+"""The value types of the price table and of a priced call."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = [
+    "Cost",
+    "Entry",
+    "Period",
+    "RequestContext",
+    "Tier",
+    "UnitPrices",
+    "Variant",
+]
+
+def _no_prices() -> Mapping[str, Decimal]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPrices:
+    """Prices in US dollars, by unit, as one price period (or a tier or variant of it) gives them."""
+
+    per_million_tokens: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    per_million_characters: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    per_minute: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    per_image: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    per_request: Mapping[str, Decimal] = field(default_factory=_no_prices)
+
+    def replaced_by(self, other: UnitPrices) -> UnitPrices:
+        """These prices with every unit that ``other`` gives replaced by its price."""
+        return UnitPrices(
+            {**self.per_million_tokens, **other.per_million_tokens},
+            {**self.per_million_characters, **other.per_million_characters},
+            {**self.per_minute, **other.per_minute},
+            {**self.per_image, **other.per_image},
+            {**self.per_request, **other.per_request},
+        )
+
+    def scaled(self, multiplier: Decimal) -> UnitPrices:
+        """These prices, each multiplied by ``multiplier``."""
+
+        def scale(prices: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
+            return {unit: price * multiplier for unit, price in prices.items()}
+
+        return UnitPrices(
+            scale(self.per_million_tokens),
+            scale(self.per_million_characters),
+            scale(self.per_minute),
+            scale(self.per_image),
+            scale(self.per_request),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """Token prices for a request whose input (cached tokens included) exceeds ``above_input_tokens``."""
+
+    above_input_tokens: int
+    per_million_tokens: Mapping[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """Prices for a request context: the batch API, a service tier, a region."""
+
+    name: str
+    batch: bool | None = None
+    service_tiers: frozenset[str] | None = None
+    regions: frozenset[str] | None = None
+    multiplier: Decimal | None = None
+    prices: UnitPrices = UnitPrices()
+
+    def applies_to(self, context: RequestContext, region: str | None) -> bool:
+        """Whether the request ``context`` (with the region scope its model id named) selects this variant."""
+        if self.batch is not None and self.batch != context.batch:
+            return False
+        if self.service_tiers is not None and (context.service_tier or "").lower() not in self.service_tiers:
+            return False
+        scope = context.region or region
+        return self.regions is None or (scope or "").lower() in self.regions
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The prices of one model from ``start`` (a UTC day; `None` for since ever) until the next period."""
+
+    start: date | None
+    prices: UnitPrices
+    tiers: tuple[Tier, ...] = ()
+    variants: tuple[Variant, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One priced model of one provider file.
+
+    Exactly one of ``periods``, ``alias``, ``inherit`` and ``not_priced`` says how it is priced.
+    """
+
+    provider: str
+    id: str
+    source_file: str
+    name: str | None = None
+    periods: tuple[Period, ...] = ()
+    alias: tuple[tuple[date, str], ...] = ()
+    inherit: str | None = None
+    inherit_variants: tuple[Variant, ...] = ()
+    not_priced: str | None = None
+    ids: tuple[str, ...] = ()
+    snapshots: bool = True
+    patterns: tuple[re.Pattern[str], ...] = ()
+    examples: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """``provider/id``: how spans and errors name this entry."""
+        return f"{self.provider}/{self.id}"
+
+    def period_at(self, day: date) -> Period | None:
+        """The period in force on ``day``, or `None` when the model had no price yet."""
+        chosen: Period | None = None
+        for period in self.periods:
+            if period.start is None or period.start <= day:
+                chosen = period
+            else:
+                break
+        return chosen
+
+    def alias_target_at(self, day: date) -> str | None:
+        """The id this moving alias pointed at on ``day``."""
+        chosen: str | None = None
+        for start, target in self.alias:
+            if start <= day:
+                chosen = target
+            else:
+                break
+        return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """What about a request, beyond its model and usage, changes its price.
+
+    Attributes:
+        batch: the call went through a batch API.
+        service_tier: the service tier the response reported (``flex``, ``priority``, ``default``...).
+        region: the region scope of the endpoint (``us``, ``eu``, ``global``, ``regional``, ``data_zone``).
+            A Bedrock id with a geo prefix (``eu.anthropic...``) sets it when this is `None`.
+    """
+
+    batch: bool = False
+    service_tier: str | None = None
+    region: str | None = None
+
+
+CostStatus = Literal["priced", "unpriced"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """What one call cost, and why.
+
+    Attributes:
+        status: ``priced``, or ``unpriced`` with a ``reason``. Never a zero for a price that is not known.
+        total_usd: the cost in US dollars, exact; `None` when unpriced.
+        breakdown_usd: the cost per unit: token units (``input``, ``cache_read``...), ``input_characters``,
+            ``input_audio_seconds``, ``image:<key>`` and ``request:<kind>``. Units that cost nothing are left out.
+        entry: the table entry that priced the call, as ``provider/id``.
+        matched_model: the model id, as normalised, that matched the entry.
+        table_version: the version of the price table (and of any override files).
+        effective_date: the first day of the price period applied.
+        tier: the long-context tier applied, such as ``above_200000_input_tokens``.
+        variants: the variants applied, such as ``("batch",)``.
+        reason: why the call is unpriced: ``unknown_provider``, ``unknown_model``, ``not_priced``,
+            ``missing_price`` or ``no_model``.
+        detail: a sentence that explains the reason.
+    """
+
+    status: CostStatus
+    table_version: str
+    total_usd: Decimal | None = None
+    breakdown_usd: Mapping[str, Decimal] = field(default_factory=dict[str, Decimal])
+    entry: str | None = None
+    matched_model: str | None = None
+    effective_date: date | None = None
+    tier: str | None = None
+    variants: tuple[str, ...] = ()
+    reason: str | None = None
+    detail: str | None = None

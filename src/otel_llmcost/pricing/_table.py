@@ -1,0 +1,249 @@
+"""`PriceTable`: the bundled table plus any override files, and the pricing of one call."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+from ._compute import compute
+from ._errors import PriceFileError
+from ._load import ProviderFile, read_provider_file
+from ._match import Match, ProviderIndex
+from ._model import Cost, Entry, Period, RequestContext, Variant
+from ._usage import Usage
+
+__all__ = ["PRICING_FILE_ENV", "PriceTable", "bundled_pricing_dir", "default_table", "price"]
+
+PRICING_FILE_ENV = "OTEL_LLMCOST_PRICING_FILE"
+"""Names override price files, separated by the platform's path separator (``:`` on Unix)."""
+
+_MAX_CACHED_MODELS = 4096
+_NO_CONTEXT = RequestContext()
+
+
+def bundled_pricing_dir() -> Path:
+    """Where the bundled price files are: inside the installed package, or ``pricing/`` of a source checkout."""
+    packaged = Path(str(resources.files("otel_llmcost"))) / "_pricing_data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "pricing"
+
+
+class PriceTable:
+    """A set of provider price files, indexed for matching, with the files given later taking precedence.
+
+    Build one with `PriceTable.load`; most code uses `default_table`. Matching results are cached per
+    provider and model, so pricing a known model costs a dictionary look-up and the arithmetic.
+    """
+
+    def __init__(self, files: Iterable[ProviderFile], version: str, model_map: Mapping[str, str] | None = None) -> None:
+        self.version = version
+        self._providers: dict[str, ProviderIndex] = {}
+        self._names: dict[str, str] = {}
+        self._model_map = {key.lower(): value for key, value in (model_map or {}).items()}
+        self._matches: dict[tuple[str, str], Match] = {}
+        for file in files:
+            index = self._providers.get(file.provider)
+            if index is None:
+                index = self._providers[file.provider] = ProviderIndex(file.provider)
+            index.add(file)
+        for provider, index in self._providers.items():
+            for name in (provider, *index.aliases):
+                owner = self._names.setdefault(name.lower(), provider)
+                if owner != provider:
+                    raise PriceFileError(
+                        f"{provider}.json",
+                        "aliases",
+                        f"{name!r} names both {owner!r} and {provider!r}; an alias may name one provider only",
+                    )
+
+    @classmethod
+    def load(
+        cls,
+        override_files: Iterable[str | os.PathLike[str]] = (),
+        *,
+        bundled: bool = True,
+        model_map: Mapping[str, str] | None = None,
+    ) -> PriceTable:
+        """Loads and validates the bundled table and then each override file, which wins where it overlaps.
+
+        Args:
+            override_files: price files in the bundled format: negotiated prices, private deployments,
+                models newer than this release. An entry with the id of a bundled entry replaces it; new
+                ids are added.
+            bundled: include the bundled table.
+            model_map: model names to use in place of others before matching, such as Azure deployment names
+                (``{"my-gpt4o-deployment": "gpt-4o"}``). Keys are compared case-insensitively.
+
+        Raises:
+            PriceFileError: a file cannot be read or is invalid; the message names the file, entry and problem.
+        """
+        files: list[ProviderFile] = []
+        version_parts: list[str] = []
+        if bundled:
+            directory = bundled_pricing_dir()
+            try:
+                version_parts.append((directory / "VERSION").read_text(encoding="utf-8").strip())
+            except OSError as error:
+                raise PriceFileError(str(directory / "VERSION"), "", f"cannot read the table version: {error}") from None
+            files.extend(read_provider_file(path, strict=True) for path in sorted((directory / "providers").glob("*.json")))
+        for name in override_files:
+            path = Path(name)
+            file = read_provider_file(path)
+            files.append(file)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+            version_parts.append(f"{path.name}:{digest}")
+        return cls(files, "+".join(version_parts) or "empty", model_map)
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """The provider names the table prices, as ``gen_ai.provider.name`` spells them."""
+        return tuple(sorted(self._providers))
+
+    def provider_name(self, name: str) -> str | None:
+        """The table's name for a provider name or alias seen in a span, or `None` if unknown."""
+        return self._names.get(name.strip().lower())
+
+    def entries(self, provider: str) -> tuple[Entry, ...]:
+        """Every entry of ``provider``, the top layer's first."""
+        index = self._providers[provider]
+        return tuple(entry for layer in index.layers for entry in layer.by_id.values())
+
+    def match(self, provider: str, model: str) -> Match:
+        """The entry that prices ``model`` of ``provider`` (names as seen in spans), or why none does."""
+        key = (provider, model)
+        found = self._matches.get(key)
+        if found is not None:
+            return found
+        found = self._match(provider, model)
+        if len(self._matches) >= _MAX_CACHED_MODELS:
+            self._matches.clear()
+        self._matches[key] = found
+        return found
+
+    def _match(self, provider: str, model: str) -> Match:
+        name = self.provider_name(provider)
+        if name is None:
+            return Match(None, model, reason="unknown_provider", detail=f"the price table has no provider {provider!r}")
+        index = self._providers[name]
+        if index.not_priced is not None:
+            return Match(None, model, reason="not_priced", detail=index.not_priced)
+        mapped = self._model_map.get(model.strip().lower(), model)
+        return index.match(mapped)
+
+    def price(
+        self,
+        usage: Usage,
+        *,
+        provider: str,
+        model: str | None,
+        at: date | datetime | None = None,
+        context: RequestContext | None = None,
+    ) -> Cost:
+        """The cost of one call. Never raises for a call it cannot price: the `Cost` says why.
+
+        Args:
+            usage: what the call consumed.
+            provider: ``gen_ai.provider.name`` (or an alias such as an old ``gen_ai.system`` value).
+            model: the model id; prefer the one the response reported.
+            at: when the call started (UTC); prices in force then apply. Defaults to now.
+            context: batch, service tier and region, which select price variants.
+        """
+        if not model:
+            return Cost("unpriced", self.version, reason="no_model", detail="the call names no model")
+        found = self.match(provider, model)
+        if found.entry is None:
+            return Cost("unpriced", self.version, reason=found.reason, detail=found.detail, matched_model=found.model)
+        day = _day(at)
+        resolved = self._resolve(found.entry, day)
+        if isinstance(resolved, str):
+            return Cost("unpriced", self.version, entry=found.entry.key, matched_model=found.model,
+                        reason="not_priced" if found.entry.not_priced else "unknown_model", detail=resolved)
+        priced_by, period, variants = resolved
+        return compute(
+            usage,
+            period,
+            variants,
+            context or _NO_CONTEXT,
+            found.region,
+            entry=priced_by.key,
+            matched=found.model,
+            version=self.version,
+        )
+
+    def _resolve(self, entry: Entry, day: date) -> tuple[Entry, Period, tuple[Variant, ...]] | str:
+        """The entry, price period and extra variants that price ``entry`` on ``day``, or why there are none."""
+        extra: tuple[Variant, ...] = ()
+        seen: list[str] = []
+        current = entry
+        while True:
+            if current.key in seen:
+                return f"{entry.key} leads to itself through {' -> '.join(seen)}"
+            seen.append(current.key)
+            if current.not_priced is not None:
+                return current.not_priced
+            if current.alias:
+                target = current.alias_target_at(day)
+                if target is None:
+                    return f"{current.key} pointed at no model on {day.isoformat()}"
+                next_entry = self._providers[current.provider].entry(target)
+            elif current.inherit is not None:
+                provider, _, target = current.inherit.partition("/")
+                extra = (*current.inherit_variants, *extra)
+                index = self._providers.get(provider)
+                next_entry = None if index is None else index.entry(target)
+            else:
+                period = current.period_at(day)
+                if period is None:
+                    return f"{current.key} had no price on {day.isoformat()}"
+                return current, period, extra
+            if next_entry is None:
+                return f"{current.key} refers to {current.alias_target_at(day) or current.inherit}, which is not in the table"
+            current = next_entry
+
+
+def _day(at: date | datetime | None) -> date:
+    if at is None:
+        return datetime.now(timezone.utc).date()
+    if isinstance(at, datetime):
+        return at.astimezone(timezone.utc).date() if at.tzinfo is not None else at.date()
+    return at
+
+
+_default: PriceTable | None = None
+_default_lock = threading.Lock()
+
+
+def default_table() -> PriceTable:
+    """The bundled table plus the files ``OTEL_LLMCOST_PRICING_FILE`` names, loaded once, on first use.
+
+    Raises:
+        PriceFileError: a file is invalid. The error names the file, entry and problem.
+    """
+    global _default
+    table = _default
+    if table is not None:
+        return table
+    with _default_lock:
+        if _default is None:
+            overrides = [part for part in os.environ.get(PRICING_FILE_ENV, "").split(os.pathsep) if part.strip()]
+            _default = PriceTable.load(overrides)
+        return _default
+
+
+def price(
+    usage: Usage,
+    *,
+    provider: str,
+    model: str | None,
+    at: date | datetime | None = None,
+    context: RequestContext | None = None,
+    table: PriceTable | None = None,
+) -> Cost:
+    """The cost of one call, from ``table`` or the default table (see `PriceTable.price`)."""
+    return (table or default_table()).price(usage, provider=provider, model=model, at=at, context=context)
