@@ -18,7 +18,14 @@ __all__ = ["Match", "ProviderIndex", "normalise", "snapshot_bases"]
 
 _CONTEXT_SUFFIX = re.compile(r"(?::[0-9]+k?)+$")
 _VERSION_SUFFIX = re.compile(r"-v[0-9]+$")
-_DATE_SUFFIX = re.compile(r"(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}|-[0-9]{8}|@[0-9]{8}|-[0-9]{4}|-[0-9]{3}|@[0-9]{3}|@latest|@default)$")
+_MM = r"(?:0[1-9]|1[0-2])"
+_DD = r"(?:0[1-9]|[12][0-9]|3[01])"
+_YYYY = r"20[0-9]{2}"
+_DATE_SUFFIX = re.compile(
+    rf"(?:-{_YYYY}-{_MM}-{_DD}|[-@]{_YYYY}{_MM}{_DD}|-{_MM}{_DD}|-2[3-9]{_MM}|[-@][0-9]{{3}}|@latest|@default)$"
+)
+"""A dated or numbered snapshot: ``-2024-08-06``, ``-20240806``, ``@20240806``, ``-0806`` (MMDD), ``-2411``
+(YYMM, Mistral), ``-001`` / ``@001`` (Gemini, Vertex), ``@latest``, ``@default``."""
 _RESOURCE_PREFIX = re.compile(r"^(?:projects/[^/]+/locations/[^/]+/)?(?:publishers/[^/]+/)?models/")
 _FINE_TUNE = "ft:"
 

@@ -7,7 +7,6 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
-from importlib import resources
 from pathlib import Path
 
 from ._compute import compute
@@ -28,7 +27,7 @@ _NO_CONTEXT = RequestContext()
 
 def bundled_pricing_dir() -> Path:
     """Where the bundled price files are: inside the installed package, or ``pricing/`` of a source checkout."""
-    packaged = Path(str(resources.files("otel_llmcost"))) / "_pricing_data"
+    packaged = Path(__file__).resolve().parent.parent / "_pricing_data"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "pricing"

@@ -1,0 +1,34 @@
+# The two commands of the README. Each makes its own virtual environment, installs, and runs.
+PYTHON ?= python3
+DEMO_VENV := .venv-demo
+TEST_VENV := .venv
+SHARED_TIKTOKEN := $(abspath ../shared/tiktoken)
+
+.PHONY: demo test lint typecheck unit bench clean
+
+demo: $(DEMO_VENV)/.installed
+	$(DEMO_VENV)/bin/python examples/demo.py
+
+$(DEMO_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/python -m pip install -q --upgrade pip
+	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic]"
+	touch $@
+
+$(TEST_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/python -m pip install -q --upgrade pip
+	$(TEST_VENV)/bin/python -m pip install -q -e ".[dev,anthropic,openai]"
+	touch $@
+
+test: $(TEST_VENV)/.installed
+	$(TEST_VENV)/bin/ruff check src tests scripts examples
+	$(TEST_VENV)/bin/ruff format --check src tests scripts examples
+	$(TEST_VENV)/bin/pyright
+	TIKTOKEN_CACHE_DIR=$(SHARED_TIKTOKEN) $(TEST_VENV)/bin/python -m pytest
+
+bench: $(TEST_VENV)/.installed
+	$(TEST_VENV)/bin/python benchmarks/bench_processor.py
+
+clean:
+	rm -rf $(DEMO_VENV) $(TEST_VENV) build dist

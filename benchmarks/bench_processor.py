@@ -1,0 +1,134 @@
+"""What CostSpanProcessor adds per span, against the same pipeline without it, in one run.
+
+Targets (issue 2): at most 10 microseconds per priced span (copy, look-up, metrics), nothing measurable for
+spans it passes through, and under 100 ms for the first price look-up (the table load), measured in a fresh
+interpreter. Each number is the best of several rounds, so it is the cost of the code, not of the machine's
+other load. Run: ``make bench`` (or ``python benchmarks/bench_processor.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from opentelemetry.context import Context
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.trace import SpanKind
+
+from otel_llmcost import CostSpanProcessor
+from otel_llmcost.pricing import default_table
+from otel_llmcost.processor._processor import priced_copy
+from otel_llmcost.usage import read_call
+
+GENAI = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "gpt-4o-mini",
+    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+    "gen_ai.usage.input_tokens": 1000,
+    "gen_ai.usage.cache_read.input_tokens": 400,
+    "gen_ai.usage.output_tokens": 200,
+    "server.address": "api.openai.com",
+    "server.port": 443,
+}
+PLAIN = {"http.request.method": "GET", "url.full": "https://example.com/", "http.response.status_code": 200}
+SPANS = 20_000
+ROUNDS = 7
+
+
+class Sink(SpanProcessor):
+    """The exporting processor's stand-in: takes the span and does nothing, so only our work is measured."""
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        return None
+
+    def on_end(self, span: ReadableSpan) -> None:
+        return None
+
+
+def per_span_ns(processor: SpanProcessor, attributes: Mapping[str, Any], *, unique_ids: bool) -> float:
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("bench")
+    best = float("inf")
+    for round_ in range(ROUNDS):
+        started = time.perf_counter_ns()
+        for index in range(SPANS):
+            extra = {"gen_ai.response.id": f"r{round_}-{index}"} if unique_ids else {}
+            span = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes={**attributes, **extra})
+            span.end()
+        best = min(best, (time.perf_counter_ns() - started) / SPANS)
+    provider.shutdown()
+    return best
+
+
+def best_of(function: Callable[[], object], loops: int = 20_000) -> float:
+    best = float("inf")
+    for _ in range(ROUNDS):
+        started = time.perf_counter_ns()
+        for _ in range(loops):
+            function()
+        best = min(best, (time.perf_counter_ns() - started) / loops)
+    return best
+
+
+def cold_first_lookup_ms() -> float:
+    code = (
+        "import time; t=time.perf_counter();"
+        "from otel_llmcost.pricing import Usage, price;"
+        "price(Usage(input=1), provider='openai', model='gpt-4o');"
+        "print((time.perf_counter()-t)*1000)"
+    )
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) for _ in range(5)]
+    return min(runs)
+
+
+def main() -> None:
+    meters = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    default_table()  # the one-time load is measured separately below
+    genai_base = per_span_ns(Sink(), GENAI, unique_ids=True)
+    genai_cost = per_span_ns(CostSpanProcessor(Sink(), meter_provider=meters), GENAI, unique_ids=True)
+    plain_base = per_span_ns(Sink(), PLAIN, unique_ids=False)
+    plain_cost = per_span_ns(CostSpanProcessor(Sink(), meter_provider=meters), PLAIN, unique_ids=False)
+
+    provider = TracerProvider()
+    span = provider.get_tracer("b").start_span("s", attributes=GENAI)
+    span.end()
+    readable = span._readable_span()  # pyright: ignore[reportPrivateUsage]
+    call = read_call(readable.attributes or {})
+    table = default_table()
+    assert call.usage is not None
+    usage = call.usage
+    parts = {
+        "read attributes": best_of(lambda: read_call(readable.attributes or {})),
+        "price look-up": best_of(
+            lambda: table.price(usage, provider="openai", model="gpt-4o-mini-2024-07-18", context=call.context)
+        ),
+        "copy span": best_of(lambda: priced_copy(readable, {"llmcost.status": "priced"})),
+    }
+    results = {
+        "priced span: pipeline without the processor (ns)": round(genai_base),
+        "priced span: pipeline with the processor (ns)": round(genai_cost),
+        "priced span: added per span (us)": round((genai_cost - genai_base) / 1000, 2),
+        "priced span: ratio": round(genai_cost / genai_base, 2),
+        "pass-through span: pipeline without (ns)": round(plain_base),
+        "pass-through span: pipeline with (ns)": round(plain_cost),
+        "pass-through span: added per span (us)": round((plain_cost - plain_base) / 1000, 2),
+        "pass-through span: ratio": round(plain_cost / plain_base, 2),
+        **{f"part: {name} (us)": round(value / 1000, 2) for name, value in parts.items()},
+        "first price look-up in a fresh interpreter, import included (ms)": round(cold_first_lookup_ms(), 1),
+    }
+    width = max(len(name) for name in results)
+    for name, value in results.items():
+        print(f"{name:<{width}}  {value}")
+    print(json.dumps({"targets": {"added_per_priced_span_us": 10, "first_lookup_ms": 100}}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""One priced call: a `GenAICall` -> the attributes that explain its cost. Shared by the processor and exporter."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from .. import _attributes as a
+from ..pricing import Cost, PriceTable, PricingError, default_table
+from ..usage import GenAICall
+
+__all__ = ["COST_ALIASES", "PricedCall", "Pricer"]
+
+_log = logging.getLogger("otel_llmcost")
+
+COST_ALIASES = frozenset({a.GEN_AI_USAGE_COST, a.OPERATION_COST})
+"""The alias attributes the cost can also be written under."""
+
+_BUCKETS: Mapping[str, str] = {
+    "input": a.LLMCOST_COST_INPUT,
+    "cache_read": a.LLMCOST_COST_CACHE_READ,
+    "cache_read_audio": a.LLMCOST_COST_CACHE_READ,
+    "cache_write": a.LLMCOST_COST_CACHE_WRITE,
+    "cache_write_1h": a.LLMCOST_COST_CACHE_WRITE,
+    "output": a.LLMCOST_COST_OUTPUT,
+    "reasoning": a.LLMCOST_COST_REASONING,
+    "input_audio": a.LLMCOST_COST_AUDIO,
+    "output_audio": a.LLMCOST_COST_AUDIO,
+    "input_audio_seconds": a.LLMCOST_COST_AUDIO,
+    "input_characters": a.LLMCOST_COST_AUDIO,
+    "input_image": a.LLMCOST_COST_IMAGE,
+    "output_image": a.LLMCOST_COST_IMAGE,
+}
+"""Units of a `Cost` breakdown -> the bucket attribute they add to; ``image:*`` and ``request:*`` are below."""
+
+_NS_PER_DAY = 86_400 * 10**9
+
+
+def _bucket(unit: str) -> str:
+    bucket = _BUCKETS.get(unit)
+    if bucket is not None:
+        return bucket
+    return a.LLMCOST_COST_IMAGE if unit.startswith("image:") else a.LLMCOST_COST_FEES
+
+
+@dataclass(frozen=True, slots=True)
+class PricedCall:
+    """The outcome for one span: its status, the attributes to add, and the amount (for metrics and roll-ups)."""
+
+    status: str
+    attributes: dict[str, object]
+    amount_usd: Decimal | None
+    reason: str | None = None
+    provider: str | None = None
+    model: str | None = None
+
+
+class Pricer:
+    """Prices `GenAICall`s from a price table that loads on first use; never raises."""
+
+    def __init__(
+        self,
+        table: PriceTable | Callable[[], PriceTable] = default_table,
+        *,
+        cost_aliases: Collection[str] = (a.GEN_AI_USAGE_COST,),
+    ) -> None:
+        unknown = set(cost_aliases) - COST_ALIASES
+        if unknown:
+            raise ValueError(f"unknown cost alias {sorted(unknown)[0]!r}; choose from {sorted(COST_ALIASES)}")
+        self._table = table if isinstance(table, PriceTable) else None
+        self._load = table if not isinstance(table, PriceTable) else None
+        self._load_error: str | None = None
+        self._aliases = tuple(sorted(cost_aliases))
+        self._days: dict[int, date] = {}
+
+    def table(self) -> PriceTable | None:
+        """The table, loading it the first time; `None` (logged once) when a price file is broken."""
+        if self._table is None and self._load is not None and self._load_error is None:
+            try:
+                self._table = self._load()
+            except PricingError as error:
+                self._load_error = str(error)
+                _log.error("otel-llmcost cannot load its price table, so no span is priced: %s", error)
+        return self._table
+
+    def _day(self, start_time_ns: int | None) -> date | None:
+        if start_time_ns is None:
+            return None
+        number = start_time_ns // _NS_PER_DAY
+        day = self._days.get(number)
+        if day is None:
+            if len(self._days) > 64:
+                self._days.clear()
+            day = self._days[number] = datetime.fromtimestamp(number * 86_400, timezone.utc).date()
+        return day
+
+    def _amount(self, attributes: dict[str, object], amount: Decimal, source: str) -> None:
+        value = float(amount)
+        attributes[a.GEN_AI_USAGE_COST_AMOUNT] = value
+        attributes[a.GEN_AI_USAGE_COST_CURRENCY] = "USD"
+        attributes[a.GEN_AI_USAGE_COST_SOURCE] = source
+        for alias in self._aliases:
+            attributes[alias] = value
+
+    def unpriced(self, call: GenAICall, reason: str, detail: str, version: str | None = None) -> PricedCall:
+        attributes: dict[str, object] = {
+            a.LLMCOST_STATUS: "unpriced",
+            a.LLMCOST_REASON: reason,
+            a.LLMCOST_REASON_DETAIL: detail,
+        }
+        if version is not None:
+            attributes[a.LLMCOST_PRICE_TABLE_VERSION] = version
+        return PricedCall("unpriced", attributes, None, reason, call.provider, call.response_model or call.request_model)
+
+    def duplicate(self, call: GenAICall, reason: str, detail: str) -> PricedCall:
+        attributes: dict[str, object] = {
+            a.LLMCOST_STATUS: "duplicate",
+            a.LLMCOST_REASON: reason,
+            a.LLMCOST_REASON_DETAIL: detail,
+        }
+        return PricedCall("duplicate", attributes, None, reason, call.provider, call.response_model or call.request_model)
+
+    def price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
+        """What ``call``, which started at ``start_time_ns``, cost, as attributes to add to its span."""
+        model = call.response_model or call.request_model
+        if call.provider_cost is not None:
+            attributes: dict[str, object] = {a.LLMCOST_STATUS: "provider_reported"}
+            self._amount(attributes, call.provider_cost, "provider")
+            return PricedCall("provider_reported", attributes, call.provider_cost, None, call.provider, model)
+        if call.invalid_usage is not None:
+            return self.unpriced(call, "invalid_usage", call.invalid_usage)
+        if call.usage is None:
+            return self.unpriced(call, "no_usage", "the span reports no token or unit usage")
+        table = self.table()
+        if table is None:
+            return self.unpriced(call, "internal_error", f"the price table could not load: {self._load_error}")
+        if call.provider is None:
+            return self.unpriced(call, "unknown_provider", "the span names no provider", table.version)
+        day = self._day(start_time_ns)
+        cost = table.price(call.usage, provider=call.provider, model=model, at=day, context=call.context)
+        if (
+            cost.reason == "unknown_model"
+            and call.request_model is not None
+            and call.response_model not in (None, call.request_model)
+        ):
+            # A response model the table does not know (an Azure deployment's own name): try what was asked for.
+            retry = table.price(call.usage, provider=call.provider, model=call.request_model, at=day, context=call.context)
+            if retry.status == "priced":
+                cost = retry
+        return self._priced(call, cost)
+
+    def _priced(self, call: GenAICall, cost: Cost) -> PricedCall:
+        provider = call.provider
+        if cost.total_usd is None:
+            result = self.unpriced(call, cost.reason or "unknown_model", cost.detail or "", cost.table_version)
+            if cost.entry is not None:
+                result.attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
+            return result
+        status = call.usage_status if call.usage_status in ("estimated", "partial") else "priced"
+        attributes: dict[str, object] = {a.LLMCOST_STATUS: status}
+        self._amount(attributes, cost.total_usd, "local")
+        buckets: dict[str, Decimal] = {}
+        for unit, amount in cost.breakdown_usd.items():
+            key = _bucket(unit)
+            buckets[key] = buckets.get(key, Decimal(0)) + amount
+        for key, amount in buckets.items():
+            attributes[key] = float(amount)
+        attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
+        attributes[a.LLMCOST_PRICE_MODEL] = cost.matched_model
+        attributes[a.LLMCOST_PRICE_TABLE_VERSION] = cost.table_version
+        if cost.effective_date is not None:
+            attributes[a.LLMCOST_PRICE_EFFECTIVE_DATE] = cost.effective_date.isoformat()
+        if cost.tier is not None:
+            attributes[a.LLMCOST_PRICE_TIER] = cost.tier
+        if cost.variants:
+            attributes[a.LLMCOST_PRICE_VARIANTS] = list(cost.variants)
+        return PricedCall(status, attributes, cost.total_usd, None, provider, call.response_model or call.request_model)

@@ -1,0 +1,143 @@
+"""`CostSpanProcessor`: prices GenAI spans on their way to the exporting processor."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping
+
+from opentelemetry.context import Context
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+
+from .. import _attributes as a
+from ..pricing import PriceTable, default_table
+from ..usage import operation_of, read_call
+from ._metrics import CostMetrics
+from ._pricer import Pricer, PricedCall
+from ._tracking import Tracker
+
+__all__ = ["CostSpanProcessor"]
+
+_log = logging.getLogger("otel_llmcost")
+_SUBTREE = (a.LLMCOST_SUBTREE_COST, a.LLMCOST_SUBTREE_CALLS)
+
+
+class _PricedSpan(ReadableSpan):
+    """A copy of an ended span with cost attributes merged in; reports the original's dropped count."""
+
+    _dropped: int
+
+    @property
+    def dropped_attributes(self) -> int:
+        return self._dropped
+
+
+def priced_copy(span: ReadableSpan, extra: Mapping[str, object]) -> ReadableSpan:
+    """``span`` with ``extra`` attributes (an ended span cannot be changed, so this is a copy)."""
+    attributes = {key: value for key, value in (span.attributes or {}).items() if key not in _SUBTREE}
+    attributes.update(extra)
+    copy = _PricedSpan.__new__(_PricedSpan)
+    copy.__dict__.update(span.__dict__)
+    copy._attributes = attributes  # pyright: ignore[reportAttributeAccessIssue]
+    copy._dropped = span.dropped_attributes
+    return copy
+
+
+class CostSpanProcessor(SpanProcessor):
+    """Prices GenAI inference and embeddings spans and hands a copy with the cost to ``next_processor``.
+
+    Put it in front of the processor that exports::
+
+        provider.add_span_processor(CostSpanProcessor(BatchSpanProcessor(OTLPSpanExporter())))
+
+    Spans from any source that follows the GenAI conventions are priced: this library's instrumentors, the
+    Anthropic SDK's own tracing, the official OpenTelemetry instrumentations, OpenLLMetry, OpenInference.
+    Other spans pass through untouched. A call described by two spans (the same response id, or an
+    instrumentor's span around an SDK's own span with the same usage) is priced once, on the innermost.
+    Open ancestors of a priced call get ``llmcost.subtree.cost`` and ``llmcost.subtree.calls``.
+
+    It never raises into the application, never blocks and does no I/O: its own failures are logged at
+    debug level and the span goes on unpriced.
+
+    Args:
+        next_processor: the processor that receives every span, priced ones as copies with the cost.
+        table: the price table; by default the bundled one plus ``OTEL_LLMCOST_PRICING_FILE``, loaded on
+            the first priced span.
+        pricing_file: override price files, loaded now (a bad file raises `PriceFileError` here).
+        model_map: model names to price as others, such as Azure deployment names.
+        cost_aliases: extra attributes that repeat the amount: ``gen_ai.usage.cost`` (the default, read by
+            Langfuse and OpenLIT) and ``operation.cost`` (Logfire).
+        meter_provider: where the cost metrics go; the global one by default.
+        max_open_spans: how many open spans to remember for roll-ups and nested duplicates.
+    """
+
+    def __init__(
+        self,
+        next_processor: SpanProcessor,
+        *,
+        table: PriceTable | None = None,
+        pricing_file: str | Collection[str] | None = None,
+        model_map: Mapping[str, str] | None = None,
+        cost_aliases: Collection[str] = (a.GEN_AI_USAGE_COST,),
+        meter_provider: MeterProvider | None = None,
+        max_open_spans: int = 10_000,
+    ) -> None:
+        self._next = next_processor
+        source: PriceTable | Callable[[], PriceTable] = table if table is not None else default_table
+        if table is None and (pricing_file or model_map):
+            files = [pricing_file] if isinstance(pricing_file, str) else list(pricing_file or ())
+            source = PriceTable.load(files, model_map=model_map)
+        self._pricer = Pricer(source, cost_aliases=cost_aliases)
+        self._metrics = CostMetrics(meter_provider)
+        self._tracker = Tracker(max_open_spans)
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        try:
+            self._tracker.started(span)
+        except Exception:  # noqa: BLE001 - the one guarded place for our own failures in on_start
+            _log.debug("otel-llmcost could not track a started span", exc_info=True)
+        self._next.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        forward = span
+        try:
+            forward = self._process(span)
+        except Exception:  # noqa: BLE001 - the one guarded place for our own failures in on_end
+            _log.debug("otel-llmcost could not price a span; it goes on unpriced", exc_info=True)
+        self._next.on_end(forward)
+
+    def _process(self, span: ReadableSpan) -> ReadableSpan:
+        context = span.context
+        below = self._tracker.ended(context.span_id) if context is not None else set[tuple[int, int]]()
+        attributes = span.attributes or {}
+        operation = operation_of(attributes)
+        if operation is None:
+            return span
+        call = read_call(attributes, operation)
+        priced: PricedCall | None = None
+        usage_key = (call.usage.input_tokens, call.usage.output_tokens) if call.usage is not None else None
+        if usage_key is not None and usage_key in below:
+            priced = self._pricer.duplicate(
+                call, "duplicate_nested", "a span inside this one already priced a call with the same usage"
+            )
+        elif call.response_id is not None:
+            earlier = self._tracker.priced_response(call.provider, call.response_id)
+            if earlier is not None:
+                priced = self._pricer.duplicate(
+                    call, "duplicate_response_id", f"span {earlier:016x} already priced response {call.response_id}"
+                )
+        if priced is None:
+            priced = self._pricer.price(call, span.start_time)
+        self._metrics.record(call, priced)
+        if priced.amount_usd is not None:
+            if call.response_id is not None and context is not None:
+                self._tracker.claim_response(call.provider, call.response_id, context.span_id)
+            if span.parent is not None:
+                self._tracker.roll_up(span.parent.span_id, priced.amount_usd, usage_key or (-1, -1))
+        return priced_copy(span, priced.attributes)
+
+    def shutdown(self) -> None:
+        self._next.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._next.force_flush(timeout_millis)
