@@ -67,7 +67,7 @@ class _Reader:
     def mapping(self, value: object, where: str) -> dict[str, object]:
         if not isinstance(value, dict):
             raise self.fail(where, f"expected an object, found {type(value).__name__}")
-        return cast(dict[str, object], value)
+        return cast("dict[str, object]", value)
 
     def keys(self, value: Mapping[str, object], allowed: set[str], where: str) -> None:
         unknown = sorted(set(value) - allowed)
@@ -84,7 +84,7 @@ class _Reader:
     def strings(self, value: object, where: str) -> tuple[str, ...]:
         if not isinstance(value, list):
             raise self.fail(where, f"expected a list of strings, found {type(value).__name__}")
-        items = cast(list[object], value)
+        items = cast("list[object]", value)
         return tuple(self.string(item, f"{where}[{index}]") for index, item in enumerate(items))
 
     def day(self, value: object, where: str) -> date:
@@ -96,9 +96,9 @@ class _Reader:
 
     def price(self, value: object, where: str) -> Decimal:
         if not isinstance(value, str):
-            raise self.fail(where, f"prices are decimal strings such as \"2.5\", found {value!r}")
+            raise self.fail(where, f'prices are decimal strings such as "2.5", found {value!r}')
         if not _DECIMAL.fullmatch(value):
-            raise self.fail(where, f"{value!r} is not a decimal string such as \"2.5\" (no sign, no exponent)")
+            raise self.fail(where, f'{value!r} is not a decimal string such as "2.5" (no sign, no exponent)')
         try:
             return Decimal(value)
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
@@ -117,7 +117,7 @@ class _Reader:
                 if units is not None and unit not in units:
                     raise self.fail(f"{where}.{field}", f"unknown unit {unit!r}; allowed: {', '.join(units)}")
                 if field == "usd_per_image" and not _IMAGE_KEY.fullmatch(unit):
-                    raise self.fail(f"{where}.{field}", f"{unit!r} is not an image key like \"1024x1024/hd\"")
+                    raise self.fail(f"{where}.{field}", f'{unit!r} is not an image key like "1024x1024/hd"')
                 parsed[unit] = self.price(value, f"{where}.{field}.{unit}")
             maps[field] = parsed
         return UnitPrices(
@@ -165,7 +165,7 @@ class _Reader:
         start = None if raw.get("from") is None else self.day(raw["from"], f"{where}.from")
         prices = self.unit_prices(raw, where)
         tiers: list[Tier] = []
-        for index, item in enumerate(cast(list[object], raw.get("tiers") or [])):
+        for index, item in enumerate(cast("list[object]", raw.get("tiers") or [])):
             tier_where = f"{where}.tiers[{index}]"
             tier = self.mapping(item, tier_where)
             self.keys(tier, {"above_input_tokens", "usd_per_million_tokens"}, tier_where)
@@ -180,10 +180,17 @@ class _Reader:
             tiers.append(Tier(threshold, tier_prices))
         variants = tuple(
             self.variant(item, f"{where}.variants[{index}]")
-            for index, item in enumerate(cast(list[object], raw.get("variants") or []))
+            for index, item in enumerate(cast("list[object]", raw.get("variants") or []))
         )
-        if not any((prices.per_million_tokens, prices.per_million_characters, prices.per_minute, prices.per_image,
-                    prices.per_request)):
+        if not any(
+            (
+                prices.per_million_tokens,
+                prices.per_million_characters,
+                prices.per_minute,
+                prices.per_image,
+                prices.per_request,
+            )
+        ):
             raise self.fail(where, "a price period needs at least one unit price")
         return Period(start, prices, tuple(tiers), variants)
 
@@ -214,9 +221,11 @@ class _Reader:
             try:
                 patterns.append(re.compile(text))
             except re.error as error:
-                raise self.fail(f"{where}.match.patterns[{index}]", f"not a valid regular expression: {error}") from None
+                raise self.fail(
+                    f"{where}.match.patterns[{index}]", f"not a valid regular expression: {error}"
+                ) from None
         periods: list[Period] = []
-        for index, item in enumerate(cast(list[object], raw.get("prices") or [])):
+        for index, item in enumerate(cast("list[object]", raw.get("prices") or [])):
             period = self.period(item, f"{where}.prices[{index}]")
             if periods and (period.start is None or (periods[-1].start and period.start <= periods[-1].start)):
                 raise self.fail(f"{where}.prices[{index}].from", "periods must be in ascending order of date")
@@ -224,7 +233,7 @@ class _Reader:
         if "prices" in raw and not periods:
             raise self.fail(f"{where}.prices", "give at least one price period")
         alias: list[tuple[date, str]] = []
-        for index, item in enumerate(cast(list[object], raw.get("alias") or [])):
+        for index, item in enumerate(cast("list[object]", raw.get("alias") or [])):
             step = self.mapping(item, f"{where}.alias[{index}]")
             self.keys(step, {"from", "to"}, f"{where}.alias[{index}]")
             start = self.day(step.get("from"), f"{where}.alias[{index}].from")
@@ -240,7 +249,7 @@ class _Reader:
                 raise self.fail(f"{where}.inherit", f"{inherit!r} is not '<provider>/<model id>'")
         variants = tuple(
             self.variant(item, f"{where}.variants[{index}]")
-            for index, item in enumerate(cast(list[object], raw.get("variants") or []))
+            for index, item in enumerate(cast("list[object]", raw.get("variants") or []))
         )
         if variants and inherit is None:
             raise self.fail(f"{where}.variants", "entry-level variants go with inherit; put them in a price period")
@@ -258,7 +267,9 @@ class _Reader:
             ids=ids,
             snapshots=snapshots,
             patterns=tuple(patterns),
-            examples=tuple(item.lower() for item in self.strings(match.get("examples") or [], f"{where}.match.examples")),
+            examples=tuple(
+                item.lower() for item in self.strings(match.get("examples") or [], f"{where}.match.examples")
+            ),
         )
 
     def provider_file(self, document: object) -> ProviderFile:
@@ -278,7 +289,7 @@ class _Reader:
             raise self.fail("models", "expected a list of model entries")
         entries = tuple(
             self.entry(item, f"models[{index}]", provider, sources)
-            for index, item in enumerate(cast(list[object], models))
+            for index, item in enumerate(cast("list[object]", models))
         )
         region_prefixes = self.mapping(raw.get("region_prefixes") or {}, "region_prefixes")
         not_priced = raw.get("not_priced")
@@ -286,8 +297,9 @@ class _Reader:
             path=self.path,
             provider=provider,
             aliases=tuple(alias.lower() for alias in self.strings(raw.get("aliases") or [], "aliases")),
-            strip_prefixes=tuple(prefix.lower() for prefix in self.strings(raw.get("strip_prefixes") or [],
-                                                                             "strip_prefixes")),
+            strip_prefixes=tuple(
+                prefix.lower() for prefix in self.strings(raw.get("strip_prefixes") or [], "strip_prefixes")
+            ),
             region_prefixes={
                 prefix.lower(): self.string(scope, f"region_prefixes.{prefix}").lower()
                 for prefix, scope in region_prefixes.items()
@@ -315,5 +327,7 @@ def read_provider_file(path: Path, *, strict: bool = False) -> ProviderFile:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise PriceFileError(name, f"line {error.lineno} column {error.colno}", f"not valid JSON: {error.msg}") from None
+        raise PriceFileError(
+            name, f"line {error.lineno} column {error.colno}", f"not valid JSON: {error.msg}"
+        ) from None
     return _Reader(name, strict=strict).provider_file(document)

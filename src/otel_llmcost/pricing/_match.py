@@ -29,6 +29,7 @@ _DATE_SUFFIX = re.compile(
 _RESOURCE_PREFIX = re.compile(r"^(?:projects/[^/]+/locations/[^/]+/)?(?:publishers/[^/]+/)?models/")
 _FINE_TUNE = "ft:"
 
+
 def snapshot_bases(model: str) -> Iterator[str]:
     """The shorter ids ``model`` is a snapshot of, most specific first.
 

@@ -20,6 +20,7 @@ __all__ = [
     "Variant",
 ]
 
+
 def _no_prices() -> Mapping[str, Decimal]:
     return MappingProxyType({})
 

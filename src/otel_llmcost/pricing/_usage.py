@@ -8,7 +8,15 @@ from decimal import Decimal
 
 __all__ = ["INPUT_TOKEN_UNITS", "OUTPUT_TOKEN_UNITS", "TOKEN_UNITS", "Usage"]
 
-INPUT_TOKEN_UNITS = ("input", "cache_read", "cache_write", "cache_write_1h", "input_audio", "cache_read_audio", "input_image")
+INPUT_TOKEN_UNITS = (
+    "input",
+    "cache_read",
+    "cache_write",
+    "cache_write_1h",
+    "input_audio",
+    "cache_read_audio",
+    "input_image",
+)
 """The buckets of input tokens. ``input`` holds the tokens that are in no other bucket."""
 
 OUTPUT_TOKEN_UNITS = ("output", "reasoning", "output_audio", "output_image")

@@ -58,9 +58,7 @@ class CostSpanExporter(SpanExporter):
 
     def _price_batch(self, spans: Sequence[ReadableSpan]) -> list[ReadableSpan]:
         by_id = {span.context.span_id: span for span in spans if span.context is not None}
-        parents = {
-            span_id: span.parent.span_id for span_id, span in by_id.items() if span.parent is not None
-        }
+        parents = {span_id: span.parent.span_id for span_id, span in by_id.items() if span.parent is not None}
         extra: dict[int, dict[str, object]] = {}
         below: dict[int, set[tuple[int, int]]] = {}
         totals: dict[int, tuple[Decimal, int]] = {}
@@ -110,5 +108,3 @@ class CostSpanExporter(SpanExporter):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self._exporter.force_flush(timeout_millis)
-
-

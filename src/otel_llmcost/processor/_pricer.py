@@ -113,7 +113,9 @@ class Pricer:
         }
         if version is not None:
             attributes[a.LLMCOST_PRICE_TABLE_VERSION] = version
-        return PricedCall("unpriced", attributes, None, reason, call.provider, call.response_model or call.request_model)
+        return PricedCall(
+            "unpriced", attributes, None, reason, call.provider, call.response_model or call.request_model
+        )
 
     def duplicate(self, call: GenAICall, reason: str, detail: str) -> PricedCall:
         attributes: dict[str, object] = {
@@ -121,7 +123,9 @@ class Pricer:
             a.LLMCOST_REASON: reason,
             a.LLMCOST_REASON_DETAIL: detail,
         }
-        return PricedCall("duplicate", attributes, None, reason, call.provider, call.response_model or call.request_model)
+        return PricedCall(
+            "duplicate", attributes, None, reason, call.provider, call.response_model or call.request_model
+        )
 
     def price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
         """What ``call``, which started at ``start_time_ns``, cost, as attributes to add to its span."""
@@ -147,7 +151,9 @@ class Pricer:
             and call.response_model not in (None, call.request_model)
         ):
             # A response model the table does not know (an Azure deployment's own name): try what was asked for.
-            retry = table.price(call.usage, provider=call.provider, model=call.request_model, at=day, context=call.context)
+            retry = table.price(
+                call.usage, provider=call.provider, model=call.request_model, at=day, context=call.context
+            )
             if retry.status == "priced":
                 cost = retry
         return self._priced(call, cost)

@@ -13,7 +13,7 @@ from .. import _attributes as a
 from ..pricing import PriceTable, default_table
 from ..usage import operation_of, read_call
 from ._metrics import CostMetrics
-from ._pricer import Pricer, PricedCall
+from ._pricer import PricedCall, Pricer
 from ._tracking import Tracker
 
 __all__ = ["CostSpanProcessor"]
@@ -27,6 +27,14 @@ class _PricedSpan(ReadableSpan):
 
     _dropped: int
 
+    @classmethod
+    def of(cls, span: ReadableSpan, attributes: dict[str, object]) -> _PricedSpan:
+        copy = cls.__new__(cls)
+        copy.__dict__.update(span.__dict__)
+        copy._attributes = attributes  # pyright: ignore[reportAttributeAccessIssue]
+        copy._dropped = span.dropped_attributes
+        return copy
+
     @property
     def dropped_attributes(self) -> int:
         return self._dropped
@@ -34,13 +42,11 @@ class _PricedSpan(ReadableSpan):
 
 def priced_copy(span: ReadableSpan, extra: Mapping[str, object]) -> ReadableSpan:
     """``span`` with ``extra`` attributes (an ended span cannot be changed, so this is a copy)."""
-    attributes = {key: value for key, value in (span.attributes or {}).items() if key not in _SUBTREE}
+    attributes: dict[str, object] = {
+        key: value for key, value in (span.attributes or {}).items() if key not in _SUBTREE
+    }
     attributes.update(extra)
-    copy = _PricedSpan.__new__(_PricedSpan)
-    copy.__dict__.update(span.__dict__)
-    copy._attributes = attributes  # pyright: ignore[reportAttributeAccessIssue]
-    copy._dropped = span.dropped_attributes
-    return copy
+    return _PricedSpan.of(span, attributes)
 
 
 class CostSpanProcessor(SpanProcessor):

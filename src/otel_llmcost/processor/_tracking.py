@@ -45,8 +45,11 @@ class Tracker:
 
     def started(self, span: Span) -> None:
         parent = span.parent
+        context = span.context
+        if context is None:
+            return
         with self._lock:
-            self._open[span.context.span_id] = _Open(span, parent.span_id if parent is not None else None)
+            self._open[context.span_id] = _Open(span, parent.span_id if parent is not None else None)
             if len(self._open) > self._max_open:
                 self._open.popitem(last=False)
 
@@ -84,5 +87,5 @@ class Tracker:
                 depth += 1
         for span, cost, calls in updates:
             # Inference spans carry their own cost only: a backend that sums costs must not count a call twice.
-            if span.end_time is None and operation_of(span.attributes) is None:
+            if span.end_time is None and operation_of(span.attributes or {}) is None:
                 span.set_attributes({a.LLMCOST_SUBTREE_COST: cost, a.LLMCOST_SUBTREE_CALLS: calls})

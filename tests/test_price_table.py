@@ -1,0 +1,262 @@
+"""The bundled price table: its invariants over every entry, its coverage, and matching on real ids."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from otel_llmcost.pricing import PriceTable, RequestContext, Usage
+from otel_llmcost.pricing._load import read_provider_file
+from otel_llmcost.pricing._model import Entry, Period
+from otel_llmcost.pricing._table import bundled_pricing_dir
+
+PRICING = bundled_pricing_dir()
+FILES = sorted((PRICING / "providers").glob("*.json"))
+TODAY = date(2026, 11, 22)
+REQUIRED_PROVIDERS = {
+    "openai",
+    "azure.ai.openai",
+    "anthropic",
+    "aws.bedrock",
+    "gcp.gemini",
+    "gcp.vertex_ai",
+    "mistral_ai",
+    "cohere",
+    "groq",
+    "deepseek",
+    "x_ai",
+    "perplexity",
+    "together_ai",
+    "fireworks_ai",
+    "voyage_ai",
+    "ollama",
+    "vllm",
+    "lm_studio",
+}
+ANTHROPIC_CACHE_RULE = {"anthropic"}
+
+
+@pytest.fixture(scope="module")
+def table() -> PriceTable:
+    return PriceTable.load()
+
+
+def all_entries(table: PriceTable) -> list[Entry]:
+    return [entry for provider in table.providers for entry in table.entries(provider)]
+
+
+def periods(table: PriceTable) -> list[tuple[Entry, Period]]:
+    return [(entry, period) for entry in all_entries(table) for period in entry.periods]
+
+
+def test_every_file_follows_the_schema() -> None:
+    schema = json.loads((PRICING / "schema.json").read_text(encoding="utf-8"))
+    for path in FILES:
+        jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), schema)
+
+
+def test_every_file_is_named_for_its_provider_and_loads_strictly() -> None:
+    for path in FILES:
+        assert read_provider_file(path, strict=True).provider == path.stem
+
+
+def test_the_table_covers_every_provider_it_promises(table: PriceTable) -> None:
+    assert set(table.providers) >= REQUIRED_PROVIDERS
+
+
+def test_the_table_has_a_version() -> None:
+    version = (PRICING / "VERSION").read_text(encoding="utf-8").strip()
+    assert PriceTable.load().version == version
+
+
+def test_sources_were_checked_and_no_later_than_today() -> None:
+    for path in FILES:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for name, source in document["sources"].items():
+            checked = date.fromisoformat(source["checked"])
+            assert date(2024, 1, 1) <= checked <= TODAY, f"{path.name}: source {name}"
+
+
+def test_no_price_is_negative_or_absurd(table: PriceTable) -> None:
+    for entry, period in periods(table):
+        prices = period.prices
+        token_maps = [prices.per_million_tokens, *(tier.per_million_tokens for tier in period.tiers)]
+        for tokens in token_maps:
+            for unit, price in tokens.items():
+                assert Decimal(0) <= price < Decimal(1000), f"{entry.key} {unit} {price}"
+        for unit_map in (prices.per_million_characters, prices.per_minute, prices.per_image, prices.per_request):
+            for unit, price in unit_map.items():
+                assert Decimal(0) <= price < Decimal(100), f"{entry.key} {unit} {price}"
+
+
+def test_cache_reads_are_cheaper_than_input(table: PriceTable) -> None:
+    for entry, period in periods(table):
+        for tokens in (period.prices.per_million_tokens, *(tier.per_million_tokens for tier in period.tiers)):
+            if "cache_read" in tokens and "input" in tokens and tokens["input"]:
+                assert tokens["cache_read"] < tokens["input"], entry.key
+
+
+def test_anthropic_cache_writes_are_1_25x_and_2x_input(table: PriceTable) -> None:
+    for entry, period in periods(table):
+        if entry.provider not in ANTHROPIC_CACHE_RULE:
+            continue
+        for tokens in (period.prices.per_million_tokens, *(tier.per_million_tokens for tier in period.tiers)):
+            if "cache_write" in tokens:
+                assert tokens["cache_write"] == tokens["input"] * Decimal("1.25"), entry.key
+            if "cache_write_1h" in tokens:
+                assert tokens["cache_write_1h"] == tokens["input"] * 2, entry.key
+
+
+def test_tier_prices_are_higher_than_base_prices(table: PriceTable) -> None:
+    for entry, period in periods(table):
+        for tier in period.tiers:
+            for unit, price in tier.per_million_tokens.items():
+                base = period.prices.per_million_tokens.get(unit)
+                assert base is None or price >= base, f"{entry.key} {unit}"
+
+
+def test_every_example_resolves_to_its_entry(table: PriceTable) -> None:
+    checked = 0
+    for entry in all_entries(table):
+        for example in entry.examples:
+            found = table.match(entry.provider, example)
+            assert found.entry is not None, f"{entry.key}: example {example!r} matches nothing"
+            assert found.entry.key == entry.key, f"{example!r} matched {found.entry.key}, not {entry.key}"
+            checked += 1
+    assert checked > 300
+
+
+def test_every_entry_prices_a_call_today_or_says_why(table: PriceTable) -> None:
+    usage = Usage(input=1000, output=100)
+    for entry in all_entries(table):
+        cost = table.price(usage, provider=entry.provider, model=entry.id, at=TODAY)
+        if cost.status == "unpriced":
+            assert cost.reason in {"not_priced", "missing_price"}, f"{entry.key}: {cost.detail}"
+        else:
+            assert cost.total_usd is not None
+            assert cost.total_usd >= 0
+
+
+def test_a_dated_suffix_on_any_id_resolves_to_the_same_entry(table: PriceTable) -> None:
+    for entry in all_entries(table):
+        if not entry.snapshots or entry.patterns:
+            continue
+        for model_id in (entry.id, *entry.ids):
+            found = table.match(entry.provider, f"{model_id}-20990101")
+            assert found.entry is not None
+            assert found.entry.key == entry.key, f"{model_id}-20990101 matched {found.entry.key}"
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "entry"),
+    [
+        ("openai", "gpt-4o-2024-08-06", "openai/gpt-4o"),
+        ("openai", "openai/gpt-4o-mini", "openai/gpt-4o-mini"),
+        ("OpenAI", "gpt-4o-mini-2024-07-18", "openai/gpt-4o-mini"),
+        ("anthropic", "claude-sonnet-4-5-20250929", "anthropic/claude-sonnet-4-5"),
+        ("aws.bedrock", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic/claude-sonnet-4-5"),
+        ("aws.bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0", "anthropic/claude-3-5-haiku"),
+        ("gcp.vertex_ai", "claude-sonnet-4-5@20250929", "anthropic/claude-sonnet-4-5"),
+        ("gcp.gemini", "models/gemini-2.5-pro", "gcp.gemini/gemini-2.5-pro"),
+        ("gemini", "gemini-2.5-flash", "gcp.gemini/gemini-2.5-flash"),
+    ],
+)
+def test_real_ids_price_with_the_right_entry(table: PriceTable, provider: str, model: str, entry: str) -> None:
+    cost = table.price(Usage(input=1000, output=100), provider=provider, model=model, at=TODAY)
+    assert cost.status == "priced", cost.detail
+    assert cost.entry == entry
+
+
+@pytest.mark.parametrize(
+    ("provider", "model"),
+    [
+        ("openai", "gpt-4o-mini-x"),
+        ("openai", "gpt-5o"),
+        ("openai", "my-gpt-4o"),
+        ("anthropic", "claude-sonnet-4-5-turbo"),
+        ("anthropic", "claude-sonnet"),
+        ("aws.bedrock", "anthropic.claude-sonnet-4-5-custom"),
+        ("gcp.gemini", "gemini-2.5-pro-ultra"),
+        ("openai", "ft:gpt-4o-2099-01-01:org::abc"),
+    ],
+)
+def test_look_alike_names_stay_unpriced(table: PriceTable, provider: str, model: str) -> None:
+    cost = table.price(Usage(input=1000, output=100), provider=provider, model=model, at=TODAY)
+    assert (cost.status, cost.reason) == ("unpriced", "unknown_model")
+
+
+def test_known_prices_to_the_cent(table: PriceTable) -> None:
+    million = Usage(input=10**6, output=10**6)
+    assert table.price(million, provider="openai", model="gpt-4o", at=TODAY).total_usd == Decimal("12.5")
+    assert table.price(million, provider="openai", model="gpt-4o-2024-05-13", at=TODAY).total_usd == Decimal(20)
+    assert table.price(million, provider="anthropic", model="claude-3-5-haiku-20241022", at=TODAY).total_usd == Decimal(
+        "4.8"
+    )
+    assert table.price(million, provider="anthropic", model="claude-sonnet-4-5", at=TODAY).total_usd == Decimal(18)
+    batch = RequestContext(batch=True)
+    half = table.price(million, provider="anthropic", model="claude-sonnet-4-5", at=TODAY, context=batch)
+    assert half.total_usd == Decimal(9)
+
+
+def test_long_context_moves_the_whole_request_on_gemini_2_5_pro(table: PriceTable) -> None:
+    short = table.price(Usage(input=200_000, output=1000), provider="gcp.gemini", model="gemini-2.5-pro", at=TODAY)
+    long = table.price(Usage(input=200_001, output=1000), provider="gcp.gemini", model="gemini-2.5-pro", at=TODAY)
+    assert short.tier is None
+    assert long.tier == "above_200000_input_tokens"
+    assert short.total_usd == Decimal("0.26")  # 200k x $1.25 + 1k x $10 per million
+    assert long.total_usd == Decimal("0.5150025")  # 200,001 x $2.50 + 1k x $15 per million
+
+
+def test_fine_tunes_price_as_fine_tunes(table: PriceTable) -> None:
+    cost = table.price(Usage(input=10**6), provider="openai", model="ft:gpt-4o-mini-2024-07-18:acme::9xYz", at=TODAY)
+    assert cost.entry == "openai/ft:gpt-4o-mini-2024-07-18"
+    assert cost.total_usd == Decimal("0.3")
+
+
+def test_self_hosted_servers_are_not_priced_on_purpose(table: PriceTable) -> None:
+    for provider in ("ollama", "vllm", "lm_studio"):
+        cost = table.price(Usage(input=10), provider=provider, model="llama3.1:8b", at=TODAY)
+        assert (cost.status, cost.reason) == ("unpriced", "not_priced")
+
+
+def test_the_wheel_ships_the_table_and_loads_it_from_inside_the_package(tmp_path: Path) -> None:
+    root = Path(__file__).parents[1]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(root),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("otel_llmcost-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path / "site")
+    assert "otel_llmcost/_pricing_data/VERSION" in names
+    assert {f"otel_llmcost/_pricing_data/providers/{path.name}" for path in FILES} <= names
+    code = "from otel_llmcost.pricing._table import bundled_pricing_dir; print(bundled_pricing_dir())"
+    found = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(tmp_path / "site")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == str(tmp_path / "site" / "otel_llmcost" / "_pricing_data")

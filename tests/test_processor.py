@@ -1,0 +1,425 @@
+"""CostSpanProcessor: copies and pass-through, spans from any source, duplicates, roll-ups, metrics, isolation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from opentelemetry.context import Context
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.trace import SpanKind, Tracer
+
+from otel_llmcost import CostSpanProcessor, PriceFileError
+from otel_llmcost.processor import _pricer
+
+GPT_4O_MINI = {"input": Decimal("0.15"), "cache_read": Decimal("0.075"), "output": Decimal("0.6")}  # USD per 1M
+
+
+class Recorder(SpanProcessor):
+    """Keeps what the cost processor forwards, and counts the calls it delegates."""
+
+    def __init__(self) -> None:
+        self.ended: list[ReadableSpan] = []
+        self.started: list[Span] = []
+        self.flushes = 0
+        self.shutdowns = 0
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        self.started.append(span)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.ended.append(span)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        self.flushes += 1
+        return True
+
+    def shutdown(self) -> None:
+        self.shutdowns += 1
+
+
+@dataclass
+class Pipeline:
+    tracer: Tracer
+    recorder: Recorder
+    processor: CostSpanProcessor
+    metrics: InMemoryMetricReader
+
+    def by_name(self, name: str) -> ReadableSpan:
+        (span,) = [span for span in self.recorder.ended if span.name == name]
+        return span
+
+    def attributes(self, name: str) -> Mapping[str, Any]:
+        return dict(self.by_name(name).attributes or {})
+
+    def metric_points(self, metric: str) -> list[tuple[dict[str, Any], float]]:
+        data = self.metrics.get_metrics_data()
+        points: list[tuple[dict[str, Any], float]] = []
+        for resource in data.resource_metrics if data else ():
+            for scope in resource.scope_metrics:
+                for found in scope.metrics:
+                    if found.name == metric:
+                        points.extend((dict(point.attributes or {}), point.value) for point in found.data.data_points)  # type: ignore[union-attr]
+        return sorted(points, key=repr)
+
+
+@pytest.fixture
+def pipeline() -> Iterator[Pipeline]:
+    recorder = Recorder()
+    reader = InMemoryMetricReader()
+    meters = MeterProvider(metric_readers=[reader])
+    processor = CostSpanProcessor(recorder, meter_provider=meters, max_open_spans=50)
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    yield Pipeline(provider.get_tracer("test"), recorder, processor, reader)
+    provider.shutdown()
+    meters.shutdown()
+
+
+def call(tracer: Tracer, name: str, attributes: Mapping[str, Any]) -> None:
+    with tracer.start_as_current_span(name, kind=SpanKind.CLIENT, attributes=dict(attributes)):
+        pass
+
+
+OFFICIAL = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "gpt-4o-mini",
+    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+    "gen_ai.response.id": "chatcmpl-official-1",
+    "gen_ai.usage.input_tokens": 1000,
+    "gen_ai.usage.cache_read.input_tokens": 400,
+    "gen_ai.usage.output_tokens": 200,
+}
+# 600 uncached x 0.15 + 400 cached x 0.075 + 200 out x 0.6, per million.
+OFFICIAL_COST = (600 * GPT_4O_MINI["input"] + 400 * GPT_4O_MINI["cache_read"] + 200 * GPT_4O_MINI["output"]) / 10**6
+
+
+def test_a_priced_span_is_forwarded_as_a_copy_with_the_cost(pipeline: Pipeline) -> None:
+    call(pipeline.tracer, "chat gpt-4o-mini", OFFICIAL)
+    attributes = pipeline.attributes("chat gpt-4o-mini")
+    assert Decimal("0.00024") == OFFICIAL_COST
+    assert attributes["gen_ai.usage.cost.amount"] == 0.00024
+    assert attributes["gen_ai.usage.cost.currency"] == "USD"
+    assert attributes["gen_ai.usage.cost.source"] == "local"
+    assert attributes["gen_ai.usage.cost"] == 0.00024
+    assert "operation.cost" not in attributes
+    assert attributes["llmcost.status"] == "priced"
+    assert attributes["llmcost.cost.input"] == 0.00009
+    assert attributes["llmcost.cost.cache_read"] == 0.00003
+    assert attributes["llmcost.cost.output"] == 0.00012
+    assert attributes["llmcost.price.entry"] == "openai/gpt-4o-mini"
+    assert attributes["llmcost.price.model"] == "gpt-4o-mini-2024-07-18"
+    assert isinstance(attributes["llmcost.price.table_version"], str)
+    assert attributes["gen_ai.usage.input_tokens"] == 1000  # the original attributes are all still there
+    span = pipeline.by_name("chat gpt-4o-mini")
+    assert span.kind is SpanKind.CLIENT
+    assert span.end_time is not None
+
+
+def test_spans_that_are_not_calls_pass_through_untouched(pipeline: Pipeline) -> None:
+    with pipeline.tracer.start_as_current_span("http GET", attributes={"http.method": "GET"}):
+        pass
+    call(
+        pipeline.tracer, "execute_tool search", {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"}
+    )
+    plain = pipeline.by_name("http GET")
+    assert type(plain) is ReadableSpan
+    assert dict(plain.attributes or {}) == {"http.method": "GET"}
+    assert dict(pipeline.by_name("execute_tool search").attributes or {}) == {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "search",
+    }
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        pytest.param(OFFICIAL, id="official-conventions"),
+        pytest.param(
+            {
+                "gen_ai.system": "OpenAI",
+                "llm.request.type": "chat",
+                "gen_ai.request.model": "gpt-4o-mini",
+                "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+                "gen_ai.usage.prompt_tokens": 1000,
+                "gen_ai.usage.cache_read_input_tokens": 400,
+                "gen_ai.usage.completion_tokens": 200,
+                "llm.usage.total_tokens": 1200,
+            },
+            id="openllmetry",
+        ),
+        pytest.param(
+            {
+                "openinference.span.kind": "LLM",
+                "llm.provider": "openai",
+                "llm.system": "openai",
+                "llm.model_name": "gpt-4o-mini-2024-07-18",
+                "llm.token_count.prompt": 1000,
+                "llm.token_count.prompt_details.cache_read": 400,
+                "llm.token_count.completion": 200,
+                "llm.token_count.total": 1200,
+            },
+            id="openinference",
+        ),
+    ],
+)
+def test_spans_from_any_source_that_follows_the_conventions_are_priced(
+    pipeline: Pipeline, attributes: Mapping[str, Any]
+) -> None:
+    call(pipeline.tracer, "llm", attributes)
+    priced = pipeline.attributes("llm")
+    assert priced["llmcost.status"] == "priced"
+    assert priced["gen_ai.usage.cost.amount"] == float(OFFICIAL_COST)
+
+
+def test_anthropic_native_attributes_price_both_cache_lifetimes(pipeline: Pipeline) -> None:
+    call(
+        pipeline.tracer,
+        "anthropic.messages.create",
+        {
+            "gen_ai.provider.name": "anthropic",
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "claude-sonnet-4-5",
+            "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+            "gen_ai.response.id": "msg_01",
+            # 100 uncached + 2,000 cache reads + 3,000 cache writes (1,000 of them for one hour).
+            "gen_ai.usage.input_tokens": 5100,
+            "gen_ai.usage.cache_read.input_tokens": 2000,
+            "gen_ai.usage.cache_write.input_tokens": 3000,
+            "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 2000,
+            "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 1000,
+            "gen_ai.usage.output_tokens": 500,
+            "anthropic.response.service_tier": "standard",
+        },
+    )
+    attributes = pipeline.attributes("anthropic.messages.create")
+    # $3 input, $0.30 cache read, $3.75 5-minute write, $6 1-hour write, $15 output per million tokens.
+    expected = (
+        100 * Decimal(3) + 2000 * Decimal("0.3") + 2000 * Decimal("3.75") + 1000 * Decimal(6) + 500 * Decimal(15)
+    ) / 10**6
+    assert expected == Decimal("0.0219")
+    assert attributes["gen_ai.usage.cost.amount"] == 0.0219
+    assert attributes["llmcost.cost.cache_write"] == 0.0135
+    assert attributes["llmcost.cost.cache_read"] == 0.0006
+    assert attributes["llmcost.price.entry"] == "anthropic/claude-sonnet-4-5"
+
+
+def test_raw_anthropic_counts_with_cache_outside_the_input_are_folded_in(pipeline: Pipeline) -> None:
+    call(
+        pipeline.tracer,
+        "raw",
+        {
+            "gen_ai.system": "anthropic",
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "claude-sonnet-4-5",
+            "gen_ai.usage.input_tokens": 100,  # as the API reports it: cache reads are not inside
+            "gen_ai.usage.cache_read_input_tokens": 2000,
+            "gen_ai.usage.output_tokens": 0,
+        },
+    )
+    assert pipeline.attributes("raw")["gen_ai.usage.cost.amount"] == float(
+        (100 * Decimal(3) + 2000 * Decimal("0.3")) / 10**6
+    )
+
+
+def test_a_call_with_two_spans_and_one_response_id_is_priced_once(pipeline: Pipeline) -> None:
+    call(pipeline.tracer, "first", OFFICIAL)
+    call(pipeline.tracer, "second", OFFICIAL)
+    assert pipeline.attributes("first")["llmcost.status"] == "priced"
+    second = pipeline.attributes("second")
+    assert second["llmcost.status"] == "duplicate"
+    assert second["llmcost.reason"] == "duplicate_response_id"
+    assert "gen_ai.usage.cost.amount" not in second
+    assert "gen_ai.usage.cost" not in second
+
+
+def test_an_instrumentor_span_around_a_self_tracing_sdk_span_is_a_duplicate(pipeline: Pipeline) -> None:
+    usage = {key: value for key, value in OFFICIAL.items() if key != "gen_ai.response.id"}
+    with pipeline.tracer.start_as_current_span(
+        "outer", kind=SpanKind.CLIENT, attributes={"gen_ai.operation.name": "chat"}
+    ) as outer:
+        call(pipeline.tracer, "inner", usage)
+        outer.set_attributes(usage)
+    assert pipeline.attributes("inner")["llmcost.status"] == "priced"
+    outer_attributes = pipeline.attributes("outer")
+    assert outer_attributes["llmcost.status"] == "duplicate"
+    assert outer_attributes["llmcost.reason"] == "duplicate_nested"
+    assert "llmcost.subtree.cost" not in outer_attributes
+    assert "gen_ai.usage.cost.amount" not in outer_attributes
+
+
+def test_open_ancestors_get_the_subtree_totals_and_calls_do_not(pipeline: Pipeline) -> None:
+    with pipeline.tracer.start_as_current_span("workflow"):
+        with pipeline.tracer.start_as_current_span("agent"):
+            call(pipeline.tracer, "one", {**OFFICIAL, "gen_ai.response.id": "r1"})
+            call(pipeline.tracer, "two", {**OFFICIAL, "gen_ai.response.id": "r2"})
+        call(pipeline.tracer, "three", {**OFFICIAL, "gen_ai.response.id": "r3"})
+    agent = pipeline.attributes("agent")
+    workflow = pipeline.attributes("workflow")
+    assert (agent["llmcost.subtree.cost"], agent["llmcost.subtree.calls"]) == (float(2 * OFFICIAL_COST), 2)
+    assert (workflow["llmcost.subtree.cost"], workflow["llmcost.subtree.calls"]) == (float(3 * OFFICIAL_COST), 3)
+    assert "gen_ai.usage.cost.amount" not in agent
+    for name in ("one", "two", "three"):
+        assert "llmcost.subtree.cost" not in pipeline.attributes(name)
+
+
+def test_memory_stays_bounded_when_ancestors_never_end(pipeline: Pipeline) -> None:
+    for index in range(200):
+        span = pipeline.tracer.start_span(f"never-ends-{index}")
+        assert span.is_recording()
+    assert len(pipeline.processor._tracker) == 50
+
+
+def test_unknown_models_are_unpriced_with_a_reason_and_counted(pipeline: Pipeline) -> None:
+    call(
+        pipeline.tracer,
+        "unknown",
+        {**OFFICIAL, "gen_ai.response.model": "gpt-99-turbo", "gen_ai.request.model": "gpt-99-turbo"},
+    )
+    attributes = pipeline.attributes("unknown")
+    assert attributes["llmcost.status"] == "unpriced"
+    assert attributes["llmcost.reason"] == "unknown_model"
+    assert attributes["llmcost.reason.detail"] == "no openai price entry matches 'gpt-99-turbo'"
+    assert "gen_ai.usage.cost.amount" not in attributes
+    assert pipeline.metric_points("llmcost.unpriced.calls") == [
+        (
+            {
+                "llmcost.reason": "unknown_model",
+                "gen_ai.provider.name": "openai",
+                "gen_ai.operation.name": "chat",
+                "gen_ai.request.model": "gpt-99-turbo",
+                "gen_ai.response.model": "gpt-99-turbo",
+            },
+            1,
+        )
+    ]
+
+
+def test_the_cost_counter_sums_priced_calls_by_bounded_attributes(pipeline: Pipeline) -> None:
+    for index in range(3):
+        call(pipeline.tracer, f"c{index}", {**OFFICIAL, "gen_ai.response.id": f"r{index}"})
+    ((attributes, value),) = pipeline.metric_points("llmcost.cost")
+    assert attributes == {
+        "llmcost.status": "priced",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+    }
+    assert value == pytest.approx(float(3 * OFFICIAL_COST), rel=1e-12)
+
+
+def test_a_response_model_the_table_does_not_know_falls_back_to_the_request_model(pipeline: Pipeline) -> None:
+    call(pipeline.tracer, "azure", {**OFFICIAL, "gen_ai.response.model": "my-deployment-7"})
+    attributes = pipeline.attributes("azure")
+    assert attributes["llmcost.status"] == "priced"
+    assert attributes["llmcost.price.model"] == "gpt-4o-mini"
+
+
+@pytest.mark.parametrize(
+    ("usage_status", "status"), [("estimated", "estimated"), ("partial", "partial"), ("reported", "priced")]
+)
+def test_estimated_and_partial_usage_keep_their_status(pipeline: Pipeline, usage_status: str, status: str) -> None:
+    call(pipeline.tracer, "s", {**OFFICIAL, "llmcost.usage.status": usage_status})
+    attributes = pipeline.attributes("s")
+    assert attributes["llmcost.status"] == status
+    assert attributes["gen_ai.usage.cost.amount"] == float(OFFICIAL_COST)
+
+
+def test_a_provider_reported_charge_passes_through(pipeline: Pipeline) -> None:
+    call(
+        pipeline.tracer,
+        "router",
+        {**OFFICIAL, "gen_ai.provider.name": "openrouter", "llmcost.provider_reported.cost": 0.0123},
+    )
+    attributes = pipeline.attributes("router")
+    assert attributes["llmcost.status"] == "provider_reported"
+    assert attributes["gen_ai.usage.cost.amount"] == 0.0123
+    assert attributes["gen_ai.usage.cost.source"] == "provider"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "reason"),
+    [
+        (
+            {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o"},
+            "no_usage",
+        ),
+        ({**OFFICIAL, "gen_ai.usage.input_tokens": "lots"}, "invalid_usage"),
+        ({**OFFICIAL, "gen_ai.usage.output_tokens": -3}, "invalid_usage"),
+        ({**OFFICIAL, "gen_ai.provider.name": "nobody"}, "unknown_provider"),
+    ],
+)
+def test_bad_or_missing_usage_is_unpriced_never_zero(
+    pipeline: Pipeline, attributes: Mapping[str, Any], reason: str
+) -> None:
+    call(pipeline.tracer, "bad", attributes)
+    priced = pipeline.attributes("bad")
+    assert (priced["llmcost.status"], priced["llmcost.reason"]) == ("unpriced", reason)
+    assert "gen_ai.usage.cost.amount" not in priced
+
+
+def test_our_own_failure_forwards_the_span_unpriced_and_never_raises(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(_pricer.Pricer, "price", explode)
+    call(pipeline.tracer, "c", OFFICIAL)
+    assert dict(pipeline.by_name("c").attributes or {}) == OFFICIAL
+
+
+def test_start_flush_and_shutdown_are_delegated() -> None:
+    recorder = Recorder()
+    processor = CostSpanProcessor(recorder, meter_provider=MeterProvider())
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    provider.get_tracer("t").start_span("s").end()
+    assert provider.force_flush()
+    provider.shutdown()
+    assert (len(recorder.started), len(recorder.ended), recorder.flushes, recorder.shutdowns) == (1, 1, 1, 1)
+
+
+def test_aliases_are_switchable() -> None:
+    recorder = Recorder()
+    provider = TracerProvider()
+    provider.add_span_processor(
+        CostSpanProcessor(recorder, cost_aliases=("operation.cost",), meter_provider=MeterProvider())
+    )
+    call(provider.get_tracer("t"), "c", OFFICIAL)
+    attributes = dict(recorder.ended[0].attributes or {})
+    assert attributes["operation.cost"] == float(OFFICIAL_COST)
+    assert "gen_ai.usage.cost" not in attributes
+    with pytest.raises(ValueError, match="unknown cost alias 'cost'"):
+        CostSpanProcessor(recorder, cost_aliases=("cost",))
+
+
+def test_a_broken_override_file_is_an_error_when_given_and_unpriced_spans_when_from_the_environment(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = tmp_path / "mine.json"
+    broken.write_text('{"provider": "openai", "models": [{"id": "gpt-4o"}]}', encoding="utf-8")
+    with pytest.raises(PriceFileError, match=r"mine\.json: models\[0\] \(gpt-4o\): give exactly one of"):
+        CostSpanProcessor(Recorder(), pricing_file=str(broken))
+    monkeypatch.setenv("OTEL_LLMCOST_PRICING_FILE", str(broken))
+    monkeypatch.setattr("otel_llmcost.pricing._table._default", None)
+    recorder = Recorder()
+    provider = TracerProvider()
+    provider.add_span_processor(CostSpanProcessor(recorder, meter_provider=MeterProvider()))
+    with caplog.at_level(logging.ERROR, logger="otel_llmcost"):
+        call(provider.get_tracer("t"), "a", OFFICIAL)
+        call(provider.get_tracer("t"), "b", {**OFFICIAL, "gen_ai.response.id": "other"})
+    assert [record.getMessage().split(":")[0] for record in caplog.records] == [
+        "otel-llmcost cannot load its price table, so no span is priced"
+    ]
+    attributes = dict(recorder.ended[1].attributes or {})
+    assert (attributes["llmcost.status"], attributes["llmcost.reason"]) == ("unpriced", "internal_error")
+    monkeypatch.setattr("otel_llmcost.pricing._table._default", None)

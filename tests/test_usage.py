@@ -1,0 +1,240 @@
+"""The usage model: every naming family seen in the wild -> `Usage`, and `Usage` -> the current conventions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from otel_llmcost.pricing import RequestContext, Usage
+from otel_llmcost.usage import operation_of, read_call, usage_attributes
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        pytest.param(
+            {
+                "gen_ai.usage.input_tokens": 1000,
+                "gen_ai.usage.cache_read.input_tokens": 300,
+                "gen_ai.usage.cache_creation.input_tokens": 200,
+                "gen_ai.usage.output_tokens": 500,
+                "gen_ai.usage.reasoning.output_tokens": 350,
+            },
+            Usage(input=500, cache_read=300, cache_write=200, output=150, reasoning=350),
+            id="current-conventions",
+        ),
+        pytest.param(
+            {"gen_ai.usage.prompt_tokens": 1000, "gen_ai.usage.completion_tokens": 20},
+            Usage(input=1000, output=20),
+            id="deprecated-prompt-completion",
+        ),
+        pytest.param(
+            {
+                "gen_ai.usage.input_tokens": 5100,
+                "gen_ai.usage.cache_read.input_tokens": 2000,
+                "gen_ai.usage.cache_write.input_tokens": 3000,
+                "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 2000,
+                "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 1000,
+                "gen_ai.usage.output_tokens": 500,
+            },
+            Usage(input=100, cache_read=2000, cache_write=2000, cache_write_1h=1000, output=500),
+            id="anthropic-sdk-native",
+        ),
+        pytest.param(
+            {
+                "gen_ai.usage.input_tokens": 100,
+                "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 40,
+                "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 60,
+                "gen_ai.usage.output_tokens": 1,
+            },
+            Usage(input=0, cache_write=40, cache_write_1h=60, output=1),
+            id="cache-write-total-from-its-split",
+        ),
+        pytest.param(
+            {
+                "gen_ai.usage.prompt_tokens": 1200,
+                "gen_ai.usage.cache_read_input_tokens": 1000,
+                "gen_ai.usage.cache_creation_input_tokens": 100,
+                "gen_ai.usage.completion_tokens": 30,
+                "gen_ai.usage.reasoning_tokens": 10,
+                "llm.usage.total_tokens": 1230,
+            },
+            Usage(input=100, cache_read=1000, cache_write=100, output=20, reasoning=10),
+            id="openllmetry",
+        ),
+        pytest.param(
+            {
+                "llm.token_count.prompt": 900,
+                "llm.token_count.prompt_details.cache_read": 100,
+                "llm.token_count.prompt_details.cache_write": 50,
+                "llm.token_count.prompt_details.audio": 200,
+                "llm.token_count.completion": 300,
+                "llm.token_count.completion_details.reasoning": 100,
+                "llm.token_count.completion_details.audio": 50,
+            },
+            Usage(
+                input=550, cache_read=100, cache_write=50, input_audio=200, output=150, reasoning=100, output_audio=50
+            ),
+            id="openinference",
+        ),
+        pytest.param(
+            {
+                "gen_ai.usage.input_tokens": 10,
+                "gen_ai.usage.cache_read.input_tokens": 90,
+                "gen_ai.usage.output_tokens": 1,
+            },
+            Usage(input=10, cache_read=90, output=1),
+            id="cache-outside-the-input-total-is-folded-in",
+        ),
+        pytest.param(
+            {
+                "gen_ai.usage.input_tokens": 10,
+                "gen_ai.usage.output_tokens": 5,
+                "gen_ai.usage.reasoning.output_tokens": 40,
+            },
+            Usage(input=10, output=5, reasoning=40),
+            id="thinking-outside-the-output-total-is-folded-in",
+        ),
+        pytest.param(
+            {
+                "gen_ai.usage.input_tokens": 100,
+                "gen_ai.usage.output_tokens": 10,
+                "anthropic.usage.compaction.input_tokens": 1000,
+                "anthropic.usage.compaction.output_tokens": 200,
+            },
+            Usage(input=1100, output=210),
+            id="anthropic-compaction-is-billed-on-top",
+        ),
+        pytest.param(
+            {
+                "llmcost.usage.input_audio_seconds": 90.5,
+                "llmcost.usage.input_characters": 1200,
+                "llmcost.usage.images": 2,
+                "llmcost.request.image.size": "1024x1024",
+                "llmcost.request.image.quality": "hd",
+                "llmcost.usage.web_search_calls": 3,
+            },
+            Usage(
+                input_audio_seconds=Decimal("90.5"),
+                input_characters=1200,
+                images=(("1024x1024/hd", 2),),
+                requests=(("web_search", 3),),
+            ),
+            id="non-token-units",
+        ),
+    ],
+)
+def test_every_naming_family_reads_into_disjoint_buckets(attributes: dict[str, Any], expected: Usage) -> None:
+    assert read_call(attributes).usage == expected
+
+
+def test_current_names_win_over_older_ones() -> None:
+    call = read_call({"gen_ai.usage.input_tokens": 10, "gen_ai.usage.prompt_tokens": 99, "llm.token_count.prompt": 98})
+    assert call.usage == Usage(input=10)
+
+
+def test_spans_without_usage_have_none_and_bad_counts_say_why() -> None:
+    assert read_call({"gen_ai.request.model": "gpt-4o"}).usage is None
+    bad = read_call({"gen_ai.usage.input_tokens": 1.5})
+    assert (bad.usage, bad.invalid_usage) == (None, "gen_ai.usage.input_tokens is 1.5, not a count")
+    boolean = read_call({"gen_ai.usage.output_tokens": True})
+    assert boolean.invalid_usage == "gen_ai.usage.output_tokens is True, not a count"
+    seconds = read_call({"llmcost.usage.input_audio_seconds": "long"})
+    assert seconds.invalid_usage == "llmcost.usage.input_audio_seconds is 'long', not a duration"
+
+
+def test_provider_model_and_context_come_from_every_family() -> None:
+    call = read_call(
+        {
+            "gen_ai.system": "az.ai.openai",
+            "gen_ai.request.model": "my-deployment",
+            "gen_ai.response.model": "gpt-4o-2024-08-06",
+            "gen_ai.response.id": "chatcmpl-1",
+            "openai.response.service_tier": "Flex",
+            "openai.request.service_tier": "auto",
+            "llmcost.request.region": "EU",
+            "llmcost.usage.status": "estimated",
+        }
+    )
+    assert (call.provider, call.request_model, call.response_model, call.response_id) == (
+        "az.ai.openai",
+        "my-deployment",
+        "gpt-4o-2024-08-06",
+        "chatcmpl-1",
+    )
+    assert call.context == RequestContext(batch=False, service_tier="flex", region="eu")
+    assert call.usage_status == "estimated"
+    openinference = read_call({"llm.provider": "anthropic", "llm.model_name": "claude-sonnet-4-5"})
+    assert (openinference.provider, openinference.request_model) == ("anthropic", "claude-sonnet-4-5")
+    batch = read_call({"anthropic.response.service_tier": "batch"})
+    assert batch.context == RequestContext(batch=True, service_tier="batch")
+    assert read_call({"llmcost.request.batch": True}).context.batch is True
+
+
+@pytest.mark.parametrize(
+    ("attributes", "operation"),
+    [
+        ({"gen_ai.operation.name": "chat"}, "chat"),
+        ({"gen_ai.operation.name": "embeddings"}, "embeddings"),
+        ({"gen_ai.operation.name": "invoke_agent"}, None),
+        ({"gen_ai.operation.name": "execute_tool"}, None),
+        ({"llm.request.type": "completion"}, "completion"),
+        ({"openinference.span.kind": "LLM"}, "llm"),
+        ({"openinference.span.kind": "EMBEDDING"}, "embedding"),
+        ({"openinference.span.kind": "CHAIN"}, None),
+        ({"gen_ai.operation.name": 3}, None),
+        ({"http.method": "GET"}, None),
+    ],
+)
+def test_only_calls_are_priced(attributes: dict[str, Any], operation: str | None) -> None:
+    assert operation_of(attributes) == operation
+
+
+def test_usage_round_trips_through_the_current_conventions() -> None:
+    usage = Usage.from_totals(
+        input_tokens=5000,
+        cache_read_tokens=1000,
+        cache_write_tokens=800,
+        cache_write_1h_tokens=300,
+        input_audio_tokens=400,
+        cache_read_audio_tokens=100,
+        input_image_tokens=50,
+        output_tokens=900,
+        reasoning_tokens=500,
+        output_audio_tokens=100,
+        output_image_tokens=10,
+        input_characters=77,
+        input_audio_seconds="12.5",
+        images={"1024x1024/hd": 2},
+        requests={"web_search": 4},
+    )
+    attributes = usage_attributes(usage)
+    assert attributes == {
+        "gen_ai.usage.input_tokens": 5000,
+        "gen_ai.usage.output_tokens": 900,
+        "gen_ai.usage.cache_read.input_tokens": 1000,
+        "gen_ai.usage.cache_creation.input_tokens": 800,
+        "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 300,
+        "gen_ai.usage.reasoning.output_tokens": 500,
+        "llmcost.usage.input_audio_tokens": 400,
+        "llmcost.usage.cache_read_audio_tokens": 100,
+        "llmcost.usage.input_image_tokens": 50,
+        "llmcost.usage.output_audio_tokens": 100,
+        "llmcost.usage.output_image_tokens": 10,
+        "llmcost.usage.input_characters": 77,
+        "llmcost.usage.web_search_calls": 4,
+        "llmcost.usage.input_audio_seconds": 12.5,
+        "llmcost.usage.images": 2,
+        "llmcost.request.image.size": "1024x1024",
+        "llmcost.request.image.quality": "hd",
+    }
+    assert read_call(attributes).usage == usage
+
+
+def test_plain_usage_writes_only_the_totals() -> None:
+    assert usage_attributes(Usage(input=3, output=4)) == {
+        "gen_ai.usage.input_tokens": 3,
+        "gen_ai.usage.output_tokens": 4,
+    }
