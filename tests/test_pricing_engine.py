@@ -82,7 +82,16 @@ def test_snapshots_prefixes_and_fine_tunes_match_their_entry(chat_table: PriceTa
 
 @pytest.mark.parametrize(
     "model",
-    ["chat-10", "chat-1-turbo", "chat-1-mini-pro", "chat", "xchat-1", "chat-1-2024", "ft:chat-1-mini:org::id", "chat-1x"],
+    [
+        "chat-10",
+        "chat-1-turbo",
+        "chat-1-mini-pro",
+        "chat",
+        "xchat-1",
+        "chat-1-2024",
+        "ft:chat-1-mini:org::id",
+        "chat-1x",
+    ],
 )
 def test_near_miss_names_stay_unpriced(chat_table: PriceTable, model: str) -> None:
     cost = chat_table.price(Usage(input=1000), provider="acme", model=model)
@@ -100,7 +109,11 @@ def test_provider_aliases_are_case_insensitive_and_unknown_providers_say_so(chat
     assert chat_table.price(Usage(input=10**6), provider="ACME", model="chat-1").total_usd == Decimal(2)
     assert chat_table.price(Usage(input=10**6), provider="Acme_AI", model="chat-1").total_usd == Decimal(2)
     cost = chat_table.price(Usage(input=1), provider="other", model="chat-1")
-    assert (cost.status, cost.reason, cost.detail) == ("unpriced", "unknown_provider", "the price table has no provider 'other'")
+    assert (cost.status, cost.reason, cost.detail) == (
+        "unpriced",
+        "unknown_provider",
+        "the price table has no provider 'other'",
+    )
 
 
 def test_no_model_is_unpriced(chat_table: PriceTable) -> None:
@@ -174,7 +187,12 @@ def test_above_the_threshold_the_whole_request_moves_to_the_tier(tmp_path: Path)
                 "prices": [
                     {
                         **tokens(input="3", output="15", cache_read="0.3"),
-                        "tiers": [{"above_input_tokens": 200000, "usd_per_million_tokens": {"input": "6", "output": "22.5", "cache_read": "0.6"}}],
+                        "tiers": [
+                            {
+                                "above_input_tokens": 200000,
+                                "usd_per_million_tokens": {"input": "6", "output": "22.5", "cache_read": "0.6"},
+                            }
+                        ],
                     }
                 ],
             }
@@ -205,7 +223,11 @@ def test_variants_apply_by_batch_service_tier_and_region(tmp_path: Path) -> None
                         "variants": [
                             {"name": "batch", "when": {"batch": True}, "multiplier": "0.5"},
                             {"name": "flex", "when": {"service_tier": "flex"}, "multiplier": "0.5"},
-                            {"name": "priority", "when": {"service_tier": ["priority"]}, **tokens(input="3.5", output="14")},
+                            {
+                                "name": "priority",
+                                "when": {"service_tier": ["priority"]},
+                                **tokens(input="3.5", output="14"),
+                            },
                             {"name": "regional", "when": {"region": ["us", "eu"]}, "multiplier": "1.1"},
                         ],
                     }
@@ -236,7 +258,12 @@ def test_non_token_units(tmp_path: Path) -> None:
             {"id": "speech", "prices": [{"usd_per_million_characters": {"input": "15"}}]},
             {"id": "whisper", "prices": [{"usd_per_minute": {"input_audio": "0.006"}}]},
             {"id": "painter", "prices": [{"usd_per_image": {"1024x1024": "0.04", "1024x1024/hd": "0.08"}}]},
-            {"id": "search", "prices": [{**tokens(input="1", output="1"), "usd_per_request": {"request": "0.005", "web_search": "0.01"}}]},
+            {
+                "id": "search",
+                "prices": [
+                    {**tokens(input="1", output="1"), "usd_per_request": {"request": "0.005", "web_search": "0.01"}}
+                ],
+            },
         ],
     )
     speech = table.price(Usage(input_characters=2000), provider="acme", model="speech")
@@ -247,8 +274,13 @@ def test_non_token_units(tmp_path: Path) -> None:
     painted = table.price(images, provider="acme", model="painter")
     assert painted.breakdown_usd == {"image:1024x1024/hd": Decimal("0.16"), "image:1024x1024/standard": Decimal("0.04")}
     unknown_size = table.price(Usage.from_totals(images={"256x256": 1}), provider="acme", model="painter")
-    assert (unknown_size.reason, unknown_size.detail) == ("missing_price", "no price for unit image 256x256 in acme/painter")
-    search = table.price(Usage.from_totals(input_tokens=1000, requests={"web_search": 3}), provider="acme", model="search")
+    assert (unknown_size.reason, unknown_size.detail) == (
+        "missing_price",
+        "no price for unit image 256x256 in acme/painter",
+    )
+    search = table.price(
+        Usage.from_totals(input_tokens=1000, requests={"web_search": 3}), provider="acme", model="search"
+    )
     assert search.breakdown_usd == {
         "input": Decimal("0.001"),
         "request:request": Decimal("0.005"),
@@ -257,7 +289,15 @@ def test_non_token_units(tmp_path: Path) -> None:
 
 
 def test_inherit_uses_the_vendor_prices_with_the_platform_variants(tmp_path: Path) -> None:
-    vendor = write(tmp_path, {"provider": "acme", "sources": SOURCES, "models": [{"id": "m", "source": "vendor", "prices": [tokens(input="3", output="15")]}]}, "acme.json")
+    vendor = write(
+        tmp_path,
+        {
+            "provider": "acme",
+            "sources": SOURCES,
+            "models": [{"id": "m", "source": "vendor", "prices": [tokens(input="3", output="15")]}],
+        },
+        "acme.json",
+    )
     platform = write(
         tmp_path,
         {
@@ -283,54 +323,117 @@ def test_inherit_uses_the_vendor_prices_with_the_platform_variants(tmp_path: Pat
 def test_not_priced_models_and_providers_say_why(tmp_path: Path) -> None:
     table = table_of(tmp_path, [{"id": "pt", "not_priced": "provisioned throughput is billed per hour"}])
     cost = table.price(Usage(input=1), provider="acme", model="pt")
-    assert (cost.status, cost.reason, cost.detail) == ("unpriced", "not_priced", "provisioned throughput is billed per hour")
+    assert (cost.status, cost.reason, cost.detail) == (
+        "unpriced",
+        "not_priced",
+        "provisioned throughput is billed per hour",
+    )
     local = PriceTable.load(
-        [write(tmp_path, {"provider": "ollama", "sources": SOURCES, "not_priced": "self-hosted", "models": []}, "o.json")],
+        [
+            write(
+                tmp_path,
+                {"provider": "ollama", "sources": SOURCES, "not_priced": "self-hosted", "models": []},
+                "o.json",
+            )
+        ],
         bundled=False,
     )
     assert local.price(Usage(input=1), provider="ollama", model="llama3").reason == "not_priced"
 
 
 def test_a_user_map_prices_deployment_names(tmp_path: Path) -> None:
-    path = write(tmp_path, {"provider": "acme", "sources": SOURCES, "models": [{"id": "m", "prices": [tokens(input="1")]}]})
+    path = write(
+        tmp_path, {"provider": "acme", "sources": SOURCES, "models": [{"id": "m", "prices": [tokens(input="1")]}]}
+    )
     table = PriceTable.load([path], bundled=False, model_map={"My-Deployment": "m"})
     assert table.price(Usage(input=10**6), provider="acme", model="my-deployment").total_usd == Decimal(1)
 
 
 def test_a_later_file_overrides_an_entry_and_adds_new_ones(tmp_path: Path) -> None:
-    base = write(tmp_path, {"provider": "acme", "sources": SOURCES, "models": [{"id": "m", "prices": [tokens(input="3")]}]}, "a.json")
+    base = write(
+        tmp_path,
+        {"provider": "acme", "sources": SOURCES, "models": [{"id": "m", "prices": [tokens(input="3")]}]},
+        "a.json",
+    )
     override = write(
         tmp_path,
-        {"provider": "acme", "models": [{"id": "m", "prices": [tokens(input="2.4")]}, {"id": "new", "prices": [tokens(input="1")]}]},
+        {
+            "provider": "acme",
+            "models": [{"id": "m", "prices": [tokens(input="2.4")]}, {"id": "new", "prices": [tokens(input="1")]}],
+        },
         "negotiated.json",
     )
     table = PriceTable.load([base, override], bundled=False)
     assert table.price(Usage(input=10**6), provider="acme", model="m-2025-01-01").total_usd == Decimal("2.4")
     assert table.price(Usage(input=10**6), provider="acme", model="new").total_usd == Decimal(1)
-    assert table.version.startswith("a.json:") and "+negotiated.json:" in table.version
+    assert table.version.startswith("a.json:")
+    assert "+negotiated.json:" in table.version
 
 
 @pytest.mark.parametrize(
     ("models", "where", "problem"),
     [
-        ([{"id": "m", "prices": [tokens(input=2.5)]}], "models[0] (m).prices[0].usd_per_million_tokens.input", 'prices are decimal strings such as "2.5", found 2.5'),
-        ([{"id": "m", "prices": [tokens(input="1e-6")]}], "models[0] (m).prices[0].usd_per_million_tokens.input", "'1e-6' is not a decimal string"),
-        ([{"id": "m", "prices": [tokens(inptu="1")]}], "models[0] (m).prices[0].usd_per_million_tokens", "unknown unit 'inptu'"),
+        (
+            [{"id": "m", "prices": [tokens(input=2.5)]}],
+            "models[0] (m).prices[0].usd_per_million_tokens.input",
+            'prices are decimal strings such as "2.5", found 2.5',
+        ),
+        (
+            [{"id": "m", "prices": [tokens(input="1e-6")]}],
+            "models[0] (m).prices[0].usd_per_million_tokens.input",
+            "'1e-6' is not a decimal string",
+        ),
+        (
+            [{"id": "m", "prices": [tokens(inptu="1")]}],
+            "models[0] (m).prices[0].usd_per_million_tokens",
+            "unknown unit 'inptu'",
+        ),
         ([{"id": "M", "prices": [tokens(input="1")]}], "models[0].id", "'M' is not a lowercase model id"),
         ([{"id": "m"}], "models[0] (m)", "give exactly one of prices, alias, inherit, not_priced; found none"),
-        ([{"id": "m", "prices": [{"from": "2025-02-30", **tokens(input="1")}]}], "models[0] (m).prices[0].from", "'2025-02-30' is not a real date"),
         (
-            [{"id": "m", "prices": [{"from": "2025-02-01", **tokens(input="1")}, {"from": "2025-01-01", **tokens(input="2")}]}],
+            [{"id": "m", "prices": [{"from": "2025-02-30", **tokens(input="1")}]}],
+            "models[0] (m).prices[0].from",
+            "'2025-02-30' is not a real date",
+        ),
+        (
+            [
+                {
+                    "id": "m",
+                    "prices": [
+                        {"from": "2025-02-01", **tokens(input="1")},
+                        {"from": "2025-01-01", **tokens(input="2")},
+                    ],
+                }
+            ],
             "models[0] (m).prices[1].from",
             "periods must be in ascending order of date",
         ),
-        ([{"id": "m", "prices": [tokens(input="1")]}, {"id": "n", "match": {"ids": ["m"]}, "prices": [tokens(input="1")]}], "models[1] (n)", "'m' is already an id of 'm'"),
-        ([{"id": "m", "prices": [{"variants": [{"name": "b", "when": {"batch": True}}], **tokens(input="1")}]}], "models[0] (m).prices[0].variants[0]", "give either a multiplier or unit prices"),
-        ([{"id": "m", "source": "nowhere", "prices": [tokens(input="1")]}], "models[0] (m).source", "'nowhere' is not a key of the file's sources"),
+        (
+            [
+                {"id": "m", "prices": [tokens(input="1")]},
+                {"id": "n", "match": {"ids": ["m"]}, "prices": [tokens(input="1")]},
+            ],
+            "models[1] (n)",
+            "'m' is already an id of 'm'",
+        ),
+        (
+            [{"id": "m", "prices": [{"variants": [{"name": "b", "when": {"batch": True}}], **tokens(input="1")}]}],
+            "models[0] (m).prices[0].variants[0]",
+            "give either a multiplier or unit prices",
+        ),
+        (
+            [{"id": "m", "source": "nowhere", "prices": [tokens(input="1")]}],
+            "models[0] (m).source",
+            "'nowhere' is not a key of the file's sources",
+        ),
         (
             [
                 {"id": "a", "match": {"patterns": ["fam-.*"], "examples": ["fam-1"]}, "prices": [tokens(input="1")]},
-                {"id": "b", "match": {"patterns": ["fam-[0-9]+"], "examples": ["fam-2"]}, "prices": [tokens(input="1")]},
+                {
+                    "id": "b",
+                    "match": {"patterns": ["fam-[0-9]+"], "examples": ["fam-2"]},
+                    "prices": [tokens(input="1")],
+                },
             ],
             "entry 'b'",
             "its pattern 'fam-[0-9]+' also matches 'fam-1', an example of 'a'; two patterns must not claim one id",
@@ -347,6 +450,22 @@ def test_a_bad_file_names_the_file_the_entry_and_the_problem(
     assert caught.value.where == where
     assert problem in caught.value.problem
     assert str(caught.value).startswith(f"{path}: {where}: ")
+
+
+def test_an_alias_or_inherit_to_a_missing_entry_is_a_load_error(tmp_path: Path) -> None:
+    path = write(tmp_path, {"provider": "acme", "sources": SOURCES, "models": [{"id": "m", "inherit": "other/x"}]})
+    with pytest.raises(PriceFileError, match=r"entry 'm': it refers to other/x, which no price file has"):
+        PriceTable.load([path], bundled=False)
+    path = write(
+        tmp_path,
+        {
+            "provider": "acme",
+            "sources": SOURCES,
+            "models": [{"id": "m", "alias": [{"from": "2025-01-01", "to": "gone"}]}],
+        },
+    )
+    with pytest.raises(PriceFileError, match=r"entry 'm': it refers to acme/gone, which no price file has"):
+        PriceTable.load([path], bundled=False)
 
 
 def test_unreadable_and_non_json_files_are_clear_errors(tmp_path: Path) -> None:

@@ -366,6 +366,15 @@ def test_bad_or_missing_usage_is_unpriced_never_zero(
     assert "gen_ai.usage.cost.amount" not in priced
 
 
+def test_a_failed_call_without_usage_is_not_an_unpriced_call_to_alert_on(pipeline: Pipeline) -> None:
+    attributes = {key: value for key, value in OFFICIAL.items() if not key.startswith("gen_ai.usage")}
+    call(pipeline.tracer, "failed", {**attributes, "error.type": "rate_limit_exceeded"})
+    priced = pipeline.attributes("failed")
+    assert (priced["llmcost.status"], priced["llmcost.reason"]) == ("unpriced", "failed_call")
+    assert priced["llmcost.reason.detail"] == "the call failed (rate_limit_exceeded) and reported no usage"
+    assert pipeline.metric_points("llmcost.unpriced.calls") == []
+
+
 def test_our_own_failure_forwards_the_span_unpriced_and_never_raises(
     pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -151,7 +151,10 @@ class LlmcostReasonValues:
     """An inference span below this one already priced the same call."""
 
     INTERNAL_ERROR: Final = "internal_error"
-    """Pricing failed on an error in the library; it is logged at debug level."""
+    """Pricing failed on an error in the library, or the price table could not load."""
+
+    FAILED_CALL: Final = "failed_call"
+    """The call failed (the span has `error.type`) and reported no usage, so nothing is billed."""
 
 
 # registry.llmcost.usage: Usage and request details without an upstream name
@@ -255,6 +258,9 @@ OPENAI_RESPONSE_SERVICE_TIER: Final = "openai.response.service_tier"
 
 SERVER_ADDRESS: Final = "server.address"
 """Server domain name, IP address or Unix domain socket name of the GenAI endpoint."""
+
+ERROR_TYPE: Final = "error.type"
+"""Describes a class of error the operation ended with."""
 
 
 class GenAiOperationNameValues:

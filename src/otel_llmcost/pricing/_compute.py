@@ -55,7 +55,7 @@ def compute(
             applied.append(variant.name)
             prices = prices.replaced_by(variant.prices)
             if variant.multiplier is not None:
-                prices = prices.scaled(variant.multiplier)
+                prices = prices.scaled(variant.multiplier, variant.multiplier_units)
 
     breakdown: dict[str, Decimal] = {}
     tokens = prices.per_million_tokens

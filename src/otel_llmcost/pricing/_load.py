@@ -36,7 +36,7 @@ _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
 _FILE_KEYS = {"$schema", "provider", "name", "aliases", "strip_prefixes", "region_prefixes", "not_priced", "sources"}
 _MODEL_KEYS = {"id", "name", "source", "note", "match", "prices", "alias", "inherit", "variants", "not_priced"}
 _PERIOD_KEYS = {"from", "tiers", "variants", "note", *_UNIT_MAPS}
-_VARIANT_KEYS = {"name", "when", "multiplier", *_UNIT_MAPS}
+_VARIANT_KEYS = {"name", "when", "multiplier", "multiplier_units", *_UNIT_MAPS}
 _MATCH_KEYS = {"ids", "snapshots", "patterns", "examples"}
 _WAYS = ("prices", "alias", "inherit", "not_priced")
 
@@ -144,8 +144,20 @@ class _Reader:
         has_prices = any(raw.get(field) for field in _UNIT_MAPS)
         if (multiplier is None) == (not has_prices):
             raise self.fail(where, "give either a multiplier or unit prices, not both and not neither")
+        units = raw.get("multiplier_units")
+        multiplier_units: frozenset[str] | None = None
+        if units is not None:
+            if multiplier is None:
+                raise self.fail(f"{where}.multiplier_units", "multiplier_units goes with a multiplier")
+            multiplier_units = frozenset(self.strings(units, f"{where}.multiplier_units"))
+            unknown = sorted(multiplier_units - set(TOKEN_UNITS))
+            if unknown:
+                raise self.fail(
+                    f"{where}.multiplier_units", f"unknown unit {unknown[0]!r}; allowed: {', '.join(TOKEN_UNITS)}"
+                )
         return Variant(
             name=name,
+            multiplier_units=multiplier_units,
             batch=batch,
             service_tiers=self.choices(when.get("service_tier"), f"{where}.when.service_tier"),
             regions=self.choices(when.get("region"), f"{where}.when.region"),

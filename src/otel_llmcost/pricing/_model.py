@@ -45,18 +45,31 @@ class UnitPrices:
             {**self.per_request, **other.per_request},
         )
 
-    def scaled(self, multiplier: Decimal) -> UnitPrices:
-        """These prices, each multiplied by ``multiplier``."""
+    def scaled(self, multiplier: Decimal, token_units: frozenset[str] | None = None) -> UnitPrices:
+        """These prices multiplied by ``multiplier``: per-request fees (tool calls) excepted, as vendors do.
 
-        def scale(prices: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
-            return {unit: price * multiplier for unit, price in prices.items()}
+        With ``token_units``, only those token units are scaled, and no other unit is.
+        """
 
+        def scale(prices: Mapping[str, Decimal], only: frozenset[str] | None = None) -> Mapping[str, Decimal]:
+            return {
+                unit: price * multiplier if only is None or unit in only else price for unit, price in prices.items()
+            }
+
+        if token_units is not None:
+            return UnitPrices(
+                scale(self.per_million_tokens, token_units),
+                self.per_million_characters,
+                self.per_minute,
+                self.per_image,
+                self.per_request,
+            )
         return UnitPrices(
             scale(self.per_million_tokens),
             scale(self.per_million_characters),
             scale(self.per_minute),
             scale(self.per_image),
-            scale(self.per_request),
+            self.per_request,
         )
 
 
@@ -77,6 +90,7 @@ class Variant:
     service_tiers: frozenset[str] | None = None
     regions: frozenset[str] | None = None
     multiplier: Decimal | None = None
+    multiplier_units: frozenset[str] | None = None
     prices: UnitPrices = UnitPrices()
 
     def applies_to(self, context: RequestContext, region: str | None) -> bool:

@@ -66,8 +66,8 @@ class CostMetrics:
         return attributes
 
     def record(self, call: GenAICall, priced: PricedCall) -> None:
-        """Adds one span's outcome: its cost, or one unpriced call."""
+        """Adds one span's outcome: its cost, or one unpriced call. Failed calls cost nothing and count nowhere."""
         if priced.amount_usd is not None:
             self._cost.add(float(priced.amount_usd), self._attributes(call, a.LLMCOST_STATUS, priced.status))
-        elif priced.status == "unpriced":
+        elif priced.status == "unpriced" and priced.reason != "failed_call":
             self._unpriced.add(1, self._attributes(call, a.LLMCOST_REASON, priced.reason or "unknown_model"))

@@ -137,6 +137,8 @@ class Pricer:
         if call.invalid_usage is not None:
             return self.unpriced(call, "invalid_usage", call.invalid_usage)
         if call.usage is None:
+            if call.error_type is not None:
+                return self.unpriced(call, "failed_call", f"the call failed ({call.error_type}) and reported no usage")
             return self.unpriced(call, "no_usage", "the span reports no token or unit usage")
         table = self.table()
         if table is None:
@@ -182,5 +184,5 @@ class Pricer:
         if cost.tier is not None:
             attributes[a.LLMCOST_PRICE_TIER] = cost.tier
         if cost.variants:
-            attributes[a.LLMCOST_PRICE_VARIANTS] = list(cost.variants)
+            attributes[a.LLMCOST_PRICE_VARIANTS] = cost.variants
         return PricedCall(status, attributes, cost.total_usd, None, provider, call.response_model or call.request_model)

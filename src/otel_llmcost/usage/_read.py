@@ -105,6 +105,7 @@ class GenAICall:
         context: batch, service tier and region.
         provider_cost: a charge the provider itself reported, in USD.
         invalid_usage: why the usage attributes could not be used, when they could not.
+        error_type: the span's ``error.type``: the call failed.
     """
 
     operation: str | None
@@ -117,6 +118,7 @@ class GenAICall:
     context: RequestContext
     provider_cost: Decimal | None = None
     invalid_usage: str | None = None
+    error_type: str | None = None
 
 
 def operation_of(attributes: Attributes) -> str | None:
@@ -251,4 +253,5 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
         context=_context(attributes),
         provider_cost=provider_cost,
         invalid_usage=invalid,
+        error_type=_text(attributes, (a.ERROR_TYPE,)),
     )

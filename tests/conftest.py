@@ -1,0 +1,46 @@
+"""Fixtures shared by the test modules: a tracing pipeline with the cost processor, and no globals."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from otel_llmcost import CostSpanProcessor
+
+_TIKTOKEN_CACHE = Path(__file__).resolve().parents[2] / "shared" / "tiktoken"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # tiktoken downloads its encodings on first use; tests run offline from a shared copy when there is one.
+    if _TIKTOKEN_CACHE.is_dir():
+        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_TIKTOKEN_CACHE))
+
+
+class Tracing(NamedTuple):
+    """A tracer provider whose spans go through `CostSpanProcessor` to ``exporter``; metrics to ``metric_reader``."""
+
+    tracer_provider: TracerProvider
+    exporter: InMemorySpanExporter
+    meter_provider: MeterProvider
+    metric_reader: InMemoryMetricReader
+
+
+@pytest.fixture
+def tracing() -> Iterator[Tracing]:
+    exporter = InMemorySpanExporter()
+    metric_reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[metric_reader])
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(CostSpanProcessor(SimpleSpanProcessor(exporter), meter_provider=meter_provider))
+    yield Tracing(tracer_provider, exporter, meter_provider, metric_reader)
+    tracer_provider.shutdown()
+    meter_provider.shutdown()
