@@ -85,7 +85,10 @@ def cold_first_lookup_ms() -> float:
         "price(Usage(input=1), provider='openai', model='gpt-4o');"
         "print((time.perf_counter()-t)*1000)"
     )
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) for _ in range(5)]
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(5)
+    ]
     return min(runs)
 
 
