@@ -24,6 +24,7 @@ from opentelemetry.trace import SpanKind
 from otel_llmcost import CostSpanProcessor
 from otel_llmcost.pricing import default_table
 from otel_llmcost.processor._processor import priced_copy
+from otel_llmcost.processor._tracking import plain_attributes
 from otel_llmcost.usage import read_call
 
 GENAI = {
@@ -104,12 +105,13 @@ def main() -> None:
     span = provider.get_tracer("b").start_span("s", attributes=GENAI)
     span.end()
     readable = span._readable_span()  # pyright: ignore[reportPrivateUsage]
-    call = read_call(readable.attributes or {})
+    attributes = plain_attributes(readable)
+    call = read_call(attributes)
     table = default_table()
     assert call.usage is not None
     usage = call.usage
     parts = {
-        "read attributes": best_of(lambda: read_call(readable.attributes or {})),
+        "read attributes": best_of(lambda: read_call(attributes)),
         "price look-up": best_of(
             lambda: table.price(usage, provider="openai", model="gpt-4o-mini-2024-07-18", context=call.context)
         ),

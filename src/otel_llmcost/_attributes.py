@@ -434,6 +434,9 @@ LLM_SYSTEM: Final = "llm.system"
 LLM_MODEL_NAME: Final = "llm.model_name"
 """The name of the model, as OpenInference records it."""
 
+EMBEDDING_MODEL_NAME: Final = "embedding.model_name"
+"""The name of the embedding model, as OpenInference records it on EMBEDDING spans."""
+
 LLM_TOKEN_COUNT_PROMPT: Final = "llm.token_count.prompt"
 """Number of tokens in the prompt."""
 

@@ -1,54 +1,57 @@
-"""Usage x prices -> cost: tiers, variants and units, in exact decimals."""
+"""Usage x prices -> cost: tiers, variants and units, in exact decimals.
+
+Resolving which prices apply (tier, then variants) is separate from the arithmetic, so that the table can
+cache it: most calls repeat a handful of (period, tier, context) combinations.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from ._model import Cost, Period, RequestContext, UnitPrices, Variant
 from ._usage import TOKEN_UNITS, Usage
 
-__all__ = ["compute"]
+__all__ = ["Applied", "apply", "compute", "tier_of"]
 
-_MILLION = Decimal(1_000_000)
+_TOKEN_FIELDS = len(TOKEN_UNITS)
 _SIXTY = Decimal(60)
+_ZERO = Decimal(0)
 
 
-def _missing(entry: str, unit: str, version: str, matched: str, period: Period) -> Cost:
-    return Cost(
-        status="unpriced",
-        table_version=version,
-        entry=entry,
-        matched_model=matched,
-        effective_date=period.start,
-        reason="missing_price",
-        detail=f"no price for unit {unit} in {entry}",
-    )
+class Applied(NamedTuple):
+    """The prices one call pays: a period's, with its tier and variants applied, and their names."""
+
+    prices: UnitPrices
+    tier: str | None
+    variants: tuple[str, ...]
+    effective_date: date | None
 
 
-def compute(
-    usage: Usage,
-    period: Period,
-    extra_variants: Sequence[Variant],
-    context: RequestContext,
-    region: str | None,
-    *,
-    entry: str,
-    matched: str,
-    version: str,
-) -> Cost:
-    """The cost of ``usage`` at the prices of ``period`` for the request ``context``.
+def tier_of(period: Period, usage: Usage) -> int:
+    """The index + 1 of the highest tier the call's input exceeds, or 0 for the base prices."""
+    if not period.tiers:
+        return 0
+    total_input = usage.input_tokens
+    chosen = 0
+    for index, tier in enumerate(period.tiers, 1):
+        if total_input > tier.above_input_tokens:
+            chosen = index
+    return chosen
 
-    A unit with usage and no price makes the call unpriced (reason ``missing_price``), except reasoning
-    tokens, which every vendor bills as output when it gives them no price of their own.
-    """
+
+def apply(
+    period: Period, tier_index: int, extra_variants: Sequence[Variant], context: RequestContext, region: str | None
+) -> Applied:
+    """The prices of ``period`` for a call in tier ``tier_index`` (see `tier_of`) and request ``context``."""
     prices = period.prices
     tier_name: str | None = None
-    total_input = usage.input_tokens
-    for tier in period.tiers:
-        if total_input > tier.above_input_tokens:
-            prices = prices.replaced_by(UnitPrices(per_million_tokens=tier.per_million_tokens))
-            tier_name = f"above_{tier.above_input_tokens}_input_tokens"
+    if tier_index:
+        tier = period.tiers[tier_index - 1]
+        prices = prices.replaced_by(UnitPrices(per_million_tokens=tier.per_million_tokens))
+        tier_name = f"above_{tier.above_input_tokens}_input_tokens"
     applied: list[str] = []
     for variant in (*period.variants, *extra_variants):
         if variant.applies_to(context, region):
@@ -56,35 +59,75 @@ def compute(
             prices = prices.replaced_by(variant.prices)
             if variant.multiplier is not None:
                 prices = prices.scaled(variant.multiplier, variant.multiplier_units)
+    return Applied(prices, tier_name, tuple(applied), period.start)
 
+
+def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version: str) -> Cost:
+    """The cost of ``usage`` at the ``applied`` prices.
+
+    A unit with usage and no price makes the call unpriced (reason ``missing_price``), except reasoning
+    tokens, which every vendor bills as output when it gives them no price of their own.
+    """
+    prices = applied.prices
     breakdown: dict[str, Decimal] = {}
     tokens = prices.per_million_tokens
-    for unit in TOKEN_UNITS:
-        count = usage.tokens(unit)
-        if not count:
-            continue
-        price = tokens.get(unit)
-        if price is None and unit == "reasoning":
-            price = tokens.get("output")
-        if price is None:
-            return _missing(entry, unit, version, matched, period)
-        breakdown[unit] = count * price / _MILLION
+    missing: str | None = None
+    counts: tuple[int, ...] = usage[:_TOKEN_FIELDS]  # pyright: ignore[reportAssignmentType]
+    for unit, count in zip(TOKEN_UNITS, counts, strict=True):
+        if count:
+            price = tokens.get(unit)
+            if price is None:
+                price = tokens.get("output") if unit == "reasoning" else None
+                if price is None:
+                    missing = unit
+                    break
+            if price:
+                breakdown[unit] = (count * price).scaleb(-6)
+    if missing is None and (usage.input_characters or usage.input_audio_seconds or usage.images or usage.requests):
+        missing = _other_units(usage, prices, breakdown)
+    elif missing is None and "request" in prices.per_request:
+        breakdown["request:request"] = prices.per_request["request"]
+    if missing is not None:
+        return Cost(
+            "unpriced",
+            version,
+            entry=entry,
+            matched_model=matched,
+            effective_date=applied.effective_date,
+            reason="missing_price",
+            detail=f"no price for unit {missing} in {entry}",
+        )
+    return Cost(
+        "priced",
+        version,
+        sum(breakdown.values(), _ZERO),
+        breakdown,
+        entry,
+        matched,
+        applied.effective_date,
+        applied.tier,
+        applied.variants,
+    )
+
+
+def _other_units(usage: Usage, prices: UnitPrices, breakdown: dict[str, Decimal]) -> str | None:
+    """Adds the units that are not tokens to ``breakdown``; returns the first one without a price."""
     if usage.input_characters:
         price = prices.per_million_characters.get("input")
         if price is None:
-            return _missing(entry, "input_characters", version, matched, period)
-        breakdown["input_characters"] = usage.input_characters * price / _MILLION
+            return "input_characters"
+        breakdown["input_characters"] = (usage.input_characters * price).scaleb(-6)
     if usage.input_audio_seconds:
         price = prices.per_minute.get("input_audio")
         if price is None:
-            return _missing(entry, "input_audio_seconds", version, matched, period)
+            return "input_audio_seconds"
         breakdown["input_audio_seconds"] = usage.input_audio_seconds * price / _SIXTY
     for key, count in usage.images:
         price = prices.per_image.get(key)
         if price is None and "/" in key:
             price = prices.per_image.get(key.split("/", 1)[0])
         if price is None:
-            return _missing(entry, f"image {key}", version, matched, period)
+            return f"image {key}"
         breakdown[f"image:{key}"] = count * price
     requests = dict(usage.requests)
     if "request" in prices.per_request:
@@ -93,18 +136,8 @@ def compute(
     for kind, count in sorted(requests.items()):
         price = prices.per_request.get(kind)
         if price is None:
-            return _missing(entry, f"request {kind}", version, matched, period)
+            return f"request {kind}"
         breakdown[f"request:{kind}"] = count * price
-
-    nonzero = {unit: amount for unit, amount in breakdown.items() if amount}
-    return Cost(
-        status="priced",
-        table_version=version,
-        total_usd=sum(nonzero.values(), Decimal(0)),
-        breakdown_usd=nonzero,
-        entry=entry,
-        matched_model=matched,
-        effective_date=period.start,
-        tier=tier_name,
-        variants=tuple(applied),
-    )
+    for unit in [unit for unit, amount in breakdown.items() if not amount]:
+        del breakdown[unit]
+    return None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "Cost",
@@ -160,8 +160,7 @@ class Entry:
         return chosen
 
 
-@dataclass(frozen=True, slots=True)
-class RequestContext:
+class RequestContext(NamedTuple):
     """What about a request, beyond its model and usage, changes its price.
 
     Attributes:
@@ -179,8 +178,7 @@ class RequestContext:
 CostStatus = Literal["priced", "unpriced"]
 
 
-@dataclass(frozen=True, slots=True)
-class Cost:
+class Cost(NamedTuple):
     """What one call cost, and why.
 
     Attributes:
@@ -202,7 +200,7 @@ class Cost:
     status: CostStatus
     table_version: str
     total_usd: Decimal | None = None
-    breakdown_usd: Mapping[str, Decimal] = field(default_factory=dict[str, Decimal])
+    breakdown_usd: Mapping[str, Decimal] = MappingProxyType({})
     entry: str | None = None
     matched_model: str | None = None
     effective_date: date | None = None

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from ._compute import compute
+from ._compute import Applied, apply, compute, tier_of
 from ._errors import PriceFileError
 from ._load import ProviderFile, read_provider_file
 from ._match import Match, ProviderIndex
@@ -46,6 +46,7 @@ class PriceTable:
         self._names: dict[str, str] = {}
         self._model_map = {key.lower(): value for key, value in (model_map or {}).items()}
         self._matches: dict[tuple[str, str], Match] = {}
+        self._applied: dict[tuple[int, int, RequestContext, str | None, tuple[int, ...]], Applied] = {}
         for file in files:
             index = self._providers.get(file.provider)
             if index is None:
@@ -194,16 +195,16 @@ class PriceTable:
                 detail=resolved,
             )
         priced_by, period, variants = resolved
-        return compute(
-            usage,
-            period,
-            variants,
-            context or _NO_CONTEXT,
-            found.region,
-            entry=priced_by.key,
-            matched=found.model,
-            version=self.version,
-        )
+        context = context or _NO_CONTEXT
+        tier = tier_of(period, usage)
+        key = (id(period), tier, context, found.region, tuple(map(id, variants)) if variants else ())
+        applied = self._applied.get(key)
+        if applied is None:
+            applied = apply(period, tier, variants, context, found.region)
+            if len(self._applied) >= _MAX_CACHED_MODELS:
+                self._applied.clear()
+            self._applied[key] = applied
+        return compute(usage, applied, entry=priced_by.key, matched=found.model, version=self.version)
 
     def _resolve(self, entry: Entry, day: date) -> tuple[Entry, Period, tuple[Variant, ...]] | str:
         """The entry, price period and extra variants that price ``entry`` on ``day``, or why there are none."""

@@ -16,6 +16,7 @@ from ..usage import operation_of, read_call
 from ._metrics import CostMetrics
 from ._pricer import Pricer
 from ._processor import priced_copy
+from ._tracking import plain_attributes
 
 __all__ = ["CostSpanExporter"]
 
@@ -64,11 +65,11 @@ class CostSpanExporter(SpanExporter):
         totals: dict[int, tuple[Decimal, int]] = {}
         # Children end before their parents; pricing in end order meets the innermost call first.
         for span in sorted(by_id.values(), key=lambda item: item.end_time or 0):
-            operation = operation_of(span.attributes or {})
+            operation = operation_of(plain_attributes(span))
             if operation is None:
                 continue
             span_id = span.context.span_id  # pyright: ignore[reportOptionalMemberAccess]
-            call = read_call(span.attributes or {}, operation)
+            call = read_call(plain_attributes(span), operation)
             key = (call.usage.input_tokens, call.usage.output_tokens) if call.usage is not None else (-1, -1)
             response = (call.provider or "", call.response_id) if call.response_id is not None else None
             if key in below.get(span_id, set()):

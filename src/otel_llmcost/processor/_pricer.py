@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from typing import NamedTuple
 
 from .. import _attributes as a
 from ..pricing import Cost, PriceTable, PricingError, default_table
@@ -37,6 +37,7 @@ _BUCKETS: Mapping[str, str] = {
 """Units of a `Cost` breakdown -> the bucket attribute they add to; ``image:*`` and ``request:*`` are below."""
 
 _NS_PER_DAY = 86_400 * 10**9
+_MAX_CACHED = 4096
 
 
 def _bucket(unit: str) -> str:
@@ -46,8 +47,7 @@ def _bucket(unit: str) -> str:
     return a.LLMCOST_COST_IMAGE if unit.startswith("image:") else a.LLMCOST_COST_FEES
 
 
-@dataclass(frozen=True, slots=True)
-class PricedCall:
+class PricedCall(NamedTuple):
     """The outcome for one span: its status, the attributes to add, and the amount (for metrics and roll-ups)."""
 
     status: str
@@ -75,6 +75,7 @@ class Pricer:
         self._load_error: str | None = None
         self._aliases = tuple(sorted(cost_aliases))
         self._days: dict[int, date] = {}
+        self._provenance_cache: dict[tuple[object, ...], dict[str, object]] = {}
 
     def table(self) -> PriceTable | None:
         """The table, loading it the first time; `None` (logged once) when a price file is broken."""
@@ -160,29 +161,51 @@ class Pricer:
                 cost = retry
         return self._priced(call, cost)
 
+    def _provenance(self, cost: Cost) -> dict[str, object]:
+        """The attributes that say which price applied; the same for every call priced alike, so cached."""
+        key = (cost.entry, cost.matched_model, cost.table_version, cost.effective_date, cost.tier, cost.variants)
+        cached = self._provenance_cache.get(key)
+        if cached is not None:
+            return cached
+        found: dict[str, object] = {
+            a.LLMCOST_PRICE_ENTRY: cost.entry,
+            a.LLMCOST_PRICE_MODEL: cost.matched_model,
+            a.LLMCOST_PRICE_TABLE_VERSION: cost.table_version,
+        }
+        if cost.effective_date is not None:
+            found[a.LLMCOST_PRICE_EFFECTIVE_DATE] = cost.effective_date.isoformat()
+        if cost.tier is not None:
+            found[a.LLMCOST_PRICE_TIER] = cost.tier
+        if cost.variants:
+            found[a.LLMCOST_PRICE_VARIANTS] = cost.variants
+        if len(self._provenance_cache) >= _MAX_CACHED:
+            self._provenance_cache.clear()
+        self._provenance_cache[key] = found
+        return found
+
     def _priced(self, call: GenAICall, cost: Cost) -> PricedCall:
-        provider = call.provider
-        if cost.total_usd is None:
+        model = call.response_model or call.request_model
+        total = cost.total_usd
+        if total is None:
             result = self.unpriced(call, cost.reason or "unknown_model", cost.detail or "", cost.table_version)
             if cost.entry is not None:
                 result.attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
             return result
         status = call.usage_status if call.usage_status in ("estimated", "partial") else "priced"
-        attributes: dict[str, object] = {a.LLMCOST_STATUS: status}
-        self._amount(attributes, cost.total_usd, "local")
+        value = float(total)
+        attributes: dict[str, object] = {
+            a.LLMCOST_STATUS: status,
+            a.GEN_AI_USAGE_COST_AMOUNT: value,
+            a.GEN_AI_USAGE_COST_CURRENCY: "USD",
+            a.GEN_AI_USAGE_COST_SOURCE: "local",
+        }
+        for alias in self._aliases:
+            attributes[alias] = value
+        attributes.update(self._provenance(cost))
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
             key = _bucket(unit)
-            buckets[key] = buckets.get(key, Decimal(0)) + amount
+            buckets[key] = buckets[key] + amount if key in buckets else amount
         for key, amount in buckets.items():
             attributes[key] = float(amount)
-        attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
-        attributes[a.LLMCOST_PRICE_MODEL] = cost.matched_model
-        attributes[a.LLMCOST_PRICE_TABLE_VERSION] = cost.table_version
-        if cost.effective_date is not None:
-            attributes[a.LLMCOST_PRICE_EFFECTIVE_DATE] = cost.effective_date.isoformat()
-        if cost.tier is not None:
-            attributes[a.LLMCOST_PRICE_TIER] = cost.tier
-        if cost.variants:
-            attributes[a.LLMCOST_PRICE_VARIANTS] = cost.variants
-        return PricedCall(status, attributes, cost.total_usd, None, provider, call.response_model or call.request_model)
+        return PricedCall(status, attributes, total, None, call.provider, model)

@@ -14,7 +14,7 @@ from ..pricing import PriceTable, default_table
 from ..usage import operation_of, read_call
 from ._metrics import CostMetrics
 from ._pricer import PricedCall, Pricer
-from ._tracking import Tracker
+from ._tracking import Tracker, plain_attributes
 
 __all__ = ["CostSpanProcessor"]
 
@@ -42,9 +42,10 @@ class _PricedSpan(ReadableSpan):
 
 def priced_copy(span: ReadableSpan, extra: Mapping[str, object]) -> ReadableSpan:
     """``span`` with ``extra`` attributes (an ended span cannot be changed, so this is a copy)."""
-    attributes: dict[str, object] = {
-        key: value for key, value in (span.attributes or {}).items() if key not in _SUBTREE
-    }
+    attributes = dict(plain_attributes(span))
+    if _SUBTREE[0] in attributes:
+        for key in _SUBTREE:
+            attributes.pop(key, None)
     attributes.update(extra)
     return _PricedSpan.of(span, attributes)
 
@@ -114,8 +115,8 @@ class CostSpanProcessor(SpanProcessor):
 
     def _process(self, span: ReadableSpan) -> ReadableSpan:
         context = span.context
-        below = self._tracker.ended(context.span_id) if context is not None else set[tuple[int, int]]()
-        attributes = span.attributes or {}
+        below = self._tracker.ended(context.span_id) if context is not None else frozenset[tuple[int, int]]()
+        attributes = plain_attributes(span)
         operation = operation_of(attributes)
         if operation is None:
             return span

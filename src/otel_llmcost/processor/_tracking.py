@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -12,29 +14,47 @@ from opentelemetry.sdk.trace import Span
 from .. import _attributes as a
 from ..usage import operation_of
 
-__all__ = ["Tracker"]
+__all__ = ["Tracker", "plain_attributes"]
 
 _MAX_DEPTH = 256
+_NO_KEYS: frozenset[tuple[int, int]] = frozenset()
+
+
+def plain_attributes(span: object) -> Mapping[str, object]:
+    """A span's attributes as a plain dict, without copying: the SDK's `BoundedAttributes` wraps one.
+
+    Reading through the wrapper costs a Python call per key; pricing reads dozens of keys per span.
+    """
+    raw = getattr(span, "_attributes", None)
+    inner = getattr(raw, "_dict", None)
+    if isinstance(inner, dict):
+        return inner  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(raw, dict):
+        return raw  # pyright: ignore[reportUnknownVariableType]
+    attributes = getattr(span, "attributes", None)
+    return dict(attributes) if isinstance(attributes, Mapping) else {}  # pyright: ignore[reportUnknownArgumentType]
 
 
 @dataclass(slots=True)
-class _Open:
-    span: Span
-    parent_id: int | None
+class _Below:
+    """The priced calls below one open span."""
+
     cost: Decimal = Decimal(0)
     calls: int = 0
     usage_keys: set[tuple[int, int]] = field(default_factory=set[tuple[int, int]])
 
 
 class Tracker:
-    """Open spans by id, with the totals of the priced calls below them, and recently priced response ids.
+    """Open spans by id with their parents, the totals of the priced calls below them, and priced response ids.
 
-    Both maps are bounded: past ``max_open_spans`` the oldest open span is forgotten (a span that never
-    ends costs nothing forever), and past ``max_response_ids`` the oldest response id.
+    Everything is bounded: past ``max_open_spans`` the oldest open span is forgotten (a span that never
+    ends costs nothing forever), and past ``max_response_ids`` the oldest response id. Recording a span
+    start is one dictionary insert: the GIL makes it atomic, so the common path takes no lock.
     """
 
     def __init__(self, max_open_spans: int = 10_000, max_response_ids: int = 10_000) -> None:
-        self._open: OrderedDict[int, _Open] = OrderedDict()
+        self._open: OrderedDict[int, tuple[Span, int | None]] = OrderedDict()
+        self._below: dict[int, _Below] = {}
         self._responses: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._max_open = max_open_spans
         self._max_responses = max_response_ids
@@ -44,20 +64,25 @@ class Tracker:
         return len(self._open)
 
     def started(self, span: Span) -> None:
-        parent = span.parent
         context = span.context
         if context is None:
             return
-        with self._lock:
-            self._open[context.span_id] = _Open(span, parent.span_id if parent is not None else None)
-            if len(self._open) > self._max_open:
-                self._open.popitem(last=False)
+        parent = span.parent
+        self._open[context.span_id] = (span, parent.span_id if parent is not None else None)
+        if len(self._open) > self._max_open:
+            try:
+                evicted, _ = self._open.popitem(last=False)
+            except KeyError:  # another thread evicted first
+                return
+            self._below.pop(evicted, None)
 
-    def ended(self, span_id: int) -> set[tuple[int, int]]:
+    def ended(self, span_id: int) -> frozenset[tuple[int, int]] | set[tuple[int, int]]:
         """Forgets an ended span; returns the usage of the priced calls below it (for nested duplicates)."""
-        with self._lock:
-            found = self._open.pop(span_id, None)
-        return found.usage_keys if found is not None else set()
+        self._open.pop(span_id, None)
+        if not self._below:
+            return _NO_KEYS
+        below = self._below.pop(span_id, None)
+        return below.usage_keys if below is not None else _NO_KEYS
 
     def priced_response(self, provider: str | None, response_id: str) -> int | None:
         """The span that already priced ``response_id``, if one did."""
@@ -65,9 +90,9 @@ class Tracker:
 
     def claim_response(self, provider: str | None, response_id: str, span_id: int) -> None:
         """Records that ``span_id`` priced ``response_id``."""
-        with self._lock:
-            self._responses[(provider or "", response_id)] = span_id
-            if len(self._responses) > self._max_responses:
+        self._responses[(provider or "", response_id)] = span_id
+        if len(self._responses) > self._max_responses:
+            with contextlib.suppress(KeyError):  # another thread evicted first
                 self._responses.popitem(last=False)
 
     def roll_up(self, parent_id: int | None, amount: Decimal, usage_key: tuple[int, int]) -> None:
@@ -76,16 +101,20 @@ class Tracker:
         with self._lock:
             depth = 0
             while parent_id is not None and depth < _MAX_DEPTH:
-                ancestor = self._open.get(parent_id)
-                if ancestor is None:
+                found = self._open.get(parent_id)
+                if found is None:
                     break
-                ancestor.cost += amount
-                ancestor.calls += 1
-                ancestor.usage_keys.add(usage_key)
-                updates.append((ancestor.span, float(ancestor.cost), ancestor.calls))
-                parent_id = ancestor.parent_id
+                span, grandparent = found
+                below = self._below.get(parent_id)
+                if below is None:
+                    below = self._below[parent_id] = _Below()
+                below.cost += amount
+                below.calls += 1
+                below.usage_keys.add(usage_key)
+                updates.append((span, float(below.cost), below.calls))
+                parent_id = grandparent
                 depth += 1
         for span, cost, calls in updates:
             # Inference spans carry their own cost only: a backend that sums costs must not count a call twice.
-            if span.end_time is None and operation_of(span.attributes or {}) is None:
+            if span.end_time is None and operation_of(plain_attributes(span)) is None:
                 span.set_attributes({a.LLMCOST_SUBTREE_COST: cost, a.LLMCOST_SUBTREE_CALLS: calls})

@@ -9,8 +9,8 @@ the output count), the part is folded into the total, so every token lands in ex
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from .. import _attributes as a
 from ..pricing import RequestContext, Usage
@@ -42,7 +42,7 @@ INFERENCE_OPERATIONS = frozenset(
 """Operations whose spans are priced. Agent, tool and workflow spans are not calls and get roll-ups."""
 
 _PROVIDER = (a.GEN_AI_PROVIDER_NAME, a.GEN_AI_SYSTEM, a.LLM_PROVIDER, a.LLM_SYSTEM)
-_REQUEST_MODEL = (a.GEN_AI_REQUEST_MODEL, a.LLM_MODEL_NAME)
+_REQUEST_MODEL = (a.GEN_AI_REQUEST_MODEL, a.LLM_MODEL_NAME, a.EMBEDDING_MODEL_NAME)
 _INPUT = (a.GEN_AI_USAGE_INPUT_TOKENS, a.GEN_AI_USAGE_PROMPT_TOKENS, a.LLM_TOKEN_COUNT_PROMPT)
 _OUTPUT = (a.GEN_AI_USAGE_OUTPUT_TOKENS, a.GEN_AI_USAGE_COMPLETION_TOKENS, a.LLM_TOKEN_COUNT_COMPLETION)
 _CACHE_READ = (
@@ -71,27 +71,9 @@ _SERVICE_TIER = (
     a.GEN_AI_OPENAI_REQUEST_SERVICE_TIER,
     a.ANTHROPIC_REQUEST_SERVICE_TIER,
 )
-_USAGE_KEYS = frozenset(
-    (
-        *_INPUT,
-        *_OUTPUT,
-        *_CACHE_READ,
-        *_CACHE_WRITE,
-        *_REASONING,
-        *_INPUT_AUDIO,
-        *_OUTPUT_AUDIO,
-        a.LLMCOST_USAGE_INPUT_CHARACTERS,
-        a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,
-        a.LLMCOST_USAGE_IMAGES,
-        a.LLMCOST_USAGE_WEB_SEARCH_CALLS,
-        a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS,
-        a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS,
-    )
-)
 
 
-@dataclass(frozen=True, slots=True)
-class GenAICall:
+class GenAICall(NamedTuple):
     """What a GenAI span says about its call, as far as pricing needs it.
 
     Attributes:
@@ -134,95 +116,142 @@ def operation_of(attributes: Attributes) -> str | None:
     return operation if operation in INFERENCE_OPERATIONS else None
 
 
-def _first(attributes: Attributes, keys: tuple[str, ...]) -> object:
-    for key in keys:
-        value = attributes.get(key)
-        if value is not None:
-            return value
-    return None
-
-
-def _text(attributes: Attributes, keys: tuple[str, ...]) -> str | None:
-    value = _first(attributes, keys)
-    return value if isinstance(value, str) and value else None
-
-
 class _InvalidUsage(ValueError):
     pass
 
 
-def _count(attributes: Attributes, *keys: str) -> int:
-    value = _first(attributes, keys)
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
-        raise _InvalidUsage(f"{keys[0]} is {value!r}, not a count")
-    return int(value)
+# Every attribute that reports a usage field, with its rank among the names for that field (0 wins).
+_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("input", _INPUT),
+    ("output", _OUTPUT),
+    ("cache_read", _CACHE_READ),
+    ("cache_write", _CACHE_WRITE),
+    ("cache_write_5m", (a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_5M_INPUT_TOKENS,)),
+    ("cache_write_1h", (a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_1H_INPUT_TOKENS,)),
+    ("reasoning", _REASONING),
+    ("input_audio", _INPUT_AUDIO),
+    ("cache_read_audio", (a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS,)),
+    ("input_image", (a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS,)),
+    ("output_audio", _OUTPUT_AUDIO),
+    ("output_image", (a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS,)),
+    ("compaction_input", (a.ANTHROPIC_USAGE_COMPACTION_INPUT_TOKENS,)),
+    ("compaction_output", (a.ANTHROPIC_USAGE_COMPACTION_OUTPUT_TOKENS,)),
+    ("input_characters", (a.LLMCOST_USAGE_INPUT_CHARACTERS,)),
+    ("images", (a.LLMCOST_USAGE_IMAGES,)),
+    ("web_search", (a.LLMCOST_USAGE_WEB_SEARCH_CALLS,)),
+    ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
+)
+_TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("provider", _PROVIDER),
+    ("request_model", _REQUEST_MODEL),
+    ("response_model", (a.GEN_AI_RESPONSE_MODEL,)),
+    ("response_id", (a.GEN_AI_RESPONSE_ID,)),
+    ("error_type", (a.ERROR_TYPE,)),
+    ("service_tier", _SERVICE_TIER),
+)
+_SLOTS: dict[str, tuple[str, int]] = {
+    key: (name, rank) for name, keys in (*_FIELDS, *_TEXT_FIELDS) for rank, key in enumerate(keys)
+}
+_TEXT = frozenset(name for name, _ in _TEXT_FIELDS)
+_ZEROS: dict[str, int] = dict.fromkeys((name for name, _ in _FIELDS if name != "seconds"), 0)
 
 
-def _usage(attributes: Attributes) -> Usage | None:
-    if _USAGE_KEYS.isdisjoint(attributes):
+def _scan(attributes: Attributes) -> tuple[dict[str, str], dict[str, int | float]]:
+    """The call's text fields and usage values, each from the best-ranked name present, in one pass.
+
+    Raises:
+        _InvalidUsage: a usage value is not a count (or, for seconds, not a duration).
+    """
+    found: dict[str, tuple[int, str, object]] = {}
+    for key, value in attributes.items():
+        slot = _SLOTS.get(key)
+        if slot is not None:
+            name, rank = slot
+            best = found.get(name)
+            if best is None or rank < best[0]:
+                found[name] = (rank, key, value)
+    texts: dict[str, str] = {}
+    counts: dict[str, int | float] = {}
+    for name, (_, key, value) in found.items():
+        if name in _TEXT:
+            if isinstance(value, str) and value:
+                texts[name] = value
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise _InvalidUsage(f"{key} is {value!r}, not a {'duration' if name == 'seconds' else 'count'}")
+        elif name == "seconds":
+            counts[name] = value
+        elif value != int(value):
+            raise _InvalidUsage(f"{key} is {value!r}, not a count")
+        else:
+            counts[name] = int(value)
+    return texts, counts
+
+
+def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage | None:
+    if not counts:
         return None
-    cache_read = _count(attributes, *_CACHE_READ)
-    cache_write_1h = _count(attributes, a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_1H_INPUT_TOKENS)
-    cache_write = _count(attributes, *_CACHE_WRITE) or (
-        _count(attributes, a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_5M_INPUT_TOKENS) + cache_write_1h
-    )
-    input_audio = _count(attributes, *_INPUT_AUDIO)
-    cache_read_audio = _count(attributes, a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS)
-    input_image = _count(attributes, a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS)
-    input_tokens = _count(attributes, *_INPUT)
+    seconds = counts.pop("seconds", None)
+    count: dict[str, int] = {**_ZEROS, **counts}  # pyright: ignore[reportAssignmentType]
+    cache_read = count["cache_read"]
+    cache_write_1h = count["cache_write_1h"]
+    cache_write = count["cache_write"] or count["cache_write_5m"] + cache_write_1h
+    cache_write_1h = min(cache_write_1h, cache_write)
+    input_audio = count["input_audio"]
+    cache_read_audio = count["cache_read_audio"]
+    input_image = count["input_image"]
+    input_tokens = count["input"]
     parts = cache_read + cache_write + input_audio - cache_read_audio + input_image
     if parts > input_tokens:
         # The source counted cached tokens outside the input, as Anthropic's raw usage does.
         input_tokens += cache_read + cache_write
-    input_tokens += _count(attributes, a.ANTHROPIC_USAGE_COMPACTION_INPUT_TOKENS)
-    reasoning = _count(attributes, *_REASONING)
-    output_audio = _count(attributes, *_OUTPUT_AUDIO)
-    output_image = _count(attributes, a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS)
-    output_tokens = _count(attributes, *_OUTPUT)
-    if reasoning + output_audio + output_image > output_tokens:
+    reasoning = count["reasoning"]
+    output_audio = count["output_audio"]
+    output_image = count["output_image"]
+    output_tokens = count["output"]
+    output_parts = reasoning + output_audio + output_image
+    if output_parts > output_tokens:
         # The source counted thinking outside the output, as Gemini's raw usage does.
         output_tokens += reasoning
-    output_tokens += _count(attributes, a.ANTHROPIC_USAGE_COMPACTION_OUTPUT_TOKENS)
-    images: dict[str, int] = {}
-    image_count = _count(attributes, a.LLMCOST_USAGE_IMAGES)
+    if parts > input_tokens or output_parts > output_tokens or cache_read_audio > min(cache_read, input_audio):
+        raise _InvalidUsage("the parts of the usage exceed its totals even when counted outside them")
+    images: tuple[tuple[str, int], ...] = ()
+    image_count = count["images"]
     if image_count:
         size = attributes.get(a.LLMCOST_REQUEST_IMAGE_SIZE)
         quality = attributes.get(a.LLMCOST_REQUEST_IMAGE_QUALITY)
-        key = str(size) if isinstance(size, str) else "image"
-        images[f"{key}/{quality}" if isinstance(quality, str) and quality else key] = image_count
-    web_search = _count(attributes, a.LLMCOST_USAGE_WEB_SEARCH_CALLS)
-    seconds = attributes.get(a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS)
-    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0):
-        raise _InvalidUsage(f"{a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS} is {seconds!r}, not a duration")
-    try:
-        return Usage.from_totals(
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cache_read_tokens=cache_read,
-            cache_write_tokens=cache_write,
-            cache_write_1h_tokens=min(cache_write_1h, cache_write),
-            input_audio_tokens=input_audio,
-            cache_read_audio_tokens=cache_read_audio,
-            input_image_tokens=input_image,
-            reasoning_tokens=reasoning,
-            output_audio_tokens=output_audio,
-            output_image_tokens=output_image,
-            input_characters=_count(attributes, a.LLMCOST_USAGE_INPUT_CHARACTERS),
-            input_audio_seconds=Decimal(repr(float(seconds))) if seconds is not None else 0,
-            images=images,
-            requests={"web_search": web_search} if web_search else None,
-        )
-    except ValueError as error:
-        raise _InvalidUsage(str(error)) from None
+        key = size if isinstance(size, str) else "image"
+        images = ((f"{key}/{quality}" if isinstance(quality, str) and quality else key, image_count),)
+    web_search = count["web_search"]
+    return Usage(
+        input_tokens - parts + count["compaction_input"],
+        cache_read - cache_read_audio,
+        cache_write - cache_write_1h,
+        cache_write_1h,
+        input_audio - cache_read_audio,
+        cache_read_audio,
+        input_image,
+        output_tokens - output_parts + count["compaction_output"],
+        reasoning,
+        output_audio,
+        output_image,
+        count["input_characters"],
+        _ZERO if seconds is None else Decimal(repr(float(seconds))),
+        images,
+        (("web_search", web_search),) if web_search else (),
+    )
 
 
-def _context(attributes: Attributes) -> RequestContext:
-    tier = _text(attributes, _SERVICE_TIER)
+_ZERO = Decimal(0)
+_NO_CONTEXT = RequestContext()
+
+
+def _context(attributes: Attributes, texts: Mapping[str, str]) -> RequestContext:
+    tier = texts.get("service_tier")
     tier = tier.lower() if tier else None
     batch = attributes.get(a.LLMCOST_REQUEST_BATCH) is True or tier == "batch"
     region = attributes.get(a.LLMCOST_REQUEST_REGION)
+    if tier is None and not batch and region is None:
+        return _NO_CONTEXT
     return RequestContext(
         batch=batch,
         service_tier=tier,
@@ -234,24 +263,36 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
     """What the span ``attributes`` say about their call. Never raises: bad usage is reported, not thrown."""
     invalid: str | None = None
     try:
-        usage = _usage(attributes)
+        texts, counts = _scan(attributes)
+        usage = _usage(attributes, counts)
     except _InvalidUsage as error:
-        usage, invalid = None, str(error)
+        texts, usage, invalid = _texts_only(attributes), None, str(error)
     status = attributes.get(a.LLMCOST_USAGE_STATUS)
     cost = attributes.get(a.LLMCOST_PROVIDER_REPORTED_COST)
     provider_cost = None
     if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0:
         provider_cost = Decimal(repr(float(cost)))
     return GenAICall(
-        operation=operation if operation is not None else operation_of(attributes),
-        provider=_text(attributes, _PROVIDER),
-        request_model=_text(attributes, _REQUEST_MODEL),
-        response_model=_text(attributes, (a.GEN_AI_RESPONSE_MODEL,)),
-        response_id=_text(attributes, (a.GEN_AI_RESPONSE_ID,)),
-        usage=usage,
-        usage_status=status if isinstance(status, str) and status in ("estimated", "partial") else "reported",
-        context=_context(attributes),
-        provider_cost=provider_cost,
-        invalid_usage=invalid,
-        error_type=_text(attributes, (a.ERROR_TYPE,)),
+        operation if operation is not None else operation_of(attributes),
+        texts.get("provider"),
+        texts.get("request_model"),
+        texts.get("response_model"),
+        texts.get("response_id"),
+        usage,
+        status if isinstance(status, str) and status in ("estimated", "partial") else "reported",
+        _context(attributes, texts),
+        provider_cost,
+        invalid,
+        texts.get("error_type"),
     )
+
+
+def _texts_only(attributes: Attributes) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for name, keys in _TEXT_FIELDS:
+        for key in keys:
+            value = attributes.get(key)
+            if isinstance(value, str) and value:
+                texts[name] = value
+                break
+    return texts
