@@ -317,7 +317,7 @@ def test_inherit_uses_the_vendor_prices_with_the_platform_variants(tmp_path: Pat
     table = PriceTable.load([vendor, platform], bundled=False)
     usage = Usage(input=10**6)
     cost = table.price(usage, provider="cloud", model="eu.acme.m-20250929-v1:0")
-    assert (cost.total_usd, cost.entry, cost.variants) == (Decimal("3.3"), "acme/m", ("regional",))
+    assert (cost.total_usd, cost.entry, cost.variants) == (Decimal("3.3"), "cloud/acme.m", ("regional",))
 
 
 def test_not_priced_models_and_providers_say_why(tmp_path: Path) -> None:

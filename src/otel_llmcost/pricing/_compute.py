@@ -22,12 +22,16 @@ _ZERO = Decimal(0)
 
 
 class Applied(NamedTuple):
-    """The prices one call pays: a period's, with its tier and variants applied, and their names."""
+    """The prices one call pays: a period's, with its tier and variants applied, and their names.
+
+    ``per_token`` is the token prices per single token (reasoning falling back to output), ready to multiply.
+    """
 
     prices: UnitPrices
     tier: str | None
     variants: tuple[str, ...]
     effective_date: date | None
+    per_token: dict[str, Decimal]
 
 
 def tier_of(period: Period, usage: Usage) -> int:
@@ -59,7 +63,11 @@ def apply(
             prices = prices.replaced_by(variant.prices)
             if variant.multiplier is not None:
                 prices = prices.scaled(variant.multiplier, variant.multiplier_units)
-    return Applied(prices, tier_name, tuple(applied), period.start)
+    tokens = prices.per_million_tokens
+    per_token = {unit: price.scaleb(-6) for unit, price in tokens.items()}
+    if "reasoning" not in per_token and "output" in per_token:
+        per_token["reasoning"] = per_token["output"]
+    return Applied(prices, tier_name, tuple(applied), period.start, per_token)
 
 
 def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version: str) -> Cost:
@@ -69,24 +77,26 @@ def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version
     tokens, which every vendor bills as output when it gives them no price of their own.
     """
     prices = applied.prices
+    per_token = applied.per_token
     breakdown: dict[str, Decimal] = {}
-    tokens = prices.per_million_tokens
+    total = _ZERO
     missing: str | None = None
     counts: tuple[int, ...] = usage[:_TOKEN_FIELDS]  # pyright: ignore[reportAssignmentType]
     for unit, count in zip(TOKEN_UNITS, counts, strict=True):
         if count:
-            price = tokens.get(unit)
+            price = per_token.get(unit)
             if price is None:
-                price = tokens.get("output") if unit == "reasoning" else None
-                if price is None:
-                    missing = unit
-                    break
+                missing = unit
+                break
             if price:
-                breakdown[unit] = (count * price).scaleb(-6)
+                amount = breakdown[unit] = count * price
+                total += amount
     if missing is None and (usage.input_characters or usage.input_audio_seconds or usage.images or usage.requests):
         missing = _other_units(usage, prices, breakdown)
-    elif missing is None and "request" in prices.per_request:
+        total = sum(breakdown.values(), _ZERO)
+    elif missing is None and prices.per_request.get("request"):
         breakdown["request:request"] = prices.per_request["request"]
+        total += breakdown["request:request"]
     if missing is not None:
         return Cost(
             "unpriced",
@@ -100,7 +110,7 @@ def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version
     return Cost(
         "priced",
         version,
-        sum(breakdown.values(), _ZERO),
+        total,
         breakdown,
         entry,
         matched,

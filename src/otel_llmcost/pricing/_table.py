@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from ._compute import Applied, apply, compute, tier_of
 from ._errors import PriceFileError
@@ -46,7 +47,7 @@ class PriceTable:
         self._names: dict[str, str] = {}
         self._model_map = {key.lower(): value for key, value in (model_map or {}).items()}
         self._matches: dict[tuple[str, str], Match] = {}
-        self._applied: dict[tuple[int, int, RequestContext, str | None, tuple[int, ...]], Applied] = {}
+        self._plans: dict[tuple[str, str, date, RequestContext], _Plan | Cost] = {}
         for file in files:
             index = self._providers.get(file.provider)
             if index is None:
@@ -180,10 +181,26 @@ class PriceTable:
         """
         if not model:
             return Cost("unpriced", self.version, reason="no_model", detail="the call names no model")
+        key = (provider, model, _day(at), context or _NO_CONTEXT)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plan(*key)
+            if len(self._plans) >= _MAX_CACHED_MODELS:
+                self._plans.clear()
+            self._plans[key] = plan
+        if isinstance(plan, Cost):
+            return plan
+        tier = tier_of(plan.period, usage) if plan.period.tiers else 0
+        applied = plan.applied[tier]
+        if applied is None:
+            applied = plan.applied[tier] = apply(plan.period, tier, plan.variants, key[3], plan.region)
+        return compute(usage, applied, entry=plan.entry, matched=plan.matched, version=self.version)
+
+    def _plan(self, provider: str, model: str, day: date, context: RequestContext) -> _Plan | Cost:
+        """How calls to ``model`` on ``day`` in ``context`` are priced, or the unpriced `Cost` they all get."""
         found = self.match(provider, model)
         if found.entry is None:
             return Cost("unpriced", self.version, reason=found.reason, detail=found.detail, matched_model=found.model)
-        day = _day(at)
         resolved = self._resolve(found.entry, day)
         if isinstance(resolved, str):
             return Cost(
@@ -195,21 +212,17 @@ class PriceTable:
                 detail=resolved,
             )
         priced_by, period, variants = resolved
-        context = context or _NO_CONTEXT
-        tier = tier_of(period, usage)
-        key = (id(period), tier, context, found.region, tuple(map(id, variants)) if variants else ())
-        applied = self._applied.get(key)
-        if applied is None:
-            applied = apply(period, tier, variants, context, found.region)
-            if len(self._applied) >= _MAX_CACHED_MODELS:
-                self._applied.clear()
-            self._applied[key] = applied
-        return compute(usage, applied, entry=priced_by.key, matched=found.model, version=self.version)
+        return _Plan(priced_by.key, found.model, found.region, period, variants, [None] * (len(period.tiers) + 1))
 
     def _resolve(self, entry: Entry, day: date) -> tuple[Entry, Period, tuple[Variant, ...]] | str:
-        """The entry, price period and extra variants that price ``entry`` on ``day``, or why there are none."""
+        """The entry that bills ``entry`` on ``day``, the price period and extra variants, or why there are none.
+
+        A moving alias resolves to its target, which bills the call; a platform entry that inherits a vendor's
+        prices still bills it itself (``aws.bedrock/...``), at the vendor's period with its own variants.
+        """
         extra: tuple[Variant, ...] = ()
         seen: list[str] = []
+        billed: Entry | None = None
         current = entry
         while True:
             if current.key in seen:
@@ -223,6 +236,7 @@ class PriceTable:
                     return f"{current.key} pointed at no model on {day.isoformat()}"
                 next_entry = self._providers[current.provider].entry(target)
             elif current.inherit is not None:
+                billed = billed or current
                 provider, _, target = current.inherit.partition("/")
                 extra = (*current.inherit_variants, *extra)
                 index = self._providers.get(provider)
@@ -231,10 +245,22 @@ class PriceTable:
                 period = current.period_at(day)
                 if period is None:
                     return f"{current.key} had no price on {day.isoformat()}"
-                return current, period, extra
+                return billed or current, period, extra
             if next_entry is None:
                 return f"{current.key} refers to a model that is not in the table"  # pragma: no cover - checked at load
             current = next_entry
+
+
+class _Plan(NamedTuple):
+    """What prices calls to one model on one day in one context: the entry, period and variants, and the
+    prices each tier applies (computed on first use)."""
+
+    entry: str
+    matched: str
+    region: str | None
+    period: Period
+    variants: tuple[Variant, ...]
+    applied: list[Applied | None]
 
 
 def _day(at: date | datetime | None) -> date:

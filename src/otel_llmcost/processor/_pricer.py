@@ -204,7 +204,7 @@ class Pricer:
         attributes.update(self._provenance(cost))
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
-            key = _bucket(unit)
+            key = _BUCKETS.get(unit) or _bucket(unit)
             buckets[key] = buckets[key] + amount if key in buckets else amount
         for key, amount in buckets.items():
             attributes[key] = float(amount)
