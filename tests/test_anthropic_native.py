@@ -15,7 +15,6 @@ import asyncio
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anthropic
@@ -25,6 +24,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from otel_llmcost.pricing import default_table
+from replay import Replay, recorded
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 # The SDK warns that claude-sonnet-4-5 reaches end of life on 2026-11-30; the prices under test are its own.
 pytestmark = pytest.mark.filterwarnings("ignore:The model 'claude-sonnet-4-5:DeprecationWarning")
 
-RECORDINGS = Path(__file__).parent / "recordings" / "anthropic"
 SONNET = "claude-sonnet-4-5"
 SONNET_SNAPSHOT = "claude-sonnet-4-5-20250929"
 SONNET_ENTRY = "anthropic/claude-sonnet-4-5"
@@ -77,24 +76,9 @@ BATCH_OUTPUT = Decimal("0.00309")
 BATCH_TOTAL = Decimal("0.005835")
 
 
-def recorded(name: str) -> httpx2.Response:
-    """The recorded response ``name``, as the API sent it."""
-    recording = json.loads((RECORDINGS / f"{name}.json").read_text(encoding="utf-8"))
-    stream = RECORDINGS / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(recording["body"]).encode()
-    return httpx2.Response(recording["status"], headers=recording["headers"], content=content)
-
-
-class Replay:
-    """A transport handler that answers each request with the next recording, and keeps the requests."""
-
-    def __init__(self, *names: str) -> None:
-        self.names = list(names)
-        self.requests: list[httpx2.Request] = []
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(request)
-        return recorded(self.names.pop(0))
+def anthropic_replay(*names: str) -> Replay:
+    """Replays the recordings ``names`` of ``recordings/anthropic``, in order."""
+    return Replay(*(recorded("anthropic", name) for name in names))
 
 
 def sync_client(tracing: Tracing, replay: Replay) -> anthropic.Anthropic:
@@ -165,7 +149,7 @@ def only_call(tracing: Tracing) -> ReadableSpan:
 
 
 def test_plain_call_is_priced_from_the_bundled_table(tracing: Tracing) -> None:
-    with sync_client(tracing, Replay("sonnet_plain")) as client:
+    with sync_client(tracing, anthropic_replay("sonnet_plain")) as client:
         message = client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
 
     assert message.id == "msg_01HCDu5LRGeP2o7s2xGmxyFE"
@@ -194,7 +178,7 @@ def test_plain_call_is_priced_from_the_bundled_table(tracing: Tracing) -> None:
 
 
 def test_cache_reads_and_5_minute_and_1_hour_writes_are_priced_apart(tracing: Tracing) -> None:
-    with sync_client(tracing, Replay("sonnet_cache")) as client:
+    with sync_client(tracing, anthropic_replay("sonnet_cache")) as client:
         client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
 
     span = only_call(tracing)
@@ -210,7 +194,7 @@ def test_cache_reads_and_5_minute_and_1_hour_writes_are_priced_apart(tracing: Tr
 
 
 def test_sync_stream_is_priced_when_it_is_read_to_the_end(tracing: Tracing) -> None:
-    replay = Replay("sonnet_stream")
+    replay = anthropic_replay("sonnet_stream")
     with (
         sync_client(tracing, replay) as client,
         client.messages.stream(model=SONNET, max_tokens=1024, messages=MESSAGES) as stream,
@@ -230,7 +214,7 @@ def test_sync_stream_is_priced_when_it_is_read_to_the_end(tracing: Tracing) -> N
 
 def test_async_stream_is_priced_when_it_is_read_to_the_end(tracing: Tracing) -> None:
     async def read_stream() -> list[str]:
-        async with async_client(tracing, Replay("sonnet_stream")) as client:
+        async with async_client(tracing, anthropic_replay("sonnet_stream")) as client:
             stream = await client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True)
             return [event.type async for event in stream]
 
@@ -244,7 +228,7 @@ def test_async_stream_is_priced_when_it_is_read_to_the_end(tracing: Tracing) -> 
 
 
 def test_batch_service_tier_is_priced_at_the_batch_variant(tracing: Tracing) -> None:
-    with sync_client(tracing, Replay("sonnet_batch")) as client:
+    with sync_client(tracing, anthropic_replay("sonnet_batch")) as client:
         client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
 
     span = only_call(tracing)
@@ -257,7 +241,7 @@ def test_batch_service_tier_is_priced_at_the_batch_variant(tracing: Tracing) -> 
 
 
 def test_unknown_model_is_unpriced_with_no_amount(tracing: Tracing) -> None:
-    with sync_client(tracing, Replay("unknown_model")) as client:
+    with sync_client(tracing, anthropic_replay("unknown_model")) as client:
         client.messages.create(model="claude-experimental-preview", max_tokens=256, messages=MESSAGES)
 
     span = only_call(tracing)
@@ -287,7 +271,7 @@ def test_unknown_model_is_unpriced_with_no_amount(tracing: Tracing) -> None:
 
 
 def test_server_error_gets_no_cost_and_the_sdk_error_reaches_the_caller(tracing: Tracing) -> None:
-    with sync_client(tracing, Replay("server_error")) as client, pytest.raises(anthropic.InternalServerError):
+    with sync_client(tracing, anthropic_replay("server_error")) as client, pytest.raises(anthropic.InternalServerError):
         client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
 
     span = only_call(tracing)
@@ -309,7 +293,10 @@ def test_server_error_gets_no_cost_and_the_sdk_error_reaches_the_caller(tracing:
 
 def test_outer_span_gets_the_subtree_total_and_the_calls_keep_their_own_cost(tracing: Tracing) -> None:
     tracer = tracing.tracer_provider.get_tracer("support-agent")
-    with sync_client(tracing, Replay("sonnet_plain", "sonnet_cache")) as client, tracer.start_as_current_span("agent"):
+    with (
+        sync_client(tracing, anthropic_replay("sonnet_plain", "sonnet_cache")) as client,
+        tracer.start_as_current_span("agent"),
+    ):
         client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
         client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
 
@@ -332,7 +319,7 @@ def test_wrapping_instrumentor_span_is_a_duplicate_of_the_sdk_span_inside_it(tra
     tracer = tracing.tracer_provider.get_tracer("wrapping-instrumentor")
     start = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": SONNET}
     with (
-        sync_client(tracing, Replay("sonnet_cache")) as client,
+        sync_client(tracing, anthropic_replay("sonnet_cache")) as client,
         tracer.start_as_current_span(f"chat {SONNET}", kind=SpanKind.CLIENT, attributes=start) as outer,
     ):
         message = client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)

@@ -20,7 +20,6 @@ import json
 import sys
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anthropic
@@ -31,10 +30,11 @@ import wrapt
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.sdk.trace import ReadableSpan
 
+from replay import Replay, recorded
+
 if TYPE_CHECKING:
     from conftest import Tracing
 
-RECORDINGS = Path(__file__).parent / "recordings" / "openai"
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 
 V2 = "v2"
@@ -158,26 +158,6 @@ def instrumented(request: pytest.FixtureRequest, tracing: Tracing) -> Iterator[t
             assert left == []
 
 
-def recorded(name: str) -> httpx2.Response:
-    """The recorded response ``name``, as the API sent it."""
-    recording = json.loads((RECORDINGS / f"{name}.json").read_text(encoding="utf-8"))
-    stream = RECORDINGS / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(recording["body"]).encode()
-    return httpx2.Response(recording["status"], headers=recording["headers"], content=content)
-
-
-class Replay:
-    """A transport handler that answers each request with the next response, and keeps the requests."""
-
-    def __init__(self, *responses: httpx2.Response) -> None:
-        self.responses = list(responses)
-        self.requests: list[httpx2.Request] = []
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(request)
-        return self.responses.pop(0)
-
-
 def openai_client(replay: Replay) -> openai.OpenAI:
     return openai.OpenAI(
         api_key="test-no-key", http_client=httpx2.Client(transport=httpx2.MockTransport(replay)), max_retries=0
@@ -236,7 +216,7 @@ def test_a_chat_completion_is_priced_from_the_instrumentors_own_usage_attributes
     tracing: Tracing, instrumented: tuple[str, ...]
 ) -> None:
     (name,) = instrumented
-    replay = Replay(recorded("chat_gpt_4o_mini"))
+    replay = Replay(recorded("openai", "chat_gpt_4o_mini"))
     completion = chat(replay)
     assert completion.id == "chatcmpl-CYr4hT2mKq8vN1xZ7bW3pLd9sF6aE"
     (span,) = tracing.exporter.get_finished_spans()
@@ -256,7 +236,7 @@ def test_a_streamed_chat_completion_is_priced_from_its_usage_chunk(
     # All three read the final chunk that stream_options={"include_usage": True} asks for, with the same
     # attributes as for a plain response, except that OpenLLMetry leaves out the reasoning tokens of a stream.
     (name,) = instrumented
-    replay = Replay(recorded("chat_gpt_4o_mini_stream"))
+    replay = Replay(recorded("openai", "chat_gpt_4o_mini_stream"))
     assert chat_stream(replay) == 71
     assert json.loads(replay.requests[0].content)["stream_options"] == {"include_usage": True}
     (span,) = tracing.exporter.get_finished_spans()
@@ -292,7 +272,7 @@ def test_a_streamed_chat_completion_is_priced_from_its_usage_chunk(
 def test_an_embeddings_call_is_priced(
     tracing: Tracing, instrumented: tuple[str, ...], usage: Mapping[str, Any]
 ) -> None:
-    replay = Replay(recorded("embeddings_text_embedding_3_small"))
+    replay = Replay(recorded("openai", "embeddings_text_embedding_3_small"))
     result = openai_client(replay).embeddings.create(model="text-embedding-3-small", input=MESSAGES[0]["content"])
     assert len(result.data[0].embedding) == 1536
     (span,) = tracing.exporter.get_finished_spans()
@@ -322,9 +302,9 @@ def test_the_official_and_openllmetry_instrumentors_on_one_call_price_it_once(
     tracing: Tracing, instrumented: tuple[str, ...], stream: bool, priced: str, usd: Decimal, other: str
 ) -> None:
     if stream:
-        chat_stream(Replay(recorded("chat_gpt_4o_mini_stream")))
+        chat_stream(Replay(recorded("openai", "chat_gpt_4o_mini_stream")))
     else:
-        chat(Replay(recorded("chat_gpt_4o_mini")))
+        chat(Replay(recorded("openai", "chat_gpt_4o_mini")))
     spans = {span.name: span for span in tracing.exporter.get_finished_spans()}
     assert sorted(spans) == ["chat gpt-4o-mini", "openai.chat"]
     (other_name,) = set(spans) - {priced}
