@@ -65,12 +65,13 @@ class CostMetrics:
         amount = priced.amount_usd
         if amount is None and (priced.status != "unpriced" or priced.reason == "failed_call"):
             return
+        request_model, response_model, models = call.request_model, call.response_model, self._models
         with self._lock:
             key: _Key = (
                 call.provider,
                 call.operation,
-                self._model(call.request_model),
-                self._model(call.response_model),
+                request_model if request_model in models else self._model(request_model),
+                response_model if response_model in models else self._model(response_model),
                 priced.status if amount is not None else (priced.reason or "unknown_model"),
             )
             if amount is not None:

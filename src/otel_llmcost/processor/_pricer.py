@@ -141,7 +141,7 @@ class Pricer:
             if call.error_type is not None:
                 return self.unpriced(call, "failed_call", f"the call failed ({call.error_type}) and reported no usage")
             return self.unpriced(call, "no_usage", "the span reports no token or unit usage")
-        table = self.table()
+        table = self._table or self.table()
         if table is None:
             return self.unpriced(call, "internal_error", f"the price table could not load: {self._load_error}")
         if call.provider is None:

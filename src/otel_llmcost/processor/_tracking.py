@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -53,6 +52,7 @@ class Tracker:
     """
 
     def __init__(self, max_open_spans: int = 10_000, max_response_ids: int = 10_000) -> None:
+        # OrderedDict: evicting the oldest is O(1); a dict scans the holes its deletions leave at its front.
         self._open: OrderedDict[int, tuple[Span, int | None]] = OrderedDict()
         self._below: dict[int, _Below] = {}
         self._responses: OrderedDict[tuple[str, str], int] = OrderedDict()
@@ -70,11 +70,10 @@ class Tracker:
         parent = span.parent
         self._open[context.span_id] = (span, parent.span_id if parent is not None else None)
         if len(self._open) > self._max_open:
-            try:
-                evicted, _ = self._open.popitem(last=False)
-            except KeyError:  # another thread evicted first
-                return
-            self._below.pop(evicted, None)
+            with self._lock:
+                while len(self._open) > self._max_open:
+                    evicted, _ = self._open.popitem(last=False)
+                    self._below.pop(evicted, None)
 
     def ended(self, span_id: int) -> frozenset[tuple[int, int]] | set[tuple[int, int]]:
         """Forgets an ended span; returns the usage of the priced calls below it (for nested duplicates)."""
@@ -92,8 +91,9 @@ class Tracker:
         """Records that ``span_id`` priced ``response_id``."""
         self._responses[(provider or "", response_id)] = span_id
         if len(self._responses) > self._max_responses:
-            with contextlib.suppress(KeyError):  # another thread evicted first
-                self._responses.popitem(last=False)
+            with self._lock:
+                while len(self._responses) > self._max_responses:
+                    self._responses.popitem(last=False)
 
     def roll_up(self, parent_id: int | None, amount: Decimal, usage_key: tuple[int, int]) -> None:
         """Adds a priced call to every open ancestor; ancestors that are not calls show the new totals."""
