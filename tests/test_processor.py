@@ -397,6 +397,28 @@ def test_start_flush_and_shutdown_are_delegated() -> None:
     assert (len(recorder.started), len(recorder.ended), recorder.flushes, recorder.shutdowns) == (1, 1, 1, 1)
 
 
+def test_a_model_map_keeps_the_override_files_of_the_environment(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    negotiated = tmp_path / "negotiated.json"
+    negotiated.write_text(
+        '{"provider": "openai", "models": [{"id": "gpt-4o-mini", "prices": [{"usd_per_million_tokens":'
+        ' {"input": "0.1", "cache_read": "0.05", "output": "0.4"}}]}]}',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("OTEL_LLMCOST_PRICING_FILE", str(negotiated))
+    recorder = Recorder()
+    provider = TracerProvider()
+    processor = CostSpanProcessor(recorder, model_map={"my-deployment": "gpt-4o-mini"}, meter_provider=MeterProvider())
+    provider.add_span_processor(processor)
+    mapped = {**OFFICIAL, "gen_ai.request.model": "my-deployment", "gen_ai.response.model": "my-deployment"}
+    call(provider.get_tracer("t"), "c", mapped)
+    attributes = dict(recorder.ended[0].attributes or {})
+    # 600 x 0.1 + 400 x 0.05 + 200 x 0.4 per million, at the negotiated prices
+    assert attributes["gen_ai.usage.cost.amount"] == float(Decimal("0.00016"))
+    assert "+negotiated.json:" in str(attributes["llmcost.price.table_version"])
+
+
 def test_aliases_are_switchable() -> None:
     recorder = Recorder()
     provider = TracerProvider()

@@ -17,7 +17,7 @@ from ._match import Match, ProviderIndex
 from ._model import Cost, Entry, Period, RequestContext, Variant
 from ._usage import Usage
 
-__all__ = ["PRICING_FILE_ENV", "PriceTable", "bundled_pricing_dir", "default_table", "price"]
+__all__ = ["PRICING_FILE_ENV", "PriceTable", "bundled_pricing_dir", "default_table", "environment_files", "price"]
 
 PRICING_FILE_ENV = "OTEL_LLMCOST_PRICING_FILE"
 """Names override price files, separated by the platform's path separator (``:`` on Unix)."""
@@ -271,6 +271,11 @@ def _day(at: date | datetime | None) -> date:
     return at
 
 
+def environment_files() -> list[str]:
+    """The override files ``OTEL_LLMCOST_PRICING_FILE`` names (separated by ``os.pathsep``)."""
+    return [part for part in os.environ.get(PRICING_FILE_ENV, "").split(os.pathsep) if part.strip()]
+
+
 _default: PriceTable | None = None
 _default_lock = threading.Lock()
 
@@ -287,8 +292,7 @@ def default_table() -> PriceTable:
         return table
     with _default_lock:
         if _default is None:
-            overrides = [part for part in os.environ.get(PRICING_FILE_ENV, "").split(os.pathsep) if part.strip()]
-            _default = PriceTable.load(overrides)
+            _default = PriceTable.load(environment_files())
         return _default
 
 

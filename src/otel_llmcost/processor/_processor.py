@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from .. import _attributes as a
 from ..pricing import PriceTable, default_table
+from ..pricing._table import environment_files
 from ..usage import operation_of, read_call
 from ._metrics import CostMetrics
 from ._pricer import PricedCall, Pricer
@@ -70,8 +71,9 @@ class CostSpanProcessor(SpanProcessor):
         next_processor: the processor that receives every span, priced ones as copies with the cost.
         table: the price table; by default the bundled one plus ``OTEL_LLMCOST_PRICING_FILE``, loaded on
             the first priced span.
-        pricing_file: override price files, loaded now (a bad file raises `PriceFileError` here).
-        model_map: model names to price as others, such as Azure deployment names.
+        pricing_file: override price files, loaded now after those ``OTEL_LLMCOST_PRICING_FILE`` names (a bad
+            file raises `PriceFileError` here).
+        model_map: model names to price as others, such as Azure deployment names (``{"my-gpt4o": "gpt-4o"}``).
         cost_aliases: extra attributes that repeat the amount: ``gen_ai.usage.cost`` (the default, read by
             Langfuse and OpenLIT) and ``operation.cost`` (Logfire).
         meter_provider: where the cost metrics go; the global one by default.
@@ -93,7 +95,7 @@ class CostSpanProcessor(SpanProcessor):
         source: PriceTable | Callable[[], PriceTable] = table if table is not None else default_table
         if table is None and (pricing_file or model_map):
             files = [pricing_file] if isinstance(pricing_file, str) else list(pricing_file or ())
-            source = PriceTable.load(files, model_map=model_map)
+            source = PriceTable.load([*environment_files(), *files], model_map=model_map)
         self._pricer = Pricer(source, cost_aliases=cost_aliases)
         self._metrics = CostMetrics(meter_provider)
         self._tracker = Tracker(max_open_spans)
