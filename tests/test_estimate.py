@@ -1,0 +1,247 @@
+"""Token estimates for streams that ended without usage: OpenAI's counting rules, and never a download.
+
+The encodings come from ``../shared/tiktoken``, tiktoken's own cache files, so the counts are the real ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+import requests
+import tiktoken
+from openai.types.chat import ChatCompletionMessage
+
+from otel_llmcost.instrumentation import _estimate
+from otel_llmcost.instrumentation._estimate import encoding_for, encoding_name, estimate_chat, estimate_text, prefetch
+
+SHARED_CACHE = Path(__file__).resolve().parents[2] / "shared" / "tiktoken"
+O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
+
+# The example of OpenAI's cookbook "How to count tokens with tiktoken", whose prompt the API counted as 129
+# tokens for gpt-3.5-turbo and gpt-4 (cl100k_base) and 124 for gpt-4o and gpt-4o-mini (o200k_base).
+COOKBOOK_MESSAGES = [
+    {
+        "role": "system",
+        "content": (
+            "You are a helpful, pattern-following assistant that translates corporate jargon into plain English."
+        ),
+    },
+    {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
+    {"role": "system", "name": "example_assistant", "content": "Things working well together will increase revenue."},
+    {
+        "role": "system",
+        "name": "example_user",
+        "content": (
+            "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage."
+        ),
+    },
+    {
+        "role": "system",
+        "name": "example_assistant",
+        "content": "Let's talk later when we're less busy about how to do better.",
+    },
+    {
+        "role": "user",
+        "content": "This late pivot means we don't have time to boil the ocean for the client deliverable.",
+    },
+]
+ANSWER = "You were charged twice because your plan changed mid-cycle."  # 11 tokens in both encodings
+TOOL_CALL = 'get_invoice{"invoice_id": "in_1Q2w3E"}'  # 16 tokens in both encodings
+GERMAN = (
+    "Ihre Rechnung wurde zweimal belastet, weil sich Ihr Tarif mitten im Zyklus geändert hat."  # o200k 18, cl100k 29
+)
+ENGLISH = "Nothing was billed twice: the two lines cover different days."  # 12 tokens in both encodings
+
+
+class Network:
+    """Records every attempt to resolve or reach a host, and refuses it."""
+
+    def __init__(self) -> None:
+        self.attempts: list[object] = []
+
+    def refuse(self, *args: object, **kwargs: object) -> None:
+        self.attempts.append(args)
+        raise OSError("no network in tests")
+
+
+@pytest.fixture
+def network(monkeypatch: pytest.MonkeyPatch) -> Network:
+    network = Network()
+    monkeypatch.setattr(socket.socket, "connect", network.refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", network.refuse)
+    monkeypatch.setattr(requests, "get", network.refuse)
+    return network
+
+
+@pytest.fixture(autouse=True)
+def fresh_encodings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test loads the encodings it needs, from the cache its environment names."""
+    monkeypatch.setattr(_estimate, "_loaded", {})
+    monkeypatch.setattr(_estimate, "_unusable", set())
+
+
+@pytest.fixture
+def shared_cache(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(SHARED_CACHE))
+    return SHARED_CACHE
+
+
+@pytest.fixture
+def empty_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("model", "tokens"), [("gpt-3.5-turbo", 129), ("gpt-4", 129), ("gpt-4o", 124), ("gpt-4o-mini", 124)]
+)
+@pytest.mark.usefixtures("shared_cache")
+def test_chat_prompt_counts_as_the_api_counted_the_cookbook_example(model: str, tokens: int) -> None:
+    assert estimate_chat(model, COOKBOOK_MESSAGES, ANSWER) == (tokens, 11)
+
+
+@pytest.mark.parametrize(("model", "input_tokens"), [("gpt-4o-mini", 85), ("gpt-4-turbo", 86)])
+@pytest.mark.usefixtures("shared_cache")
+def test_chat_counts_text_parts_names_tool_calls_and_sdk_messages(model: str, input_tokens: int) -> None:
+    messages: list[object] = [
+        # 3 + "system" 1 + 10
+        {"role": "system", "content": "You are a billing assistant for Acme Cloud."},
+        # 3 + "user" 1 + "Jordan" 1 + name 1 + 10; the image is not counted
+        {
+            "role": "user",
+            "name": "Jordan",
+            "content": [
+                {"type": "text", "text": "What does line 3 of this invoice mean?"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+            ],
+        },
+        # 3 + "assistant" 1 + "get_invoice" 2 + the arguments 14
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {
+                    "id": "call_8xK2",
+                    "type": "function",
+                    "function": {"name": "get_invoice", "arguments": '{"invoice_id": "in_1Q2w3E"}'},
+                }
+            ],
+        },
+        # 3 + "tool" 1 + "call_8xK2" 6 + 7 (o200k_base) or 8 (cl100k_base)
+        {"role": "tool", "tool_call_id": "call_8xK2", "content": "The first charge is prorated."},
+        # 3 + "assistant" 1 + 11: a message of the SDK's, appended back as users do
+        ChatCompletionMessage(role="assistant", content=ANSWER),
+    ]  # + 3 to prime the reply
+
+    assert estimate_chat(model, messages, ANSWER, tool_calls_text=TOOL_CALL) == (input_tokens, 11 + 16)
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_text_is_counted_with_the_models_encoding() -> None:
+    assert estimate_text("gpt-4.1", [GERMAN, ENGLISH]) == 18 + 12
+    assert estimate_text("text-embedding-3-small", [GERMAN, ENGLISH]) == 29 + 12
+    assert estimate_text("gpt-4.1", []) == 0
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_unknown_model_is_counted_with_o200k_base() -> None:
+    assert estimate_text("llama-3.3-70b-versatile", [GERMAN]) == 18
+    assert estimate_chat("deepseek-chat", [{"role": "user", "content": ENGLISH}], ANSWER) == (3 + 1 + 12 + 3, 11)
+
+
+@pytest.mark.parametrize(
+    ("model", "encoding"),
+    [
+        ("gpt-4o-mini", "o200k_base"),
+        ("gpt-4o-mini-2024-07-18", "o200k_base"),
+        ("gpt-4.1-nano", "o200k_base"),
+        ("gpt-5-mini", "o200k_base"),
+        ("o3", "o200k_base"),
+        ("o4-mini", "o200k_base"),
+        ("gpt-image-1", "o200k_base"),
+        ("gpt-realtime", "o200k_base"),
+        ("codex-mini-latest", "o200k_base"),
+        ("gpt-oss-120b", "o200k_base"),  # o200k_harmony: the same counts for ordinary text
+        ("openai/gpt-4o", "o200k_base"),
+        ("GPT-4o", "o200k_base"),
+        ("gpt-4-turbo", "cl100k_base"),
+        ("gpt-4-0613", "cl100k_base"),
+        ("gpt-3.5-turbo-0125", "cl100k_base"),
+        ("gpt-35-turbo", "cl100k_base"),
+        ("text-embedding-3-large", "cl100k_base"),
+        ("davinci-002", "cl100k_base"),
+        ("mixtral-8x7b-32768", "o200k_base"),
+    ],
+)
+def test_encoding_name_of_a_model(model: str, encoding: str) -> None:
+    assert encoding_name(model) == encoding
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_loaded_encodings_are_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    first = encoding_for("gpt-4o")
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+
+    assert first is not None
+    assert first.name == "o200k_base"
+    assert encoding_for("gpt-5") is first
+    assert encoding_for("gpt-4") is None  # cl100k_base was never loaded, and is not in the new cache
+
+
+@pytest.mark.usefixtures("empty_cache")
+def test_no_estimate_and_no_download_when_the_encoding_is_not_cached(network: Network) -> None:
+    assert encoding_for("gpt-4o") is None
+    assert estimate_chat("gpt-4o", COOKBOOK_MESSAGES, ANSWER) is None
+    assert estimate_text("gpt-4", [ENGLISH]) is None
+    assert network.attempts == []
+
+
+def test_no_estimate_and_no_download_when_the_cached_file_is_corrupt(network: Network, empty_cache: Path) -> None:
+    cached = empty_cache / hashlib.sha1(O200K_URL.encode(), usedforsecurity=False).hexdigest()
+    cached.write_bytes(b"not an encoding\n")
+
+    assert encoding_for("gpt-4o") is None
+    assert encoding_for("gpt-4o") is None
+    assert cached.read_bytes() == b"not an encoding\n"  # tiktoken would have deleted it and downloaded again
+    assert network.attempts == []
+
+
+def test_no_estimate_and_no_download_when_tiktokens_cache_is_off(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
+
+    assert encoding_for("gpt-4o") is None
+    assert network.attempts == []
+
+
+def test_cache_folder_falls_back_to_data_gym_then_the_temporary_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    monkeypatch.setenv("DATA_GYM_CACHE_DIR", str(SHARED_CACHE))
+    assert encoding_for("gpt-4o") is not None
+
+    monkeypatch.delenv("DATA_GYM_CACHE_DIR")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert encoding_for("gpt-4") is None
+    (tmp_path / "data-gym-cache").symlink_to(SHARED_CACHE)
+    assert encoding_for("gpt-4") is not None
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_prefetch_loads_cached_encodings_for_later() -> None:
+    assert prefetch(("cl100k_base",)) is True
+    assert encoding_for("gpt-4") is tiktoken.get_encoding("cl100k_base")
+
+
+@pytest.mark.usefixtures("empty_cache")
+def test_prefetch_reports_a_failed_download(network: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})  # tiktoken's own memory, filled by earlier tests
+
+    assert prefetch(("o200k_base",)) is False
+    assert len(network.attempts) == 1
+    assert encoding_for("gpt-4o") is None
