@@ -153,29 +153,49 @@ _SLOTS: dict[str, tuple[str, int]] = {
     key: (name, rank) for name, keys in (*_FIELDS, *_TEXT_FIELDS) for rank, key in enumerate(keys)
 }
 _TEXT = frozenset(name for name, _ in _TEXT_FIELDS)
+_WINNERS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+_MAX_SHAPES = 1024
 _ZEROS: dict[str, int] = dict.fromkeys((name for name, _ in _FIELDS if name != "seconds"), 0)
 
 
+def _winners(attributes: Attributes) -> tuple[tuple[str, str], ...]:
+    """For each field the span reports, the best-ranked attribute that reports it: ``(field, key)`` pairs.
+
+    Spans from one source carry the same keys, so the answer is cached by the span's keys.
+    """
+    keys = tuple(attributes)
+    winners = _WINNERS.get(keys)
+    if winners is None:
+        found: dict[str, tuple[int, str]] = {}
+        for key in keys:
+            slot = _SLOTS.get(key)
+            if slot is not None:
+                name, rank = slot
+                best = found.get(name)
+                if best is None or rank < best[0]:
+                    found[name] = (rank, key)
+        winners = tuple((name, key) for name, (_, key) in found.items())
+        if len(_WINNERS) >= _MAX_SHAPES:
+            _WINNERS.clear()
+        _WINNERS[keys] = winners
+    return winners
+
+
 def _scan(attributes: Attributes) -> tuple[dict[str, str], dict[str, int | float]]:
-    """The call's text fields and usage values, each from the best-ranked name present, in one pass.
+    """The call's text fields and usage values, each from the best-ranked name present.
 
     Raises:
         _InvalidUsage: a usage value is not a count (or, for seconds, not a duration).
     """
-    found: dict[str, tuple[int, str, object]] = {}
-    for key, value in attributes.items():
-        slot = _SLOTS.get(key)
-        if slot is not None:
-            name, rank = slot
-            best = found.get(name)
-            if best is None or rank < best[0]:
-                found[name] = (rank, key, value)
     texts: dict[str, str] = {}
     counts: dict[str, int | float] = {}
-    for name, (_, key, value) in found.items():
+    for name, key in _winners(attributes):
+        value = attributes[key]
         if name in _TEXT:
             if isinstance(value, str) and value:
                 texts[name] = value
+        elif type(value) is int and value >= 0:
+            counts[name] = value
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise _InvalidUsage(f"{key} is {value!r}, not a {'duration' if name == 'seconds' else 'count'}")
         elif name == "seconds":
