@@ -5,7 +5,7 @@ Standard library only, so it can be used without OpenTelemetry::
     from otel_llmcost.pricing import Usage, price
 
     cost = price(Usage.from_totals(input_tokens=1200, output_tokens=300), provider="openai", model="gpt-4o")
-    cost.total_usd  # Decimal('0.006')
+    cost.total_usd  # Decimal('0.0060000'): exact (trailing zeros come from the token count)
 
 The bundled table loads lazily, on the first call, with no network. Override files in the same format
 come from the ``OTEL_LLMCOST_PRICING_FILE`` variable or `PriceTable.load`.
