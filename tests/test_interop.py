@@ -130,7 +130,7 @@ def leftover_wrappers(wrapper_module: str) -> list[tuple[type, str, wrapt.Functi
             if not isinstance(cls, type) or cls.__module__ != module_name:
                 continue
             for attribute, value in vars(cls).items():
-                if isinstance(value, wrapt.FunctionWrapper) and getattr(
+                if isinstance(value, (wrapt.FunctionWrapper, wrapt.BoundFunctionWrapper)) and getattr(
                     value._self_wrapper, "__module__", ""
                 ).startswith(wrapper_module):
                     found.append((cls, attribute, value))

@@ -1,0 +1,273 @@
+"""Chat Completions: ``chat.completions.create`` (streamed or not) and ``parse``, sync and async.
+
+``chat.completions.stream()`` calls ``create(stream=True)``, so it is traced there, once. A stream reports
+its usage in a last chunk with no choices, when the request asked for it (``stream_options.include_usage``);
+without it, or when the stream ends early, the tokens are counted with tiktoken (``estimated``), or what is
+known is recorded (``partial``) when no encoding is available.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Final, NamedTuple, cast
+
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
+from opentelemetry.semconv._incubating.attributes import openai_attributes  # pyright: ignore[reportMissingTypeStubs]
+
+from ... import _attributes as a
+from ...pricing import Usage
+from .._estimate import estimate_chat
+from .._genai import Attributes, Invocation, bounded_json
+from ._content import chat_input, chat_output, text_part, tool_call_part
+from ._providers import FIREWORKS_AI, OPENROUTER, TOGETHER_AI, VLLM
+from ._read import field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
+from ._wrap import Reading, Request, Setup, error_type
+
+__all__ = ["CHAT_COMPLETIONS"]
+
+_P = a.GenAiProviderNameValues
+_S = a.LlmcostUsageStatusValues
+
+STREAM_USAGE_PROVIDERS: Final = frozenset(
+    {_P.OPENAI, _P.AZURE_AI_OPENAI, _P.DEEPSEEK, _P.X_AI, TOGETHER_AI, FIREWORKS_AI, OPENROUTER, VLLM}
+)
+"""Providers known to accept ``stream_options.include_usage``: the ``request_stream_usage`` option asks only them."""
+
+_MAX_TOKENS: Final = ("max_completion_tokens", "max_tokens")
+_API_TYPE: Final = "chat_completions"
+_JSON_FORMATS: Final = frozenset({"json_object", "json_schema"})
+_JSON: Final = "json"
+_TEXT: Final = "text"
+
+
+def _output_type(response_format: object) -> str | None:
+    if isinstance(response_format, type):  # parse(response_format=SomeModel)
+        return _JSON
+    kind = field(response_format, "type")
+    if kind in _JSON_FORMATS:
+        return _JSON
+    return _TEXT if kind == _TEXT else None
+
+
+def _usage_only(chunk: object) -> bool:
+    """The last chunk of a stream whose usage the instrumentor asked for: no choices, only the usage."""
+    return not field(chunk, "choices") and field(chunk, "usage") is not None
+
+
+class ChatCompletions:
+    """The Chat Completions API."""
+
+    operation: ClassVar[str] = a.GenAiOperationNameValues.CHAT
+
+    def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
+        attributes: Attributes = {openai_attributes.OPENAI_API_TYPE: _API_TYPE}
+        sampling_attributes(kwargs, attributes, _MAX_TOKENS)
+        output_type = _output_type(kwargs.get("response_format"))
+        if output_type is not None:
+            attributes[gen_ai.GEN_AI_OUTPUT_TYPE] = output_type
+        messages = kwargs.get("messages")
+        # Any other iterable is the SDK's to consume: reading it here would leave nothing to send.
+        listed = cast("Sequence[object]", messages) if isinstance(messages, (list, tuple)) else None
+        if listed is not None and setup.telemetry.capture_content:
+            attributes[gen_ai.GEN_AI_INPUT_MESSAGES] = bounded_json(chat_input(listed))
+        stream = kwargs.get("stream") is True
+        call_kwargs, hide = kwargs, None
+        if stream and setup.request_stream_usage and provider in STREAM_USAGE_PROVIDERS:
+            given = kwargs.get("stream_options")
+            options = dict(cast("Mapping[str, object]", given)) if isinstance(given, Mapping) else {}
+            if "include_usage" not in options:
+                options["include_usage"] = True
+                call_kwargs = {**kwargs, "stream_options": options}
+                hide = _usage_only
+        return Request(text(kwargs.get("model")), attributes, call_kwargs, stream, hide, _ChatState(provider, listed))
+
+    def response(self, result: Any, request: Request, setup: Setup) -> Reading:
+        # field(), not attributes: a compatible server may leave out what OpenAI always sends (an id).
+        attributes = _response_attributes(field(result, "id"), field(result, "model"), result)
+        choices = field(result, "choices") or ()
+        reasons = [
+            reason for reason in (field(choice, "finish_reason") for choice in choices) if isinstance(reason, str)
+        ]
+        if reasons:
+            attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
+        if setup.telemetry.capture_content:
+            attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(chat_output(choices))
+        return Reading(attributes, _usage(field(result, "usage"), attributes))
+
+    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> ChatStream:
+        state = request.state if isinstance(request.state, _ChatState) else _ChatState("", None)
+        return ChatStream(invocation, request.model, state, setup.telemetry.capture_content)
+
+
+class _ChatState(NamedTuple):
+    provider: str
+    messages: Sequence[object] | None
+
+
+def _response_attributes(response_id: object, model: object, result: object) -> Attributes:
+    attributes: Attributes = {}
+    if isinstance(response_id, str) and response_id:
+        attributes[a.GEN_AI_RESPONSE_ID] = response_id
+    if isinstance(model, str) and model:
+        attributes[a.GEN_AI_RESPONSE_MODEL] = model
+    tier = text(field(result, "service_tier"))
+    if tier is not None:
+        attributes[a.OPENAI_RESPONSE_SERVICE_TIER] = tier
+    fingerprint = text(field(result, "system_fingerprint"))
+    if fingerprint is not None:
+        attributes[openai_attributes.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+    return attributes
+
+
+def _usage(usage: object, attributes: Attributes) -> Usage | None:
+    if usage is None:
+        return None
+    values = fields(usage)
+    provider_cost(values, attributes)
+    prompt = fields(values.get("prompt_tokens_details"))
+    completion = fields(values.get("completion_tokens_details"))
+    return token_usage(
+        tokens(values, "prompt_tokens"),
+        tokens(values, "completion_tokens"),
+        # DeepSeek reports its cache hits beside the prompt details.
+        cache_read=tokens(prompt, "cached_tokens") or tokens(values, "prompt_cache_hit_tokens"),
+        input_audio=tokens(prompt, "audio_tokens"),
+        reasoning=tokens(completion, "reasoning_tokens"),
+        output_audio=tokens(completion, "audio_tokens"),
+        total=tokens(values, "total_tokens"),
+    )
+
+
+class _Choice:
+    """What a stream said about one choice: its text, tool calls and finish reason."""
+
+    __slots__ = ("finish_reason", "texts", "tool_calls")
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.tool_calls: dict[int, list[Any]] = {}  # index -> [id, name, arguments...]
+        self.finish_reason: str | None = None
+
+
+class ChatStream:
+    """Reads a Chat Completions stream, chunk by chunk, into its invocation; ends it once."""
+
+    __slots__ = (
+        "_capture",
+        "_choices",
+        "_first",
+        "_groq",
+        "_invocation",
+        "_messages",
+        "_model",
+        "_usage",
+    )
+
+    def __init__(self, invocation: Invocation, model: str | None, state: _ChatState, capture: bool) -> None:
+        self._invocation = invocation
+        self._model = model
+        self._messages = state.messages
+        self._groq = state.provider == _P.GROQ
+        self._capture = capture
+        self._choices: dict[int, _Choice] = {}
+        self._first: Any = None
+        self._usage: Any = None
+
+    def chunk(self, chunk: Any) -> None:
+        if self._first is None:
+            self._first = chunk
+            self._invocation.chunk()
+        # getattr with defaults: a compatible server may leave out fields OpenAI always sends.
+        for choice in getattr(chunk, "choices", None) or ():
+            index = getattr(choice, "index", 0)
+            state = self._choices.get(index)
+            if state is None:
+                state = self._choices[index] = _Choice()
+            delta = getattr(choice, "delta", None)
+            if delta is not None:
+                content = delta.content
+                if content:
+                    state.texts.append(content)
+                if delta.tool_calls:
+                    self._tool_calls(state, delta.tool_calls)
+            reason = getattr(choice, "finish_reason", None)
+            if reason:
+                state.finish_reason = reason
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self._usage = usage
+        elif self._groq:
+            # Groq reports a stream's usage in its own field of the last chunk.
+            groq_usage = field(field(chunk, "x_groq"), "usage")
+            if groq_usage is not None:
+                self._usage = groq_usage
+
+    def _tool_calls(self, state: _Choice, calls: Any) -> None:
+        for call in calls:
+            found = state.tool_calls.get(call.index)
+            if found is None:
+                found = state.tool_calls[call.index] = [call.id, None]
+            function = call.function
+            if function is not None:
+                if function.name:
+                    found[1] = function.name
+                if function.arguments:
+                    found.append(function.arguments)
+
+    def end(self) -> None:
+        self._finish(None)
+
+    def error(self, error: BaseException) -> None:
+        self._finish(error)
+
+    def _finish(self, error: BaseException | None) -> None:
+        if self._invocation.ended:  # a stream() helper's close ended it already
+            return
+        first = self._first
+        attributes = _response_attributes(field(first, "id"), field(first, "model"), first) if first is not None else {}
+        reasons = [state.finish_reason for state in self._choices.values() if state.finish_reason]
+        if reasons:
+            attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
+        if self._capture and self._choices:
+            attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(self._output())
+        status = _S.REPORTED
+        usage = _usage(self._usage, attributes)
+        if usage is None:
+            usage, status = self._estimate(field(first, "model") or self._model)
+        self._invocation.end(
+            attributes, usage, status, error=error, error_type=None if error is None else error_type(error)
+        )
+
+    def _estimate(self, model: object) -> tuple[Usage | None, str]:
+        messages = self._messages
+        completion = "".join(text for state in self._choices.values() for text in state.texts)
+        calls = "".join(
+            "".join(part for part in call[1:] if isinstance(part, str))
+            for state in self._choices.values()
+            for call in state.tool_calls.values()
+        )
+        counted = None
+        if isinstance(model, str) and messages is not None:
+            counted = estimate_chat(model, messages, completion, tool_calls_text=calls)
+        if counted is not None:
+            return Usage.from_totals(input_tokens=counted[0], output_tokens=counted[1]), _S.ESTIMATED
+        # No encoding: each piece of text (or of a tool call's arguments) a chunk carried held at least one token.
+        pieces = sum(
+            len(state.texts) + sum(len(call) - 2 for call in state.tool_calls.values())
+            for state in self._choices.values()
+        )
+        return (Usage.from_totals(output_tokens=pieces) if pieces else None), _S.PARTIAL
+
+    def _output(self) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        for state in self._choices.values():
+            parts: list[dict[str, Any]] = []
+            if state.texts:
+                parts.append(text_part("".join(state.texts)))
+            for call in state.tool_calls.values():
+                parts.append(tool_call_part(call[0], call[1], "".join(call[2:])))
+            messages.append({"role": "assistant", "parts": parts, "finish_reason": state.finish_reason})
+        return messages
+
+
+CHAT_COMPLETIONS: Final = ChatCompletions()

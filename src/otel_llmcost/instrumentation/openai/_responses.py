@@ -1,0 +1,234 @@
+"""The Responses API: ``responses.create`` (streamed or not), ``parse`` and ``retrieve``, sync and async.
+
+``responses.stream()`` calls ``create(stream=True)`` (or ``retrieve(stream=True)`` to resume), so it is traced
+there, once. A stream's usage arrives with its ``response.completed`` event (``response.incomplete`` and
+``response.failed`` carry it too); a stream cut before that is estimated with tiktoken. ``retrieve`` reads a
+response that an earlier call made and billed: its span has the response's attributes, never a usage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, NamedTuple
+
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
+from opentelemetry.semconv._incubating.attributes import openai_attributes  # pyright: ignore[reportMissingTypeStubs]
+
+from ... import _attributes as a
+from ...pricing import Usage
+from .._estimate import estimate_text
+from .._genai import Attributes, Invocation, bounded_json
+from ._content import responses_input, responses_output, text_part
+from ._read import count, field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
+from ._wrap import Reading, Request, Setup, error_type
+
+__all__ = ["RESPONSES", "RESPONSES_RETRIEVE"]
+
+_S = a.LlmcostUsageStatusValues
+_API_TYPE: Final = "responses"
+_MAX_TOKENS: Final = ("max_output_tokens",)
+_STOP: Final = "stop"
+_COMPLETED: Final = "completed"
+_INCOMPLETE: Final = "incomplete"
+_WEB_SEARCH: Final = "web_search"
+# Events whose ``response`` is the response so far; the last one seen is the stream's result.
+_RESPONSE_EVENTS: Final = frozenset(
+    {
+        "response.created",
+        "response.queued",
+        "response.in_progress",
+        "response.completed",
+        "response.incomplete",
+        "response.failed",
+    }
+)
+# Events whose ``delta`` is output text (or text the model generated, such as a tool call's arguments).
+_DELTA_EVENTS: Final = frozenset(
+    {
+        "response.output_text.delta",
+        "response.refusal.delta",
+        "response.function_call_arguments.delta",
+        "response.custom_tool_call_input.delta",
+        "response.reasoning_summary_text.delta",
+    }
+)
+
+
+class _Input(NamedTuple):
+    """What the stream hooks need of the request: its text, to estimate its tokens."""
+
+    input: object
+    instructions: object
+
+
+def _input_texts(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    texts: list[str] = []
+    for message in responses_input(value):
+        for part in message["parts"]:
+            for key in ("content", "arguments", "response"):
+                found = part.get(key)
+                if isinstance(found, str):
+                    texts.append(found)
+    return texts
+
+
+def _finish_reason(response: object) -> str | None:
+    """``stop`` for a completed response, the reason an incomplete one stopped, else its status."""
+    status = text(field(response, "status"))
+    if status == _COMPLETED:
+        return _STOP
+    if status == _INCOMPLETE:
+        return text(field(field(response, "incomplete_details"), "reason")) or status
+    return status if status in ("failed", "cancelled") else None
+
+
+class Responses:
+    """The Responses API; with ``bills`` false (``retrieve``), a response read again, whose usage is not this call's."""
+
+    operation: ClassVar[str] = a.GenAiOperationNameValues.CHAT
+
+    def __init__(self, bills: bool) -> None:
+        self.bills = bills
+
+    def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
+        attributes: Attributes = {openai_attributes.OPENAI_API_TYPE: _API_TYPE}
+        if not self.bills:
+            return Request(None, attributes, kwargs, kwargs.get("stream") is True)
+        sampling_attributes(kwargs, attributes, _MAX_TOKENS)
+        kind = field(field(kwargs.get("text"), "format"), "type")
+        if kind in ("json_schema", "json_object") or isinstance(kwargs.get("text_format"), type):
+            attributes[gen_ai.GEN_AI_OUTPUT_TYPE] = "json"
+        elif kind == "text":
+            attributes[gen_ai.GEN_AI_OUTPUT_TYPE] = "text"
+        given = kwargs.get("input")
+        instructions = kwargs.get("instructions")
+        if setup.telemetry.capture_content:
+            messages = responses_input(given)
+            if messages:
+                attributes[gen_ai.GEN_AI_INPUT_MESSAGES] = bounded_json(messages)
+            if isinstance(instructions, str):
+                attributes[gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS] = bounded_json([text_part(instructions)])
+        state = _Input(given, instructions)
+        return Request(text(kwargs.get("model")), attributes, kwargs, kwargs.get("stream") is True, None, state)
+
+    def response(self, result: Any, request: Request, setup: Setup) -> Reading:
+        attributes = _response_attributes(result)
+        if setup.telemetry.capture_content and self.bills:
+            attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(
+                responses_output(field(result, "output"), _finish_reason(result))
+            )
+        return Reading(attributes, _usage(result, attributes) if self.bills else None)
+
+    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> ResponsesStream:
+        state = request.state if isinstance(request.state, _Input) else None
+        return ResponsesStream(invocation, request.model, state, self.bills, setup.telemetry.capture_content)
+
+
+def _response_attributes(response: object) -> Attributes:
+    attributes: Attributes = {}
+    response_id = text(field(response, "id"))
+    if response_id is not None:
+        attributes[a.GEN_AI_RESPONSE_ID] = response_id
+    model = text(field(response, "model"))
+    if model is not None:
+        attributes[a.GEN_AI_RESPONSE_MODEL] = model
+    reason = _finish_reason(response)
+    if reason is not None:
+        attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = [reason]
+    tier = text(field(response, "service_tier"))
+    if tier is not None:
+        attributes[a.OPENAI_RESPONSE_SERVICE_TIER] = tier
+    return attributes
+
+
+def _usage(response: object, attributes: Attributes) -> Usage | None:
+    usage = field(response, "usage")
+    if usage is None:
+        return None
+    values = fields(usage)
+    provider_cost(values, attributes)
+    details = fields(values.get("input_tokens_details"))
+    searches = count(field(field(response, "tool_usage"), _WEB_SEARCH), "num_requests")
+    return token_usage(
+        tokens(values, "input_tokens"),
+        tokens(values, "output_tokens"),
+        cache_read=tokens(details, "cached_tokens"),
+        cache_write=tokens(details, "cache_write_tokens"),
+        reasoning=tokens(fields(values.get("output_tokens_details")), "reasoning_tokens"),
+        total=tokens(values, "total_tokens"),
+        requests={_WEB_SEARCH: searches} if searches else None,
+    )
+
+
+class ResponsesStream:
+    """Reads a Responses API event stream into its invocation; ends it once."""
+
+    __slots__ = ("_bills", "_capture", "_deltas", "_first", "_input", "_invocation", "_model", "_response")
+
+    def __init__(
+        self, invocation: Invocation, model: str | None, state: _Input | None, bills: bool, capture: bool
+    ) -> None:
+        self._invocation = invocation
+        self._model = model
+        self._input = state
+        self._bills = bills
+        self._capture = capture
+        self._deltas: list[str] = []
+        self._first = True
+        self._response: Any = None
+
+    def chunk(self, chunk: Any) -> None:
+        if self._first:
+            self._first = False
+            self._invocation.chunk()
+        kind = chunk.type
+        if kind in _DELTA_EVENTS:
+            delta = chunk.delta
+            if isinstance(delta, str) and delta:
+                self._deltas.append(delta)
+        elif kind in _RESPONSE_EVENTS:
+            self._response = chunk.response
+
+    def end(self) -> None:
+        self._finish(None)
+
+    def error(self, error: BaseException) -> None:
+        self._finish(error)
+
+    def _finish(self, error: BaseException | None) -> None:
+        if self._invocation.ended:  # a stream() helper's close ended it already
+            return
+        response = self._response
+        attributes = _response_attributes(response) if response is not None else {}
+        usage, status = None, _S.REPORTED
+        if self._bills:
+            if self._capture and response is not None:
+                attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(
+                    responses_output(field(response, "output"), _finish_reason(response))
+                )
+            usage = _usage(response, attributes)
+            if usage is None:
+                usage, status = self._estimate(field(response, "model") or self._model)
+        self._invocation.end(
+            attributes, usage, status, error=error, error_type=None if error is None else error_type(error)
+        )
+
+    def _estimate(self, model: object) -> tuple[Usage | None, str]:
+        state = self._input
+        output = self._deltas
+        if isinstance(model, str) and state is not None:
+            texts = _input_texts(state.input)
+            if isinstance(state.instructions, str):
+                texts.append(state.instructions)
+            input_tokens = estimate_text(model, texts)
+            output_tokens = estimate_text(model, output)
+            if input_tokens is not None and output_tokens is not None:
+                return Usage.from_totals(input_tokens=input_tokens, output_tokens=output_tokens), _S.ESTIMATED
+        # No encoding: each delta held at least one token, a lower bound of the output.
+        return (Usage.from_totals(output_tokens=len(output)) if output else None), _S.PARTIAL
+
+
+RESPONSES: Final = Responses(bills=True)
+RESPONSES_RETRIEVE: Final = Responses(bills=False)

@@ -1,0 +1,218 @@
+"""OpenAI-compatible providers: the provider comes from the client's base URL, and each one's usage quirks.
+
+The price table has a file per provider, so an unknown server must never be priced as OpenAI: it is
+``openai_compatible``, which no price file names, and its calls are unpriced with reason ``unknown_provider``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import httpx2
+import openai
+import pytest
+
+from otel_llmcost.instrumentation.openai._providers import Endpoint, Endpoints, provider_of
+from test_openai_support import MESSAGES, Traced, client, instrumented, instrumented_on, openai_recording
+
+if TYPE_CHECKING:
+    from conftest import Tracing
+
+
+@pytest.fixture
+def traced() -> Iterator[Traced]:
+    with instrumented() as found:
+        yield found
+
+
+@pytest.fixture
+def priced(tracing: Tracing) -> Iterator[Tracing]:
+    """``tracing`` (spans priced by CostSpanProcessor) with the instrumentor on it."""
+    with instrumented_on(tracing):
+        yield tracing
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        ("https://api.openai.com/v1", Endpoint("openai", "api.openai.com", 443)),
+        ("https://contoso.openai.azure.com/openai/", Endpoint("azure.ai.openai", "contoso.openai.azure.com", 443)),
+        (
+            "https://contoso.cognitiveservices.azure.com/openai",
+            Endpoint("azure.ai.openai", "contoso.cognitiveservices.azure.com", 443),
+        ),
+        ("https://api.groq.com/openai/v1", Endpoint("groq", "api.groq.com", 443)),
+        ("https://api.deepseek.com", Endpoint("deepseek", "api.deepseek.com", 443)),
+        ("https://api.x.ai/v1", Endpoint("x_ai", "api.x.ai", 443)),
+        ("https://api.mistral.ai/v1", Endpoint("mistral_ai", "api.mistral.ai", 443)),
+        ("https://api.perplexity.ai", Endpoint("perplexity", "api.perplexity.ai", 443)),
+        ("https://openrouter.ai/api/v1", Endpoint("openrouter", "openrouter.ai", 443)),
+        ("https://api.together.xyz/v1", Endpoint("together_ai", "api.together.xyz", 443)),
+        ("https://api.together.ai/v1", Endpoint("together_ai", "api.together.ai", 443)),
+        ("https://api.fireworks.ai/inference/v1", Endpoint("fireworks_ai", "api.fireworks.ai", 443)),
+        ("http://localhost:11434/v1", Endpoint("ollama", "localhost", 11434)),
+        ("http://gpu-box.lan:11434/v1", Endpoint("ollama", "gpu-box.lan", 11434)),
+        ("http://127.0.0.1:1234/v1", Endpoint("lm_studio", "127.0.0.1", 1234)),
+        ("http://localhost:8000/v1", Endpoint("vllm", "localhost", 8000)),
+        ("http://10.0.4.2:8000/v1", Endpoint("vllm", "10.0.4.2", 8000)),
+        ("https://llm.example.com:8000/v1", Endpoint("openai_compatible", "llm.example.com", 8000)),
+        ("http://localhost:4000", Endpoint("openai_compatible", "localhost", 4000)),
+        ("https://gateway.example.com/openai/v1", Endpoint("openai_compatible", "gateway.example.com", 443)),
+        ("http://api.openai.com/v1", Endpoint("openai", "api.openai.com", 80)),
+    ],
+)
+def test_the_provider_comes_from_the_base_url(base_url: str, expected: Endpoint) -> None:
+    assert Endpoints().of(httpx2.URL(base_url)) == expected
+    assert Endpoints().of(base_url) == expected
+
+
+def test_the_providers_option_names_a_host_or_a_host_and_port() -> None:
+    endpoints = Endpoints({"gateway.example.com": "openai", "GPU-BOX.lan:9000": "vllm"})
+
+    assert endpoints.of(httpx2.URL("https://gateway.example.com/v1")).provider == "openai"
+    assert endpoints.of(httpx2.URL("http://gpu-box.lan:9000/v1")).provider == "vllm"
+    assert endpoints.of(httpx2.URL("http://gpu-box.lan:9001/v1")).provider == "openai_compatible"
+    assert provider_of("api.openai.com.", 443) == "openai"
+
+
+def test_the_providers_option_reaches_the_spans() -> None:
+    with instrumented(providers={"gateway.example.com": "openai"}) as traced:
+        sdk, _ = client(openai_recording("chat_gpt_4o_mini"), base_url="https://gateway.example.com/v1")
+        sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+        attributes = dict(traced.span().attributes or {})
+        assert attributes["gen_ai.provider.name"] == "openai"
+        assert attributes["server.address"] == "gateway.example.com"
+
+
+def _attributes(traced: Traced) -> dict[str, object]:
+    return dict(traced.span().attributes or {})
+
+
+def test_azure_openai_client(traced: Traced) -> None:
+    azure = openai.AzureOpenAI(
+        api_key="test",
+        api_version="2024-10-21",
+        azure_endpoint="https://contoso-eastus.openai.azure.com",
+        max_retries=0,
+        http_client=httpx2.Client(
+            transport=httpx2.MockTransport(lambda request: openai_recording("chat_azure_gpt_4o_mini"))
+        ),
+    )
+
+    azure.chat.completions.create(model="support-bot-mini", messages=MESSAGES)
+
+    span = traced.span()
+    assert span.name == "chat support-bot-mini"
+    assert _attributes(traced) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "azure.ai.openai",
+        "gen_ai.request.model": "support-bot-mini",
+        "server.address": "contoso-eastus.openai.azure.com",
+        "server.port": 443,
+        "openai.api.type": "chat_completions",
+        "gen_ai.response.id": "chatcmpl-CYrBnF8pX4yU9wL2nR6aM0cS3tK",
+        "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+        "gen_ai.response.finish_reasons": ("stop",),
+        "openai.response.system_fingerprint": "fp_efad92c60b",
+        "gen_ai.usage.input_tokens": 2048,
+        "gen_ai.usage.output_tokens": 20,
+        "gen_ai.usage.cache_read.input_tokens": 1024,
+    }
+
+
+def test_openrouter_reports_the_charge(traced: Traced) -> None:
+    sdk, _ = client(openai_recording("chat_openrouter_cost"), base_url="https://openrouter.ai/api/v1")
+
+    sdk.chat.completions.create(model="openai/gpt-4o-mini", messages=MESSAGES)
+
+    attributes = _attributes(traced)
+    assert attributes["gen_ai.provider.name"] == "openrouter"
+    assert attributes["gen_ai.response.model"] == "openai/gpt-4o-mini"
+    assert attributes["llmcost.provider_reported.cost"] == 0.0000117
+    assert (attributes["gen_ai.usage.input_tokens"], attributes["gen_ai.usage.output_tokens"]) == (22, 14)
+
+
+def test_deepseek_cache_hits_are_cache_reads(traced: Traced) -> None:
+    sdk, _ = client(openai_recording("chat_deepseek_cache"), base_url="https://api.deepseek.com")
+
+    sdk.chat.completions.create(model="deepseek-chat", messages=MESSAGES)
+
+    attributes = _attributes(traced)
+    assert attributes["gen_ai.provider.name"] == "deepseek"
+    assert {key: value for key, value in attributes.items() if key.startswith("gen_ai.usage.")} == {
+        "gen_ai.usage.input_tokens": 1200,
+        "gen_ai.usage.output_tokens": 150,
+        "gen_ai.usage.cache_read.input_tokens": 1024,
+    }
+
+
+def test_xai_reasoning_outside_the_completion_is_counted_in_the_output(traced: Traced) -> None:
+    sdk, _ = client(openai_recording("chat_xai_reasoning"), base_url="https://api.x.ai/v1")
+
+    sdk.chat.completions.create(model="grok-3-mini", messages=MESSAGES)
+
+    # total_tokens 1,043 = 32 prompt + 9 completion + 1,002 reasoning: the output is 1,011 tokens.
+    attributes = _attributes(traced)
+    assert attributes["gen_ai.provider.name"] == "x_ai"
+    assert {key: value for key, value in attributes.items() if key.startswith("gen_ai.usage.")} == {
+        "gen_ai.usage.input_tokens": 32,
+        "gen_ai.usage.output_tokens": 1011,
+        "gen_ai.usage.cache_read.input_tokens": 6,
+        "gen_ai.usage.reasoning.output_tokens": 1002,
+    }
+
+
+def _priced(priced: Tracing, recording: str, base_url: str, model: str) -> dict[str, object]:
+    sdk, _ = client(openai_recording(recording), base_url=base_url)
+    sdk.chat.completions.create(model=model, messages=MESSAGES)
+    (span,) = priced.exporter.get_finished_spans()
+    return dict(span.attributes or {})
+
+
+def test_openrouters_charge_is_the_cost(priced: Tracing) -> None:
+    attributes = _priced(priced, "chat_openrouter_cost", "https://openrouter.ai/api/v1", "openai/gpt-4o-mini")
+
+    assert attributes["llmcost.status"] == "provider_reported"
+    assert attributes["gen_ai.usage.cost.source"] == "provider"
+    assert Decimal(repr(attributes["gen_ai.usage.cost.amount"])) == Decimal("0.0000117")
+
+
+def test_an_unknown_server_is_never_priced_as_openai(priced: Tracing) -> None:
+    attributes = _priced(priced, "chat_gpt_4o_mini", "https://llm.example.com/v1", "gpt-4o-mini")
+
+    assert attributes["gen_ai.provider.name"] == "openai_compatible"
+    assert attributes["llmcost.status"] == "unpriced"
+    assert attributes["llmcost.reason"] == "unknown_provider"
+    assert "gen_ai.usage.cost.amount" not in attributes
+
+
+def test_a_self_hosted_server_is_not_priced_on_purpose(priced: Tracing) -> None:
+    attributes = _priced(priced, "chat_ollama_llama", "http://localhost:11434/v1", "llama3.2")
+
+    assert attributes["gen_ai.provider.name"] == "ollama"
+    assert attributes["server.port"] == 11434
+    assert attributes["llmcost.status"] == "unpriced"
+    assert attributes["llmcost.reason"] == "not_priced"
+
+
+# chat_azure_gpt_4o_mini, priced as Azure's gpt-4o-mini (OpenAI's global price):
+#   1,024 x $0.15 / 1M + 1,024 x $0.075 / 1M + 20 x $0.60 / 1M = $0.0001536 + $0.0000768 + $0.000012 = $0.0002424
+def test_an_azure_deployment_is_priced_by_the_model_that_answered(priced: Tracing) -> None:
+    azure = openai.AzureOpenAI(
+        api_key="test",
+        api_version="2024-10-21",
+        azure_endpoint="https://contoso-eastus.openai.azure.com",
+        max_retries=0,
+        http_client=httpx2.Client(
+            transport=httpx2.MockTransport(lambda request: openai_recording("chat_azure_gpt_4o_mini"))
+        ),
+    )
+    azure.chat.completions.create(model="support-bot-mini", messages=MESSAGES)
+
+    (span,) = priced.exporter.get_finished_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes["llmcost.price.entry"] == "azure.ai.openai/gpt-4o-mini"
+    assert Decimal(repr(attributes["gen_ai.usage.cost.amount"])) == Decimal("0.0002424")

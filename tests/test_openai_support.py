@@ -1,0 +1,129 @@
+"""What the OpenAI instrumentor's tests share: an instrumented pipeline and SDK clients that replay recordings.
+
+No tests here. Each test gets its own TracerProvider (plain: no cost processor, so that spans carry exactly
+what the instrumentor wrote) and MeterProvider; the instrumentor is uninstrumented when the test ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+import httpx2
+import openai
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
+from replay import Replay, recorded
+
+MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
+OPENAI_SERVER = {"server.address": "api.openai.com", "server.port": 443}
+
+
+class Traced(NamedTuple):
+    """The spans and metrics of one test."""
+
+    exporter: InMemorySpanExporter
+    metric_reader: InMemoryMetricReader
+    tracer_provider: TracerProvider
+
+    def spans(self) -> list[ReadableSpan]:
+        return list(self.exporter.get_finished_spans())
+
+    def span(self) -> ReadableSpan:
+        """The one span the test made."""
+        spans = self.spans()
+        assert len(spans) == 1, [span.name for span in spans]
+        return spans[0]
+
+    def histograms(self) -> dict[str, list[HistogramDataPoint]]:
+        """Histogram points by metric name."""
+        found: dict[str, list[HistogramDataPoint]] = {}
+        data = self.metric_reader.get_metrics_data()
+        for resource in data.resource_metrics if data else ():
+            for scope in resource.scope_metrics:
+                for metric in scope.metrics:
+                    found.setdefault(metric.name, []).extend(
+                        point for point in metric.data.data_points if isinstance(point, HistogramDataPoint)
+                    )
+        return found
+
+
+@contextmanager
+def instrumented(**options: Any) -> Iterator[Traced]:
+    """The OpenAI instrumentor on, with ``options``, writing to a fresh tracer and meter provider."""
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    metric_reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[metric_reader])
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider, **options)
+    try:
+        yield Traced(exporter, metric_reader, tracer_provider)
+    finally:
+        instrumentor.uninstrument()
+        tracer_provider.shutdown()
+        meter_provider.shutdown()
+
+
+def client(
+    *responses: httpx2.Response, base_url: str | None = None, max_retries: int = 0
+) -> tuple[openai.OpenAI, Replay]:
+    """A synchronous SDK client that answers with ``responses``, and the replay that records its requests."""
+    replay = Replay(*responses)
+    sdk = openai.OpenAI(
+        api_key="test",
+        base_url=base_url,
+        max_retries=max_retries,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(replay)),
+    )
+    return sdk, replay
+
+
+def async_client(
+    *responses: httpx2.Response, base_url: str | None = None, max_retries: int = 0
+) -> tuple[openai.AsyncOpenAI, Replay]:
+    """An asynchronous SDK client that answers with ``responses``, and the replay that records its requests."""
+    replay = Replay(*responses)
+    sdk = openai.AsyncOpenAI(
+        api_key="test",
+        base_url=base_url,
+        max_retries=max_retries,
+        http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(replay)),
+    )
+    return sdk, replay
+
+
+def openai_recording(name: str) -> httpx2.Response:
+    return recorded("openai", name)
+
+
+def body(request: httpx2.Request) -> Mapping[str, Any]:
+    """The JSON body the SDK sent."""
+    found: Mapping[str, Any] = json.loads(request.content)
+    return found
+
+
+def assert_attributes(span: ReadableSpan, expected: Mapping[str, object]) -> None:
+    """``span`` has exactly the ``expected`` attributes, each of the same type (443, not 443.0; a tuple)."""
+    actual = dict(span.attributes or {})
+    assert actual == expected
+    assert {key: type(value) for key, value in actual.items()} == {key: type(value) for key, value in expected.items()}
+
+
+@contextmanager
+def instrumented_on(tracing: Any) -> Iterator[None]:
+    """The OpenAI instrumentor on the ``tracing`` fixture's providers (spans priced by CostSpanProcessor)."""
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
+    try:
+        yield
+    finally:
+        instrumentor.uninstrument()
