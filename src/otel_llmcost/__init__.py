@@ -18,6 +18,7 @@ from .pricing import Cost, PriceFileError, PriceTable, PricingError, RequestCont
 
 if TYPE_CHECKING:
     from .processor import CostSpanExporter, CostSpanProcessor
+    from .setup import instrument, uninstrument
 
 __all__ = [
     "Cost",
@@ -28,7 +29,9 @@ __all__ = [
     "PricingError",
     "RequestContext",
     "Usage",
+    "instrument",
     "price",
+    "uninstrument",
 ]
 
 __version__ = "0.1.0"
@@ -39,4 +42,8 @@ def __getattr__(name: str) -> object:
         from . import processor
 
         return getattr(processor, name)
+    if name in ("instrument", "uninstrument"):
+        from . import setup
+
+        return getattr(setup, name)
     raise AttributeError(f"module 'otel_llmcost' has no attribute {name!r}")

@@ -1,0 +1,202 @@
+"""`instrument()` and `uninstrument()`: costs on every GenAI span from one call at start-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from typing import Protocol, cast
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.dependencies import get_dependency_conflicts  # pyright: ignore[reportMissingTypeStubs]
+from opentelemetry.instrumentation.environment_variables import (  # pyright: ignore[reportMissingTypeStubs]
+    OTEL_PYTHON_DISABLED_INSTRUMENTATIONS,
+)
+from opentelemetry.sdk.trace import TracerProvider
+
+from ._pipeline import Pricing, Wrapping, configure, sdk_disabled, tracer_provider_unset, wrap
+
+__all__ = ["instrument", "uninstrument"]
+
+_log = logging.getLogger("otel_llmcost")
+
+INSTRUMENTOR_GROUP = "opentelemetry_instrumentor"
+ENTRY_POINT_PREFIX = "llmcost_"
+_OUR_MODULES = "otel_llmcost."
+_ONE_LINER = "provider.add_span_processor(CostSpanProcessor(BatchSpanProcessor(exporter)))"
+
+
+class _Instrumentor(Protocol):
+    """What this module uses of an `opentelemetry.instrumentation` `BaseInstrumentor`."""
+
+    @property
+    def is_instrumented_by_opentelemetry(self) -> bool: ...
+
+    def instrumentation_dependencies(self) -> Collection[str]: ...
+
+    def instrument(self, **kwargs: object) -> object: ...
+
+    def uninstrument(self, **kwargs: object) -> object: ...
+
+
+@dataclass
+class _State:
+    """What `instrument` did, so that calling it again does nothing twice and `uninstrument` undoes exactly it."""
+
+    instrumentors: list[_Instrumentor] = field(default_factory=list[_Instrumentor])
+    wrapping: Wrapping | None = None
+
+
+_lock = threading.Lock()
+_state = _State()
+
+
+def our_instrumentors() -> dict[str, EntryPoint]:
+    """This package's instrumentor entry points, by provider name (``llmcost_openai`` -> ``openai``)."""
+    return {
+        entry_point.name.removeprefix(ENTRY_POINT_PREFIX): entry_point
+        for entry_point in entry_points(group=INSTRUMENTOR_GROUP)
+        if entry_point.name.startswith(ENTRY_POINT_PREFIX) and entry_point.value.startswith(_OUR_MODULES)
+    }
+
+
+def _disabled_instrumentations() -> set[str]:
+    return {name.strip() for name in os.environ.get(OTEL_PYTHON_DISABLED_INSTRUMENTATIONS, "").split(",")}
+
+
+def instrument(
+    *,
+    providers: Collection[str] | None = None,
+    capture_content: bool | None = None,
+    pricing_file: str | Collection[str] | None = None,
+    model_map: Mapping[str, str] | None = None,
+    cost_aliases: Collection[str] | None = None,
+    setup_sdk: bool = True,
+) -> None:
+    """Prices every GenAI span the application exports, and instruments the provider SDKs that are installed.
+
+    Call it once at start-up, before the SDK clients are made. With nothing configured yet, it sets a global
+    tracer provider and meter provider from the standard ``OTEL_*`` variables (service name and resource,
+    sampler, exporters, OTLP protocol, endpoints and headers) with `CostSpanProcessor` in front of the span
+    exporters. When the application has set an SDK `TracerProvider` already, it puts one `CostSpanProcessor`
+    in front of that provider's exporting processors (`BatchSpanProcessor`, `SimpleSpanProcessor`) instead: that
+    edits the SDK's internals, and adding the processor yourself (``docs/setup.md``) is the stable alternative.
+    Calling it again changes nothing; `uninstrument` undoes it.
+
+    Args:
+        providers: the SDKs to instrument, by name (``"openai"``); by default every supported SDK that is
+            installed. ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (``llmcost_openai``) still turns one off.
+            The Anthropic SDK (2.x) traces itself and needs no instrumentor.
+        capture_content: record prompts and completions on the spans; by default
+            ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides (off when unset).
+        pricing_file: price files that override the bundled table, after ``OTEL_LLMCOST_PRICING_FILE``.
+        model_map: model names to price as others, such as Azure deployment names (``{"my-gpt4o": "gpt-4o"}``).
+        cost_aliases: extra attributes that repeat the amount; ``("gen_ai.usage.cost",)`` by default.
+        setup_sdk: False to leave the tracer and meter providers alone and only instrument the SDKs; then put
+            `CostSpanProcessor` in your pipeline yourself.
+
+    Raises:
+        ValueError: ``providers`` names an SDK this package has no instrumentor for, or an ``OTEL_*`` variable
+            names an exporter or protocol that cannot be built.
+        PriceFileError: a price file cannot be loaded.
+    """
+    available = our_instrumentors()
+    if isinstance(providers, str):
+        providers = [providers]
+    if providers is not None:
+        unknown = sorted(set(providers) - set(available))
+        if unknown:
+            raise ValueError(
+                f"otel-llmcost has no instrumentor for {', '.join(map(repr, unknown))}; installed: "
+                f"{', '.join(sorted(available)) or 'none (is the package installed?)'}. "
+                "The Anthropic SDK traces itself and needs none."
+            )
+    with _lock:
+        if setup_sdk and _state.wrapping is None:
+            _state.wrapping = _price_pipeline(Pricing(pricing_file, model_map, cost_aliases))
+        options: dict[str, object] = {} if capture_content is None else {"capture_content": capture_content}
+        wanted = available if providers is None else {name: available[name] for name in providers}
+        disabled = _disabled_instrumentations()
+        for name, entry_point in sorted(wanted.items()):
+            if "*" in disabled or entry_point.name in disabled:
+                _log.debug("otel-llmcost: %s is off (%s)", entry_point.name, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS)
+                continue
+            instrumentor = _instrument_one(entry_point, options, requested=providers is not None)
+            if instrumentor is not None:
+                _state.instrumentors.append(instrumentor)
+                _log.debug("otel-llmcost: instrumented %s", name)
+
+
+def _price_pipeline(pricing: Pricing) -> Wrapping | None:
+    if sdk_disabled():
+        return None
+    if tracer_provider_unset():
+        configure(pricing)
+        return None
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        if not isinstance(provider, trace.NoOpTracerProvider):
+            _log.warning(
+                "otel-llmcost cannot add costs to a %s (not the OpenTelemetry SDK's); add the cost processor "
+                "where it exports: %s",
+                type(provider).__name__,
+                _ONE_LINER,
+            )
+        return None
+    outcome = wrap(provider, pricing)
+    if isinstance(outcome, Wrapping):
+        return outcome
+    if outcome == "nothing to wrap":
+        _log.warning(
+            "otel-llmcost found no exporting span processor on the tracer provider; call instrument() after "
+            "adding yours, or add the cost processor yourself: %s",
+            _ONE_LINER,
+        )
+    elif outcome == "unknown":
+        _log.warning(
+            "otel-llmcost does not know this OpenTelemetry SDK's span processors; add the cost processor yourself: %s",
+            _ONE_LINER,
+        )
+    return None
+
+
+def _instrument_one(entry_point: EntryPoint, options: Mapping[str, object], *, requested: bool) -> _Instrumentor | None:
+    """Instruments one SDK; None when it is not installed, already instrumented, or failed (logged)."""
+    try:
+        instrumentor = cast("_Instrumentor", entry_point.load()())
+    except ModuleNotFoundError as error:
+        _log.debug("otel-llmcost: skipping %s: %s", entry_point.name, error)
+        return None
+    if instrumentor.is_instrumented_by_opentelemetry:
+        return None
+    conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
+    if conflict is not None:
+        log = _log.warning if requested else _log.debug
+        log("otel-llmcost: not instrumenting %s: %s", entry_point.name, conflict)
+        return None
+    try:
+        instrumentor.instrument(skip_dep_check=True, **options)
+    except Exception as error:  # noqa: BLE001 - a broken instrumentor must not stop the application's start-up
+        _log.warning("otel-llmcost could not instrument %s: %r", entry_point.name, error)
+        _log.debug("otel-llmcost: instrumenting %s failed", entry_point.name, exc_info=True)
+        return None
+    return instrumentor
+
+
+def uninstrument() -> None:
+    """Undoes `instrument`: uninstruments the SDKs it instrumented and takes out the cost processor it put in.
+
+    A tracer provider `instrument` set up stays the global one (OpenTelemetry cannot unset it), with its cost
+    processor; calling `instrument` again then only instruments the SDKs.
+    """
+    with _lock:
+        instrumentors, _state.instrumentors = _state.instrumentors, []
+        for instrumentor in instrumentors:
+            if instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.uninstrument()
+        if _state.wrapping is not None:
+            _state.wrapping.unwrap()
+            _state.wrapping = None
