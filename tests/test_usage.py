@@ -238,3 +238,9 @@ def test_plain_usage_writes_only_the_totals() -> None:
         "gen_ai.usage.input_tokens": 3,
         "gen_ai.usage.output_tokens": 4,
     }
+
+
+def test_a_call_billed_by_other_units_writes_no_token_zeros() -> None:
+    assert usage_attributes(Usage(input_characters=120)) == {"llmcost.usage.input_characters": 120}
+    assert usage_attributes(Usage(input_audio_seconds=Decimal("3.5"))) == {"llmcost.usage.input_audio_seconds": 3.5}
+    assert usage_attributes(Usage()) == {"gen_ai.usage.input_tokens": 0, "gen_ai.usage.output_tokens": 0}

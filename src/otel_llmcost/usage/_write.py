@@ -13,12 +13,15 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
 
     Totals include their parts, as the conventions say: ``gen_ai.usage.input_tokens`` counts cached, audio
     and image tokens; ``gen_ai.usage.output_tokens`` counts reasoning, audio and image tokens. Units the
-    conventions do not name yet go under ``llmcost.usage.*``. Zero counts of parts are left out.
+    conventions do not name yet go under ``llmcost.usage.*``. Zero counts of parts are left out, and so are
+    the token totals of a call billed by other units only (seconds of audio, characters, images): its
+    zeros would not be measurements.
     """
-    attributes: dict[str, int | float | str] = {
-        a.GEN_AI_USAGE_INPUT_TOKENS: usage.input_tokens,
-        a.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
-    }
+    attributes: dict[str, int | float | str] = {}
+    tokens_only_zero = usage.input_tokens == 0 and usage.output_tokens == 0
+    if not tokens_only_zero or not (usage.input_characters or usage.input_audio_seconds or usage.images):
+        attributes[a.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
+        attributes[a.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
     parts: dict[str, int] = {
         a.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read + usage.cache_read_audio,
         a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_write + usage.cache_write_1h,
