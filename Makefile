@@ -4,7 +4,7 @@ DEMO_VENV := .venv-demo
 TEST_VENV := .venv
 SHARED_TIKTOKEN := $(abspath ../shared/tiktoken)
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test bench clean
 
 demo: $(DEMO_VENV)/.installed
 	$(DEMO_VENV)/bin/python examples/demo.py
@@ -12,7 +12,7 @@ demo: $(DEMO_VENV)/.installed
 $(DEMO_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(DEMO_VENV)
 	$(DEMO_VENV)/bin/python -m pip install -q --upgrade pip
-	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic]"
+	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai]"
 	touch $@
 
 $(TEST_VENV)/.installed: pyproject.toml
@@ -29,6 +29,7 @@ test: $(TEST_VENV)/.installed
 
 bench: $(TEST_VENV)/.installed
 	$(TEST_VENV)/bin/python benchmarks/bench_processor.py
+	$(TEST_VENV)/bin/python benchmarks/bench_openai.py
 
 clean:
 	rm -rf $(DEMO_VENV) $(TEST_VENV) build dist
