@@ -259,3 +259,27 @@ class Invocation:
             telemetry.token_usage.record(usage.input_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _INPUT})
             if usage.output_tokens or metric[a.GEN_AI_OPERATION_NAME] != a.GenAiOperationNameValues.EMBEDDINGS:
                 telemetry.token_usage.record(usage.output_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _OUTPUT})
+
+
+class StreamReading:
+    """Stream hooks for one invocation, whose ``end`` and ``error`` both finish the call, once.
+
+    A ``stream()`` helper's close may have ended the invocation first; then they do nothing. Subclasses read
+    chunks in ``chunk`` and write what the stream said in ``_finish``.
+    """
+
+    __slots__ = ("_invocation",)
+
+    def __init__(self, invocation: Invocation) -> None:
+        self._invocation = invocation
+
+    def end(self) -> None:
+        if not self._invocation.ended:
+            self._finish(None)
+
+    def error(self, error: BaseException) -> None:
+        if not self._invocation.ended:
+            self._finish(error)
+
+    def _finish(self, error: BaseException | None) -> None:
+        raise NotImplementedError

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Final
 from ... import _attributes as a
 from ...pricing import Usage
 from .._estimate import estimate_text
-from .._genai import Invocation
+from .._genai import Invocation, StreamReading
 from ._read import count, field, number, text, token_usage
 from ._wrap import Reading, Request, Setup, error_type
 
@@ -50,13 +50,13 @@ def audio_usage(result: object) -> Usage | None:
     return Usage.from_totals(input_audio_seconds=Decimal(repr(seconds)))
 
 
-class UsageEvents:
+class UsageEvents(StreamReading):
     """Reads a stream whose last event carries the usage (``transcript.text.done``, ``image_generation.completed``)."""
 
-    __slots__ = ("_first", "_invocation", "_last", "_read")
+    __slots__ = ("_first", "_last", "_read")
 
     def __init__(self, invocation: Invocation, read: Callable[[object], Usage | None]) -> None:
-        self._invocation = invocation
+        super().__init__(invocation)
         self._read = read
         self._first = True
         self._last: object = None
@@ -68,15 +68,7 @@ class UsageEvents:
         if field(chunk, "usage") is not None:
             self._last = chunk
 
-    def end(self) -> None:
-        self._finish(None)
-
-    def error(self, error: BaseException) -> None:
-        self._finish(error)
-
     def _finish(self, error: BaseException | None) -> None:
-        if self._invocation.ended:  # a stream() helper's close ended it already
-            return
         usage = None if self._last is None else self._read(self._last)
         self._invocation.end(None, usage, error=error, error_type=None if error is None else error_type(error))
 

@@ -17,7 +17,7 @@ from opentelemetry.semconv._incubating.attributes import openai_attributes  # py
 from ... import _attributes as a
 from ...pricing import Usage
 from .._estimate import estimate_chat
-from .._genai import Attributes, Invocation, bounded_json
+from .._genai import Attributes, Invocation, StreamReading, bounded_json
 from ._content import chat_input, chat_output, text_part, tool_call_part
 from ._providers import FIREWORKS_AI, OPENROUTER, TOGETHER_AI, VLLM
 from ._read import field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
@@ -149,7 +149,7 @@ class _Choice:
         self.finish_reason: str | None = None
 
 
-class ChatStream:
+class ChatStream(StreamReading):
     """Reads a Chat Completions stream, chunk by chunk, into its invocation; ends it once."""
 
     __slots__ = (
@@ -157,14 +157,13 @@ class ChatStream:
         "_choices",
         "_first",
         "_groq",
-        "_invocation",
         "_messages",
         "_model",
         "_usage",
     )
 
     def __init__(self, invocation: Invocation, model: str | None, state: _ChatState, capture: bool) -> None:
-        self._invocation = invocation
+        super().__init__(invocation)
         self._model = model
         self._messages = state.messages
         self._groq = state.provider == _P.GROQ
@@ -214,15 +213,7 @@ class ChatStream:
                 if function.arguments:
                     found.append(function.arguments)
 
-    def end(self) -> None:
-        self._finish(None)
-
-    def error(self, error: BaseException) -> None:
-        self._finish(error)
-
     def _finish(self, error: BaseException | None) -> None:
-        if self._invocation.ended:  # a stream() helper's close ended it already
-            return
         first = self._first
         attributes = _response_attributes(field(first, "id"), field(first, "model"), first) if first is not None else {}
         reasons = [state.finish_reason for state in self._choices.values() if state.finish_reason]

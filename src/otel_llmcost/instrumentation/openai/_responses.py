@@ -17,7 +17,7 @@ from opentelemetry.semconv._incubating.attributes import openai_attributes  # py
 from ... import _attributes as a
 from ...pricing import Usage
 from .._estimate import estimate_text
-from .._genai import Attributes, Invocation, bounded_json
+from .._genai import Attributes, Invocation, StreamReading, bounded_json
 from ._content import responses_input, responses_output, text_part
 from ._read import count, field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
 from ._wrap import Reading, Request, Setup, error_type
@@ -162,15 +162,15 @@ def _usage(response: object, attributes: Attributes) -> Usage | None:
     )
 
 
-class ResponsesStream:
+class ResponsesStream(StreamReading):
     """Reads a Responses API event stream into its invocation; ends it once."""
 
-    __slots__ = ("_bills", "_capture", "_deltas", "_first", "_input", "_invocation", "_model", "_response")
+    __slots__ = ("_bills", "_capture", "_deltas", "_first", "_input", "_model", "_response")
 
     def __init__(
         self, invocation: Invocation, model: str | None, state: _Input | None, bills: bool, capture: bool
     ) -> None:
-        self._invocation = invocation
+        super().__init__(invocation)
         self._model = model
         self._input = state
         self._bills = bills
@@ -191,15 +191,7 @@ class ResponsesStream:
         elif kind in _RESPONSE_EVENTS:
             self._response = chunk.response
 
-    def end(self) -> None:
-        self._finish(None)
-
-    def error(self, error: BaseException) -> None:
-        self._finish(error)
-
     def _finish(self, error: BaseException | None) -> None:
-        if self._invocation.ended:  # a stream() helper's close ended it already
-            return
         response = self._response
         attributes = _response_attributes(response) if response is not None else {}
         usage, status = None, _S.REPORTED
