@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -12,14 +11,12 @@ import httpx2
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
-from test_openai_support import (
+from openai_support import (
     OPENAI_SERVER,
     Traced,
     assert_attributes,
     async_client,
     client,
-    instrumented,
-    instrumented_on,
     openai_recording,
 )
 
@@ -51,19 +48,6 @@ def _speech() -> httpx2.Response:
         },
         content=MP3,
     )
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    with instrumented() as found:
-        yield found
-
-
-@pytest.fixture
-def priced(tracing: Tracing) -> Iterator[Tracing]:
-    """``tracing`` (spans priced by CostSpanProcessor) with the instrumentor on it."""
-    with instrumented_on(tracing):
-        yield tracing
 
 
 def _request(operation: str, model: str) -> dict[str, object]:

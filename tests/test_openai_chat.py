@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +19,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
-from otel_llmcost.instrumentation.openai import _chat
-from test_openai_support import (
+from openai_support import (
     MESSAGES,
     Traced,
     assert_attributes,
@@ -28,25 +27,12 @@ from test_openai_support import (
     body,
     client,
     instrumented,
-    instrumented_on,
     openai_recording,
 )
+from otel_llmcost.instrumentation.openai import _chat
 
 if TYPE_CHECKING:
     from conftest import Tracing
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    with instrumented() as found:
-        yield found
-
-
-@pytest.fixture
-def priced(tracing: Tracing) -> Iterator[Tracing]:
-    """``tracing`` (spans priced by CostSpanProcessor) with the instrumentor on it."""
-    with instrumented_on(tracing):
-        yield tracing
 
 
 def run(coroutine: Any) -> Any:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from openai_support import MESSAGES, body, client, instrumented, openai_recording
 from otel_llmcost.instrumentation._genai import CONTENT_LIMIT_BYTES, bounded_json, content_capture_from_env
-from test_openai_support import MESSAGES, body, client, instrumented, openai_recording
 
 ANSWER = (
     "You were charged twice because your plan changed mid-cycle. The first charge, $12.40, is the prorated"

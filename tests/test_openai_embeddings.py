@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
-from test_openai_support import (
+from openai_support import (
     OPENAI_SERVER,
     Traced,
     assert_attributes,
     async_client,
     client,
-    instrumented,
-    instrumented_on,
     openai_recording,
 )
 
@@ -35,19 +31,6 @@ EMBEDDINGS = {
     "gen_ai.usage.input_tokens": 8,
     "gen_ai.usage.output_tokens": 0,
 }
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    with instrumented() as found:
-        yield found
-
-
-@pytest.fixture
-def priced(tracing: Tracing) -> Iterator[Tracing]:
-    """``tracing`` (spans priced by CostSpanProcessor) with the instrumentor on it."""
-    with instrumented_on(tracing):
-        yield tracing
 
 
 def test_create_records_the_input_tokens(traced: Traced) -> None:

@@ -7,14 +7,13 @@ name. A call the SDK retried is one span with ``http.request.resend_count``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx2
 import openai
 import pytest
 from opentelemetry.trace import StatusCode
 
-from test_openai_support import (
+from openai_support import (
     MESSAGES,
     OPENAI_SERVER,
     Traced,
@@ -43,12 +42,6 @@ CHAT = {
     "gen_ai.usage.output_tokens": 200,
     "gen_ai.usage.cache_read.input_tokens": 400,
 }
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    with instrumented() as found:
-        yield found
 
 
 @pytest.mark.parametrize(

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
 from opentelemetry.trace import SpanKind
 
-from test_openai_support import (
+from openai_support import (
     OPENAI_SERVER,
     Traced,
     assert_attributes,
     async_client,
     client,
-    instrumented,
-    instrumented_on,
     openai_recording,
 )
 
@@ -27,19 +24,6 @@ if TYPE_CHECKING:
 
 PROMPT = "Two invoices side by side, Starter and Team, with November 14 circled on a calendar"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    with instrumented() as found:
-        yield found
-
-
-@pytest.fixture
-def priced(tracing: Tracing) -> Iterator[Tracing]:
-    """``tracing`` (spans priced by CostSpanProcessor) with the instrumentor on it."""
-    with instrumented_on(tracing):
-        yield tracing
 
 
 def _request(operation: str, model: str) -> dict[str, object]:

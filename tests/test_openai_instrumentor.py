@@ -14,12 +14,12 @@ import pytest
 import wrapt
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
+from openai_support import MESSAGES, OPENAI_SERVER, async_client, client, instrumented, openai_recording
 from otel_llmcost.instrumentation._genai import SECONDS_BUCKETS, TOKEN_BUCKETS, Telemetry
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor, _chat
 from otel_llmcost.instrumentation.openai._patches import PATCHES, Patch, apply
 from otel_llmcost.instrumentation.openai._providers import Endpoints
 from otel_llmcost.instrumentation.openai._wrap import Setup, sync_method
-from test_openai_support import MESSAGES, OPENAI_SERVER, async_client, client, instrumented, openai_recording
 
 CHAT_METRIC = {
     "gen_ai.operation.name": "chat",

@@ -6,7 +6,6 @@ The price table has a file per provider, so an unknown server must never be pric
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -14,24 +13,11 @@ import httpx2
 import openai
 import pytest
 
+from openai_support import MESSAGES, Traced, client, instrumented, openai_recording
 from otel_llmcost.instrumentation.openai._providers import Endpoint, Endpoints, provider_of
-from test_openai_support import MESSAGES, Traced, client, instrumented, instrumented_on, openai_recording
 
 if TYPE_CHECKING:
     from conftest import Tracing
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    with instrumented() as found:
-        yield found
-
-
-@pytest.fixture
-def priced(tracing: Tracing) -> Iterator[Tracing]:
-    """``tracing`` (spans priced by CostSpanProcessor) with the instrumentor on it."""
-    with instrumented_on(tracing):
-        yield tracing
 
 
 @pytest.mark.parametrize(

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import openai
 import pydantic
-import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
-from test_openai_support import (
+from openai_support import (
     OPENAI_SERVER,
     Traced,
     assert_attributes,
     async_client,
     client,
-    instrumented,
-    instrumented_on,
     openai_recording,
 )
 
@@ -30,19 +26,6 @@ if TYPE_CHECKING:
 
 QUESTION = "Why was I charged twice this month?"
 INSTRUCTIONS = "You are the billing assistant of Acme Cloud. Answer in two sentences."
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    with instrumented() as found:
-        yield found
-
-
-@pytest.fixture
-def priced(tracing: Tracing) -> Iterator[Tracing]:
-    """``tracing`` (spans priced by CostSpanProcessor) with the instrumentor on it."""
-    with instrumented_on(tracing):
-        yield tracing
 
 
 def run(coroutine: Any) -> Any:

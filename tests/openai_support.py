@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx2
 import openai
+import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -21,6 +22,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
 from replay import Replay, recorded
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 OPENAI_SERVER = {"server.address": "api.openai.com", "server.port": 443}
@@ -127,3 +131,17 @@ def instrumented_on(tracing: Any) -> Iterator[None]:
         yield
     finally:
         instrumentor.uninstrument()
+
+
+@pytest.fixture
+def traced() -> Iterator[Traced]:
+    """The OpenAI instrumentor on a fresh tracer and meter provider (spans not priced)."""
+    with instrumented() as found:
+        yield found
+
+
+@pytest.fixture
+def priced(tracing: Tracing) -> Iterator[Tracing]:
+    """``tracing`` (spans priced by CostSpanProcessor) with the OpenAI instrumentor on it."""
+    with instrumented_on(tracing):
+        yield tracing
