@@ -18,7 +18,7 @@ from .pricing import Cost, PriceFileError, PriceTable, PricingError, RequestCont
 
 if TYPE_CHECKING:
     from .processor import CostSpanExporter, CostSpanProcessor
-    from .setup import instrument, uninstrument
+    from .setup import flush, instrument, uninstrument
 
 __all__ = [
     "Cost",
@@ -29,6 +29,7 @@ __all__ = [
     "PricingError",
     "RequestContext",
     "Usage",
+    "flush",
     "instrument",
     "price",
     "uninstrument",
@@ -42,7 +43,7 @@ def __getattr__(name: str) -> object:
         from . import processor
 
         return getattr(processor, name)
-    if name in ("instrument", "uninstrument"):
+    if name in ("flush", "instrument", "uninstrument"):
         from . import setup
 
         return getattr(setup, name)

@@ -1,44 +1,117 @@
 """The cost counter and the unpriced-calls counter, with bounded attributes.
 
 Both are observable counters fed from totals kept here: adding a call is a dictionary update, and the
-metrics SDK reads the totals when it collects, off the application's path.
+metrics SDK reads the totals when it collects, off the application's path. The same totals make the
+cost summary printed at exit (``otel_llmcost.setup``).
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation, get_meter
 
 from .. import _attributes as a
 from ..usage import GenAICall
 from ._pricer import PricedCall
+from ._tracking import reset_in_forked_child
 
-__all__ = ["CostMetrics"]
+__all__ = [
+    "METRIC_ATTRIBUTES_ENV",
+    "CostMetrics",
+    "CostTotal",
+    "MetricValue",
+    "UnpricedTotal",
+    "metric_attribute_keys",
+]
+
+METRIC_ATTRIBUTES_ENV = "OTEL_LLMCOST_METRIC_ATTRIBUTES"
+"""Span attribute keys to add to the cost counter, comma-separated (``tenant.id,customer.tier``); off when unset."""
 
 _MAX_MODELS = 500
 _OTHER = "_OTHER"
 _VERSION = "0.1.0"
+_OWN_KEYS = frozenset(
+    {a.GEN_AI_PROVIDER_NAME, a.GEN_AI_OPERATION_NAME, a.GEN_AI_REQUEST_MODEL, a.GEN_AI_RESPONSE_MODEL, a.LLMCOST_STATUS}
+)
+
+MetricValue = str | bool | int | float
+"""A value an opt-in attribute can take on the counter (span attribute values that are not sequences)."""
 
 _Key = tuple[str | None, str | None, str | None, str | None, str]
+_CostKey = tuple[str | None, str | None, str | None, str | None, str, tuple[MetricValue | None, ...]]
+
+
+class CostTotal(NamedTuple):
+    """What the priced calls with one set of counter attributes cost, in this process so far."""
+
+    provider: str | None
+    operation: str | None
+    request_model: str | None
+    response_model: str | None
+    status: str
+    cost_usd: Decimal
+    calls: int
+
+
+class UnpricedTotal(NamedTuple):
+    """How many calls with one set of attributes went unpriced, and why."""
+
+    provider: str | None
+    operation: str | None
+    request_model: str | None
+    response_model: str | None
+    reason: str
+    calls: int
+
+
+def metric_attribute_keys(keys: Collection[str] | None) -> tuple[str, ...]:
+    """The opt-in counter attributes: ``keys``, or ``OTEL_LLMCOST_METRIC_ATTRIBUTES`` when None.
+
+    Raises:
+        ValueError: a key is empty or is one the counter has already.
+    """
+    if keys is None:
+        keys = os.environ.get(METRIC_ATTRIBUTES_ENV, "").split(",")
+    elif isinstance(keys, str):
+        keys = [keys]
+    found = tuple(dict.fromkeys(key.strip() for key in keys if key.strip()))
+    clash = sorted(_OWN_KEYS.intersection(found))
+    if clash:
+        raise ValueError(
+            f"{clash[0]!r} is an attribute of the cost counter already; name only extra span attributes "
+            f"(such as tenant.id) in metric_attributes or {METRIC_ATTRIBUTES_ENV}"
+        )
+    return found
 
 
 class CostMetrics:
     """Records what priced spans cost, and how many calls went unpriced.
 
     Attributes are the provider, operation, request and response model and the status (or reason): never
-    user or tenant ids. Model names past the first 500 distinct ones are recorded as ``_OTHER``, so a
-    misbehaving source cannot explode the metric's cardinality.
+    user or tenant ids unless asked for. Model names past the first 500 distinct ones are recorded as
+    ``_OTHER``, so a misbehaving source cannot explode the metric's cardinality.
+
+    ``metric_attributes`` names extra attributes for the cost counter (``tenant.id``), off by default; each
+    keeps its first ``max_attribute_values`` distinct values and records later ones as ``_OTHER``.
     """
 
-    def __init__(self, meter_provider: MeterProvider | None = None) -> None:
+    def __init__(
+        self,
+        meter_provider: MeterProvider | None = None,
+        *,
+        metric_attributes: Sequence[str] = (),
+        max_attribute_values: int = 100,
+    ) -> None:
         meter = get_meter("otel_llmcost", _VERSION, meter_provider=meter_provider)
-        self._cost: dict[_Key, Decimal] = {}
-        self._unpriced: dict[_Key, int] = {}
-        self._models: set[str] = set()
-        self._lock = threading.Lock()
+        self.attribute_keys = tuple(metric_attributes)
+        self._max_values = max_attribute_values
+        self._reset()
+        reset_in_forked_child(self._reset)
         meter.create_observable_counter(
             a.METRIC_LLMCOST_COST,
             callbacks=[self._observe_cost],
@@ -52,6 +125,15 @@ class CostMetrics:
             description="GenAI calls that could not be priced",
         )
 
+    def _reset(self) -> None:
+        """Starts from zero: a forked child reports its own calls, not the parent's again."""
+        self._cost: dict[_CostKey, Decimal] = {}
+        self._calls: dict[_CostKey, int] = {}
+        self._unpriced: dict[_Key, int] = {}
+        self._models: set[str] = set()
+        self._values: list[set[MetricValue]] = [set() for _ in self.attribute_keys]
+        self._lock = threading.Lock()
+
     def _model(self, model: str | None) -> str | None:
         if model is None or model in self._models:
             return model
@@ -60,8 +142,22 @@ class CostMetrics:
         self._models.add(model)
         return model
 
-    def record(self, call: GenAICall, priced: PricedCall) -> None:
-        """Adds one span's outcome: its cost, or one unpriced call. Failed calls cost nothing and count nowhere."""
+    def _bounded(self, values: Sequence[MetricValue | None]) -> tuple[MetricValue | None, ...]:
+        bounded: list[MetricValue | None] = []
+        for value, seen in zip(values or [None] * len(self._values), self._values, strict=True):
+            if value is not None and value not in seen:
+                if len(seen) >= self._max_values:
+                    value = _OTHER
+                else:
+                    seen.add(value)
+            bounded.append(value)
+        return tuple(bounded)
+
+    def record(self, call: GenAICall, priced: PricedCall, values: Sequence[MetricValue | None] = ()) -> None:
+        """Adds one span's outcome: its cost, or one unpriced call. Failed calls cost nothing and count nowhere.
+
+        ``values`` are the call's values of the opt-in attributes, in order; None where it has none.
+        """
         amount = priced.amount_usd
         if amount is None and (priced.status != "unpriced" or priced.reason == "failed_call"):
             return
@@ -75,14 +171,28 @@ class CostMetrics:
                 priced.status if amount is not None else (priced.reason or "unknown_model"),
             )
             if amount is not None:
-                self._cost[key] = self._cost.get(key, Decimal(0)) + amount
+                cost_key: _CostKey = (*key, self._bounded(values) if self._values else ())
+                self._cost[cost_key] = self._cost.get(cost_key, Decimal(0)) + amount
+                self._calls[cost_key] = self._calls.get(cost_key, 0) + 1
             else:
                 self._unpriced[key] = self._unpriced.get(key, 0) + 1
 
+    def totals(self) -> tuple[list[CostTotal], list[UnpricedTotal]]:
+        """What this process's calls cost so far, and the calls left unpriced (opt-in attributes summed over)."""
+        merged: dict[_Key, tuple[Decimal, int]] = {}
+        with self._lock:
+            for (provider, operation, request_model, response_model, status, values), amount in self._cost.items():
+                key: _Key = (provider, operation, request_model, response_model, status)
+                before, calls = merged.get(key, (Decimal(0), 0))
+                merged[key] = (before + amount, calls + self._calls[(*key, values)])
+            unpriced = [UnpricedTotal(*key, count) for key, count in self._unpriced.items()]
+        priced = [CostTotal(*key, amount, calls) for key, (amount, calls) in merged.items()]
+        return priced, unpriced
+
     @staticmethod
-    def _attributes(key: _Key, last: str) -> dict[str, str]:
+    def _attributes(key: _Key, last: str) -> dict[str, MetricValue]:
         provider, operation, request_model, response_model, value = key
-        attributes = {last: value}
+        attributes: dict[str, MetricValue] = {last: value}
         for name, item in (
             (a.GEN_AI_PROVIDER_NAME, provider),
             (a.GEN_AI_OPERATION_NAME, operation),
@@ -96,7 +206,14 @@ class CostMetrics:
     def _observe_cost(self, options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:
             totals = list(self._cost.items())
-        return [Observation(float(total), self._attributes(key, a.LLMCOST_STATUS)) for key, total in totals]
+        observations: list[Observation] = []
+        for key, total in totals:
+            attributes = self._attributes(key[:5], a.LLMCOST_STATUS)  # pyright: ignore[reportArgumentType]
+            for name, value in zip(self.attribute_keys, key[5], strict=True):
+                if value is not None:
+                    attributes[name] = value
+            observations.append(Observation(float(total), attributes))
+        return observations
 
     def _observe_unpriced(self, options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:

@@ -13,7 +13,7 @@ from .. import _attributes as a
 from ..pricing import PriceTable, default_table
 from ..pricing._table import environment_files
 from ..usage import operation_of, read_call
-from ._metrics import CostMetrics
+from ._metrics import CostMetrics, CostTotal, MetricValue, UnpricedTotal, metric_attribute_keys
 from ._pricer import PricedCall, Pricer
 from ._tracking import Tracker, plain_attributes
 
@@ -51,6 +51,10 @@ def priced_copy(span: ReadableSpan, extra: Mapping[str, object]) -> ReadableSpan
     return _PricedSpan.of(span, attributes)
 
 
+def _metric_value(value: object) -> MetricValue | None:
+    return value if isinstance(value, (str, bool, int, float)) else None
+
+
 class CostSpanProcessor(SpanProcessor):
     """Prices GenAI inference and embeddings spans and hands a copy with the cost to ``next_processor``.
 
@@ -78,6 +82,13 @@ class CostSpanProcessor(SpanProcessor):
             Langfuse and OpenLIT) and ``operation.cost`` (Logfire).
         meter_provider: where the cost metrics go; the global one by default.
         max_open_spans: how many open spans to remember for roll-ups and nested duplicates.
+        metric_attributes: span attribute keys to add to the cost counter, such as ``("tenant.id",)``: a
+            call's value is its span's, else its nearest open ancestor's. Off by default; None reads
+            ``OTEL_LLMCOST_METRIC_ATTRIBUTES`` (comma-separated).
+        max_metric_attribute_values: distinct values kept per metric attribute; later ones count as ``_OTHER``.
+
+    Raises:
+        ValueError: ``metric_attributes`` names an attribute the cost counter has already.
     """
 
     def __init__(
@@ -90,6 +101,8 @@ class CostSpanProcessor(SpanProcessor):
         cost_aliases: Collection[str] = (a.GEN_AI_USAGE_COST,),
         meter_provider: MeterProvider | None = None,
         max_open_spans: int = 10_000,
+        metric_attributes: Collection[str] | None = None,
+        max_metric_attribute_values: int = 100,
     ) -> None:
         self._next = next_processor
         source: PriceTable | Callable[[], PriceTable] = table if table is not None else default_table
@@ -97,7 +110,11 @@ class CostSpanProcessor(SpanProcessor):
             files = [pricing_file] if isinstance(pricing_file, str) else list(pricing_file or ())
             source = PriceTable.load([*environment_files(), *files], model_map=model_map)
         self._pricer = Pricer(source, cost_aliases=cost_aliases)
-        self._metrics = CostMetrics(meter_provider)
+        self._metrics = CostMetrics(
+            meter_provider,
+            metric_attributes=metric_attribute_keys(metric_attributes),
+            max_attribute_values=max_metric_attribute_values,
+        )
         self._tracker = Tracker(max_open_spans)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
@@ -137,13 +154,35 @@ class CostSpanProcessor(SpanProcessor):
                 )
         if priced is None:
             priced = self._pricer.price(call, span.start_time)
-        self._metrics.record(call, priced)
+        if self._metrics.attribute_keys and priced.amount_usd is not None:
+            self._metrics.record(call, priced, self._metric_values(span, attributes))
+        else:
+            self._metrics.record(call, priced)
         if priced.amount_usd is not None:
             if call.response_id is not None and context is not None:
                 self._tracker.claim_response(call.provider, call.response_id, context.span_id)
             if span.parent is not None:
                 self._tracker.roll_up(span.parent.span_id, priced.amount_usd, usage_key or (-1, -1))
         return priced_copy(span, priced.attributes)
+
+    def _metric_values(self, span: ReadableSpan, attributes: Mapping[str, object]) -> list[MetricValue | None]:
+        """The opt-in metric attributes of a call: its span's, else those of its nearest open ancestor."""
+        keys = self._metrics.attribute_keys
+        values: list[MetricValue | None] = [_metric_value(attributes.get(key)) for key in keys]
+        if None in values and span.parent is not None:
+            for ancestor in self._tracker.ancestors(span.parent.span_id):
+                above = plain_attributes(ancestor)
+                values = [
+                    _metric_value(above.get(key)) if value is None else value
+                    for key, value in zip(keys, values, strict=True)
+                ]
+                if None not in values:
+                    break
+        return values
+
+    def totals(self) -> tuple[list[CostTotal], list[UnpricedTotal]]:
+        """What the calls this processor priced cost so far, by model and status, and those it could not price."""
+        return self._metrics.totals()
 
     def shutdown(self) -> None:
         self._next.shutdown()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -13,7 +15,7 @@ from opentelemetry.sdk.trace import Span
 from .. import _attributes as a
 from ..usage import operation_of
 
-__all__ = ["Tracker", "plain_attributes"]
+__all__ = ["Tracker", "plain_attributes", "reset_in_forked_child"]
 
 _MAX_DEPTH = 256
 _NO_KEYS: frozenset[tuple[int, int]] = frozenset()
@@ -34,6 +36,25 @@ def plain_attributes(span: object) -> Mapping[str, object]:
     return dict(attributes) if isinstance(attributes, Mapping) else {}  # pyright: ignore[reportUnknownArgumentType]
 
 
+def reset_in_forked_child(reset: Callable[[], None]) -> None:
+    """Calls the bound method ``reset`` in the child after an ``os.fork()``, for as long as its object lives.
+
+    A child inherits a copy of the parent's state: totals it must not report again, and locks that another
+    thread of the parent may have held at the fork, which would never be released in the child.
+    """
+    register = getattr(os, "register_at_fork", None)
+    if register is None:
+        return
+    method = weakref.WeakMethod(reset)  # pyright: ignore[reportArgumentType]
+
+    def after_in_child() -> None:
+        bound = method()
+        if bound is not None:
+            bound()
+
+    register(after_in_child=after_in_child)
+
+
 @dataclass(slots=True)
 class _Below:
     """The priced calls below one open span."""
@@ -52,12 +73,17 @@ class Tracker:
     """
 
     def __init__(self, max_open_spans: int = 10_000, max_response_ids: int = 10_000) -> None:
+        self._max_open = max_open_spans
+        self._max_responses = max_response_ids
+        self._reset()
+        reset_in_forked_child(self._reset)
+
+    def _reset(self) -> None:
+        """Forgets everything; in a forked child, the parent's open spans are the parent's to end."""
         # OrderedDict: evicting the oldest is O(1); a dict scans the holes its deletions leave at its front.
         self._open: OrderedDict[int, tuple[Span, int | None]] = OrderedDict()
         self._below: dict[int, _Below] = {}
         self._responses: OrderedDict[tuple[str, str], int] = OrderedDict()
-        self._max_open = max_open_spans
-        self._max_responses = max_response_ids
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -82,6 +108,17 @@ class Tracker:
             return _NO_KEYS
         below = self._below.pop(span_id, None)
         return below.usage_keys if below is not None else _NO_KEYS
+
+    def ancestors(self, parent_id: int | None) -> Iterator[Span]:
+        """The open spans above a span whose parent is ``parent_id``, nearest first."""
+        depth = 0
+        while parent_id is not None and depth < _MAX_DEPTH:
+            found = self._open.get(parent_id)
+            if found is None:
+                return
+            span, parent_id = found
+            yield span
+            depth += 1
 
     def priced_response(self, provider: str | None, response_id: str) -> int | None:
         """The span that already priced ``response_id``, if one did."""

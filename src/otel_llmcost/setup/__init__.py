@@ -3,12 +3,17 @@
 - `instrument` / `uninstrument`: one call at start-up; builds the telemetry pipeline from the ``OTEL_*``
   variables, or puts the cost processor into the one the application configured, and instruments the
   provider SDKs that are installed.
+- `flush`: export what the providers hold, where a process ends without ``atexit`` (Celery's prefork children).
 - ``_configurator``: the ``opentelemetry-instrument`` hook (entry point group ``opentelemetry_pre_instrument``).
 - ``_pipeline``: building a pipeline, and wrapping an existing one's exporting processors.
+- ``_delivery``: short export timeouts, and one warning when the collector is down.
+- ``_fork``: forked workers flush as they exit.
+- ``_summary``: the cost summary at exit (``OTEL_LLMCOST_SUMMARY``).
 
 ``docs/setup.md`` compares the routes.
 """
 
+from ._fork import flush
 from ._instrument import instrument, uninstrument
 
-__all__ = ["instrument", "uninstrument"]
+__all__ = ["flush", "instrument", "uninstrument"]

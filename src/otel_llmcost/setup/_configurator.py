@@ -8,7 +8,8 @@ found first, silently replace the other's set-up. It registers `pre_instrument` 
 whichever configurator ran:
 
 - a configurator built an SDK `TracerProvider` (``opentelemetry-distro`` or a vendor's): one
-  `CostSpanProcessor` goes in front of its exporting processors, in place;
+  `CostSpanProcessor` goes in front of its exporting processors, in place; with none
+  (``OTEL_TRACES_EXPORTER=none``), one that exports nothing is added, for the cost metrics and the summary;
 - none did (the package installed without a distro): it builds the tracer and meter providers from the
   ``OTEL_*`` variables the way `otel_llmcost.instrument` does.
 
@@ -23,7 +24,10 @@ import logging
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from ._pipeline import Pricing, configure, sdk_disabled, tracer_provider_unset, wrap
+from ._delivery import quiet_export_errors
+from ._fork import flush_at_worker_exit
+from ._pipeline import Pricing, configure, price_without_export, sdk_disabled, tracer_provider_unset, wrap
+from ._summary import print_summary_at_exit, summary_wanted
 
 __all__ = ["pre_instrument"]
 
@@ -38,6 +42,10 @@ def pre_instrument() -> None:
     if sdk_disabled():
         return
     try:
+        quiet_export_errors()
+        flush_at_worker_exit()
+        if summary_wanted(None):
+            print_summary_at_exit()
         if tracer_provider_unset():
             configure(Pricing())
             return
@@ -46,6 +54,9 @@ def pre_instrument() -> None:
             outcome = wrap(provider, Pricing())
             if outcome == "unknown":
                 _log.warning("otel-llmcost does not know this SDK's span processors; spans go out without costs")
+            elif outcome == "nothing to wrap":
+                # No span exporter (OTEL_TRACES_EXPORTER=none): prices for the cost metrics and the summary.
+                price_without_export(provider, Pricing())
             else:
                 _log.debug("otel-llmcost: pipeline of the configured tracer provider: %s", outcome)
     except Exception as error:  # noqa: BLE001 - zero-code set-up must never stop the application

@@ -17,7 +17,10 @@ from opentelemetry.instrumentation.environment_variables import (  # pyright: ig
 )
 from opentelemetry.sdk.trace import TracerProvider
 
+from ._delivery import quiet_export_errors
+from ._fork import flush_at_worker_exit
 from ._pipeline import Pricing, Wrapping, configure, sdk_disabled, tracer_provider_unset, wrap
+from ._summary import print_summary_at_exit, summary_wanted
 
 __all__ = ["instrument", "uninstrument"]
 
@@ -74,6 +77,8 @@ def instrument(
     pricing_file: str | Collection[str] | None = None,
     model_map: Mapping[str, str] | None = None,
     cost_aliases: Collection[str] | None = None,
+    metric_attributes: Collection[str] | None = None,
+    summary: bool | None = None,
     setup_sdk: bool = True,
 ) -> None:
     """Prices every GenAI span the application exports, and instruments the provider SDKs that are installed.
@@ -95,12 +100,18 @@ def instrument(
         pricing_file: price files that override the bundled table, after ``OTEL_LLMCOST_PRICING_FILE``.
         model_map: model names to price as others, such as Azure deployment names (``{"my-gpt4o": "gpt-4o"}``).
         cost_aliases: extra attributes that repeat the amount; ``("gen_ai.usage.cost",)`` by default.
+        metric_attributes: span attributes to add to the cost counter, such as ``("tenant.id",)``: a call's
+            value is its span's or its nearest open ancestor's, and each keeps its first 100 distinct values
+            (later ones count as ``_OTHER``). By default ``OTEL_LLMCOST_METRIC_ATTRIBUTES`` (off when unset).
+        summary: print what the calls cost, per model, on stderr when the process exits; by default
+            ``OTEL_LLMCOST_SUMMARY`` decides (off when unset).
         setup_sdk: False to leave the tracer and meter providers alone and only instrument the SDKs; then put
             `CostSpanProcessor` in your pipeline yourself.
 
     Raises:
-        ValueError: ``providers`` names an SDK this package has no instrumentor for, or an ``OTEL_*`` variable
-            names an exporter or protocol that cannot be built.
+        ValueError: ``providers`` names an SDK this package has no instrumentor for, an ``OTEL_*`` variable
+            names an exporter or protocol that cannot be built, or ``metric_attributes`` names an attribute the
+            cost counter has already.
         PriceFileError: a price file cannot be loaded.
     """
     available = our_instrumentors()
@@ -116,7 +127,12 @@ def instrument(
             )
     with _lock:
         if setup_sdk and _state.wrapping is None:
-            _state.wrapping = _price_pipeline(Pricing(pricing_file, model_map, cost_aliases))
+            _state.wrapping = _price_pipeline(Pricing(pricing_file, model_map, cost_aliases, metric_attributes))
+        if setup_sdk and not sdk_disabled():
+            quiet_export_errors()
+            flush_at_worker_exit()
+        if summary_wanted(summary) and not sdk_disabled():
+            print_summary_at_exit()
         options: dict[str, object] = {} if capture_content is None else {"capture_content": capture_content}
         wanted = available if providers is None else {name: available[name] for name in providers}
         disabled = _disabled_instrumentations()

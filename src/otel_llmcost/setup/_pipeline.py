@@ -36,9 +36,20 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
 
+from .. import _attributes as a
 from ..processor import CostSpanProcessor
+from ._delivery import exporter_options
 
-__all__ = ["Pricing", "Wrapping", "configure", "sdk_disabled", "tracer_provider_unset", "wrap"]
+__all__ = [
+    "Pricing",
+    "Wrapping",
+    "configure",
+    "cost_processors",
+    "price_without_export",
+    "sdk_disabled",
+    "tracer_provider_unset",
+    "wrap",
+]
 
 _log = logging.getLogger("otel_llmcost")
 
@@ -59,12 +70,15 @@ class Pricing:
     pricing_file: str | Collection[str] | None = None
     model_map: Mapping[str, str] | None = None
     cost_aliases: Collection[str] | None = None
+    metric_attributes: Collection[str] | None = None
 
     def processor(self, next_processor: SpanProcessor) -> CostSpanProcessor:
-        if self.cost_aliases is None:
-            return CostSpanProcessor(next_processor, pricing_file=self.pricing_file, model_map=self.model_map)
         return CostSpanProcessor(
-            next_processor, pricing_file=self.pricing_file, model_map=self.model_map, cost_aliases=self.cost_aliases
+            next_processor,
+            pricing_file=self.pricing_file,
+            model_map=self.model_map,
+            cost_aliases=(a.GEN_AI_USAGE_COST,) if self.cost_aliases is None else self.cost_aliases,
+            metric_attributes=self.metric_attributes,
         )
 
 
@@ -118,13 +132,16 @@ def _exporter_class(signal: _Signal, name: str) -> type:
 
 
 def _span_exporters() -> list[SpanExporter]:
-    return [cast("SpanExporter", _exporter_class("traces", name)()) for name in _exporter_names("traces")]
+    return [
+        cast("SpanExporter", _exporter_class("traces", name)(**exporter_options("traces", name)))
+        for name in _exporter_names("traces")
+    ]
 
 
 def _metric_readers() -> list[MetricReader]:
     readers: list[MetricReader] = []
     for name in _exporter_names("metrics"):
-        component = _exporter_class("metrics", name)()
+        component = _exporter_class("metrics", name)(**exporter_options("metrics", name))
         if isinstance(component, MetricReader):
             readers.append(component)
         else:
@@ -133,7 +150,10 @@ def _metric_readers() -> list[MetricReader]:
 
 
 def _fan_out(processors: Sequence[SpanProcessor]) -> SpanProcessor:
-    """One processor for ``processors``: the processor itself when there is one, so one cost processor prices once."""
+    """One processor for ``processors``: the processor itself when there is one, so one cost processor prices once.
+
+    With none, an empty multi-processor: the cost processor still prices for the metrics and the summary.
+    """
     if len(processors) == 1:
         return processors[0]
     fan_out = SynchronousMultiSpanProcessor()
@@ -149,7 +169,9 @@ def configure(pricing: Pricing) -> None:
     ``OTEL_RESOURCE_ATTRIBUTES``, the sampler from ``OTEL_TRACES_SAMPLER`` and ``OTEL_TRACES_SAMPLER_ARG``, the
     exporters from ``OTEL_TRACES_EXPORTER`` and ``OTEL_METRICS_EXPORTER`` (``otlp`` by default, over
     ``OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]PROTOCOL``, ``http/protobuf`` by default); the OTLP exporters read
-    their endpoints, headers, timeouts and compression themselves. A meter provider set before is kept.
+    their endpoints, headers and compression themselves, and their timeout too when a variable sets one
+    (`EXPORT_TIMEOUT_S` otherwise). A meter provider set before is kept. With ``OTEL_TRACES_EXPORTER=none`` the
+    cost processor is there all the same, for the cost metrics and the summary.
 
     Raises:
         ValueError: a variable names an exporter or protocol that cannot be built.
@@ -159,9 +181,14 @@ def configure(pricing: Pricing) -> None:
     if _meter_provider_unset():
         metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=_metric_readers()))
     provider = TracerProvider(resource=resource)
-    if span_exporters:
-        provider.add_span_processor(pricing.processor(_fan_out([BatchSpanProcessor(e) for e in span_exporters])))
+    provider.add_span_processor(pricing.processor(_fan_out([BatchSpanProcessor(e) for e in span_exporters])))
     trace.set_tracer_provider(provider)
+
+
+def price_without_export(provider: TracerProvider, pricing: Pricing) -> None:
+    """Adds a cost processor that exports nothing, for the cost metrics and the summary, to a provider without
+    an exporting processor (``OTEL_TRACES_EXPORTER=none``)."""
+    provider.add_span_processor(pricing.processor(_fan_out([])))
 
 
 # The SDK's multi-span-processors (synchronous and concurrent) keep the processors in a tuple they replace,
@@ -190,6 +217,16 @@ class _Processors:
 
     def set(self, processors: tuple[SpanProcessor, ...]) -> None:
         setattr(self.owner, _PROCESSORS, processors)
+
+
+def cost_processors(provider: object) -> list[CostSpanProcessor]:
+    """The cost processors among ``provider``'s span processors (none when it is not an SDK provider)."""
+    if not isinstance(provider, TracerProvider):
+        return []
+    processors = _Processors.of(provider)
+    if processors is None:
+        return []
+    return [processor for processor in processors.get() if isinstance(processor, CostSpanProcessor)]
 
 
 @dataclass(frozen=True)
