@@ -170,7 +170,7 @@ class CostSpanProcessor(SpanProcessor):
         keys = self._metrics.attribute_keys
         values: list[MetricValue | None] = [_metric_value(attributes.get(key)) for key in keys]
         if None in values and span.parent is not None:
-            for ancestor in self._tracker.ancestors(span.parent.span_id):
+            for _, ancestor in self._tracker.ancestors(span.parent.span_id):
                 above = plain_attributes(ancestor)
                 values = [
                     _metric_value(above.get(key)) if value is None else value

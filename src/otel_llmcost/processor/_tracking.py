@@ -109,15 +109,16 @@ class Tracker:
         below = self._below.pop(span_id, None)
         return below.usage_keys if below is not None else _NO_KEYS
 
-    def ancestors(self, parent_id: int | None) -> Iterator[Span]:
-        """The open spans above a span whose parent is ``parent_id``, nearest first."""
+    def ancestors(self, parent_id: int | None) -> Iterator[tuple[int, Span]]:
+        """The open spans above a span whose parent is ``parent_id``, nearest first, with their ids."""
         depth = 0
         while parent_id is not None and depth < _MAX_DEPTH:
             found = self._open.get(parent_id)
             if found is None:
                 return
-            span, parent_id = found
-            yield span
+            span, grandparent = found
+            yield parent_id, span
+            parent_id = grandparent
             depth += 1
 
     def priced_response(self, provider: str | None, response_id: str) -> int | None:
@@ -136,21 +137,14 @@ class Tracker:
         """Adds a priced call to every open ancestor; ancestors that are not calls show the new totals."""
         updates: list[tuple[Span, float, int]] = []
         with self._lock:
-            depth = 0
-            while parent_id is not None and depth < _MAX_DEPTH:
-                found = self._open.get(parent_id)
-                if found is None:
-                    break
-                span, grandparent = found
-                below = self._below.get(parent_id)
+            for span_id, span in self.ancestors(parent_id):
+                below = self._below.get(span_id)
                 if below is None:
-                    below = self._below[parent_id] = _Below()
+                    below = self._below[span_id] = _Below()
                 below.cost += amount
                 below.calls += 1
                 below.usage_keys.add(usage_key)
                 updates.append((span, float(below.cost), below.calls))
-                parent_id = grandparent
-                depth += 1
         for span, cost, calls in updates:
             # Inference spans carry their own cost only: a backend that sums costs must not count a call twice.
             if span.end_time is None and operation_of(plain_attributes(span)) is None:
