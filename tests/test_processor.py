@@ -211,6 +211,24 @@ def test_anthropic_native_attributes_price_both_cache_lifetimes(pipeline: Pipeli
     assert attributes["llmcost.price.entry"] == "anthropic/claude-sonnet-4-5"
 
 
+def test_the_sdk_name_for_cache_writes_is_also_forwarded_under_the_conventions_name(pipeline: Pipeline) -> None:
+    call(
+        pipeline.tracer,
+        "anthropic.messages.create",
+        {
+            "gen_ai.provider.name": "anthropic",
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "claude-sonnet-4-5",
+            "gen_ai.usage.input_tokens": 3100,
+            "gen_ai.usage.cache_write.input_tokens": 3000,
+            "gen_ai.usage.output_tokens": 10,
+        },
+    )
+    attributes = pipeline.attributes("anthropic.messages.create")
+    assert attributes["gen_ai.usage.cache_creation.input_tokens"] == 3000
+    assert attributes["gen_ai.usage.cache_write.input_tokens"] == 3000
+
+
 def test_raw_anthropic_counts_with_cache_outside_the_input_are_folded_in(pipeline: Pipeline) -> None:
     call(
         pipeline.tracer,

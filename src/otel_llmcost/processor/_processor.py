@@ -47,6 +47,11 @@ def priced_copy(span: ReadableSpan, extra: Mapping[str, object]) -> ReadableSpan
     if _SUBTREE[0] in attributes:
         for key in _SUBTREE:
             attributes.pop(key, None)
+    written = attributes.get(a.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
+    if written is not None and a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS not in attributes:
+        # The Anthropic SDK's own name for cache writes: backends that price spans themselves (Phoenix) read
+        # the conventions' name, so the copy carries both.
+        attributes[a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = written
     attributes.update(extra)
     return _PricedSpan.of(span, attributes)
 
