@@ -28,6 +28,26 @@ if TYPE_CHECKING:
 
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 OPENAI_SERVER = {"server.address": "api.openai.com", "server.port": 443}
+# The request attributes of a chat completion with gpt-4o-mini.
+CHAT_REQUEST = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "gpt-4o-mini",
+    **OPENAI_SERVER,
+    "openai.api.type": "chat_completions",
+}
+# The recording chat_gpt_4o_mini: 1,000 prompt tokens of which 400 cached, 200 completion tokens.
+CHAT_GPT_4O_MINI = {
+    **CHAT_REQUEST,
+    "gen_ai.response.id": "chatcmpl-CYr4hT2mKq8vN1xZ7bW3pLd9sF6aE",
+    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+    "gen_ai.response.finish_reasons": ("stop",),
+    "openai.response.service_tier": "default",
+    "openai.response.system_fingerprint": "fp_560af6e559",
+    "gen_ai.usage.input_tokens": 1000,
+    "gen_ai.usage.output_tokens": 200,
+    "gen_ai.usage.cache_read.input_tokens": 400,
+}
 
 
 class Traced(NamedTuple):

@@ -20,6 +20,8 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from openai_support import (
+    CHAT_GPT_4O_MINI,
+    CHAT_REQUEST,
     MESSAGES,
     Traced,
     assert_attributes,
@@ -39,26 +41,8 @@ def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
-REQUEST = {
-    "gen_ai.operation.name": "chat",
-    "gen_ai.provider.name": "openai",
-    "gen_ai.request.model": "gpt-4o-mini",
-    "server.address": "api.openai.com",
-    "server.port": 443,
-    "openai.api.type": "chat_completions",
-}
-# chat_gpt_4o_mini: 1,000 prompt tokens of which 400 cached, 200 completion tokens.
-CHAT = {
-    **REQUEST,
-    "gen_ai.response.id": "chatcmpl-CYr4hT2mKq8vN1xZ7bW3pLd9sF6aE",
-    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
-    "gen_ai.response.finish_reasons": ("stop",),
-    "openai.response.service_tier": "default",
-    "openai.response.system_fingerprint": "fp_560af6e559",
-    "gen_ai.usage.input_tokens": 1000,
-    "gen_ai.usage.output_tokens": 200,
-    "gen_ai.usage.cache_read.input_tokens": 400,
-}
+REQUEST = CHAT_REQUEST
+CHAT = CHAT_GPT_4O_MINI
 STREAM_RESPONSE = {
     "gen_ai.response.id": "chatcmpl-CYr5aK7nWq2xT9vL4mZ1bR8pJd3sH",
     "gen_ai.response.model": "gpt-4o-mini-2024-07-18",

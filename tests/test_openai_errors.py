@@ -14,6 +14,8 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 from openai_support import (
+    CHAT_GPT_4O_MINI,
+    CHAT_REQUEST,
     MESSAGES,
     OPENAI_SERVER,
     Traced,
@@ -24,24 +26,8 @@ from openai_support import (
     openai_recording,
 )
 
-REQUEST = {
-    "gen_ai.operation.name": "chat",
-    "gen_ai.provider.name": "openai",
-    "gen_ai.request.model": "gpt-4o-mini",
-    **OPENAI_SERVER,
-    "openai.api.type": "chat_completions",
-}
-CHAT = {
-    **REQUEST,
-    "gen_ai.response.id": "chatcmpl-CYr4hT2mKq8vN1xZ7bW3pLd9sF6aE",
-    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
-    "gen_ai.response.finish_reasons": ("stop",),
-    "openai.response.service_tier": "default",
-    "openai.response.system_fingerprint": "fp_560af6e559",
-    "gen_ai.usage.input_tokens": 1000,
-    "gen_ai.usage.output_tokens": 200,
-    "gen_ai.usage.cache_read.input_tokens": 400,
-}
+REQUEST = CHAT_REQUEST
+CHAT = CHAT_GPT_4O_MINI
 
 
 @pytest.mark.parametrize(
