@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -137,10 +138,9 @@ def leftover_wrappers(wrapper_module: str) -> list[tuple[type, str, wrapt.Functi
     return found
 
 
-@pytest.fixture
-def instrumented(request: pytest.FixtureRequest, tracing: Tracing) -> Iterator[tuple[str, ...]]:
-    """The instrumentors named by the test's parameter (one name or several, in order), on ``tracing``."""
-    names: tuple[str, ...] = request.param if isinstance(request.param, tuple) else (request.param,)
+@contextmanager
+def openai_instrumentors(tracing: Tracing, *names: str) -> Iterator[tuple[str, ...]]:
+    """The instrumentors of ``names``, applied in order on ``tracing``, and removed (in reverse) after."""
     instrumentors = [openai_instrumentor(name) for name in names]
     for instrumentor in instrumentors:
         instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
@@ -156,6 +156,25 @@ def instrumented(request: pytest.FixtureRequest, tracing: Tracing) -> Iterator[t
                 setattr(cls, attribute, wrapper.__wrapped__)
         else:
             assert left == []
+
+
+@pytest.fixture
+def instrumented(request: pytest.FixtureRequest, tracing: Tracing) -> Iterator[tuple[str, ...]]:
+    """The instrumentors named by the test's parameter (one name or several, in order), on ``tracing``."""
+    names: tuple[str, ...] = request.param if isinstance(request.param, tuple) else (request.param,)
+    with openai_instrumentors(tracing, *names):
+        yield names
+
+
+@contextmanager
+def our_instrumentor(tracing: Tracing) -> Iterator[None]:
+    """This package's OpenAI instrumentor, on ``tracing``."""
+    from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
+
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
+    yield
+    instrumentor.uninstrument()
 
 
 def openai_client(replay: Replay) -> openai.OpenAI:
@@ -379,3 +398,99 @@ def test_openllmetry_around_the_anthropic_sdks_own_span_prices_the_call_once(
     assert (duplicate["llmcost.status"], duplicate["llmcost.reason"]) == ("duplicate", "duplicate_response_id")
     assert "gen_ai.usage.cost.amount" not in duplicate
     assert cost_total(tracing) == pytest.approx(float(SONNET), rel=1e-12)
+
+
+# The other instrumentor's span, one per call, whichever of the two wrapped the SDK last.
+THEIR_CHAT_SPAN = {V2: "chat gpt-4o-mini", OPENLLMETRY: "openai.chat", OPENINFERENCE: "ChatCompletion"}
+THEIR_SCOPE = {
+    V2: "opentelemetry.util.genai.handler",
+    OPENLLMETRY: "opentelemetry.instrumentation.openai.v1",
+    OPENINFERENCE: "openinference.instrumentation.openai",
+}
+OUR_SCOPE = "otel_llmcost.instrumentation.openai"
+
+
+@contextmanager
+def both(tracing: Tracing, name: str, ours_first: bool) -> Iterator[None]:
+    """Ours and the instrumentor ``name``, applied in the order asked; the SDK as it was after."""
+    completions = openai.resources.chat.completions.Completions
+    original = vars(completions)["create"]
+    with ExitStack() as stack:
+        if ours_first:
+            stack.enter_context(our_instrumentor(tracing))
+        stack.enter_context(openai_instrumentors(tracing, name))
+        if not ours_first:
+            stack.enter_context(our_instrumentor(tracing))
+        yield
+    assert vars(completions)["create"] is original
+
+
+def scope_of(span: ReadableSpan) -> str:
+    assert span.instrumentation_scope is not None
+    return span.instrumentation_scope.name
+
+
+@openllmetry_import_warning
+@pytest.mark.parametrize("ours_first", [True, False], ids=["ours-first", "theirs-first"])
+@pytest.mark.parametrize("name", [V2, OPENLLMETRY, OPENINFERENCE])
+def test_beside_another_openai_instrumentor_a_call_gets_one_span_theirs_priced_once(
+    tracing: Tracing, name: str, ours_first: bool
+) -> None:
+    with both(tracing, name, ours_first):
+        chat(Replay(recorded("openai", "chat_gpt_4o_mini")))
+
+    (span,) = tracing.exporter.get_finished_spans()
+    assert span.name == THEIR_CHAT_SPAN[name]
+    assert scope_of(span) == THEIR_SCOPE[name]
+    _, usd = CHAT_USAGE[name]
+    assert_priced(span, usd, CHAT_ENTRY)
+    assert cost_total(tracing) == pytest.approx(float(usd), rel=1e-12)
+
+
+@pytest.mark.parametrize("ours_first", [True, False], ids=["ours-first", "theirs-first"])
+def test_a_method_the_other_instrumentor_leaves_alone_is_traced_by_ours(tracing: Tracing, ours_first: bool) -> None:
+    # The official instrumentation wraps chat completions and embeddings, not the Responses API.
+    with both(tracing, V2, ours_first):
+        openai_client(Replay(recorded("openai", "responses_gpt_4o_mini"))).responses.create(
+            model="gpt-4o-mini", input="Why was I charged twice this month?"
+        )
+
+    (span,) = tracing.exporter.get_finished_spans()
+    assert (span.name, scope_of(span)) == ("chat gpt-4o-mini", OUR_SCOPE)
+    assert_priced(span, CHAT_WITH_CACHE, CHAT_ENTRY)
+
+
+def test_ours_traces_again_once_the_other_instrumentor_is_removed(tracing: Tracing) -> None:
+    body = recorded("openai", "chat_gpt_4o_mini").json()
+    later = httpx2.Response(200, json={**body, "id": "chatcmpl-CYr4hT2mKq8vN1xZ7bW3pLd9sF6aF"})  # another call
+    with our_instrumentor(tracing):
+        with openai_instrumentors(tracing, V2):
+            chat(Replay(recorded("openai", "chat_gpt_4o_mini")))
+        chat(Replay(later))
+
+    first, second = tracing.exporter.get_finished_spans()
+    assert (scope_of(first), scope_of(second)) == (THEIR_SCOPE[V2], OUR_SCOPE)
+    assert_priced(first, CHAT_WITHOUT_CACHE, CHAT_ENTRY)
+    assert_priced(second, CHAT_WITH_CACHE, CHAT_ENTRY)
+
+
+def test_a_wrapper_that_is_not_a_genai_tracer_leaves_ours_tracing(tracing: Tracing) -> None:
+    calls: list[str] = []
+
+    def counting(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        calls.append(kwargs["model"])
+        return wrapped(*args, **kwargs)
+
+    completions = openai.resources.chat.completions.Completions
+    original = vars(completions)["create"]
+    with our_instrumentor(tracing):
+        wrapt.wrap_function_wrapper(completions, "create", counting)
+        try:
+            chat(Replay(recorded("openai", "chat_gpt_4o_mini")))
+        finally:
+            completions.create = vars(completions)["create"].__wrapped__  # type: ignore[method-assign]
+    assert vars(completions)["create"] is original
+    assert calls == ["gpt-4o-mini"]
+    (span,) = tracing.exporter.get_finished_spans()
+    assert scope_of(span) == OUR_SCOPE
+    assert_priced(span, CHAT_WITH_CACHE, CHAT_ENTRY)

@@ -191,3 +191,35 @@ def test_the_hook_turns_a_bad_variable_into_one_warning_and_sets_nothing(
     assert record.levelname == "WARNING"
     assert "otel-llmcost could not add costs" in record.getMessage()
     assert "'http/json'" in record.getMessage()
+
+
+@needs_install
+def test_beside_the_other_openai_instrumentors_ours_steps_aside_and_the_call_is_priced_once(
+    otlp_receiver: OTLPReceiver,
+) -> None:
+    # The official instrumentation, OpenLLMetry and OpenInference are all installed here, all under the
+    # entry point name "openai": enabled together with ours, each of them traces the call and ours does not.
+    others = [name for name in other_instrumentations() if name != "openai"]
+    environment = app_environment(
+        OTEL_SERVICE_NAME="llm-calls",
+        OTEL_EXPORTER_OTLP_ENDPOINT=otlp_receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+        OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=",".join(others),
+    )
+
+    run = run_app("openai", environment=environment, zero_code=True)
+
+    assert run.output["id"] == "chatcmpl-CYr4hT2mKq8vN1xZ7bW3pLd9sF6aE"
+    spans = sorted(
+        (span.scope, span.name, span.attributes["llmcost.status"], span.attributes.get("gen_ai.usage.cost.amount"))
+        for span in otlp_receiver.spans
+    )
+    # No span of ours. OpenInference traces the client's request(), inside the other two, so its span is the
+    # innermost and is priced (it reads the cached tokens too); the two around it describe the same call.
+    assert spans == [
+        ("openinference.instrumentation.openai", "ChatCompletion", "priced", OPENAI_COST),
+        ("opentelemetry.instrumentation.openai.v1", "openai.chat", "duplicate", None),
+        ("opentelemetry.util.genai.handler", "chat gpt-4o-mini", "duplicate", None),
+    ]
+    (point,) = otlp_receiver.points_of("llmcost.cost")
+    assert (point.value, point.attributes["llmcost.status"]) == (OPENAI_COST, "priced")

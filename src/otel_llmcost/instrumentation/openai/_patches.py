@@ -116,7 +116,7 @@ class Applied:
     def remove(self) -> None:
         """Put every original back, unless something else has wrapped it since (then ours stays, inactive)."""
         for item in reversed(self._wrapped):
-            if vars(item.owner).get(item.attribute) is not item.wrapper:
+            if not _is_ours(vars(item.owner).get(item.attribute), item.wrapper):
                 _log.debug("otel-llmcost left %s.%s wrapped: it was wrapped again since", item.owner, item.attribute)
                 continue
             if item.own:
@@ -124,6 +124,15 @@ class Applied:
             else:
                 delattr(item.owner, item.attribute)
         self._wrapped = []
+
+
+def _is_ours(current: object, wrapper: object) -> bool:
+    """Whether the class attribute ``current`` is our ``wrapper``, or our wrapper bound to the class.
+
+    The second happens when another instrumentor wrapped on top of ours and its ``unwrap()`` put back what
+    ``getattr`` on the class gave it (the official OpenTelemetry instrumentation's does): our wrapper, bound.
+    """
+    return current is wrapper or getattr(current, "_self_parent", None) is wrapper
 
 
 def apply(patches: Iterable[Patch], setup: Setup) -> Applied:

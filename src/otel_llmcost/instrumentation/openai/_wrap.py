@@ -1,10 +1,10 @@
 """The wrappers around the SDK's methods: one span per call; the SDK called once, unguarded, with its result.
 
 Each surface module (chat, responses, embeddings...) says what a request and a response of its API mean
-(`Surface`); the wrappers here do the rest for all of them: skip when suppressed, uninstrumented or nested in
-another traced call (``parse()`` and ``stream()`` helpers that call ``create()``), start the span, call the
-SDK, and hand back its result, a stream behind a `traced_stream` proxy, or a raw response whose body is
-read later behind a `LazyResponse`.
+(`Surface`); the wrappers here do the rest for all of them: skip when suppressed, uninstrumented, nested in
+another traced call (``parse()`` and ``stream()`` helpers that call ``create()``) or traced by another GenAI
+instrumentor (`traced_elsewhere`), start the span, call the SDK, and hand back its result, a stream behind a
+`traced_stream` proxy, or a raw response whose body is read later behind a `LazyResponse`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ... import _attributes as a
 from ...pricing import Usage
 from .._genai import Attributes, Invocation, Telemetry, guarded
 from .._stream import StreamHooks, traced_stream
+from ._others import traced_elsewhere
 from ._providers import Endpoints
 from ._raw import LazyResponse
 
@@ -117,15 +118,21 @@ def error_type(error: BaseException) -> str:
     return type(error).__qualname__
 
 
-def _skip(setup: Setup) -> bool:
-    return not setup.telemetry.active or context.get_value(_INVOCATION) is not None or not is_instrumentation_enabled()
+def _skip(setup: Setup, instance: Any, wrapped: Any) -> bool:
+    """Whether this call goes untraced: uninstrumented, suppressed, inside one of our calls, or traced elsewhere."""
+    return (
+        not setup.telemetry.active
+        or context.get_value(_INVOCATION) is not None
+        or not is_instrumentation_enabled()
+        or traced_elsewhere(instance, wrapped)
+    )
 
 
 def sync_method(setup: Setup, surface: Surface) -> Wrapper:
     """The wrapper of a synchronous SDK method of ``surface``."""
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if _skip(setup):
+        if _skip(setup, instance, wrapped):
             return wrapped(*args, **kwargs)
         started = guarded(_start, setup, surface, instance, args, kwargs)
         if started is None:
@@ -149,7 +156,7 @@ def async_method(setup: Setup, surface: Surface) -> Wrapper:
     async def wrapper(
         wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        if _skip(setup):
+        if _skip(setup, instance, wrapped):
             return await wrapped(*args, **kwargs)
         started = guarded(_start, setup, surface, instance, args, kwargs)
         if started is None:
