@@ -4,10 +4,17 @@ DEMO_VENV := .venv-demo
 TEST_VENV := .venv
 SHARED_TIKTOKEN := $(abspath ../shared/tiktoken)
 
-.PHONY: demo test e2e bench clean
+.PHONY: demo demo-stop test e2e bench clean
 
+# The support assistant under opentelemetry-instrument, shipping to a local Phoenix (examples/demo.py). If
+# Phoenix cannot be installed, the demo still runs and prints the costs at exit.
 demo: $(DEMO_VENV)/.installed
+	scripts/e2e/setup.sh phoenix || echo "make demo: Phoenix could not be installed; the demo runs without it"
 	$(DEMO_VENV)/bin/python examples/demo.py
+
+# Stops the Phoenix that `make demo` left running for its UI.
+demo-stop:
+	@if [ -f .demo/phoenix.pid ]; then kill -- "-$$(cat .demo/phoenix.pid)" 2>/dev/null || true; rm -f .demo/phoenix.pid; echo "Phoenix stopped"; fi
 
 $(DEMO_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(DEMO_VENV)
@@ -36,5 +43,5 @@ bench: $(TEST_VENV)/.installed
 	$(TEST_VENV)/bin/python benchmarks/bench_processor.py
 	$(TEST_VENV)/bin/python benchmarks/bench_openai.py
 
-clean:
-	rm -rf $(DEMO_VENV) $(TEST_VENV) .e2e build dist
+clean: demo-stop
+	rm -rf $(DEMO_VENV) $(TEST_VENV) .e2e .demo build dist

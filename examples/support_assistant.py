@@ -1,0 +1,150 @@
+"""A support assistant that answers a billing ticket with Claude, OpenAI and an open model on Groq.
+
+It has no tracing code at all: run it under the standard zero-code command and its calls become priced spans,
+
+    opentelemetry-instrument python examples/support_assistant.py
+
+because this package, installed, puts its cost processor into the pipeline `opentelemetry-instrument` builds
+and traces the openai SDK (the anthropic SDK 2.x traces itself). ``make demo`` runs it that way, ships the
+spans to a local Arize Phoenix and prints the costs Phoenix received (``examples/demo.py``).
+
+It needs no API key and no network: the clients talk to a fake transport that replays recorded API responses.
+Its last line of output is ``trace <id>``, the trace that holds all its calls.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import anthropic
+import openai
+from anthropic.types import Message, TextBlockParam
+from opentelemetry import trace
+
+try:
+    import httpx2  # the HTTP client of anthropic 2.x, the first version that traces itself
+except ImportError:
+    sys.exit("This demo needs anthropic 2.x, which traces its own calls: pip install 'anthropic>=2'")
+
+RECORDINGS = Path(__file__).parent / "recordings"
+TRIAGE_MODEL = "claude-haiku-4-5"
+WRITER_MODEL = "claude-sonnet-4-6"
+GROQ = "https://api.groq.com/openai/v1"
+
+# The help-center articles the assistant answers from. In the recorded run they were about 6,000 tokens, so
+# they are cached: the first call writes them to the prompt cache and the next ones read them at a tenth of
+# the price.
+HELP_CENTER: list[TextBlockParam] = [
+    {
+        "type": "text",
+        "text": "You answer billing tickets using these help-center articles: ...",
+        "cache_control": {"type": "ephemeral"},
+    }
+]
+TICKET = "Hi, I was charged twice for our Team plan on November 3. Can you refund the second charge? Dana"
+
+
+def replay(provider: str, *names: str) -> httpx2.MockTransport:
+    """A transport that answers each request with the next recorded response, as the API sent it."""
+    queue = list(names)
+
+    def respond(request: httpx2.Request) -> httpx2.Response:
+        name = queue.pop(0)
+        recording = json.loads((RECORDINGS / provider / f"{name}.json").read_text(encoding="utf-8"))
+        stream = RECORDINGS / provider / f"{name}.sse"
+        body = stream.read_bytes() if stream.exists() else json.dumps(recording["body"]).encode()
+        return httpx2.Response(recording["status"], headers=recording["headers"], content=body)
+
+    return httpx2.MockTransport(respond)
+
+
+def text_of(message: Message) -> str:
+    return "".join(block.text for block in message.content if block.type == "text")
+
+
+def answer_ticket(client: anthropic.Anthropic, assistant: openai.OpenAI, fast: openai.OpenAI, ticket: str) -> str:
+    """Look the ticket up, classify it, draft and check an answer, stream the reply, explain, file it, and
+    write the queue's one-line summary; the id of the trace that holds it all."""
+    tracer = trace.get_tracer("support-assistant")
+    with tracer.start_as_current_span("answer_ticket") as span:
+        found = assistant.embeddings.create(model="text-embedding-3-small", input=ticket)
+        print(f"Searched the help center with a {len(found.data[0].embedding)}-dimension embedding")
+
+        category = client.messages.create(
+            model=TRIAGE_MODEL,
+            max_tokens=10,
+            system="Classify the ticket as billing, bug, account or other. Answer with the category only.",
+            messages=[{"role": "user", "content": ticket}],
+        )
+        print(f"Category: {text_of(category)}")
+
+        draft = client.messages.create(
+            model=WRITER_MODEL, max_tokens=1024, system=HELP_CENTER, messages=[{"role": "user", "content": ticket}]
+        )
+        check = client.messages.create(
+            model=WRITER_MODEL,
+            max_tokens=256,
+            system=HELP_CENTER,
+            messages=[{"role": "user", "content": f"Does this answer follow the policies?\n\n{text_of(draft)}"}],
+        )
+        print(f"Policy check: {text_of(check)}\n")
+
+        print("Reply to the customer:\n")
+        with client.messages.stream(
+            model=WRITER_MODEL,
+            max_tokens=1024,
+            system=HELP_CENTER,
+            messages=[{"role": "user", "content": f"Write the final reply to this ticket:\n\n{ticket}"}],
+        ) as stream:
+            for chunk in stream.text_stream:
+                print(chunk, end="", flush=True)
+        print("\n")
+
+        # A second opinion from another vendor, the way many teams route: one call, one stream.
+        question = [{"role": "user", "content": f"Explain the charges in this ticket:\n\n{ticket}"}]
+        explained = assistant.chat.completions.create(model="gpt-4o-mini", messages=question)  # type: ignore[arg-type]
+        print(f"Why two charges: {explained.choices[0].message.content}\n")
+        streamed = assistant.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=question,  # type: ignore[arg-type]
+            stream=True,
+            stream_options={"include_usage": True},  # the usage chunk is what makes a stream priceable
+        )
+        words = sum(len((chunk.choices[0].delta.content or "").split()) for chunk in streamed if chunk.choices)
+        print(f"Streamed the same explanation: {words} words\n")
+        note = assistant.responses.create(model="gpt-4o-mini", input=f"Summarize for the CRM:\n\n{ticket}")
+        print(f"CRM note: {note.output_text}\n")
+
+        # The queue's one-line summary, from a fast open model on Groq (Groq sends the usage in its last chunk).
+        summary = fast.chat.completions.create(
+            model="llama-3.3-70b-versatile",
+            messages=[{"role": "user", "content": f"One line for the support queue:\n\n{ticket}"}],
+            stream=True,
+        )
+        print(f"Queue summary: {''.join(chunk.choices[0].delta.content or '' for chunk in summary if chunk.choices)}")
+        return format(span.get_span_context().trace_id, "032x")
+
+
+def main() -> None:
+    claude = replay("anthropic", "classify", "draft", "check", "reply")
+    gpt = replay(
+        "openai",
+        "embeddings_text_embedding_3_small",
+        "chat_gpt_4o_mini",
+        "chat_gpt_4o_mini_stream",
+        "responses_gpt_4o_mini",
+    )
+    llama = replay("openai", "chat_groq_stream")
+    with (
+        anthropic.Anthropic(api_key="demo-no-key", http_client=httpx2.Client(transport=claude)) as client,
+        openai.OpenAI(api_key="demo-no-key", http_client=httpx2.Client(transport=gpt)) as assistant,
+        openai.OpenAI(api_key="demo-no-key", base_url=GROQ, http_client=httpx2.Client(transport=llama)) as fast,
+    ):
+        trace_id = answer_ticket(client, assistant, fast, TICKET)
+    print(f"\ntrace {trace_id}")
+
+
+if __name__ == "__main__":
+    main()
