@@ -18,7 +18,7 @@ from opentelemetry.instrumentation.environment_variables import (  # pyright: ig
 from opentelemetry.sdk.trace import TracerProvider
 
 from ._delivery import quiet_export_errors
-from ._fork import flush_at_worker_exit
+from ._fork import flush_at_worker_exit, stop_flushing_at_sigterm
 from ._pipeline import Pricing, Wrapping, configure, sdk_disabled, tracer_provider_unset, wrap
 from ._summary import print_summary_at_exit, summary_wanted
 
@@ -216,3 +216,4 @@ def uninstrument() -> None:
         if _state.wrapping is not None:
             _state.wrapping.unwrap()
             _state.wrapping = None
+        stop_flushing_at_sigterm()

@@ -1,0 +1,49 @@
+"""Servers whose workers end without running ``atexit``: their shutdown exports what the worker holds first.
+
+uvicorn (0.29 and later) shuts a worker down gracefully on SIGTERM or SIGINT and then raises the signal again
+with the handlers it found when it started: each worker, ``--workers`` or not, dies by the signal, and neither
+``atexit`` nor ``multiprocessing``'s exit finalizers run. Its workers load the application after installing
+their own handlers, so the SIGTERM handler of `_fork` is not in place there either. Once ``uvicorn.server`` is
+imported, `flush_after_server_shutdown` wraps ``Server.shutdown`` so that, when a worker's server has shut
+down (its connections closed, the application's lifespan ended), `flush` exports the worker's spans and
+metrics, before the signal is raised again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from types import ModuleType
+from typing import Any
+
+import wrapt
+
+from ._fork import flush
+
+__all__ = ["flush_after_server_shutdown"]
+
+_registered = False
+_lock = threading.Lock()
+
+
+async def _flush_after(
+    wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    try:
+        return await wrapped(*args, **kwargs)
+    finally:
+        flush()  # blocks the worker's event loop for the export: it is shutting down, nothing else waits
+
+
+def _wrap_uvicorn(module: ModuleType) -> None:
+    wrapt.wrap_function_wrapper(module, "Server.shutdown", _flush_after)
+
+
+def flush_after_server_shutdown() -> None:
+    """Wraps uvicorn's ``Server.shutdown`` (now, or when ``uvicorn.server`` is imported), once per process."""
+    global _registered
+    with _lock:
+        if _registered:
+            return
+        _registered = True
+    wrapt.register_post_import_hook(_wrap_uvicorn, "uvicorn.server")
