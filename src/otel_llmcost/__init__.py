@@ -18,10 +18,11 @@ from .pricing import Cost, PriceFileError, PriceTable, PricingError, RequestCont
 
 if TYPE_CHECKING:
     from .processor import CostSpanExporter, CostSpanProcessor
-    from .setup import flush, instrument, uninstrument
+    from .setup import CostRecordingSampler, flush, instrument, uninstrument
 
 __all__ = [
     "Cost",
+    "CostRecordingSampler",
     "CostSpanExporter",
     "CostSpanProcessor",
     "PriceFileError",
@@ -43,7 +44,7 @@ def __getattr__(name: str) -> object:
         from . import processor
 
         return getattr(processor, name)
-    if name in ("flush", "instrument", "uninstrument"):
+    if name in ("CostRecordingSampler", "flush", "instrument", "uninstrument"):
         from . import setup
 
         return getattr(setup, name)

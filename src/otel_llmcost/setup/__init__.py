@@ -7,7 +7,8 @@
 - ``_configurator``: the ``opentelemetry-instrument`` hook (entry point group ``opentelemetry_pre_instrument``).
 - ``_pipeline``: building a pipeline, and wrapping an existing one's exporting processors.
 - ``_delivery``: short export timeouts, and one warning when the collector is down.
-- ``_fork``: forked workers flush as they exit.
+- ``_fork``: forked workers, and processes killed by SIGTERM, flush as they exit; ``_servers``: uvicorn's do.
+- `CostRecordingSampler` (``_sampling``): the calls a trace sampler drops are still priced and counted.
 - ``_summary``: the cost summary at exit (``OTEL_LLMCOST_SUMMARY``).
 
 ``docs/setup.md`` compares the routes.
@@ -15,5 +16,6 @@
 
 from ._fork import flush
 from ._instrument import instrument, uninstrument
+from ._sampling import CostRecordingSampler
 
-__all__ = ["flush", "instrument", "uninstrument"]
+__all__ = ["CostRecordingSampler", "flush", "instrument", "uninstrument"]

@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from ._delivery import quiet_export_errors
 from ._fork import flush_at_worker_exit
 from ._pipeline import Pricing, configure, price_without_export, sdk_disabled, tracer_provider_unset, wrap
+from ._sampling import record_dropped_calls
 from ._summary import print_summary_at_exit, summary_wanted
 
 __all__ = ["pre_instrument"]
@@ -51,6 +52,7 @@ def pre_instrument() -> None:
             return
         provider = trace.get_tracer_provider()
         if isinstance(provider, TracerProvider):
+            record_dropped_calls(provider)  # no instrumentor has asked it for a tracer yet
             outcome = wrap(provider, Pricing())
             if outcome == "unknown":
                 _log.warning("otel-llmcost does not know this SDK's span processors; spans go out without costs")

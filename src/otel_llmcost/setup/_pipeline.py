@@ -39,6 +39,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from .. import _attributes as a
 from ..processor import CostSpanProcessor
 from ._delivery import exporter_options
+from ._sampling import record_dropped_calls
 
 __all__ = [
     "Pricing",
@@ -166,7 +167,8 @@ def configure(pricing: Pricing) -> None:
     """Sets a global tracer provider with the cost processor in front of its exporters, and a meter provider.
 
     Both are built from the standard variables: the resource from ``OTEL_SERVICE_NAME`` and
-    ``OTEL_RESOURCE_ATTRIBUTES``, the sampler from ``OTEL_TRACES_SAMPLER`` and ``OTEL_TRACES_SAMPLER_ARG``, the
+    ``OTEL_RESOURCE_ATTRIBUTES``, the sampler from ``OTEL_TRACES_SAMPLER`` and ``OTEL_TRACES_SAMPLER_ARG`` (in a
+    `CostRecordingSampler`, so that the calls it drops are still priced and counted), the
     exporters from ``OTEL_TRACES_EXPORTER`` and ``OTEL_METRICS_EXPORTER`` (``otlp`` by default, over
     ``OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]PROTOCOL``, ``http/protobuf`` by default); the OTLP exporters read
     their endpoints, headers and compression themselves, and their timeout too when a variable sets one
@@ -181,6 +183,7 @@ def configure(pricing: Pricing) -> None:
     if _meter_provider_unset():
         metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=_metric_readers()))
     provider = TracerProvider(resource=resource)
+    record_dropped_calls(provider)
     provider.add_span_processor(pricing.processor(_fan_out([BatchSpanProcessor(e) for e in span_exporters])))
     trace.set_tracer_provider(provider)
 
