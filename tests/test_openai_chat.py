@@ -550,13 +550,13 @@ def test_async_with_streaming_response_ends_when_parsed(traced: Traced) -> None:
     check_call(traced.span(), CHAT)
 
 
-def test_with_streaming_response_read_another_way_ends_at_close_without_usage(traced: Traced) -> None:
+def test_with_streaming_response_read_another_way_ends_with_the_usage_of_the_body_read(traced: Traced) -> None:
     sdk, _ = client(openai_recording("chat_gpt_4o_mini"))
 
     with sdk.chat.completions.with_streaming_response.create(model="gpt-4o-mini", messages=MESSAGES) as response:
         assert b"chatcmpl-CYr4hT2mKq8vN1xZ7bW3pLd9sF6aE" in response.read()
 
-    check_call(traced.span(), REQUEST)
+    check_call(traced.span(), CHAT)
 
 
 def test_with_streaming_response_of_a_stream(traced: Traced) -> None:
@@ -724,7 +724,7 @@ def test_async_with_streaming_response_read_another_way_ends_at_close(traced: Tr
             return await response.read()
 
     assert b"chatcmpl-CYr4hT2mKq8vN1xZ7bW3pLd9sF6aE" in run(call())
-    check_call(traced.span(), REQUEST)
+    check_call(traced.span(), CHAT)
 
 
 def test_a_raw_response_never_parsed_nor_closed_ends_when_dropped(traced: Traced) -> None:

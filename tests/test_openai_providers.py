@@ -29,6 +29,23 @@ if TYPE_CHECKING:
             "https://contoso.cognitiveservices.azure.com/openai",
             Endpoint("azure.ai.openai", "contoso.cognitiveservices.azure.com", 443),
         ),
+        (
+            "https://generativelanguage.googleapis.com/v1beta/openai/",
+            Endpoint("gcp.gemini", "generativelanguage.googleapis.com", 443),
+        ),
+        (
+            "https://us-central1-aiplatform.googleapis.com/v1/projects/acme-prod/locations/us-central1/endpoints/openapi",
+            Endpoint("gcp.vertex_ai", "us-central1-aiplatform.googleapis.com", 443),
+        ),
+        (
+            "https://aiplatform.googleapis.com/v1beta1/projects/acme-prod/locations/global/endpoints/openapi/",
+            Endpoint("gcp.vertex_ai", "aiplatform.googleapis.com", 443),
+        ),
+        (  # a model the user deployed to an endpoint of their own: billed by the machine, not by the token
+            "https://europe-west4-aiplatform.googleapis.com/v1/projects/acme-prod/locations/europe-west4/endpoints/4829",
+            Endpoint("openai_compatible", "europe-west4-aiplatform.googleapis.com", 443),
+        ),
+        ("https://api.anthropic.com/v1/", Endpoint("anthropic", "api.anthropic.com", 443)),
         ("https://api.groq.com/openai/v1", Endpoint("groq", "api.groq.com", 443)),
         ("https://api.deepseek.com", Endpoint("deepseek", "api.deepseek.com", 443)),
         ("https://api.x.ai/v1", Endpoint("x_ai", "api.x.ai", 443)),
@@ -52,6 +69,16 @@ if TYPE_CHECKING:
 def test_the_provider_comes_from_the_base_url(base_url: str, expected: Endpoint) -> None:
     assert Endpoints().of(httpx2.URL(base_url)) == expected
     assert Endpoints().of(base_url) == expected
+
+
+def test_one_vertex_ai_host_is_told_apart_by_the_path_of_each_client() -> None:
+    endpoints = Endpoints()
+    host = "https://us-east5-aiplatform.googleapis.com/v1/projects/acme-prod/locations/us-east5/endpoints"
+
+    assert endpoints.of(httpx2.URL(f"{host}/openapi/")).provider == "gcp.vertex_ai"
+    assert endpoints.of(httpx2.URL(f"{host}/7731/")).provider == "openai_compatible"
+    assert endpoints.of(httpx2.URL(f"{host}/openapi/")).provider == "gcp.vertex_ai"
+    assert Endpoints({"us-east5-aiplatform.googleapis.com": "vllm"}).of(httpx2.URL(f"{host}/7731/")).provider == "vllm"
 
 
 def test_the_providers_option_names_a_host_or_a_host_and_port() -> None:
@@ -202,3 +229,103 @@ def test_an_azure_deployment_is_priced_by_the_model_that_answered(priced: Tracin
     attributes = dict(span.attributes or {})
     assert attributes["llmcost.price.entry"] == "azure.ai.openai/gpt-4o-mini"
     assert Decimal(repr(attributes["gen_ai.usage.cost.amount"])) == Decimal("0.0002424")
+
+
+GEMINI_API = "https://generativelanguage.googleapis.com/v1beta/openai/"
+VERTEX_AI = "https://aiplatform.googleapis.com/v1/projects/acme-prod/locations/global/endpoints/openapi"
+
+
+def _cost(attributes: dict[str, object]) -> Decimal:
+    return Decimal(repr(attributes["gen_ai.usage.cost.amount"]))
+
+
+def _usage(attributes: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in attributes.items() if key.startswith("gen_ai.usage.") and "cost" not in key}
+
+
+# chat_gemini_flash_lite_cache, from the Gemini API's OpenAI-compatible endpoint (cached tokens inside the prompt):
+#   262 x $0.10 / 1M + 2,048 x $0.01 / 1M + 41 x $0.40 / 1M = $0.0000262 + $0.00002048 + $0.0000164 = $0.00006308
+def test_the_gemini_apis_compatible_endpoint_is_priced_as_gemini(priced: Tracing) -> None:
+    attributes = _priced(priced, "chat_gemini_flash_lite_cache", GEMINI_API, "gemini-2.5-flash-lite")
+
+    assert attributes["gen_ai.provider.name"] == "gcp.gemini"
+    assert attributes["gen_ai.response.model"] == "gemini-2.5-flash-lite"
+    assert _usage(attributes) == {
+        "gen_ai.usage.input_tokens": 2310,
+        "gen_ai.usage.output_tokens": 41,
+        "gen_ai.usage.cache_read.input_tokens": 2048,
+    }
+    assert attributes["llmcost.status"] == "priced"
+    assert attributes["llmcost.price.entry"] == "gcp.gemini/gemini-2.5-flash-lite"
+    assert _cost(attributes) == Decimal("0.00006308")
+
+
+# chat_gemini_flash_lite_stream: every chunk carries the running usage, asked for or not; the last one is the call's.
+#   57 x $0.10 / 1M + 34 x $0.40 / 1M = $0.0000057 + $0.0000136 = $0.0000193
+def test_a_gemini_stream_is_priced_from_its_last_running_usage(priced: Tracing) -> None:
+    sdk, _ = client(openai_recording("chat_gemini_flash_lite_stream"), base_url=GEMINI_API)
+
+    chunks = list(sdk.chat.completions.create(model="gemini-2.5-flash-lite", messages=MESSAGES, stream=True))
+
+    assert len(chunks) == 3
+    (span,) = priced.exporter.get_finished_spans()
+    attributes = dict(span.attributes or {})
+    assert _usage(attributes) == {"gen_ai.usage.input_tokens": 57, "gen_ai.usage.output_tokens": 34}
+    assert attributes["gen_ai.response.finish_reasons"] == ("stop",)
+    assert attributes["llmcost.status"] == "priced"
+    assert _cost(attributes) == Decimal("0.0000193")
+
+
+# chat_gemini_flash_thinking: the Gemini API's compatible endpoint counts thinking tokens in total_tokens only
+# (1,430 = 842 prompt + 96 completion + 492 thinking), and Gemini bills them as output:
+#   842 x $0.30 / 1M + (96 + 492) x $2.50 / 1M = $0.0002526 + $0.00147 = $0.0017226
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs _chat._usage to count a Gemini total's hidden thinking tokens as reasoning (see the s6 report)",
+)
+def test_gemini_thinking_counted_only_in_the_total_is_billed_as_output(priced: Tracing) -> None:
+    attributes = _priced(priced, "chat_gemini_flash_thinking", GEMINI_API, "gemini-2.5-flash")
+
+    assert _usage(attributes) == {
+        "gen_ai.usage.input_tokens": 842,
+        "gen_ai.usage.output_tokens": 588,
+        "gen_ai.usage.reasoning.output_tokens": 492,
+    }
+    assert _cost(attributes) == Decimal("0.0017226")
+
+
+# chat_vertex_gemini_2_0_flash: Vertex AI names its models with the publisher, google/gemini-2.0-flash-001.
+#   612 x $0.15 / 1M + 88 x $0.60 / 1M = $0.0000918 + $0.0000528 = $0.0001446
+def test_vertex_ais_compatible_endpoint_is_priced_as_vertex_ai(priced: Tracing) -> None:
+    attributes = _priced(priced, "chat_vertex_gemini_2_0_flash", VERTEX_AI, "google/gemini-2.0-flash-001")
+
+    assert attributes["gen_ai.provider.name"] == "gcp.vertex_ai"
+    assert attributes["gen_ai.response.model"] == "google/gemini-2.0-flash-001"
+    assert attributes["llmcost.price.entry"] == "gcp.vertex_ai/gemini-2.0-flash"
+    assert _cost(attributes) == Decimal("0.0001446")
+
+
+def test_vertex_ais_compatible_endpoint_names_the_provider(traced: Traced) -> None:
+    sdk, _ = client(openai_recording("chat_vertex_gemini_2_0_flash"), base_url=VERTEX_AI)
+
+    sdk.chat.completions.create(model="google/gemini-2.0-flash-001", messages=MESSAGES)
+
+    attributes = _attributes(traced)
+    assert attributes["gen_ai.provider.name"] == "gcp.vertex_ai"
+    assert attributes["server.address"] == "aiplatform.googleapis.com"
+    assert _usage(attributes) == {"gen_ai.usage.input_tokens": 612, "gen_ai.usage.output_tokens": 88}
+
+
+# chat_anthropic_claude_sonnet_4_5, from Anthropic's OpenAI SDK compatibility (its usage details are always empty):
+#   31 x $3 / 1M + 212 x $15 / 1M = $0.000093 + $0.00318 = $0.003273
+def test_anthropics_compatible_endpoint_is_priced_as_anthropic(priced: Tracing) -> None:
+    attributes = _priced(
+        priced, "chat_anthropic_claude_sonnet_4_5", "https://api.anthropic.com/v1/", "claude-sonnet-4-5"
+    )
+
+    assert attributes["gen_ai.provider.name"] == "anthropic"
+    assert attributes["gen_ai.response.id"] == "msg_01QeTzR4vN8xK2mB7pL3wH5d"
+    assert _usage(attributes) == {"gen_ai.usage.input_tokens": 31, "gen_ai.usage.output_tokens": 212}
+    assert attributes["llmcost.status"] == "priced"
+    assert attributes["llmcost.price.entry"] == "anthropic/claude-sonnet-4-5"
+    assert _cost(attributes) == Decimal("0.003273")

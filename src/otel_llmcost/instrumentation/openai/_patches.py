@@ -15,6 +15,7 @@ import wrapt
 
 from ._audio import SPEECH, TRANSCRIPTIONS, TRANSLATIONS
 from ._chat import CHAT_COMPLETIONS
+from ._completions import COMPLETIONS
 from ._embeddings import EMBEDDINGS
 from ._images import IMAGE_EDITS, IMAGE_GENERATIONS, IMAGE_VARIATIONS
 from ._moderations import MODERATIONS
@@ -70,6 +71,7 @@ PATCHES: tuple[Patch, ...] = (
     *_both(_CHAT, "Completions.create", "AsyncCompletions.create", CHAT_COMPLETIONS),
     *_both(_CHAT, "Completions.parse", "AsyncCompletions.parse", CHAT_COMPLETIONS),
     *_both(_BETA_CHAT, "Completions.parse", "AsyncCompletions.parse", CHAT_COMPLETIONS),
+    *_both("openai.resources.completions", "Completions.create", "AsyncCompletions.create", COMPLETIONS),
     *_both("openai.resources.embeddings", "Embeddings.create", "AsyncEmbeddings.create", EMBEDDINGS),
     *_both(_RESPONSES, "Responses.create", "AsyncResponses.create", RESPONSES),
     *_both(_RESPONSES, "Responses.parse", "AsyncResponses.parse", RESPONSES),

@@ -3,23 +3,30 @@
 The openai SDK is the client for many OpenAI-compatible APIs; the price table has one file per provider, so
 the provider must come from where the request goes, never from the model name. The rules, in order:
 
-| base URL host (and port)                                  | ``gen_ai.provider.name`` |
-|-----------------------------------------------------------|--------------------------|
-| a host or ``host:port`` in the user's ``providers`` map   | the value given          |
-| ``api.openai.com``                                        | ``openai``               |
-| ``*.openai.azure.com``, ``*.cognitiveservices.azure.com`` | ``azure.ai.openai``      |
-| ``api.groq.com``                                          | ``groq``                 |
-| ``api.deepseek.com``                                      | ``deepseek``             |
-| ``api.x.ai``                                              | ``x_ai``                 |
-| ``api.mistral.ai``                                        | ``mistral_ai``           |
-| ``api.perplexity.ai``                                     | ``perplexity``           |
-| ``openrouter.ai``                                         | ``openrouter``           |
-| ``api.together.xyz``, ``api.together.ai``                 | ``together_ai``          |
-| ``api.fireworks.ai``                                      | ``fireworks_ai``         |
-| any host, port 11434 (Ollama's default)                   | ``ollama``               |
-| any host, port 1234 (LM Studio's default)                 | ``lm_studio``            |
-| a loopback or private host, port 8000 (vLLM's default)    | ``vllm``                 |
-| anything else                                             | ``openai_compatible``    |
+| base URL host (and port, or path)                                        | ``gen_ai.provider.name`` |
+|--------------------------------------------------------------------------|--------------------------|
+| a host or ``host:port`` in the user's ``providers`` map                  | the value given          |
+| ``api.openai.com``                                                       | ``openai``               |
+| ``*.openai.azure.com``, ``*.cognitiveservices.azure.com``                | ``azure.ai.openai``      |
+| ``generativelanguage.googleapis.com`` (Gemini API, ``/v1beta/openai/``)  | ``gcp.gemini``           |
+| ``aiplatform.googleapis.com``, ``{region}-aiplatform.googleapis.com``,   | ``gcp.vertex_ai``        |
+| with a path ending ``/endpoints/openapi`` (Vertex AI's Chat Completions) |                          |
+| ``api.anthropic.com`` (Anthropic's OpenAI SDK compatibility)             | ``anthropic``            |
+| ``api.groq.com``                                                         | ``groq``                 |
+| ``api.deepseek.com``                                                     | ``deepseek``             |
+| ``api.x.ai``                                                             | ``x_ai``                 |
+| ``api.mistral.ai``                                                       | ``mistral_ai``           |
+| ``api.perplexity.ai``                                                    | ``perplexity``           |
+| ``openrouter.ai``                                                        | ``openrouter``           |
+| ``api.together.xyz``, ``api.together.ai``                                | ``together_ai``          |
+| ``api.fireworks.ai``                                                     | ``fireworks_ai``         |
+| any host, port 11434 (Ollama's default)                                  | ``ollama``               |
+| any host, port 1234 (LM Studio's default)                                | ``lm_studio``            |
+| a loopback or private host, port 8000 (vLLM's default)                   | ``vllm``                 |
+| anything else                                                            | ``openai_compatible``    |
+
+A Vertex AI host with another path is a dedicated endpoint of a model the user deployed, billed by the
+machine rather than by the token: it is ``openai_compatible``. Only Vertex AI hosts have their path read.
 
 ``openai_compatible`` says "an OpenAI-compatible server we cannot name": no price file carries that name, so
 such calls are unpriced with reason ``unknown_provider``, never priced as OpenAI. Ollama, LM Studio and vLLM
@@ -47,6 +54,7 @@ __all__ = [
     "VLLM",
     "Endpoint",
     "Endpoints",
+    "is_vertex_host",
     "provider_of",
 ]
 
@@ -62,6 +70,8 @@ OPENAI_COMPATIBLE: Final = "openai_compatible"
 _P = a.GenAiProviderNameValues
 _HOSTS: Final[Mapping[str, str]] = {
     "api.openai.com": _P.OPENAI,
+    "generativelanguage.googleapis.com": _P.GCP_GEMINI,
+    "api.anthropic.com": _P.ANTHROPIC,
     "api.groq.com": _P.GROQ,
     "api.deepseek.com": _P.DEEPSEEK,
     "api.x.ai": _P.X_AI,
@@ -76,6 +86,10 @@ _HOST_SUFFIXES: Final = (
     (".openai.azure.com", _P.AZURE_AI_OPENAI),
     (".cognitiveservices.azure.com", _P.AZURE_AI_OPENAI),
 )
+# Vertex AI serves its Chat Completions API for the models it bills by the token at one path of these hosts.
+_VERTEX_HOST: Final = "aiplatform.googleapis.com"
+_VERTEX_REGIONAL_SUFFIX: Final = "-aiplatform.googleapis.com"
+_VERTEX_OPENAPI: Final = "/endpoints/openapi"
 _PORTS: Final[Mapping[int, str]] = {11434: OLLAMA, 1234: LM_STUDIO}
 _VLLM_PORT: Final = 8000
 _LOCAL_NAMES: Final = frozenset({"localhost", "host.docker.internal"})
@@ -96,8 +110,8 @@ class Endpoint(NamedTuple):
     port: int | None
 
 
-def provider_of(host: str, port: int | None, overrides: Mapping[str, str] | None = None) -> str:
-    """The provider name for a base URL's ``host`` and ``port``, following the rules of this module."""
+def provider_of(host: str, port: int | None, overrides: Mapping[str, str] | None = None, path: str = "") -> str:
+    """The provider name for a base URL's ``host``, ``port`` and ``path``, following the rules of this module."""
     host = host.lower().rstrip(".")
     if overrides:
         named = overrides.get(f"{host}:{port}") or overrides.get(host)
@@ -109,6 +123,8 @@ def provider_of(host: str, port: int | None, overrides: Mapping[str, str] | None
     for suffix, provider in _HOST_SUFFIXES:
         if host.endswith(suffix):
             return provider
+    if is_vertex_host(host):
+        return _P.GCP_VERTEX_AI if path.rstrip("/").endswith(_VERTEX_OPENAPI) else OPENAI_COMPATIBLE
     if port is not None:
         by_port = _PORTS.get(port)
         if by_port is not None:
@@ -116,6 +132,11 @@ def provider_of(host: str, port: int | None, overrides: Mapping[str, str] | None
         if port == _VLLM_PORT and _is_local(host):
             return VLLM
     return OPENAI_COMPATIBLE
+
+
+def is_vertex_host(host: str) -> bool:
+    """Whether ``host`` (lowercase) is Vertex AI's, global or regional: the base URL's path decides its provider."""
+    return host == _VERTEX_HOST or host.endswith(_VERTEX_REGIONAL_SUFFIX)
 
 
 def _is_local(host: str) -> bool:
@@ -136,6 +157,9 @@ class Endpoints:
     def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
         self._overrides = {key.lower(): value for key, value in (overrides or {}).items()}
         self._cache: dict[tuple[str, str, int | None], Endpoint] = {}
+        # Vertex AI hosts, whose path decides: by base URL object (a client keeps its own), which is kept alive
+        # with its endpoint so that its id is not reused. Reading the path costs more than the rest of `of`.
+        self._by_url: dict[int, tuple[object, Endpoint]] = {}
 
     def of(self, base_url: object) -> Endpoint:
         """The `Endpoint` of a client whose base URL is ``base_url`` (an ``httpx``/``httpx2`` URL, or a string)."""
@@ -146,18 +170,30 @@ class Endpoints:
         port = getattr(base_url, "port", None)
         key = (host, scheme if isinstance(scheme, str) else "", port if isinstance(port, int) else None)
         found = self._cache.get(key)
-        if found is None:
-            port_number = key[2] if key[2] is not None else _DEFAULT_PORTS.get(key[1])
+        if found is not None:
+            return found
+        known = self._by_url.get(id(base_url))
+        if known is not None and known[0] is base_url:
+            return known[1]
+        port_number = key[2] if key[2] is not None else _DEFAULT_PORTS.get(key[1])
+        if not is_vertex_host(host.lower()):
             found = self._endpoint(host, port_number)
             if len(self._cache) >= self._MAX_CACHED:
                 self._cache.clear()
             self._cache[key] = found
+            return found
+        path = getattr(base_url, "path", None)
+        found = self._endpoint(host, port_number, path if isinstance(path, str) else "")
+        if len(self._by_url) >= self._MAX_CACHED:
+            self._by_url.clear()
+        self._by_url[id(base_url)] = (base_url, found)
         return found
 
-    def _endpoint(self, host: str, port: int | None) -> Endpoint:
+    def _endpoint(self, host: str, port: int | None, path: str = "") -> Endpoint:
+        provider = provider_of(host, port, self._overrides, path)
         if not host:
-            return Endpoint(provider_of(host, port, self._overrides), None, None)
-        return Endpoint(provider_of(host, port, self._overrides), host, port)
+            return Endpoint(provider, None, None)
+        return Endpoint(provider, host, port)
 
     def _from_string(self, url: str) -> Endpoint:
         parts = urlsplit(url)
@@ -165,4 +201,4 @@ class Endpoints:
             port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
         except ValueError:
             port = None
-        return self._endpoint(parts.hostname or "", port)
+        return self._endpoint(parts.hostname or "", port, parts.path)
