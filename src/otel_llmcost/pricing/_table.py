@@ -17,7 +17,15 @@ from ._match import Match, ProviderIndex
 from ._model import Cost, Entry, Period, RequestContext, Variant
 from ._usage import Usage
 
-__all__ = ["PRICING_FILE_ENV", "PriceTable", "bundled_pricing_dir", "default_table", "environment_files", "price"]
+__all__ = [
+    "PRICING_FILE_ENV",
+    "Plan",
+    "PriceTable",
+    "bundled_pricing_dir",
+    "default_table",
+    "environment_files",
+    "price",
+]
 
 PRICING_FILE_ENV = "OTEL_LLMCOST_PRICING_FILE"
 """Names override price files, separated by the platform's path separator (``:`` on Unix)."""
@@ -47,7 +55,7 @@ class PriceTable:
         self._names: dict[str, str] = {}
         self._model_map = {key.lower(): value for key, value in (model_map or {}).items()}
         self._matches: dict[tuple[str, str], Match] = {}
-        self._plans: dict[tuple[str, str, date, RequestContext], _Plan | Cost] = {}
+        self._plans: dict[tuple[str, str, date, RequestContext], Plan | Cost] = {}
         for file in files:
             index = self._providers.get(file.provider)
             if index is None:
@@ -181,6 +189,19 @@ class PriceTable:
         """
         if not model:
             return Cost("unpriced", self.version, reason="no_model", detail="the call names no model")
+        plan = self.plan(provider, model, at, context)
+        if isinstance(plan, Cost):
+            return plan
+        applied = plan.prices(tier_of(plan.period, usage) if plan.period.tiers else 0)
+        return compute(usage, applied, entry=plan.entry, matched=plan.matched, version=self.version)
+
+    def plan(
+        self, provider: str, model: str, at: date | datetime | None = None, context: RequestContext | None = None
+    ) -> Plan | Cost:
+        """How every call to ``model`` on the day ``at`` in ``context`` is priced, or the unpriced `Cost` they all get.
+
+        Cached: pricing a known model again costs a dictionary look-up. `price` is this plus the arithmetic.
+        """
         key = (provider, model, _day(at), context or _NO_CONTEXT)
         plan = self._plans.get(key)
         if plan is None:
@@ -188,15 +209,9 @@ class PriceTable:
             if len(self._plans) >= _MAX_CACHED_MODELS:
                 self._plans.clear()
             self._plans[key] = plan
-        if isinstance(plan, Cost):
-            return plan
-        tier = tier_of(plan.period, usage) if plan.period.tiers else 0
-        applied = plan.applied[tier]
-        if applied is None:
-            applied = plan.applied[tier] = apply(plan.period, tier, plan.variants, key[3], plan.region)
-        return compute(usage, applied, entry=plan.entry, matched=plan.matched, version=self.version)
+        return plan
 
-    def _plan(self, provider: str, model: str, day: date, context: RequestContext) -> _Plan | Cost:
+    def _plan(self, provider: str, model: str, day: date, context: RequestContext) -> Plan | Cost:
         """How calls to ``model`` on ``day`` in ``context`` are priced, or the unpriced `Cost` they all get."""
         found = self.match(provider, model)
         if found.entry is None:
@@ -212,7 +227,8 @@ class PriceTable:
                 detail=resolved,
             )
         priced_by, period, variants = resolved
-        return _Plan(priced_by.key, found.model, found.region, period, variants, [None] * (len(period.tiers) + 1))
+        tiers: list[Applied | None] = [None] * (len(period.tiers) + 1)
+        return Plan(priced_by.key, found.model, found.region, context, period, variants, tiers)
 
     def _resolve(self, entry: Entry, day: date) -> tuple[Entry, Period, tuple[Variant, ...]] | str:
         """The entry that bills ``entry`` on ``day``, the price period and extra variants, or why there are none.
@@ -251,16 +267,24 @@ class PriceTable:
             current = next_entry
 
 
-class _Plan(NamedTuple):
+class Plan(NamedTuple):
     """What prices calls to one model on one day in one context: the entry, period and variants, and the
     prices each tier applies (computed on first use)."""
 
     entry: str
     matched: str
     region: str | None
+    context: RequestContext
     period: Period
     variants: tuple[Variant, ...]
     applied: list[Applied | None]
+
+    def prices(self, tier: int) -> Applied:
+        """The prices a call in ``tier`` (see `tier_of`) pays."""
+        applied = self.applied[tier]
+        if applied is None:
+            applied = self.applied[tier] = apply(self.period, tier, self.variants, self.context, self.region)
+        return applied
 
 
 def _day(at: date | datetime | None) -> date:

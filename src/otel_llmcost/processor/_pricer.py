@@ -6,11 +6,14 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .. import _attributes as a
-from ..pricing import Cost, PriceTable, PricingError, default_table
+from ..pricing import Cost, PriceTable, PricingError, Usage, default_table
+from ..pricing._compute import tier_of
+from ..pricing._table import Plan
 from ..usage import GenAICall
+from ._quote import Quote
 
 __all__ = ["COST_ALIASES", "PricedCall", "Pricer"]
 
@@ -38,6 +41,10 @@ _BUCKETS: Mapping[str, str] = {
 
 _NS_PER_DAY = 86_400 * 10**9
 _MAX_CACHED = 4096
+_new = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
+"""Builds a named tuple from a tuple of all its fields, skipping its Python-level ``__new__``: a third of the cost."""
+_KEPT_STATUSES = ("estimated", "partial")
+"""Usage statuses a priced call keeps as its own status; any other is ``priced``."""
 
 
 def _bucket(unit: str) -> str:
@@ -76,6 +83,7 @@ class Pricer:
         self._aliases = tuple(sorted(cost_aliases))
         self._days: dict[int, date] = {}
         self._provenance_cache: dict[tuple[object, ...], dict[str, object]] = {}
+        self._quotes: dict[tuple[object, ...], Quote | _PlanQuotes | None] = {}
 
     def table(self) -> PriceTable | None:
         """The table, loading it the first time; `None` (logged once) when a price file is broken."""
@@ -130,6 +138,26 @@ class Pricer:
 
     def price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
         """What ``call``, which started at ``start_time_ns``, cost, as attributes to add to its span."""
+        usage = call.usage
+        if usage is not None and start_time_ns is not None and call.provider_cost is None:
+            key = (call.provider, call.response_model, call.request_model, start_time_ns // _NS_PER_DAY, call.context)
+            quote = self._quotes.get(key)
+            if quote is None and key not in self._quotes:
+                quote = self._plan_quotes(call, key, start_time_ns)
+            if quote is not None:
+                if isinstance(quote, _PlanQuotes):
+                    quote = quote.quote(usage)
+                status = call.usage_status if call.usage_status in _KEPT_STATUSES else "priced"
+                quoted = quote.price(usage, status)
+                if quoted is not None:
+                    attributes, amount = quoted
+                    model = call.response_model or call.request_model
+                    priced: PricedCall = _new(PricedCall, (status, attributes, amount, None, call.provider, model))
+                    return priced
+        return self.price_with_cost(call, start_time_ns)
+
+    def price_with_cost(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
+        """`price` through a `Cost`, which prices every call; `price` takes a quicker route where it can."""
         model = call.response_model or call.request_model
         if call.provider_cost is not None:
             attributes: dict[str, object] = {a.LLMCOST_STATUS: "provider_reported"}
@@ -161,6 +189,66 @@ class Pricer:
                 cost = retry
         return self._priced(call, cost)
 
+    def _plan_quotes(self, call: GenAICall, key: tuple[object, ...], start_time_ns: int) -> Quote | _PlanQuotes | None:
+        """The quote for calls like ``call`` (cached by ``key``): its plan's one, or one per tier if it has tiers.
+
+        None when only a `Cost` can price them.
+        """
+        plan = self._plan(call, start_time_ns)
+        quotes: Quote | _PlanQuotes | None = None
+        if plan is not None:
+            quotes = _PlanQuotes(plan, self._make_quote) if plan.period.tiers else self._make_quote(plan, 0)
+        if len(self._quotes) >= _MAX_CACHED:
+            self._quotes.clear()
+        self._quotes[key] = quotes
+        return quotes
+
+    def _plan(self, call: GenAICall, start_time_ns: int) -> Plan | None:
+        """The plan that `price_with_cost` would price ``call`` with, if it prices it; None if it does not."""
+        table = self._table or self.table()
+        model = call.response_model or call.request_model
+        if table is None or call.provider is None or not model:
+            return None
+        day = self._day(start_time_ns)
+        plan = table.plan(call.provider, model, day, call.context)
+        if (
+            isinstance(plan, Cost)
+            and plan.reason == "unknown_model"
+            and call.request_model is not None
+            and call.response_model not in (None, call.request_model)
+        ):
+            plan = table.plan(call.provider, call.request_model, day, call.context)
+        return plan if isinstance(plan, Plan) else None
+
+    def _make_quote(self, plan: Plan, tier: int) -> Quote:
+        applied = plan.prices(tier)
+        table = self._table
+        assert table is not None  # a plan comes from the table
+        cost = Cost(
+            "priced",
+            table.version,
+            entry=plan.entry,
+            matched_model=plan.matched,
+            effective_date=applied.effective_date,
+            tier=applied.tier,
+            variants=applied.variants,
+        )
+        templates = {status: self._head(status, 0.0, cost) for status in ("priced", *_KEPT_STATUSES)}
+        return Quote(applied, templates, (a.GEN_AI_USAGE_COST_AMOUNT, *self._aliases), _BUCKETS)
+
+    def _head(self, status: str, value: float, cost: Cost) -> dict[str, object]:
+        """The attributes of a priced call before its buckets: status, amount, aliases, provenance."""
+        attributes: dict[str, object] = {
+            a.LLMCOST_STATUS: status,
+            a.GEN_AI_USAGE_COST_AMOUNT: value,
+            a.GEN_AI_USAGE_COST_CURRENCY: "USD",
+            a.GEN_AI_USAGE_COST_SOURCE: "local",
+        }
+        for alias in self._aliases:
+            attributes[alias] = value
+        attributes.update(self._provenance(cost))
+        return attributes
+
     def _provenance(self, cost: Cost) -> dict[str, object]:
         """The attributes that say which price applied; the same for every call priced alike, so cached."""
         key = (cost.entry, cost.matched_model, cost.table_version, cost.effective_date, cost.tier, cost.variants)
@@ -191,17 +279,8 @@ class Pricer:
             if cost.entry is not None:
                 result.attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
             return result
-        status = call.usage_status if call.usage_status in ("estimated", "partial") else "priced"
-        value = float(total)
-        attributes: dict[str, object] = {
-            a.LLMCOST_STATUS: status,
-            a.GEN_AI_USAGE_COST_AMOUNT: value,
-            a.GEN_AI_USAGE_COST_CURRENCY: "USD",
-            a.GEN_AI_USAGE_COST_SOURCE: "local",
-        }
-        for alias in self._aliases:
-            attributes[alias] = value
-        attributes.update(self._provenance(cost))
+        status = call.usage_status if call.usage_status in _KEPT_STATUSES else "priced"
+        attributes = self._head(status, float(total), cost)
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
             key = _BUCKETS.get(unit) or _bucket(unit)
@@ -209,3 +288,21 @@ class Pricer:
         for key, amount in buckets.items():
             attributes[key] = float(amount)
         return PricedCall(status, attributes, total, None, call.provider, model)
+
+
+class _PlanQuotes:
+    """The quotes of one plan with long-context tiers, one per tier, made on first use."""
+
+    __slots__ = ("_make", "_plan", "_quotes")
+
+    def __init__(self, plan: Plan, make: Callable[[Plan, int], Quote]) -> None:
+        self._plan = plan
+        self._make = make
+        self._quotes: list[Quote | None] = [None] * len(plan.applied)
+
+    def quote(self, usage: Usage) -> Quote:
+        tier = tier_of(self._plan.period, usage)
+        quote = self._quotes[tier]
+        if quote is None:
+            quote = self._quotes[tier] = self._make(self._plan, tier)
+        return quote

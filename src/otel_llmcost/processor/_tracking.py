@@ -81,7 +81,7 @@ class Tracker:
     def _reset(self) -> None:
         """Forgets everything; in a forked child, the parent's open spans are the parent's to end."""
         # OrderedDict: evicting the oldest is O(1); a dict scans the holes its deletions leave at its front.
-        self._open: OrderedDict[int, tuple[Span, int | None]] = OrderedDict()
+        self._open: OrderedDict[int, Span] = OrderedDict()
         self._below: dict[int, _Below] = {}
         self._responses: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._lock = threading.Lock()
@@ -93,8 +93,7 @@ class Tracker:
         context = span.context
         if context is None:
             return
-        parent = span.parent
-        self._open[context.span_id] = (span, parent.span_id if parent is not None else None)
+        self._open[context.span_id] = span  # its parent is looked up when a roll-up needs it, which is rarer
         if len(self._open) > self._max_open:
             with self._lock:
                 while len(self._open) > self._max_open:
@@ -113,12 +112,12 @@ class Tracker:
         """The open spans above a span whose parent is ``parent_id``, nearest first, with their ids."""
         depth = 0
         while parent_id is not None and depth < _MAX_DEPTH:
-            found = self._open.get(parent_id)
-            if found is None:
+            span = self._open.get(parent_id)
+            if span is None:
                 return
-            span, grandparent = found
             yield parent_id, span
-            parent_id = grandparent
+            grandparent = span.parent
+            parent_id = grandparent.span_id if grandparent is not None else None
             depth += 1
 
     def priced_response(self, provider: str | None, response_id: str) -> int | None:
@@ -127,11 +126,17 @@ class Tracker:
 
     def claim_response(self, provider: str | None, response_id: str, span_id: int) -> None:
         """Records that ``span_id`` priced ``response_id``."""
-        self._responses[(provider or "", response_id)] = span_id
-        if len(self._responses) > self._max_responses:
-            with self._lock:
-                while len(self._responses) > self._max_responses:
-                    self._responses.popitem(last=False)
+        responses = self._responses
+        responses[(provider or "", response_id)] = span_id
+        if len(responses) > self._max_responses:
+            # Once full, every claim forgets the oldest: acquire/release rather than `with`, which costs twice as much.
+            lock = self._lock
+            lock.acquire()
+            try:
+                while len(responses) > self._max_responses:
+                    responses.popitem(False)  # the oldest; positional, as keyword parsing costs more than the pop
+            finally:
+                lock.release()
 
     def roll_up(self, parent_id: int | None, amount: Decimal, usage_key: tuple[int, int]) -> None:
         """Adds a priced call to every open ancestor; ancestors that are not calls show the new totals."""

@@ -8,9 +8,9 @@ the output count), the part is folded into the total, so every token lands in ex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .. import _attributes as a
 from ..pricing import RequestContext, Usage
@@ -106,6 +106,8 @@ class GenAICall(NamedTuple):
 def operation_of(attributes: Attributes) -> str | None:
     """The span's operation if it is a priced GenAI call (inference or embeddings), else `None`. Cheap."""
     operation = attributes.get(a.GEN_AI_OPERATION_NAME)
+    if type(operation) is str and operation in INFERENCE_OPERATIONS:
+        return operation  # the usual case, already in lower case
     if operation is None:
         operation = attributes.get(a.LLM_REQUEST_TYPE) or attributes.get(a.OPENINFERENCE_SPAN_KIND)
         if operation is None:
@@ -153,35 +155,88 @@ _SLOTS: dict[str, tuple[str, int]] = {
     key: (name, rank) for name, keys in (*_FIELDS, *_TEXT_FIELDS) for rank, key in enumerate(keys)
 }
 _TEXT = frozenset(name for name, _ in _TEXT_FIELDS)
-_WINNERS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+_TEXT_NAMES = tuple(name for name, _ in _TEXT_FIELDS)
+_COUNT_NAMES = tuple(name for name, _ in _FIELDS if name != "seconds")
+_EXTRA_KEYS = frozenset(
+    {a.LLMCOST_USAGE_STATUS, a.LLMCOST_PROVIDER_REPORTED_COST, a.LLMCOST_REQUEST_BATCH, a.LLMCOST_REQUEST_REGION}
+)
+_new = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
+"""Builds a named tuple from a tuple of all its fields, skipping its Python-level ``__new__``: a third of the cost."""
+_NO_TEXTS: list[str | None] = [None] * len(_TEXT_NAMES)
+_NO_COUNTS: list[int] = [0] * len(_COUNT_NAMES)
 _MAX_SHAPES = 1024
-_ZEROS: dict[str, int] = dict.fromkeys((name for name, _ in _FIELDS if name != "seconds"), 0)
 
 
-def _winners(attributes: Attributes) -> tuple[tuple[str, str], ...]:
-    """For each field the span reports, the best-ranked attribute that reports it: ``(field, key)`` pairs.
+class _Shape(NamedTuple):
+    """Where the fields of a span with one set of keys are. Spans from one source share their keys.
 
-    Spans from one source carry the same keys, so the answer is cached by the span's keys.
+    Attributes:
+        winners: for each field the span reports, the best-ranked key that reports it, as ``(field, key)``.
+        counts: the keys of the count fields, with the field's index in `_COUNT_NAMES`; None when a field
+            needs the general reading (seconds, which may be fractional).
+        texts: the keys of the text fields, with the field's index in `_TEXT_NAMES`.
+        extras: whether the span has a key read besides the fields: usage status, reported cost, batch, region.
     """
-    keys = tuple(attributes)
-    winners = _WINNERS.get(keys)
-    if winners is None:
-        found: dict[str, tuple[int, str]] = {}
-        for key in keys:
-            slot = _SLOTS.get(key)
-            if slot is not None:
-                name, rank = slot
-                best = found.get(name)
-                if best is None or rank < best[0]:
-                    found[name] = (rank, key)
-        winners = tuple((name, key) for name, (_, key) in found.items())
-        if len(_WINNERS) >= _MAX_SHAPES:
-            _WINNERS.clear()
-        _WINNERS[keys] = winners
-    return winners
+
+    winners: tuple[tuple[str, str], ...]
+    counts: tuple[tuple[str, int], ...] | None
+    texts: tuple[tuple[str, int], ...]
+    extras: bool
 
 
-def _scan(attributes: Attributes) -> tuple[dict[str, str], dict[str, int | float]]:
+_SHAPES: dict[tuple[str, ...], _Shape] = {}
+
+
+def _new_shape(keys: tuple[str, ...]) -> _Shape:
+    """The shape of spans with ``keys``, now cached."""
+    found: dict[str, tuple[int, str]] = {}
+    for key in keys:
+        slot = _SLOTS.get(key)
+        if slot is not None:
+            name, rank = slot
+            best = found.get(name)
+            if best is None or rank < best[0]:
+                found[name] = (rank, key)
+    winners = tuple((name, key) for name, (_, key) in found.items())
+    counts = None
+    if "seconds" not in found:
+        counts = tuple((key, _COUNT_NAMES.index(name)) for name, key in winners if name not in _TEXT)
+    texts = tuple((key, _TEXT_NAMES.index(name)) for name, key in winners if name in _TEXT)
+    shape = _Shape(winners, counts, texts, not _EXTRA_KEYS.isdisjoint(keys))
+    if len(_SHAPES) >= _MAX_SHAPES:
+        _SHAPES.clear()
+    _SHAPES[keys] = shape
+    return shape
+
+
+def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | None], Usage | None] | None:
+    """The text fields and usage of a span whose counts are all plain ints >= 0, as they usually are.
+
+    None for any other span: `_scan` reads it, and explains what is wrong with its usage.
+
+    Raises:
+        _InvalidUsage: the parts of the usage exceed its totals.
+    """
+    counted = shape.counts
+    if counted is None:
+        return None
+    counts = _NO_COUNTS.copy()
+    for key, index in counted:
+        value = attributes[key]
+        if type(value) is not int or value < 0:
+            return None
+        counts[index] = value
+    texts = _NO_TEXTS.copy()
+    for key, index in shape.texts:
+        value = attributes[key]
+        if isinstance(value, str) and value:
+            texts[index] = value
+    return texts, _usage(attributes, counts, None) if counted else None
+
+
+def _scan(
+    attributes: Attributes, winners: tuple[tuple[str, str], ...]
+) -> tuple[dict[str, str], dict[str, int | float]]:
     """The call's text fields and usage values, each from the best-ranked name present.
 
     Raises:
@@ -189,7 +244,7 @@ def _scan(attributes: Attributes) -> tuple[dict[str, str], dict[str, int | float
     """
     texts: dict[str, str] = {}
     counts: dict[str, int | float] = {}
-    for name, key in _winners(attributes):
+    for name, key in winners:
         value = attributes[key]
         if name in _TEXT:
             if isinstance(value, str) and value:
@@ -207,69 +262,86 @@ def _scan(attributes: Attributes) -> tuple[dict[str, str], dict[str, int | float
     return texts, counts
 
 
-def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage | None:
-    if not counts:
-        return None
-    seconds = counts.pop("seconds", None)
-    count: dict[str, int] = {**_ZEROS, **counts}  # pyright: ignore[reportAssignmentType]
-    cache_read = count["cache_read"]
-    cache_write_1h = count["cache_write_1h"]
-    cache_write = count["cache_write"] or count["cache_write_5m"] + cache_write_1h
-    cache_write_1h = min(cache_write_1h, cache_write)
-    input_audio = count["input_audio"]
-    cache_read_audio = count["cache_read_audio"]
-    input_image = count["input_image"]
-    input_tokens = count["input"]
+def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | None) -> Usage:
+    """The disjoint buckets of the ``count`` of each field (in `_COUNT_NAMES` order) and the seconds of audio."""
+    (
+        input_tokens,
+        output_tokens,
+        cache_read,
+        cache_write,
+        cache_write_5m,
+        cache_write_1h,
+        reasoning,
+        input_audio,
+        cache_read_audio,
+        input_image,
+        output_audio,
+        output_image,
+        compaction_input,
+        compaction_output,
+        input_characters,
+        image_count,
+        web_search,
+    ) = count
+    cache_write = cache_write or cache_write_5m + cache_write_1h
+    if cache_write_1h > cache_write:
+        cache_write_1h = cache_write
     parts = cache_read + cache_write + input_audio - cache_read_audio + input_image
     if parts > input_tokens:
         # The source counted cached tokens outside the input, as Anthropic's raw usage does.
         input_tokens += cache_read + cache_write
-    reasoning = count["reasoning"]
-    output_audio = count["output_audio"]
-    output_image = count["output_image"]
-    output_tokens = count["output"]
     output_parts = reasoning + output_audio + output_image
     if output_parts > output_tokens:
         # The source counted thinking outside the output, as Gemini's raw usage does.
         output_tokens += reasoning
-    if parts > input_tokens or output_parts > output_tokens or cache_read_audio > min(cache_read, input_audio):
+    if (
+        parts > input_tokens
+        or output_parts > output_tokens
+        or cache_read_audio > cache_read
+        or cache_read_audio > input_audio
+    ):
         raise _InvalidUsage("the parts of the usage exceed its totals even when counted outside them")
     images: tuple[tuple[str, int], ...] = ()
-    image_count = count["images"]
     if image_count:
         size = attributes.get(a.LLMCOST_REQUEST_IMAGE_SIZE)
         quality = attributes.get(a.LLMCOST_REQUEST_IMAGE_QUALITY)
         key = size if isinstance(size, str) else "image"
         images = ((f"{key}/{quality}" if isinstance(quality, str) and quality else key, image_count),)
-    web_search = count["web_search"]
-    return Usage(
-        input_tokens - parts + count["compaction_input"],
-        cache_read - cache_read_audio,
-        cache_write - cache_write_1h,
-        cache_write_1h,
-        input_audio - cache_read_audio,
-        cache_read_audio,
-        input_image,
-        output_tokens - output_parts + count["compaction_output"],
-        reasoning,
-        output_audio,
-        output_image,
-        count["input_characters"],
-        _ZERO if seconds is None else Decimal(repr(float(seconds))),
-        images,
-        (("web_search", web_search),) if web_search else (),
+    usage: Usage = _new(
+        Usage,
+        (
+            input_tokens - parts + compaction_input,
+            cache_read - cache_read_audio,
+            cache_write - cache_write_1h,
+            cache_write_1h,
+            input_audio - cache_read_audio,
+            cache_read_audio,
+            input_image,
+            output_tokens - output_parts + compaction_output,
+            reasoning,
+            output_audio,
+            output_image,
+            input_characters,
+            _ZERO if seconds is None else Decimal(repr(float(seconds))),
+            images,
+            (("web_search", web_search),) if web_search else (),
+        ),
     )
+    return usage
 
 
 _ZERO = Decimal(0)
 _NO_CONTEXT = RequestContext()
 
 
-def _context(attributes: Attributes, texts: Mapping[str, str]) -> RequestContext:
-    tier = texts.get("service_tier")
+def _context(attributes: Attributes | None, tier: str | None) -> RequestContext:
+    """The request context; ``attributes`` is None when the span has none of the batch and region keys."""
     tier = tier.lower() if tier else None
-    batch = attributes.get(a.LLMCOST_REQUEST_BATCH) is True or tier == "batch"
-    region = attributes.get(a.LLMCOST_REQUEST_REGION)
+    batch = tier == "batch"
+    region = None
+    if attributes is not None:
+        batch = attributes.get(a.LLMCOST_REQUEST_BATCH) is True or batch
+        region = attributes.get(a.LLMCOST_REQUEST_REGION)
     if tier is None and not batch and region is None:
         return _NO_CONTEXT
     return RequestContext(
@@ -281,38 +353,59 @@ def _context(attributes: Attributes, texts: Mapping[str, str]) -> RequestContext
 
 def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall:
     """What the span ``attributes`` say about their call. Never raises: bad usage is reported, not thrown."""
+    keys = tuple(attributes)
+    shape = _SHAPES.get(keys) or _new_shape(keys)
     invalid: str | None = None
+    usage: Usage | None = None
     try:
-        texts, counts = _scan(attributes)
-        usage = _usage(attributes, counts)
+        found = _read_quickly(attributes, shape)
+        if found is not None:
+            texts, usage = found
+        else:
+            named, values = _scan(attributes, shape.winners)
+            texts = [named.get(name) for name in _TEXT_NAMES]
+            if values:
+                seconds = values.pop("seconds", None)
+                usage = _usage(attributes, [int(values.get(name, 0)) for name in _COUNT_NAMES], seconds)
     except _InvalidUsage as error:
         texts, usage, invalid = _texts_only(attributes), None, str(error)
-    status = attributes.get(a.LLMCOST_USAGE_STATUS)
-    cost = attributes.get(a.LLMCOST_PROVIDER_REPORTED_COST)
+    provider, request_model, response_model, response_id, error_type, service_tier = texts
+    status: object = None
     provider_cost = None
-    if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0:
-        provider_cost = Decimal(repr(float(cost)))
-    return GenAICall(
-        operation if operation is not None else operation_of(attributes),
-        texts.get("provider"),
-        texts.get("request_model"),
-        texts.get("response_model"),
-        texts.get("response_id"),
-        usage,
-        status if isinstance(status, str) and status in ("estimated", "partial") else "reported",
-        _context(attributes, texts),
-        provider_cost,
-        invalid,
-        texts.get("error_type"),
+    context = _NO_CONTEXT
+    if shape.extras:
+        status = attributes.get(a.LLMCOST_USAGE_STATUS)
+        cost = attributes.get(a.LLMCOST_PROVIDER_REPORTED_COST)
+        if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0:
+            provider_cost = Decimal(repr(float(cost)))
+        context = _context(attributes, service_tier)
+    elif service_tier is not None:
+        context = _context(None, service_tier)
+    call: GenAICall = _new(
+        GenAICall,
+        (
+            operation if operation is not None else operation_of(attributes),
+            provider,
+            request_model,
+            response_model,
+            response_id,
+            usage,
+            status if isinstance(status, str) and status in ("estimated", "partial") else "reported",
+            context,
+            provider_cost,
+            invalid,
+            error_type,
+        ),
     )
+    return call
 
 
-def _texts_only(attributes: Attributes) -> dict[str, str]:
-    texts: dict[str, str] = {}
-    for name, keys in _TEXT_FIELDS:
+def _texts_only(attributes: Attributes) -> list[str | None]:
+    texts = _NO_TEXTS.copy()
+    for index, (_, keys) in enumerate(_TEXT_FIELDS):
         for key in keys:
             value = attributes.get(key)
             if isinstance(value, str) and value:
-                texts[name] = value
+                texts[index] = value
                 break
     return texts
