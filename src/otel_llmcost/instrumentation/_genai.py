@@ -257,8 +257,9 @@ class Invocation:
         # Counted tokens are a guess: the conventions want reported (billable) counts on this metric.
         if usage is not None and usage_status == a.LlmcostUsageStatusValues.REPORTED:
             telemetry.token_usage.record(usage.input_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _INPUT})
-            if usage.output_tokens or metric[a.GEN_AI_OPERATION_NAME] != a.GenAiOperationNameValues.EMBEDDINGS:
-                telemetry.token_usage.record(usage.output_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _OUTPUT})
+            output_tokens = usage.output_tokens
+            if output_tokens or metric[a.GEN_AI_OPERATION_NAME] != a.GenAiOperationNameValues.EMBEDDINGS:
+                telemetry.token_usage.record(output_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _OUTPUT})
 
 
 class StreamReading:

@@ -38,6 +38,13 @@ _API_TYPE: Final = "chat_completions"
 _JSON_FORMATS: Final = frozenset({"json_object", "json_schema"})
 _JSON: Final = "json"
 _TEXT: Final = "text"
+_RESPONSE_TEXTS: Final = (
+    (a.GEN_AI_RESPONSE_ID, "id"),
+    (a.GEN_AI_RESPONSE_MODEL, "model"),
+    (a.OPENAI_RESPONSE_SERVICE_TIER, "service_tier"),
+    (openai_attributes.OPENAI_RESPONSE_SYSTEM_FINGERPRINT, "system_fingerprint"),
+)
+"""A completion's text fields and the attributes they go to (each only when a non-empty string)."""
 
 
 def _output_type(response_format: object) -> str | None:
@@ -62,9 +69,11 @@ class ChatCompletions:
     def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
         attributes: Attributes = {openai_attributes.OPENAI_API_TYPE: _API_TYPE}
         sampling_attributes(kwargs, attributes, _MAX_TOKENS)
-        output_type = _output_type(kwargs.get("response_format"))
-        if output_type is not None:
-            attributes[gen_ai.GEN_AI_OUTPUT_TYPE] = output_type
+        response_format = kwargs.get("response_format")
+        if response_format is not None:
+            output_type = _output_type(response_format)
+            if output_type is not None:
+                attributes[gen_ai.GEN_AI_OUTPUT_TYPE] = output_type
         messages = kwargs.get("messages")
         # Any other iterable is the SDK's to consume: reading it here would leave nothing to send.
         listed = cast("Sequence[object]", messages) if isinstance(messages, (list, tuple)) else None
@@ -82,17 +91,20 @@ class ChatCompletions:
         return Request(text(kwargs.get("model")), attributes, call_kwargs, stream, hide, _ChatState(provider, listed))
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
-        # field(), not attributes: a compatible server may leave out what OpenAI always sends (an id).
-        attributes = _response_attributes(field(result, "id"), field(result, "model"), result)
-        choices = field(result, "choices") or ()
-        reasons = [
-            reason for reason in (field(choice, "finish_reason") for choice in choices) if isinstance(reason, str)
-        ]
+        # fields(), not attributes: a compatible server may leave out what OpenAI always sends (an id).
+        values = fields(result)
+        attributes = _response_attributes(values)
+        choices = values.get("choices") or ()
+        reasons: list[str] = []
+        for choice in choices:
+            reason = field(choice, "finish_reason")
+            if isinstance(reason, str):
+                reasons.append(reason)
         if reasons:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
         if setup.telemetry.capture_content:
             attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(chat_output(choices))
-        return Reading(attributes, _usage(field(result, "usage"), attributes))
+        return Reading(attributes, _usage(values.get("usage"), attributes))
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> ChatStream:
         state = request.state if isinstance(request.state, _ChatState) else _ChatState("", None)
@@ -104,18 +116,13 @@ class _ChatState(NamedTuple):
     messages: Sequence[object] | None
 
 
-def _response_attributes(response_id: object, model: object, result: object) -> Attributes:
+def _response_attributes(values: Mapping[str, Any]) -> Attributes:
+    """The response attributes of a completion's (or its first chunk's) `fields`."""
     attributes: Attributes = {}
-    if isinstance(response_id, str) and response_id:
-        attributes[a.GEN_AI_RESPONSE_ID] = response_id
-    if isinstance(model, str) and model:
-        attributes[a.GEN_AI_RESPONSE_MODEL] = model
-    tier = text(field(result, "service_tier"))
-    if tier is not None:
-        attributes[a.OPENAI_RESPONSE_SERVICE_TIER] = tier
-    fingerprint = text(field(result, "system_fingerprint"))
-    if fingerprint is not None:
-        attributes[openai_attributes.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+    for key, name in _RESPONSE_TEXTS:
+        found = values.get(name)
+        if isinstance(found, str) and found:
+            attributes[key] = found
     return attributes
 
 
@@ -215,7 +222,7 @@ class ChatStream(StreamReading):
 
     def _finish(self, error: BaseException | None) -> None:
         first = self._first
-        attributes = _response_attributes(field(first, "id"), field(first, "model"), first) if first is not None else {}
+        attributes = _response_attributes(fields(first))
         reasons = [state.finish_reason for state in self._choices.values() if state.finish_reason]
         if reasons:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons

@@ -30,6 +30,12 @@ __all__ = [
 _AUTO: Final = "auto"
 _NOT_PYDANTIC: Final = object()
 _EMPTY: Final[Mapping[str, Any]] = {}
+_NUMBERS: Final = (
+    (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
+    (gen_ai.GEN_AI_REQUEST_TOP_P, "top_p"),
+    (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
+    (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
+)
 
 
 def field(value: object, name: str) -> Any:
@@ -97,15 +103,11 @@ def service_tier(kwargs: Mapping[str, Any], attributes: Attributes) -> None:
 
 def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_tokens: tuple[str, ...]) -> None:
     """The sampling parameters of a request, as the GenAI conventions name them; ``max_tokens`` in order."""
-    for key, name in (
-        (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
-        (gen_ai.GEN_AI_REQUEST_TOP_P, "top_p"),
-        (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
-        (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
-    ):
-        value = number(kwargs.get(name))
-        if value is not None:
-            attributes[key] = value
+    for key, name in _NUMBERS:
+        if name in kwargs:  # most calls name few of them: no call for the others
+            value = number(kwargs[name])
+            if value is not None:
+                attributes[key] = value
     for name in max_tokens:
         limit = kwargs.get(name)
         if isinstance(limit, int) and not isinstance(limit, bool):
@@ -124,7 +126,8 @@ def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_t
         sequences = [item for item in stop if isinstance(item, str)]  # pyright: ignore[reportUnknownVariableType]
         if sequences:
             attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = sequences
-    service_tier(kwargs, attributes)
+    if "service_tier" in kwargs:
+        service_tier(kwargs, attributes)
 
 
 def token_usage(

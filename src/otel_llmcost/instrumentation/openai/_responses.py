@@ -74,13 +74,13 @@ def _input_texts(value: object) -> list[str]:
     return texts
 
 
-def _finish_reason(response: object) -> str | None:
-    """``stop`` for a completed response, the reason an incomplete one stopped, else its status."""
-    status = text(field(response, "status"))
+def _finish_reason(values: Mapping[str, Any]) -> str | None:
+    """``stop`` for a completed response (its `fields`), the reason an incomplete one stopped, else its status."""
+    status = text(values.get("status"))
     if status == _COMPLETED:
         return _STOP
     if status == _INCOMPLETE:
-        return text(field(field(response, "incomplete_details"), "reason")) or status
+        return text(field(values.get("incomplete_details"), "reason")) or status
     return status if status in ("failed", "cancelled") else None
 
 
@@ -114,43 +114,46 @@ class Responses:
         return Request(text(kwargs.get("model")), attributes, kwargs, kwargs.get("stream") is True, None, state)
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
-        attributes = _response_attributes(result)
+        values = fields(result)
+        attributes = _response_attributes(values)
         if setup.telemetry.capture_content and self.bills:
             attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(
-                responses_output(field(result, "output"), _finish_reason(result))
+                responses_output(values.get("output"), _finish_reason(values))
             )
-        return Reading(attributes, _usage(result, attributes) if self.bills else None)
+        return Reading(attributes, _usage(values, attributes) if self.bills else None)
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> ResponsesStream:
         state = request.state if isinstance(request.state, _Input) else None
         return ResponsesStream(invocation, request.model, state, self.bills, setup.telemetry.capture_content)
 
 
-def _response_attributes(response: object) -> Attributes:
+def _response_attributes(values: Mapping[str, Any]) -> Attributes:
+    """The response attributes of a response's `fields`."""
     attributes: Attributes = {}
-    response_id = text(field(response, "id"))
+    response_id = text(values.get("id"))
     if response_id is not None:
         attributes[a.GEN_AI_RESPONSE_ID] = response_id
-    model = text(field(response, "model"))
+    model = text(values.get("model"))
     if model is not None:
         attributes[a.GEN_AI_RESPONSE_MODEL] = model
-    reason = _finish_reason(response)
+    reason = _finish_reason(values)
     if reason is not None:
         attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = [reason]
-    tier = text(field(response, "service_tier"))
+    tier = text(values.get("service_tier"))
     if tier is not None:
         attributes[a.OPENAI_RESPONSE_SERVICE_TIER] = tier
     return attributes
 
 
-def _usage(response: object, attributes: Attributes) -> Usage | None:
-    usage = field(response, "usage")
+def _usage(response: Mapping[str, Any], attributes: Attributes) -> Usage | None:
+    """The usage in a response's `fields`."""
+    usage = response.get("usage")
     if usage is None:
         return None
     values = fields(usage)
     provider_cost(values, attributes)
     details = fields(values.get("input_tokens_details"))
-    searches = count(field(field(response, "tool_usage"), _WEB_SEARCH), "num_requests")
+    searches = count(field(response.get("tool_usage"), _WEB_SEARCH), "num_requests")
     return token_usage(
         tokens(values, "input_tokens"),
         tokens(values, "output_tokens"),
@@ -193,16 +196,17 @@ class ResponsesStream(StreamReading):
 
     def _finish(self, error: BaseException | None) -> None:
         response = self._response
-        attributes = _response_attributes(response) if response is not None else {}
+        values = fields(response)
+        attributes = _response_attributes(values)
         usage, status = None, _S.REPORTED
         if self._bills:
             if self._capture and response is not None:
                 attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(
-                    responses_output(field(response, "output"), _finish_reason(response))
+                    responses_output(values.get("output"), _finish_reason(values))
                 )
-            usage = _usage(response, attributes)
+            usage = _usage(values, attributes)
             if usage is None:
-                usage, status = self._estimate(field(response, "model") or self._model)
+                usage, status = self._estimate(values.get("model") or self._model)
         self._invocation.end(
             attributes, usage, status, error=error, error_type=None if error is None else error_type(error)
         )

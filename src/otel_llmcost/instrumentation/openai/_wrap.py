@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from contextvars import Token
+from contextvars import ContextVar, Token
 from typing import Any, ClassVar, NamedTuple, Protocol, cast
 
 import openai
@@ -26,7 +26,7 @@ from ...pricing import Usage
 from .._genai import Attributes, Invocation, Telemetry, guarded
 from .._stream import StreamHooks, traced_stream
 from ._others import traced_elsewhere
-from ._providers import Endpoints
+from ._providers import Endpoint, Endpoints
 from ._raw import LazyResponse
 
 __all__ = [
@@ -45,7 +45,10 @@ __all__ = [
 
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
 
-_INVOCATION = context.create_key("otel_llmcost-openai-invocation")
+# The call whose SDK method is running, in this thread or task: a traced method it calls (``parse()`` and the
+# ``stream()`` helpers call ``create()``) steps aside, and each attempt of its request counts its retries. A
+# variable of our own, not an OpenTelemetry context key: setting it copies no context.
+_INVOCATION: ContextVar[Invocation | None] = ContextVar("otel_llmcost_openai_invocation", default=None)
 
 # The end of each traced stream, by the SDK stream it wraps: the SDK's ``stream()`` helpers close the HTTP
 # response rather than the stream they read, so their ``close`` tells us here (see `helper_stream_close`).
@@ -122,7 +125,7 @@ def _skip(setup: Setup, instance: Any, wrapped: Any) -> bool:
     """Whether this call goes untraced: uninstrumented, suppressed, inside one of our calls, or traced elsewhere."""
     return (
         not setup.telemetry.active
-        or context.get_value(_INVOCATION) is not None
+        or _INVOCATION.get() is not None
         or not is_instrumentation_enabled()
         or traced_elsewhere(instance, wrapped)
     )
@@ -131,10 +134,12 @@ def _skip(setup: Setup, instance: Any, wrapped: Any) -> bool:
 def sync_method(setup: Setup, surface: Surface) -> Wrapper:
     """The wrapper of a synchronous SDK method of ``surface``."""
 
+    endpoints = _LastEndpoint(setup.endpoints)
+
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if _skip(setup, instance, wrapped):
             return wrapped(*args, **kwargs)
-        started = guarded(_start, setup, surface, instance, args, kwargs)
+        started = guarded(_start, setup, surface, endpoints, instance, args, kwargs)
         if started is None:
             return wrapped(*args, **kwargs)
         invocation, request, token = started
@@ -144,6 +149,7 @@ def sync_method(setup: Setup, surface: Surface) -> Wrapper:
             guarded(_failed, invocation, error)
             raise
         finally:
+            _INVOCATION.set(None)  # it was None before: nested calls do not get this far
             context.detach(token)
         return _handed_back(setup, surface, invocation, request, result)
 
@@ -153,12 +159,14 @@ def sync_method(setup: Setup, surface: Surface) -> Wrapper:
 def async_method(setup: Setup, surface: Surface) -> Wrapper:
     """The wrapper of an asynchronous SDK method of ``surface``."""
 
+    endpoints = _LastEndpoint(setup.endpoints)
+
     async def wrapper(
         wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         if _skip(setup, instance, wrapped):
             return await wrapped(*args, **kwargs)
-        started = guarded(_start, setup, surface, instance, args, kwargs)
+        started = guarded(_start, setup, surface, endpoints, instance, args, kwargs)
         if started is None:
             return await wrapped(*args, **kwargs)
         invocation, request, token = started
@@ -168,21 +176,50 @@ def async_method(setup: Setup, surface: Surface) -> Wrapper:
             guarded(_failed, invocation, error)
             raise
         finally:
+            _INVOCATION.set(None)  # it was None before: nested calls do not get this far
             context.detach(token)
         return _handed_back(setup, surface, invocation, request, result)
 
     return wrapper
 
 
+class _LastEndpoint:
+    """The `Endpoint` of the base URL one wrapper saw last: an application's client keeps the same URL object."""
+
+    __slots__ = ("_endpoints", "_last")
+
+    def __init__(self, endpoints: Endpoints) -> None:
+        self._endpoints = endpoints
+        self._last: tuple[object, Endpoint] | None = None  # replaced whole, never mutated: safe across threads
+
+    def of(self, instance: Any) -> Endpoint:
+        """The endpoint of the client behind ``instance``, an SDK resource (``client.chat.completions``)."""
+        # The property, not the attribute behind it: the module-level client (``openai.base_url = ...``) answers
+        # from elsewhere.
+        url = instance._client.base_url
+        last = self._last
+        if last is not None and last[0] is url:
+            return last[1]
+        endpoint = self._endpoints.of(url)
+        self._last = (url, endpoint)
+        return endpoint
+
+
 def _start(
-    setup: Setup, surface: Surface, instance: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    setup: Setup,
+    surface: Surface,
+    endpoints: _LastEndpoint,
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
 ) -> tuple[Invocation, Request, Token[Context]]:
-    endpoint = setup.endpoints.of(instance._client.base_url)
+    endpoint = endpoints.of(instance)
     request = surface.request(args, kwargs, endpoint.provider, setup)
     server = (endpoint.address, endpoint.port) if endpoint.address is not None and endpoint.port is not None else None
     invocation = setup.telemetry.start(surface.operation, endpoint.provider, request.model, request.attributes, server)
-    current: Context = context.set_value(_INVOCATION, invocation, trace.set_span_in_context(invocation.span))
-    return invocation, request, context.attach(current)
+    token = context.attach(trace.set_span_in_context(invocation.span))
+    _INVOCATION.set(invocation)
+    return invocation, request, token
 
 
 def _failed(invocation: Invocation, error: BaseException) -> None:
@@ -259,8 +296,8 @@ def _traced(setup: Setup, surface: Surface, invocation: Invocation, request: Req
 def build_request(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Wraps the SDK client's ``_build_request``, called once per attempt: the call records its retries."""
     built = wrapped(*args, **kwargs)
-    invocation = context.get_value(_INVOCATION)
-    if isinstance(invocation, Invocation):
+    invocation = _INVOCATION.get()
+    if invocation is not None:
         retries = kwargs.get("retries_taken")
         if isinstance(retries, int) and retries > invocation.resend_count:
             invocation.resend_count = retries
