@@ -193,7 +193,7 @@ class Invocation:
         resend_count: how many times the SDK resent the request (retries), when it did.
     """
 
-    __slots__ = ("_first_chunk_at", "_metric", "_started", "_telemetry", "ended", "resend_count", "span")
+    __slots__ = ("_first_chunk_at", "_metric", "_started", "_telemetry", "attempts", "ended", "resend_count", "span")
 
     def __init__(self, telemetry: Telemetry, span: Span, metric: Attributes) -> None:
         self._telemetry = telemetry
@@ -203,6 +203,7 @@ class Invocation:
         self._first_chunk_at: float | None = None
         self.ended = False
         self.resend_count = 0
+        self.attempts = 0  # requests built for the call, for SDKs that do not count their retries themselves
 
     def chunk(self) -> None:
         """A streamed chunk arrived: the first one records ``gen_ai.client.operation.time_to_first_chunk``."""

@@ -298,8 +298,11 @@ def build_request(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, .
     built = wrapped(*args, **kwargs)
     invocation = _INVOCATION.get()
     if invocation is not None:
+        invocation.attempts += 1
         retries = kwargs.get("retries_taken")
-        if isinstance(retries, int) and retries > invocation.resend_count:
+        if not isinstance(retries, int):  # older openai 1.x passes no count: each request built is one attempt
+            retries = invocation.attempts - 1
+        if retries > invocation.resend_count:
             invocation.resend_count = retries
     return built
 
