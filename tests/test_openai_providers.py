@@ -100,6 +100,23 @@ def test_the_providers_option_reaches_the_spans() -> None:
         assert attributes["server.address"] == "gateway.example.com"
 
 
+def test_a_client_whose_base_url_changes_reports_the_new_server(traced: Traced) -> None:
+    sdk, replay = client(openai_recording("chat_gpt_4o_mini"), openai_recording("chat_gpt_4o_mini"))
+    sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    sdk.base_url = "http://localhost:11434/v1"  # type: ignore[assignment] # the SDK's setter takes a str
+    sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    assert [str(request.url) for request in replay.requests] == [
+        "https://api.openai.com/v1/chat/completions",
+        "http://localhost:11434/v1/chat/completions",
+    ]
+    assert [
+        [span.attributes[key] for key in ("gen_ai.provider.name", "server.address", "server.port")]
+        for span in traced.spans()
+        if span.attributes is not None
+    ] == [["openai", "api.openai.com", 443], ["ollama", "localhost", 11434]]
+
+
 def _attributes(traced: Traced) -> dict[str, object]:
     return dict(traced.span().attributes or {})
 
