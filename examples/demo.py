@@ -21,6 +21,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -32,7 +33,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "examples" / "support_assistant.py"
-STATE = REPO / ".demo"  # Phoenix's working dir, log and pid
+STATE = REPO / ".demo"  # the log and pid of the Phoenix the demo started
 PHOENIX = Path(os.environ.get("PHOENIX") or REPO / ".e2e" / "phoenix-venv" / "bin" / "phoenix")
 PROJECT = "otel-llmcost-demo"
 START_TIMEOUT = 180.0  # Phoenix's first start migrates its database: tens of seconds on a small machine
@@ -63,7 +64,8 @@ def answers(url: str) -> bool:
 
 
 def start_phoenix(url: str) -> None:
-    """``phoenix serve`` at ``url`` in its own session (it outlives the demo), data and log under ``.demo/``."""
+    """``phoenix serve`` at ``url`` in its own session (it outlives the demo), its working dir a temporary
+    folder, its log and pid under ``.demo/``."""
     if not PHOENIX.exists():
         raise DemoError(f"Phoenix is not installed at {PHOENIX}: run `scripts/e2e/setup.sh phoenix` (or make demo)")
     parsed = urllib.parse.urlsplit(url)
@@ -71,7 +73,7 @@ def start_phoenix(url: str) -> None:
     log = STATE / "phoenix.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("OTEL_", "PHOENIX_"))}
     environment.update(
-        PHOENIX_WORKING_DIR=str(STATE / "phoenix"),
+        PHOENIX_WORKING_DIR=tempfile.mkdtemp(prefix="otel-llmcost-phoenix-"),  # its database: a fresh one
         PHOENIX_HOST=parsed.hostname or "127.0.0.1",
         PHOENIX_PORT=str(parsed.port or 6006),
         PHOENIX_GRPC_PORT=str(free_port()),  # not 4317, which a local collector may hold; the demo sends HTTP
