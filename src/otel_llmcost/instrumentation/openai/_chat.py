@@ -133,15 +133,25 @@ def _usage(usage: object, attributes: Attributes) -> Usage | None:
     provider_cost(values, attributes)
     prompt = fields(values.get("prompt_tokens_details"))
     completion = fields(values.get("completion_tokens_details"))
+    prompt_tokens, completion_tokens = tokens(values, "prompt_tokens"), tokens(values, "completion_tokens")
+    # DeepSeek reports its cache hits beside the prompt details.
+    cache_read = tokens(prompt, "cached_tokens") or tokens(values, "prompt_cache_hit_tokens")
+    reasoning, total = tokens(completion, "reasoning_tokens"), tokens(values, "total_tokens")
+    if (
+        not reasoning
+        and total > prompt_tokens + completion_tokens
+        and total != prompt_tokens + cache_read + completion_tokens
+    ):
+        # Gemini's OpenAI-compatible endpoints count thinking tokens in the total only: they are billed as output.
+        reasoning = total - prompt_tokens - completion_tokens
     return token_usage(
-        tokens(values, "prompt_tokens"),
-        tokens(values, "completion_tokens"),
-        # DeepSeek reports its cache hits beside the prompt details.
-        cache_read=tokens(prompt, "cached_tokens") or tokens(values, "prompt_cache_hit_tokens"),
+        prompt_tokens,
+        completion_tokens,
+        cache_read=cache_read,
         input_audio=tokens(prompt, "audio_tokens"),
-        reasoning=tokens(completion, "reasoning_tokens"),
+        reasoning=reasoning,
         output_audio=tokens(completion, "audio_tokens"),
-        total=tokens(values, "total_tokens"),
+        total=total,
     )
 
 
