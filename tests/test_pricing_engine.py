@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from otel_llmcost.pricing import PriceFileError, PriceTable, RequestContext, Usage
+from otel_llmcost.pricing import Cost, PriceFileError, PriceTable, RequestContext, Usage
+from otel_llmcost.pricing._table import Plan
 
 SOURCES = {"vendor": {"url": "https://example.com/pricing", "checked": "2026-11-22"}}
 
@@ -52,6 +53,22 @@ def test_plain_usage_is_priced_exactly(chat_table: PriceTable) -> None:
     assert cost.breakdown_usd == {"input": Decimal("0.0024"), "output": Decimal("0.0024")}
     assert cost.entry == "acme/chat-1"
     assert cost.matched_model == "chat-1"
+
+
+def test_a_plan_is_cached_per_model_day_and_context_and_says_what_applies(chat_table: PriceTable) -> None:
+    plan = chat_table.plan("acme", "acme/chat-1-2025-03-01", date(2026, 1, 1))
+    assert isinstance(plan, Plan)
+    assert chat_table.plan("acme", "acme/chat-1-2025-03-01", date(2026, 1, 1)) is plan
+    assert (plan.entry, plan.matched) == ("acme/chat-1", "chat-1-2025-03-01")
+    assert plan.prices(0).per_token == {
+        "input": Decimal("0.000002"),
+        "output": Decimal("0.000008"),
+        "cache_read": Decimal("0.0000005"),
+        "reasoning": Decimal("0.000008"),
+    }
+    unknown = chat_table.plan("acme", "chat-9", date(2026, 1, 1))
+    assert isinstance(unknown, Cost)
+    assert (unknown.status, unknown.reason) == ("unpriced", "unknown_model")
 
 
 def test_cached_tokens_are_priced_once_at_the_cache_price(chat_table: PriceTable) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import decimal
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +20,10 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerPro
 from opentelemetry.trace import SpanKind, Tracer
 
 from otel_llmcost import CostSpanProcessor, PriceFileError
-from otel_llmcost.processor import _pricer
+from otel_llmcost.pricing import PriceTable, RequestContext, Usage, default_table
+from otel_llmcost.processor import _pricer, _quote
+from otel_llmcost.processor._tracking import Tracker
+from otel_llmcost.usage import GenAICall
 
 GPT_4O_MINI = {"input": Decimal("0.15"), "cache_read": Decimal("0.075"), "output": Decimal("0.6")}  # USD per 1M
 
@@ -295,6 +302,16 @@ def test_memory_stays_bounded_when_ancestors_never_end(pipeline: Pipeline) -> No
     assert len(pipeline.processor._tracker) == 50
 
 
+def test_a_response_id_is_claimed_once_and_the_oldest_are_forgotten_past_the_bound() -> None:
+    tracker = Tracker(max_response_ids=2)
+    assert tracker.claim_response("openai", "r1", 1) is None
+    assert tracker.claim_response("openai", "r2", 2) is None
+    assert tracker.claim_response("openai", "r2", 3) == 2  # claimed already: the claim stays the earlier span's
+    assert tracker.claim_response("openai", "r3", 4) is None
+    assert [tracker.priced_response("openai", response) for response in ("r1", "r2", "r3")] == [None, 2, 4]
+    assert tracker.priced_response("anthropic", "r3") is None
+
+
 def test_unknown_models_are_unpriced_with_a_reason_and_counted(pipeline: Pipeline) -> None:
     call(
         pipeline.tracer,
@@ -472,3 +489,134 @@ def test_a_broken_override_file_is_an_error_when_given_and_unpriced_spans_when_f
     attributes = dict(recorder.ended[1].attributes or {})
     assert (attributes["llmcost.status"], attributes["llmcost.reason"]) == ("unpriced", "internal_error")
     monkeypatch.setattr("otel_llmcost.pricing._table._default", None)
+
+
+# The quick route (a quote per plan) must give what the route through a `Cost` gives, to the last bit.
+
+QUOTED_USAGES = [
+    Usage(input=600, cache_read=400, output=200),
+    Usage(input=1, output=1),
+    Usage(input=250_001, cache_write=3000, cache_write_1h=1000, output=7, reasoning=5),
+    Usage(input=10, input_audio=20, cache_read_audio=3, output_audio=4, output=2),
+    Usage(input=5, input_image=70, output_image=4000, output=1),
+    Usage(input=123_456_789, cache_read=987_654_321, output=98_765_432, reasoning=1),
+    Usage(),
+]
+QUOTED_CONTEXTS = [
+    RequestContext(),
+    RequestContext(batch=True),
+    RequestContext(service_tier="flex"),
+    RequestContext(service_tier="priority", region="eu"),
+]
+QUOTED_STARTS = [
+    int(datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()) * 10**9,
+    int(datetime(2026, 11, 15, 12, tzinfo=timezone.utc).timestamp()) * 10**9,
+]
+
+
+def outcome(priced: _pricer.PricedCall) -> tuple[object, ...]:
+    """All a priced call hands on: its attributes in order, with their types, and its amount with its exponent."""
+    amount = None if priced.amount_usd is None else priced.amount_usd.as_tuple()
+    attributes = [(key, type(value), value) for key, value in priced.attributes.items()]
+    return priced.status, attributes, amount, priced.reason, priced.provider, priced.model
+
+
+@pytest.fixture
+def quotes_used(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often a quote priced a call, and how often it left the call to a `Cost`."""
+    counts = {"priced": 0, "declined": 0}
+    price = _quote.Quote.price
+
+    def counted(self: _quote.Quote, usage: Usage, status: str) -> object:
+        found = price(self, usage, status)
+        counts["priced" if found is not None else "declined"] += 1
+        return found
+
+    monkeypatch.setattr(_quote.Quote, "price", counted)
+    return counts
+
+
+def test_a_quote_prices_every_bundled_entry_as_a_cost_does(quotes_used: dict[str, int]) -> None:
+    table = default_table()
+    pricer = _pricer.Pricer(table, cost_aliases=("gen_ai.usage.cost", "operation.cost"))
+    cases = [(usage, context) for usage in QUOTED_USAGES for context in QUOTED_CONTEXTS]
+    for provider in table.providers:
+        for entry in table.entries(provider):
+            for index, (usage, context) in enumerate(cases):
+                status = ("reported", "estimated", "partial")[index % 3]
+                call = GenAICall("chat", provider, entry.id, None, None, usage, status, context)
+                for start in QUOTED_STARTS:
+                    before = quotes_used["priced"]
+                    assert outcome(pricer.price(call, start)) == outcome(pricer.price_with_cost(call, start))
+                    at = datetime.fromtimestamp(start / 10**9, timezone.utc)
+                    cost = table.price(usage, provider=provider, model=entry.id, at=at, context=context)
+                    # Every call a Cost prices takes the quick route, but for a fee per call, which a Cost adds.
+                    quotable = cost.status == "priced" and "request:request" not in cost.breakdown_usd
+                    assert (quotes_used["priced"] > before) == quotable
+    assert quotes_used["priced"] > 10_000
+    assert quotes_used["declined"] > 0
+
+
+def acme_pricer(tmp_path: Path, prices: dict[str, str]) -> _pricer.Pricer:
+    document = {
+        "provider": "acme",
+        "sources": {"vendor": {"url": "https://example.com/pricing", "checked": "2026-11-22"}},
+        "models": [{"id": "m", "prices": [{"usd_per_million_tokens": prices}]}],
+    }
+    path = tmp_path / "acme.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return _pricer.Pricer(PriceTable.load([path], bundled=False))
+
+
+def acme_call(usage: Usage) -> GenAICall:
+    return GenAICall("chat", "acme", "m", None, "r1", usage, "reported", RequestContext())
+
+
+def test_a_quote_adds_units_of_one_bucket_exactly_and_leaves_out_free_units(
+    tmp_path: Path, quotes_used: dict[str, int]
+) -> None:
+    pricer = acme_pricer(
+        tmp_path,
+        {
+            "input": "3",
+            "cache_read": "0",
+            "cache_write": "3.75",
+            "cache_write_1h": "6",
+            "input_audio": "40",
+            "output_audio": "80",
+            "output": "15",
+        },
+    )
+    usage = Usage(
+        input=100, cache_read=2000, cache_write=2000, cache_write_1h=1000, input_audio=10, output_audio=20, output=500
+    )
+    priced = pricer.price(acme_call(usage), QUOTED_STARTS[1])
+    assert quotes_used == {"priced": 1, "declined": 0}
+    assert outcome(priced) == outcome(pricer.price_with_cost(acme_call(usage), QUOTED_STARTS[1]))
+    # 100 x 3 + 2,000 x 3.75 + 1,000 x 6 + 10 x 40 + 20 x 80 + 500 x 15 per million; cache reads are free.
+    assert priced.amount_usd == Decimal("0.0233")
+    assert priced.attributes["gen_ai.usage.cost.amount"] == 0.0233
+    assert priced.attributes["llmcost.cost.input"] == 0.0003
+    assert priced.attributes["llmcost.cost.cache_write"] == 0.0135
+    assert priced.attributes["llmcost.cost.audio"] == 0.002
+    assert priced.attributes["llmcost.cost.output"] == 0.0075
+    assert "llmcost.cost.cache_read" not in priced.attributes
+
+
+def test_a_call_a_quote_cannot_price_exactly_goes_through_a_cost(tmp_path: Path, quotes_used: dict[str, int]) -> None:
+    # 28 significant digits per million tokens: a thousand tokens overflow the 28 digits Decimal keeps, so the
+    # Cost rounds, and the quote, which cannot round the same way, leaves the call to it.
+    pricer = acme_pricer(tmp_path, {"input": "1.234567890123456789012345678", "output": "2"})
+    many = acme_call(Usage(input=1000, output=1))
+    assert outcome(pricer.price(many, QUOTED_STARTS[1])) == outcome(pricer.price_with_cost(many, QUOTED_STARTS[1]))
+    assert quotes_used == {"priced": 0, "declined": 1}
+    few = acme_call(Usage(input=1, output=1))
+    assert pricer.price(few, QUOTED_STARTS[1]).amount_usd == Decimal("0.000003234567890123456789012345678")
+    assert quotes_used == {"priced": 1, "declined": 1}
+    # A context with less precision rounds what fits the default one: that too is the Cost's to do.
+    with decimal.localcontext() as context:
+        context.prec = 6
+        rounded = pricer.price(few, QUOTED_STARTS[1])
+        assert outcome(rounded) == outcome(pricer.price_with_cost(few, QUOTED_STARTS[1]))
+    assert rounded.amount_usd == Decimal("0.00000323457")
+    assert quotes_used == {"priced": 1, "declined": 2}

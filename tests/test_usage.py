@@ -145,6 +145,43 @@ def test_spans_without_usage_have_none_and_bad_counts_say_why() -> None:
     assert seconds.invalid_usage == "llmcost.usage.input_audio_seconds is 'long', not a duration"
 
 
+def test_integral_float_counts_read_as_ints_and_odd_text_fields_as_absent() -> None:
+    counts = {"gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 20}
+    texts = {"gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o"}
+    as_ints = read_call({**texts, **counts})
+    assert as_ints.usage == Usage(input=1000, output=20)
+    assert read_call({**texts, **{key: float(value) for key, value in counts.items()}}) == as_ints
+    odd = read_call(
+        {"gen_ai.provider.name": 5, "gen_ai.request.model": "", "gen_ai.response.model": "gpt-4o", **counts}
+    )
+    assert (odd.provider, odd.request_model, odd.response_model) == (None, None, "gpt-4o")
+    assert odd.usage == Usage(input=1000, output=20)
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ((1000, 200, 400, 0, 0), Usage(input=600, cache_read=400, output=200)),
+        ((100, 0, 2000, 300, 0), Usage(input=100, cache_read=2000, cache_write=300)),  # cache outside the input
+        ((10, 5, 0, 0, 50), Usage(input=10, output=5, reasoning=50)),  # thinking outside the output
+        ((7, 9, 7, 0, 9), Usage(cache_read=7, reasoning=9)),
+        ((0, 0, 0, 0, 0), Usage()),
+    ],
+)
+def test_the_usual_counts_read_as_they_do_beside_any_other(counts: tuple[int, ...], expected: Usage) -> None:
+    keys = (
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.output_tokens",
+        "gen_ai.usage.cache_read.input_tokens",
+        "gen_ai.usage.cache_creation.input_tokens",
+        "gen_ai.usage.reasoning.output_tokens",
+    )
+    usual = dict(zip(keys, counts, strict=True))
+    assert read_call(usual).usage == expected
+    # A zero count of audio tokens changes nothing, but it is not a usual count: the general reading takes it.
+    assert read_call({**usual, "llmcost.usage.input_audio_tokens": 0}).usage == expected
+
+
 def test_provider_model_and_context_come_from_every_family() -> None:
     call = read_call(
         {
@@ -177,6 +214,7 @@ def test_provider_model_and_context_come_from_every_family() -> None:
     ("attributes", "operation"),
     [
         ({"gen_ai.operation.name": "chat"}, "chat"),
+        ({"gen_ai.operation.name": "Chat"}, "chat"),
         ({"gen_ai.operation.name": "embeddings"}, "embeddings"),
         ({"gen_ai.operation.name": "invoke_agent"}, None),
         ({"gen_ai.operation.name": "execute_tool"}, None),

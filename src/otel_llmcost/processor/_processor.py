@@ -14,7 +14,7 @@ from ..pricing import PriceTable, default_table
 from ..pricing._table import environment_files
 from ..usage import operation_of, read_call
 from ._metrics import CostMetrics, CostTotal, MetricValue, UnpricedTotal, metric_attribute_keys
-from ._pricer import PricedCall, Pricer
+from ._pricer import Pricer
 from ._tracking import Tracker, plain_attributes
 
 __all__ = ["CostSpanProcessor"]
@@ -28,15 +28,6 @@ class _PricedSpan(ReadableSpan):
     """A copy of an ended span with cost attributes merged in; reports the original's dropped count."""
 
     _dropped: int
-
-    @classmethod
-    def of(cls, span: ReadableSpan, attributes: dict[str, object]) -> _PricedSpan:
-        copy = object.__new__(cls)
-        state = span.__dict__.copy()  # a dict's own copy: twice as fast as updating the new object's
-        state["_attributes"] = attributes
-        state["_dropped"] = span.dropped_attributes
-        copy.__dict__ = state
-        return copy
 
     @property
     def dropped_attributes(self) -> int:
@@ -54,7 +45,12 @@ def priced_copy(
         attributes = plain_attributes(span)
     if _SUBTREE[0] in attributes or a.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS in attributes:
         attributes = _adjusted(attributes)
-    return _PricedSpan.of(span, {**attributes, **extra})
+    copy = object.__new__(_PricedSpan)
+    state = span.__dict__.copy()  # a dict's own copy: twice as fast as updating the new object's
+    state["_attributes"] = {**attributes, **extra}
+    state["_dropped"] = span.dropped_attributes
+    copy.__dict__ = state
+    return copy
 
 
 def _adjusted(attributes: Mapping[str, object]) -> dict[str, object]:
@@ -154,35 +150,38 @@ class CostSpanProcessor(SpanProcessor):
 
     def _process(self, span: ReadableSpan) -> ReadableSpan:
         context = span.context
+        span_id = context.span_id if context is not None else None
         tracker = self._tracker
-        below = tracker.ended(context.span_id) if context is not None else _NO_KEYS
+        below = tracker.ended(span_id) if span_id is not None else _NO_KEYS
         attributes = plain_attributes(span)
         operation = operation_of(attributes)
         if operation is None:
             return span
         call = read_call(attributes, operation)
         usage, response_id = call.usage, call.response_id
-        priced: PricedCall | None = None
         if below and usage is not None and (usage.input_tokens, usage.output_tokens) in below:
             priced = self._pricer.duplicate(
                 call, "duplicate_nested", "a span inside this one already priced a call with the same usage"
             )
-        elif response_id is not None:
-            earlier = tracker.priced_response(call.provider, response_id)
-            if earlier is not None:
-                priced = self._pricer.duplicate(
-                    call, "duplicate_response_id", f"span {earlier:016x} already priced response {response_id}"
-                )
-        if priced is None:
+        else:
+            # Priced first, then checked: a priced call checks and claims its response id in one step, and a
+            # duplicate, which is rare, is priced for nothing.
             priced = self._pricer.price(call, span.start_time)
+            if response_id is not None:
+                if priced.amount_usd is not None and span_id is not None:
+                    earlier = tracker.claim_response(call.provider, response_id, span_id)
+                else:
+                    earlier = tracker.priced_response(call.provider, response_id)
+                if earlier is not None:
+                    priced = self._pricer.duplicate(
+                        call, "duplicate_response_id", f"span {earlier:016x} already priced response {response_id}"
+                    )
         amount = priced.amount_usd
         if amount is not None and self._metrics.attribute_keys:
             self._metrics.record(call, priced, self._metric_values(span, attributes))
         else:
             self._metrics.record(call, priced)
         if amount is not None:
-            if response_id is not None and context is not None:
-                tracker.claim_response(call.provider, response_id, context.span_id)
             parent = span.parent
             if parent is not None:
                 usage_key = (usage.input_tokens, usage.output_tokens) if usage is not None else (-1, -1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,10 +26,13 @@ def plain_attributes(span: object) -> Mapping[str, object]:
 
     Reading through the wrapper costs a Python call per key; pricing reads dozens of keys per span.
     """
-    raw = getattr(span, "_attributes", None)
-    inner = getattr(raw, "_dict", None)
+    try:
+        inner: object = span._attributes._dict  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
+    except AttributeError:
+        inner = None
     if isinstance(inner, dict):
         return inner  # pyright: ignore[reportUnknownVariableType]
+    raw = getattr(span, "_attributes", None)
     if isinstance(raw, dict):
         return raw  # pyright: ignore[reportUnknownVariableType]
     attributes = getattr(span, "attributes", None)
@@ -69,7 +72,8 @@ class Tracker:
 
     Everything is bounded: past ``max_open_spans`` the oldest open span is forgotten (a span that never
     ends costs nothing forever), and past ``max_response_ids`` the oldest response id. Recording a span
-    start is one dictionary insert: the GIL makes it atomic, so the common path takes no lock.
+    start is one dictionary insert, and a priced response id an insert and an append: the GIL makes each
+    atomic, so the common paths take no lock.
     """
 
     def __init__(self, max_open_spans: int = 10_000, max_response_ids: int = 10_000) -> None:
@@ -83,7 +87,9 @@ class Tracker:
         # OrderedDict: evicting the oldest is O(1); a dict scans the holes its deletions leave at its front.
         self._open: OrderedDict[int, Span] = OrderedDict()
         self._below: dict[int, _Below] = {}
-        self._responses: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._responses: dict[tuple[str, str], int] = {}
+        # The priced response ids in the order they came: forgetting the oldest is a pop from the left.
+        self._claimed: deque[tuple[str, str]] = deque()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -124,19 +130,18 @@ class Tracker:
         """The span that already priced ``response_id``, if one did."""
         return self._responses.get((provider or "", response_id))
 
-    def claim_response(self, provider: str | None, response_id: str, span_id: int) -> None:
-        """Records that ``span_id`` priced ``response_id``."""
-        responses = self._responses
-        responses[(provider or "", response_id)] = span_id
-        if len(responses) > self._max_responses:
-            # Once full, every claim forgets the oldest: acquire/release rather than `with`, which costs twice as much.
-            lock = self._lock
-            lock.acquire()
-            try:
-                while len(responses) > self._max_responses:
-                    responses.popitem(False)  # the oldest; positional, as keyword parsing costs more than the pop
-            finally:
-                lock.release()
+    def claim_response(self, provider: str | None, response_id: str, span_id: int) -> int | None:
+        """Records that ``span_id`` priced ``response_id``, unless a span did already: then returns its id."""
+        key = (provider or "", response_id)
+        earlier = self._responses.setdefault(key, span_id)
+        if earlier != span_id:
+            return earlier
+        claimed = self._claimed
+        claimed.append(key)
+        if len(claimed) > self._max_responses:
+            # A set, an append and a pop are each atomic; threads that claim at once forget one id each.
+            self._responses.pop(claimed.popleft(), None)
+        return None
 
     def roll_up(self, parent_id: int | None, amount: Decimal, usage_key: tuple[int, int]) -> None:
         """Adds a priced call to every open ancestor; ancestors that are not calls show the new totals."""

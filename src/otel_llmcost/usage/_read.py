@@ -106,12 +106,12 @@ class GenAICall(NamedTuple):
 def operation_of(attributes: Attributes) -> str | None:
     """The span's operation if it is a priced GenAI call (inference or embeddings), else `None`. Cheap."""
     operation = attributes.get(a.GEN_AI_OPERATION_NAME)
-    if type(operation) is str and operation in INFERENCE_OPERATIONS:
-        return operation  # the usual case, already in lower case
     if operation is None:
         operation = attributes.get(a.LLM_REQUEST_TYPE) or attributes.get(a.OPENINFERENCE_SPAN_KIND)
         if operation is None:
             return None
+    elif type(operation) is str and operation in INFERENCE_OPERATIONS:
+        return operation  # the usual case, in lower case already
     if not isinstance(operation, str):
         return None
     operation = operation.lower()
@@ -162,8 +162,9 @@ _EXTRA_KEYS = frozenset(
 )
 _new = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
 """Builds a named tuple from a tuple of all its fields, skipping its Python-level ``__new__``: a third of the cost."""
+_PLAIN_NAMES = ("input", "output", "cache_read", "cache_write", "reasoning")
+"""The count fields of most spans: a span that reports no other has its usage from `_plain_usage`."""
 _NO_TEXTS: list[str | None] = [None] * len(_TEXT_NAMES)
-_NO_COUNTS: list[int] = [0] * len(_COUNT_NAMES)
 _MAX_SHAPES = 1024
 
 
@@ -172,14 +173,18 @@ class _Shape(NamedTuple):
 
     Attributes:
         winners: for each field the span reports, the best-ranked key that reports it, as ``(field, key)``.
-        counts: the keys of the count fields, with the field's index in `_COUNT_NAMES`; None when a field
-            needs the general reading (seconds, which may be fractional).
+        counts: the keys of the count fields, with the field's index in ``zeros``; None when a field needs
+            the general reading (seconds, which may be fractional).
+        zeros: a count for each field of `_PLAIN_NAMES` if the span reports no other, else of `_COUNT_NAMES`.
+        usage: `_plain_usage` or `_usage`, to match.
         texts: the keys of the text fields, with the field's index in `_TEXT_NAMES`.
         extras: whether the span has a key read besides the fields: usage status, reported cost, batch, region.
     """
 
     winners: tuple[tuple[str, str], ...]
     counts: tuple[tuple[str, int], ...] | None
+    zeros: list[int]
+    usage: Callable[[Attributes, list[int]], Usage]
     texts: tuple[tuple[str, int], ...]
     extras: bool
 
@@ -198,11 +203,19 @@ def _new_shape(keys: tuple[str, ...]) -> _Shape:
             if best is None or rank < best[0]:
                 found[name] = (rank, key)
     winners = tuple((name, key) for name, (_, key) in found.items())
+    count_names = [name for name, _ in winners if name not in _TEXT]
+    names = _PLAIN_NAMES if set(count_names) <= set(_PLAIN_NAMES) else _COUNT_NAMES
     counts = None
     if "seconds" not in found:
-        counts = tuple((key, _COUNT_NAMES.index(name)) for name, key in winners if name not in _TEXT)
-    texts = tuple((key, _TEXT_NAMES.index(name)) for name, key in winners if name in _TEXT)
-    shape = _Shape(winners, counts, texts, not _EXTRA_KEYS.isdisjoint(keys))
+        counts = tuple((key, names.index(name)) for name, key in winners if name not in _TEXT)
+    shape = _Shape(
+        winners,
+        counts,
+        [0] * len(names),
+        _plain_usage if names is _PLAIN_NAMES else _usage,
+        tuple((key, _TEXT_NAMES.index(name)) for name, key in winners if name in _TEXT),
+        not _EXTRA_KEYS.isdisjoint(keys),
+    )
     if len(_SHAPES) >= _MAX_SHAPES:
         _SHAPES.clear()
     _SHAPES[keys] = shape
@@ -220,7 +233,7 @@ def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | Non
     counted = shape.counts
     if counted is None:
         return None
-    counts = _NO_COUNTS.copy()
+    counts = shape.zeros.copy()
     for key, index in counted:
         value = attributes[key]
         if type(value) is not int or value < 0:
@@ -231,7 +244,21 @@ def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | Non
         value = attributes[key]
         if isinstance(value, str) and value:
             texts[index] = value
-    return texts, _usage(attributes, counts, None) if counted else None
+    return texts, shape.usage(attributes, counts) if counted else None
+
+
+def _read(attributes: Attributes, shape: _Shape) -> tuple[list[str | None], Usage | None]:
+    """The text fields and usage of any span: `_read_quickly` reads most of them.
+
+    Raises:
+        _InvalidUsage: a usage value is not a count (or a duration), or the parts exceed their totals.
+    """
+    named, values = _scan(attributes, shape.winners)
+    texts = [named.get(name) for name in _TEXT_NAMES]
+    if not values:
+        return texts, None
+    seconds = values.pop("seconds", None)
+    return texts, _usage(attributes, [int(values.get(name, 0)) for name in _COUNT_NAMES], seconds)
 
 
 def _scan(
@@ -262,7 +289,26 @@ def _scan(
     return texts, counts
 
 
-def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | None) -> Usage:
+def _plain_usage(attributes: Attributes, count: Sequence[int]) -> Usage:
+    """`_usage` of a span that reports no count but those of `_PLAIN_NAMES` (in that order), as most spans do.
+
+    The same arithmetic with every other count at zero, which leaves a third of it. ``attributes`` are
+    unused: they are `_usage`'s, for images.
+    """
+    input_tokens, output_tokens, cache_read, cache_write, reasoning = count
+    parts = cache_read + cache_write
+    if parts > input_tokens:
+        input_tokens += parts  # see _usage
+    if reasoning > output_tokens:
+        output_tokens += reasoning
+    output = output_tokens - reasoning
+    usage: Usage = _new(
+        Usage, (input_tokens - parts, cache_read, cache_write, 0, 0, 0, 0, output, reasoning, 0, 0, 0, _ZERO, (), ())
+    )
+    return usage
+
+
+def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | None = None) -> Usage:
     """The disjoint buckets of the ``count`` of each field (in `_COUNT_NAMES` order) and the seconds of audio."""
     (
         input_tokens,
@@ -356,17 +402,8 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
     keys = tuple(attributes)
     shape = _SHAPES.get(keys) or _new_shape(keys)
     invalid: str | None = None
-    usage: Usage | None = None
     try:
-        found = _read_quickly(attributes, shape)
-        if found is not None:
-            texts, usage = found
-        else:
-            named, values = _scan(attributes, shape.winners)
-            texts = [named.get(name) for name in _TEXT_NAMES]
-            if values:
-                seconds = values.pop("seconds", None)
-                usage = _usage(attributes, [int(values.get(name, 0)) for name in _COUNT_NAMES], seconds)
+        texts, usage = _read_quickly(attributes, shape) or _read(attributes, shape)
     except _InvalidUsage as error:
         texts, usage, invalid = _texts_only(attributes), None, str(error)
     provider, request_model, response_model, response_id, error_type, service_tier = texts
