@@ -620,3 +620,16 @@ def test_a_call_a_quote_cannot_price_exactly_goes_through_a_cost(tmp_path: Path,
         assert outcome(rounded) == outcome(pricer.price_with_cost(few, QUOTED_STARTS[1]))
     assert rounded.amount_usd == Decimal("0.00000323457")
     assert quotes_used == {"priced": 1, "declined": 2}
+
+
+def test_a_readable_span_built_by_hand_is_priced_and_one_with_no_attributes_passes(pipeline: Pipeline) -> None:
+    # Not the SDK's own span: plain dict attributes, and no context (so no id to track it by).
+    by_hand = ReadableSpan(name="chat by hand", context=None, attributes=dict(OFFICIAL), kind=SpanKind.CLIENT)
+    bare = ReadableSpan(name="no attributes", context=None, attributes=None)
+    pipeline.processor.on_start(by_hand)  # pyright: ignore[reportArgumentType]
+    pipeline.processor.on_end(by_hand)
+    pipeline.processor.on_end(bare)
+    priced = pipeline.attributes("chat by hand")
+    assert (priced["llmcost.status"], priced["gen_ai.usage.cost.amount"]) == ("priced", 0.00024)
+    assert pipeline.by_name("no attributes") is bare
+    assert len(pipeline.processor._tracker) == 0  # pyright: ignore[reportPrivateUsage]

@@ -282,3 +282,13 @@ def test_a_call_billed_by_other_units_writes_no_token_zeros() -> None:
     assert usage_attributes(Usage(input_characters=120)) == {"llmcost.usage.input_characters": 120}
     assert usage_attributes(Usage(input_audio_seconds=Decimal("3.5"))) == {"llmcost.usage.input_audio_seconds": 3.5}
     assert usage_attributes(Usage()) == {"gen_ai.usage.input_tokens": 0, "gen_ai.usage.output_tokens": 0}
+
+
+@pytest.mark.parametrize("field", [name for name in Usage._fields if name not in ("images", "requests")])
+def test_each_bucket_alone_is_written_and_read_back(field: str) -> None:
+    value = Decimal("2.5") if field == "input_audio_seconds" else 7
+    usage = Usage(**{field: value})
+    attributes = usage_attributes(usage)
+    assert read_call({"gen_ai.operation.name": "chat", **attributes}).usage == usage
+    zero_tokens = field in ("input_characters", "input_audio_seconds")
+    assert ("gen_ai.usage.input_tokens" in attributes) is not zero_tokens

@@ -22,6 +22,8 @@ __all__ = ["CostSpanProcessor"]
 _log = logging.getLogger("otel_llmcost")
 _SUBTREE = (a.LLMCOST_SUBTREE_COST, a.LLMCOST_SUBTREE_CALLS)
 _NO_KEYS: frozenset[tuple[int, int]] = frozenset()
+_OPERATION_KEYS = (a.GEN_AI_OPERATION_NAME, a.LLM_REQUEST_TYPE, a.OPENINFERENCE_SPAN_KIND)
+"""The keys `operation_of` reads: a span with none of them is passed through without a call."""
 
 
 class _PricedSpan(ReadableSpan):
@@ -32,6 +34,12 @@ class _PricedSpan(ReadableSpan):
     @property
     def dropped_attributes(self) -> int:
         return self._dropped
+
+
+def _span_id(span: ReadableSpan) -> int:
+    """The id of a span that is not the SDK's own, or has no context (0)."""
+    context = span.context
+    return context.span_id if context is not None else 0
 
 
 def priced_copy(
@@ -135,28 +143,61 @@ class CostSpanProcessor(SpanProcessor):
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         try:
-            self._tracker.started(span)
+            # Inline rather than a call to the tracker: this runs for every span the application starts.
+            tracker = self._tracker
+            spans = tracker.open_spans
+            try:
+                span_id = span._context.span_id  # pyright: ignore[reportPrivateUsage, reportOptionalMemberAccess] - a property costs a call
+            except AttributeError:
+                span_id = _span_id(span)
+            spans[span_id] = span
+            if len(spans) > tracker.max_open:
+                tracker.evict()
         except Exception:  # noqa: BLE001 - the one guarded place for our own failures in on_start
             _log.debug("otel-llmcost could not track a started span", exc_info=True)
-        self._next.on_start(span, parent_context=parent_context)
+        self._next.on_start(span, parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
         forward = span
         try:
-            forward = self._process(span)
+            # The spans the processor passes through (most spans) take this path alone: forget the span, and
+            # see that it is no GenAI call. It is inline for the same reason as on_start's.
+            tracker = self._tracker
+            try:
+                span_id = span._context.span_id  # pyright: ignore[reportPrivateUsage, reportOptionalMemberAccess]
+            except AttributeError:
+                span_id = _span_id(span)
+            tracker.open_spans.pop(span_id, None)
+            below = tracker.below.pop(span_id, None) if tracker.below else None
+            try:
+                attributes = span._attributes._dict  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue, reportOptionalMemberAccess, reportUnknownMemberType, reportUnknownVariableType]
+            except AttributeError:
+                attributes = plain_attributes(span)
+            # Any of the keys that name an operation: those of the conventions, OpenLLMetry and OpenInference.
+            if _OPERATION_KEYS[0] in attributes or _OPERATION_KEYS[1] in attributes or _OPERATION_KEYS[2] in attributes:
+                operation = operation_of(attributes)  # pyright: ignore[reportUnknownArgumentType]
+                if operation is not None:
+                    forward = self._process(
+                        span,
+                        span_id,
+                        attributes,  # pyright: ignore[reportUnknownArgumentType]
+                        operation,
+                        below.usage_keys if below else _NO_KEYS,
+                    )
         except Exception:  # noqa: BLE001 - the one guarded place for our own failures in on_end
             _log.debug("otel-llmcost could not price a span; it goes on unpriced", exc_info=True)
         self._next.on_end(forward)
 
-    def _process(self, span: ReadableSpan) -> ReadableSpan:
-        context = span.context
-        span_id = context.span_id if context is not None else None
+    def _process(
+        self,
+        span: ReadableSpan,
+        span_id: int,
+        attributes: Mapping[str, object],
+        operation: str,
+        below: frozenset[tuple[int, int]] | set[tuple[int, int]],
+    ) -> ReadableSpan:
+        """The priced copy of a GenAI call's ``span``; ``below``: the usage of the priced calls under it."""
         tracker = self._tracker
-        below = tracker.ended(span_id) if span_id is not None else _NO_KEYS
-        attributes = plain_attributes(span)
-        operation = operation_of(attributes)
-        if operation is None:
-            return span
         call = read_call(attributes, operation)
         usage, response_id = call.usage, call.response_id
         if below and usage is not None and (usage.input_tokens, usage.output_tokens) in below:
@@ -168,7 +209,7 @@ class CostSpanProcessor(SpanProcessor):
             # duplicate, which is rare, is priced for nothing.
             priced = self._pricer.price(call, span.start_time)
             if response_id is not None:
-                if priced.amount_usd is not None and span_id is not None:
+                if priced.amount_usd is not None:
                     earlier = tracker.claim_response(call.provider, response_id, span_id)
                 else:
                     earlier = tracker.priced_response(call.provider, response_id)

@@ -18,7 +18,6 @@ from ..usage import operation_of
 __all__ = ["Tracker", "plain_attributes", "reset_in_forked_child"]
 
 _MAX_DEPTH = 256
-_NO_KEYS: frozenset[tuple[int, int]] = frozenset()
 
 
 def plain_attributes(span: object) -> Mapping[str, object]:
@@ -74,10 +73,16 @@ class Tracker:
     ends costs nothing forever), and past ``max_response_ids`` the oldest response id. Recording a span
     start is one dictionary insert, and a priced response id an insert and an append: the GIL makes each
     atomic, so the common paths take no lock.
+
+    Attributes:
+        open_spans: the open spans by id, oldest first. The processor inserts and pops here itself, on
+            every span: a method call would be most of what it spends on spans it passes through.
+        below: the priced calls below each open span that has some.
+        max_open: how many open spans are kept; past it, `evict` forgets the oldest.
     """
 
     def __init__(self, max_open_spans: int = 10_000, max_response_ids: int = 10_000) -> None:
-        self._max_open = max_open_spans
+        self.max_open = max_open_spans
         self._max_responses = max_response_ids
         self._reset()
         reset_in_forked_child(self._reset)
@@ -85,40 +90,28 @@ class Tracker:
     def _reset(self) -> None:
         """Forgets everything; in a forked child, the parent's open spans are the parent's to end."""
         # OrderedDict: evicting the oldest is O(1); a dict scans the holes its deletions leave at its front.
-        self._open: OrderedDict[int, Span] = OrderedDict()
-        self._below: dict[int, _Below] = {}
+        self.open_spans: OrderedDict[int, Span] = OrderedDict()
+        self.below: dict[int, _Below] = {}
         self._responses: dict[tuple[str, str], int] = {}
         # The priced response ids in the order they came: forgetting the oldest is a pop from the left.
         self._claimed: deque[tuple[str, str]] = deque()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._open)
+        return len(self.open_spans)
 
-    def started(self, span: Span) -> None:
-        context = span.context
-        if context is None:
-            return
-        self._open[context.span_id] = span  # its parent is looked up when a roll-up needs it, which is rarer
-        if len(self._open) > self._max_open:
-            with self._lock:
-                while len(self._open) > self._max_open:
-                    evicted, _ = self._open.popitem(last=False)
-                    self._below.pop(evicted, None)
-
-    def ended(self, span_id: int) -> frozenset[tuple[int, int]] | set[tuple[int, int]]:
-        """Forgets an ended span; returns the usage of the priced calls below it (for nested duplicates)."""
-        self._open.pop(span_id, None)
-        if not self._below:
-            return _NO_KEYS
-        below = self._below.pop(span_id, None)
-        return below.usage_keys if below is not None else _NO_KEYS
+    def evict(self) -> None:
+        """Forgets the oldest open spans past `max_open`."""
+        with self._lock:
+            while len(self.open_spans) > self.max_open:
+                evicted, _ = self.open_spans.popitem(last=False)
+                self.below.pop(evicted, None)
 
     def ancestors(self, parent_id: int | None) -> Iterator[tuple[int, Span]]:
         """The open spans above a span whose parent is ``parent_id``, nearest first, with their ids."""
         depth = 0
         while parent_id is not None and depth < _MAX_DEPTH:
-            span = self._open.get(parent_id)
+            span = self.open_spans.get(parent_id)
             if span is None:
                 return
             yield parent_id, span
@@ -148,9 +141,9 @@ class Tracker:
         updates: list[tuple[Span, float, int]] = []
         with self._lock:
             for span_id, span in self.ancestors(parent_id):
-                below = self._below.get(span_id)
+                below = self.below.get(span_id)
                 if below is None:
-                    below = self._below[span_id] = _Below()
+                    below = self.below[span_id] = _Below()
                 below.cost += amount
                 below.calls += 1
                 below.usage_keys.add(usage_key)

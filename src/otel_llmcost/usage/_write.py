@@ -17,16 +17,56 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
     the token totals of a call billed by other units only (seconds of audio, characters, images): its
     zeros would not be measurements.
     """
+    (
+        plain_input,
+        cache_read,
+        cache_write,
+        cache_write_1h,
+        input_audio,
+        cache_read_audio,
+        input_image,
+        output,
+        reasoning,
+        output_audio,
+        output_image,
+        characters,
+        seconds,
+        images,
+        requests,
+    ) = usage  # one unpacking: the fields are read on every instrumented call
+    cached = cache_read + cache_write + cache_write_1h
+    input_tokens = plain_input + cached + input_audio + cache_read_audio + input_image
+    output_tokens = output + reasoning + output_audio + output_image
     attributes: dict[str, int | float | str] = {}
-    tokens_only_zero = usage.input_tokens == 0 and usage.output_tokens == 0
-    if not tokens_only_zero or not (usage.input_characters or usage.input_audio_seconds or usage.images):
-        attributes[a.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
-        attributes[a.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
+    if input_tokens or output_tokens or not (characters or seconds or images):
+        attributes[a.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
+        attributes[a.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
+    # The parts, in this order, each only when not zero.
+    if cache_read or cache_read_audio:
+        attributes[a.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = cache_read + cache_read_audio
+    if cache_write or cache_write_1h:
+        attributes[a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = cache_write + cache_write_1h
+        if cache_write_1h:
+            attributes[a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_1H_INPUT_TOKENS] = cache_write_1h
+    if reasoning:
+        attributes[a.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = reasoning
+    if input_audio or cache_read_audio or input_image or output_audio or output_image or characters or requests:
+        _rare_parts(attributes, usage)
+    if seconds:
+        attributes[a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS] = float(seconds)
+    if images:
+        key = images[0][0]
+        size, _, quality = key.partition("/")
+        attributes[a.LLMCOST_USAGE_IMAGES] = sum(count for _, count in images)
+        attributes[a.LLMCOST_REQUEST_IMAGE_SIZE] = size
+        if quality:
+            attributes[a.LLMCOST_REQUEST_IMAGE_QUALITY] = quality
+    return attributes
+
+
+def _rare_parts(attributes: dict[str, int | float | str], usage: Usage) -> None:
+    """The parts of audio, image, speech and tool-use calls, each only when not zero."""
     parts: dict[str, int] = {
-        a.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read + usage.cache_read_audio,
-        a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_write + usage.cache_write_1h,
-        a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_1H_INPUT_TOKENS: usage.cache_write_1h,
-        a.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: usage.reasoning,
         a.LLMCOST_USAGE_INPUT_AUDIO_TOKENS: usage.input_audio + usage.cache_read_audio,
         a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS: usage.cache_read_audio,
         a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS: usage.input_image,
@@ -36,13 +76,3 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
         a.LLMCOST_USAGE_WEB_SEARCH_CALLS: dict(usage.requests).get("web_search", 0),
     }
     attributes.update((key, count) for key, count in parts.items() if count)
-    if usage.input_audio_seconds:
-        attributes[a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS] = float(usage.input_audio_seconds)
-    if usage.images:
-        key = usage.images[0][0]
-        size, _, quality = key.partition("/")
-        attributes[a.LLMCOST_USAGE_IMAGES] = sum(count for _, count in usage.images)
-        attributes[a.LLMCOST_REQUEST_IMAGE_SIZE] = size
-        if quality:
-            attributes[a.LLMCOST_REQUEST_IMAGE_QUALITY] = quality
-    return attributes
