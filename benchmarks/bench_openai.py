@@ -12,6 +12,10 @@ Five pipelines make the same call over recorded responses (no network: a mock tr
 Targets (issue 3): the instrumented overhead per call at most 1.5x the floor's, and under 2 microseconds per
 streamed chunk.
 
+For comparison with the field, the same call is then measured under each other OpenAI instrumentor that is
+installed (the official openai-v2, OpenLLMetry, OpenInference: ``pip install -e '.[interop]'``, as ``make test``
+does), alone and with CostSpanProcessor pricing its spans, with the bare SDK and the floor alongside.
+
 The machine may be busy with other work, so the pipelines take turns of ``TURN`` calls (who goes first
 rotates), with the instrumentor installed all along: the bare, floor and required pipelines call a client and
 resource whose classes hold the SDK's own functions, taken before the instrumentor wrapped them. Two readings
@@ -23,17 +27,21 @@ Run: ``make bench`` (or ``python benchmarks/bench_openai.py``).
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator
 
 import httpx2
 import openai
-from openai._base_client import BaseClient
+from openai._base_client import BaseClient, SyncAPIClient
 from openai.resources.chat.completions import Completions
 from opentelemetry import trace
 from opentelemetry.context import Context
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.metrics import Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
@@ -94,6 +102,7 @@ class BareOpenAI(openai.OpenAI):
     """A client that builds its requests with the SDK's own function, even while the instrumentor wraps it."""
 
     _build_request = BaseClient._build_request
+    request = SyncAPIClient.request  # OpenInference wraps OpenAI.request
 
 
 class BareCompletions(Completions):
@@ -216,16 +225,17 @@ def in_turns(traced: Iterator[object], baseline: Iterator[object]) -> float:
 class Bench:
     """The five pipelines, the instrumentor installed once; `round` makes ``CALLS`` calls with each, in turns."""
 
-    def __init__(self) -> None:
+    def __init__(self, instrument: bool = True) -> None:
         bare = BareCompletions(BareOpenAI(api_key="bench", http_client=transport()))
         provider = TracerProvider()
         provider.add_span_processor(Sink())
         tracer = provider.get_tracer("floor")
         self.switch = Switch()
-        instrumented_provider = TracerProvider()
-        instrumented_provider.add_span_processor(self.switch)
+        self.instrumented_provider = TracerProvider()
+        self.instrumented_provider.add_span_processor(self.switch)
         self.instrumentor = OpenAIInstrumentor()
-        self.instrumentor.instrument(tracer_provider=instrumented_provider, meter_provider=MeterProvider())
+        if instrument:
+            self.instrumentor.instrument(tracer_provider=self.instrumented_provider, meter_provider=MeterProvider())
         traced = openai.OpenAI(api_key="bench", http_client=transport()).chat.completions
         self.bare, self.traced, self.tracer = bare, traced, tracer
 
@@ -241,9 +251,9 @@ class Bench:
             "instrumented": lambda: self.priced(True),
         }
 
-    def priced(self, priced: bool) -> None:
+    def priced(self, priced: bool, completions: Completions | None = None) -> None:
         self.switch.current = self.switch.cost if priced else self.switch.sink
-        call(self.traced)
+        call(completions or self.traced)
 
     def round(self) -> dict[str, list[float]]:
         """Nanoseconds per call of each pipeline, per turn of ``TURN`` calls; the i-th turns were side by side."""
@@ -280,6 +290,56 @@ def run(rounds: int) -> tuple[list[dict[str, list[float]]], list[float]]:
         return [bench.round() for _ in range(rounds)], [bench.chunk() for _ in range(rounds)]
     finally:
         bench.instrumentor.uninstrument()
+
+
+# Other OpenAI instrumentors: (label, module, the module prefix of their wrappers).
+OTHERS = (
+    ("official openai-v2", "opentelemetry.instrumentation.openai_v2", "opentelemetry.instrumentation.openai_v2."),
+    ("OpenLLMetry", "opentelemetry.instrumentation.openai", "opentelemetry.instrumentation.openai."),
+    ("OpenInference", "openinference.instrumentation.openai", "openinference.instrumentation.openai."),
+)
+OTHER_ROUNDS = 10
+
+
+def take_off(prefix: str) -> None:
+    """Removes the wrappers from ``prefix`` left on the SDK's classes (OpenLLMetry's uninstrument leaves them)."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("openai."):
+            continue
+        for cls in list(vars(module).values()):
+            if not isinstance(cls, type):
+                continue
+            for attribute, value in list(vars(cls).items()):
+                wrapper = getattr(value, "_self_wrapper", None)
+                if wrapper is not None and getattr(wrapper, "__module__", "").startswith(prefix):
+                    setattr(cls, attribute, value.__wrapped__)
+
+
+def run_others(rounds: int) -> dict[str, list[dict[str, list[float]]]]:
+    """For each other instrumentor installed: rounds of the bare SDK, the floor, it alone and it priced by us."""
+    measured: dict[str, list[dict[str, list[float]]]] = {}
+    for label, module_name, prefix in OTHERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        bench = Bench(instrument=False)
+        instrumentor: BaseInstrumentor = module.OpenAIInstrumentor()
+        instrumentor.instrument(tracer_provider=bench.instrumented_provider, meter_provider=MeterProvider())
+        try:
+            traced = openai.OpenAI(api_key="bench", http_client=transport()).chat.completions
+            bench.pipelines = {
+                "bare": bench.pipelines["bare"],
+                "floor": bench.pipelines["floor"],
+                "instrumented": functools.partial(bench.priced, False, traced),
+                "priced": functools.partial(bench.priced, True, traced),
+            }
+            bench.round()
+            measured[label] = [bench.round() for _ in range(rounds)]
+        finally:
+            instrumentor.uninstrument()
+            take_off(prefix)
+    return measured
 
 
 def best(rounds: list[dict[str, list[float]]], name: str, baseline: str) -> float:
@@ -326,8 +386,22 @@ def report(rounds: list[dict[str, list[float]]], chunks: list[float]) -> None:
     print(f"{name:<62} {min(chunks) / 1000:12.2f} {statistics.median(chunks) / 1000:12.2f}")
 
 
+def report_others(measured: dict[str, list[dict[str, list[float]]]]) -> None:
+    """Each other instrumentor's overhead per call (side by side with the bare SDK), alone and priced by us."""
+    if not measured:
+        print("other instrumentors: none installed (pip install -e '.[interop]')")
+        return
+    print(f"{'other instrumentors, side by side (us over bare)':<62} {'alone':>12} {'priced':>12} {'/ floor':>8}")
+    for label, rounds in measured.items():
+        floor = paired(rounds, "floor", "bare")
+        alone = paired(rounds, "instrumented", "bare")
+        priced = paired(rounds, "priced", "bare")
+        print(f"{label:<62} {alone / 1000:12.2f} {priced / 1000:12.2f} {alone / floor:8.2f}")
+
+
 def main() -> None:
     report(*run(ROUNDS))
+    report_others(run_others(OTHER_ROUNDS))
 
 
 if __name__ == "__main__":
