@@ -1,0 +1,64 @@
+"""Instructions per call of each pipeline of `bench_openai.py`, counted by valgrind's callgrind.
+
+Timings on a shared or virtual machine drift by a third from one run to the next; instruction counts do
+not. For each pipeline this runs ``bench_openai.py PIPELINE N`` under callgrind with N = 0 and N = CALLS
+calls and divides the difference, so start-up, imports and the warm-up cancel out. Instructions are not
+time (a cache miss costs more than an addition), but they are the same on every run, and they show what
+share of a call's work each part is.
+
+Needs ``valgrind`` on the PATH; takes a few minutes (the interpreter runs some 50 times slower under it).
+Run: ``python benchmarks/bench_instructions.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PIPELINES = ("bare", "floor", "required", "instrumentor", "instrumented")
+CALLS = 100
+BENCH = Path(__file__).with_name("bench_openai.py")
+
+
+def instructions(pipeline: str, calls: int, directory: str) -> int:
+    """The instructions callgrind counts for a whole run of ``calls`` calls of ``pipeline``."""
+    out = Path(directory) / f"{pipeline}.{calls}.out"
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(BENCH)]
+    done = subprocess.run(
+        [*command, pipeline, str(calls)],
+        env={**os.environ, "PYTHONHASHSEED": "0"},  # a random seed moves the counts by thousands per call
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count for {pipeline}:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed: nothing to count")
+        return
+    per_call: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as directory:
+        for pipeline in PIPELINES:
+            per_call[pipeline] = (
+                instructions(pipeline, CALLS, directory) - instructions(pipeline, 0, directory)
+            ) / CALLS
+    bare = per_call["bare"]
+    floor = per_call["floor"] - bare
+    for pipeline, count in per_call.items():
+        print(f"{'instructions per call: ' + pipeline:<50} {count:>12,.0f}  {count - bare:>+10,.0f}")
+    for pipeline in ("required", "instrumentor", "instrumented"):
+        print(f"{pipeline + ' overhead / floor overhead':<50} {(per_call[pipeline] - bare) / floor:>12.2f}")
+
+
+if __name__ == "__main__":
+    main()
