@@ -633,3 +633,16 @@ def test_a_readable_span_built_by_hand_is_priced_and_one_with_no_attributes_pass
     assert (priced["llmcost.status"], priced["gen_ai.usage.cost.amount"]) == ("priced", 0.00024)
     assert pipeline.by_name("no attributes") is bare
     assert len(pipeline.processor._tracker) == 0  # pyright: ignore[reportPrivateUsage]
+
+
+def test_a_forked_child_forgets_the_parents_open_spans_and_tracks_its_own(pipeline: Pipeline) -> None:
+    tracker = pipeline.processor._tracker  # pyright: ignore[reportPrivateUsage]
+    with pipeline.tracer.start_as_current_span("the parent's request"):
+        assert len(tracker) == 1
+        tracker._reset()  # pyright: ignore[reportPrivateUsage] - what os.register_at_fork runs in the child
+        assert len(tracker) == 0
+        with pipeline.tracer.start_as_current_span("agent"):
+            call(pipeline.tracer, "chat gpt-4o-mini", OFFICIAL)
+            assert len(tracker) == 1  # the child's agent span, in the map the processor reads
+        assert pipeline.attributes("agent")["llmcost.subtree.cost"] == 0.00024
+    assert len(tracker) == 0

@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Mapping
 from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace import SpanContext
 
 from .. import _attributes as a
 from ..pricing import PriceTable, default_table
@@ -34,6 +35,11 @@ class _PricedSpan(ReadableSpan):
     @property
     def dropped_attributes(self) -> int:
         return self._dropped
+
+
+_SPAN_ID = 1 if SpanContext(1, 2, False)[1] == 2 else -1
+"""Where a `SpanContext` (a tuple) holds the span id: indexing it saves the property's call. Should its layout
+change, -1 reads something that is not the id, and a test fails."""
 
 
 def _span_id(span: ReadableSpan) -> int:
@@ -139,20 +145,24 @@ class CostSpanProcessor(SpanProcessor):
             metric_attributes=metric_attribute_keys(metric_attributes),
             max_attribute_values=max_metric_attribute_values,
         )
-        self._tracker = Tracker(max_open_spans)
+        self._tracker = tracker = Tracker(max_open_spans)
+        # The tracker's maps, held here for the two methods that run on every span (a forked child empties them
+        # in place, so these stay the ones it uses).
+        self._open_spans = tracker.open_spans
+        self._below = tracker.below
+        self._max_open = tracker.max_open
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         try:
             # Inline rather than a call to the tracker: this runs for every span the application starts.
-            tracker = self._tracker
-            spans = tracker.open_spans
             try:
-                span_id = span._context.span_id  # pyright: ignore[reportPrivateUsage, reportOptionalMemberAccess] - a property costs a call
-            except AttributeError:
+                span_id: int = span._context[_SPAN_ID]  # pyright: ignore[reportPrivateUsage, reportOptionalSubscript, reportAssignmentType, reportUnknownVariableType]
+            except (AttributeError, TypeError, IndexError):
                 span_id = _span_id(span)
+            spans = self._open_spans
             spans[span_id] = span
-            if len(spans) > tracker.max_open:
-                tracker.evict()
+            if len(spans) > self._max_open:
+                self._tracker.evict()
         except Exception:  # noqa: BLE001 - the one guarded place for our own failures in on_start
             _log.debug("otel-llmcost could not track a started span", exc_info=True)
         self._next.on_start(span, parent_context)
@@ -162,13 +172,12 @@ class CostSpanProcessor(SpanProcessor):
         try:
             # The spans the processor passes through (most spans) take this path alone: forget the span, and
             # see that it is no GenAI call. It is inline for the same reason as on_start's.
-            tracker = self._tracker
             try:
-                span_id = span._context.span_id  # pyright: ignore[reportPrivateUsage, reportOptionalMemberAccess]
-            except AttributeError:
+                span_id: int = span._context[_SPAN_ID]  # pyright: ignore[reportPrivateUsage, reportOptionalSubscript, reportAssignmentType, reportUnknownVariableType]
+            except (AttributeError, TypeError, IndexError):
                 span_id = _span_id(span)
-            tracker.open_spans.pop(span_id, None)
-            below = tracker.below.pop(span_id, None) if tracker.below else None
+            self._open_spans.pop(span_id, None)
+            below = self._below.pop(span_id, None) if self._below else None
             try:
                 attributes = span._attributes._dict  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue, reportOptionalMemberAccess, reportUnknownMemberType, reportUnknownVariableType]
             except AttributeError:

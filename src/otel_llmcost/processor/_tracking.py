@@ -89,12 +89,19 @@ class Tracker:
 
     def _reset(self) -> None:
         """Forgets everything; in a forked child, the parent's open spans are the parent's to end."""
-        # OrderedDict: evicting the oldest is O(1); a dict scans the holes its deletions leave at its front.
-        self.open_spans: OrderedDict[int, Span] = OrderedDict()
-        self.below: dict[int, _Below] = {}
-        self._responses: dict[tuple[str, str], int] = {}
-        # The priced response ids in the order they came: forgetting the oldest is a pop from the left.
-        self._claimed: deque[tuple[str, str]] = deque()
+        if hasattr(self, "open_spans"):
+            # In a forked child: the same objects, emptied, as the processor holds the first two.
+            self.open_spans.clear()
+            self.below.clear()
+            self._responses.clear()
+            self._claimed.clear()
+        else:
+            # OrderedDict: evicting the oldest is O(1); a dict scans the holes its deletions leave at its front.
+            self.open_spans: OrderedDict[int, Span] = OrderedDict()
+            self.below: dict[int, _Below] = {}
+            self._responses: dict[tuple[str, str], int] = {}
+            # The priced response ids in the order they came: forgetting the oldest is a pop from the left.
+            self._claimed: deque[tuple[str, str]] = deque()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
