@@ -1,5 +1,6 @@
 """``with_streaming_response`` read by hand: ``read()``, ``text()``, ``json()``, ``iter_bytes()``, ``iter_text()``,
-``iter_lines()`` instead of ``parse()``, sync and async, a JSON body and an event stream.
+``iter_lines()`` instead of ``parse()``, sync and async, a JSON body and an event stream; and a ``with_raw_response``
+stream read by its ``text`` or ``content``.
 
 The user gets exactly what they would without the instrumentor; the call ends with the usage the body reports,
 as soon as the body is whole (a JSON body) or exhausted (a stream), else when the response is closed or dropped.
@@ -315,3 +316,43 @@ def test_a_raw_response_keeps_what_legacy_responses_lack(traced: Traced) -> None
     assert not hasattr(raw, "iter_lines")
     assert not hasattr(raw, "read")
     assert isinstance(raw.parse(), openai.Stream)
+
+
+def _raw_stream(sdk: Any) -> Any:
+    return sdk.chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options=INCLUDE_USAGE
+    )
+
+
+@pytest.mark.parametrize("body", ["text", "content"])
+def test_a_raw_stream_read_whole_by_its_text_or_content_ends_the_call_with_its_usage(body: str) -> None:
+    sdk, _ = client(openai_recording("chat_gpt_4o_mini_stream"))
+    untraced = getattr(_raw_stream(sdk), body)
+    with instrumented() as traced:
+        sdk, _ = client(openai_recording("chat_gpt_4o_mini_stream"))
+        raw = _raw_stream(sdk)
+        assert traced.spans() == []
+
+        assert getattr(raw, body) == untraced
+        assert_attributes(traced.span(), STREAM)
+        assert getattr(raw, body) == untraced  # read again: the same body, the same one call
+        chunks = list(raw.parse())  # and parsed after: the SDK's own stream, whole
+        assert len(chunks) == 71
+        assert chunks[-1].usage.prompt_tokens == 1000
+        assert len(traced.spans()) == 1
+
+
+def test_an_async_raw_stream_read_by_its_text_ends_when_the_response_is_dropped(traced: Traced) -> None:
+    sdk, _ = async_client(openai_recording("chat_gpt_4o_mini_stream"))
+
+    async def read() -> str:
+        raw = await _raw_stream(sdk)
+        text: str = raw.text  # a property: the events cannot be awaited here, so the call waits for the drop
+        assert traced.spans() == []
+        return text
+
+    assert run(read()).count("data: ") == 72
+    gc.collect()
+    attributes = dict(traced.span().attributes or {})
+    assert attributes["llmcost.usage.status"] == "estimated"
+    assert attributes["gen_ai.usage.output_tokens"] == 0

@@ -4,8 +4,9 @@ The user gets the SDK's response object behind a proxy; the call ends when they 
 carries the call on, behind its own proxy), when they read its body by hand, when they ``close()`` it, or when
 the response is dropped.
 
-A body read by hand (``read()``, ``text()``, ``json()``, ``iter_bytes()``, ``iter_text()``, ``iter_lines()``) is
-seen as it passes (`_body`) and never read again from the network; the user gets exactly what the SDK gives them:
+A body read by hand (``read()``, ``text()``, ``json()``, ``iter_bytes()``, ``iter_text()``, ``iter_lines()``, and
+the ``text`` and ``content`` properties of a synchronous ``with_raw_response`` stream) is seen as it passes
+(`_body`) and never read again from the network; the user gets exactly what the SDK gives them:
 
 - a JSON body, once whole, is decoded a second time here (a dict, which every surface reads like the SDK's
   object) and the call ends with the usage in it; a body cut short ends the call without one;
@@ -27,6 +28,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import wrapt
+from openai._base_client import AsyncAPIClient
 
 from .._genai import guarded
 from ._body import (
@@ -140,6 +142,10 @@ class LazyResponse(_Proxy):
         return self._self_whole(self.__wrapped__.json)
 
     @property
+    def content(self) -> Any:
+        return self._self_whole(self.__wrapped__.content)
+
+    @property
     def iter_bytes(self) -> Any:
         return self._self_pieces(self.__wrapped__.iter_bytes, as_bytes)
 
@@ -152,8 +158,18 @@ class LazyResponse(_Proxy):
         return self._self_pieces(self.__wrapped__.iter_lines, line_as_bytes)
 
     def _self_whole(self, method: Any) -> Any:
-        """``method`` (``read``, ``text``, ``json``), after which the body the SDK cached is read for the call."""
+        """``method`` (``read``, ``text``, ``json``), after which the body the SDK cached is read for the call.
+
+        LegacyAPIResponse's ``text`` and ``content`` are properties: ``method`` is then the body, read whole,
+        and the call of a synchronous client reads it now. (An async client's has to await the events, which a
+        property cannot: its call ends when the response is dropped, as before.)
+        """
         if not callable(method):
+            asynchronous = isinstance(getattr(self.__wrapped__, "_client", None), AsyncAPIClient)
+            if isinstance(method, (str, bytes)) and not asynchronous:
+                body = guarded(self._self_reader)
+                if body is not None:
+                    guarded(whole_body, body, self.__wrapped__)
             return method
 
         def reading(*args: Any, **kwargs: Any) -> Any:
