@@ -646,3 +646,14 @@ def test_a_forked_child_forgets_the_parents_open_spans_and_tracks_its_own(pipeli
             assert len(tracker) == 1  # the child's agent span, in the map the processor reads
         assert pipeline.attributes("agent")["llmcost.subtree.cost"] == 0.00024
     assert len(tracker) == 0
+
+
+def test_spans_are_tracked_by_the_context_property_if_the_span_id_moves_in_the_tuple(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("otel_llmcost.processor._processor._SPAN_ID", "span_id")
+    with pipeline.tracer.start_as_current_span("agent") as agent:
+        assert list(pipeline.processor._tracker.open_spans) == [agent.get_span_context().span_id]  # pyright: ignore[reportPrivateUsage]
+        call(pipeline.tracer, "chat gpt-4o-mini", OFFICIAL)
+    assert pipeline.attributes("agent")["llmcost.subtree.cost"] == 0.00024
+    assert len(pipeline.processor._tracker) == 0  # pyright: ignore[reportPrivateUsage]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping
+from typing import cast
 
 from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
@@ -37,9 +38,9 @@ class _PricedSpan(ReadableSpan):
         return self._dropped
 
 
-_SPAN_ID = 1 if SpanContext(1, 2, False)[1] == 2 else -1
+_SPAN_ID: int = 1 if SpanContext(1, 2, False)[1] == 2 else cast("int", "span_id")
 """Where a `SpanContext` (a tuple) holds the span id: indexing it saves the property's call. Should its layout
-change, -1 reads something that is not the id, and a test fails."""
+ever change, the index is a string, which a tuple refuses (TypeError), and every span takes the property."""
 
 
 def _span_id(span: ReadableSpan) -> int:
