@@ -180,8 +180,11 @@ def open_stream(completions: Completions) -> Iterator[object]:
     )
 
 
-def required(completions: Completions, tracer: Tracer, meter: Meter) -> Callable[[], None]:
-    """A call with the span and metrics the instrumentor makes, made by hand: the OpenTelemetry SDK's share."""
+def required(completions: Completions, tracer: Tracer, meter: Meter, metrics: bool = True) -> Callable[[], None]:
+    """A call with the span and metrics the instrumentor makes, made by hand: the OpenTelemetry SDK's share.
+
+    Without ``metrics``, the span alone (the ``attributed`` pipeline of `bench_instructions.py`).
+    """
     duration = meter.create_histogram("gen_ai.client.operation.duration", unit="s")
     token_usage = meter.create_histogram("gen_ai.client.token.usage", unit="{token}")
 
@@ -192,6 +195,8 @@ def required(completions: Completions, tracer: Tracer, meter: Meter) -> Callable
             call(completions)
         span.set_attributes(RESPONSE_ATTRIBUTES)
         span.end()
+        if not metrics:
+            return
         duration.record(time.perf_counter() - started, METRIC_ATTRIBUTES)
         token_usage.record(1000, {**METRIC_ATTRIBUTES, "gen_ai.token.type": "input"})
         token_usage.record(200, {**METRIC_ATTRIBUTES, "gen_ai.token.type": "output"})
@@ -230,6 +235,8 @@ def in_turns(traced: Iterator[object], baseline: Iterator[object]) -> float:
 
 class Bench:
     """The five pipelines, the instrumentor installed once; `round` makes ``CALLS`` calls with each, in turns."""
+
+    instrumentor: BaseInstrumentor
 
     def __init__(self, instrument: bool = True) -> None:
         bare = BareCompletions(BareOpenAI(api_key="bench", http_client=transport()))
@@ -406,8 +413,22 @@ def report_others(measured: dict[str, list[dict[str, list[float]]]]) -> None:
 
 
 def calls_only(pipeline: str, calls: int) -> None:
-    """A warm-up, then ``calls`` calls of one pipeline and nothing else: what `bench_instructions.py` counts."""
-    bench = Bench()
+    """A warm-up, then ``calls`` calls of one pipeline and nothing else: what `bench_instructions.py` counts.
+
+    ``pipeline`` is one of `Bench`'s, ``attributed``, or ``official`` / ``official-priced``: the official
+    openai-v2 instrumentor (instead of ours), alone or priced by CostSpanProcessor.
+    """
+    official = pipeline.startswith("official")
+    bench = Bench(instrument=not official)
+    bench.pipelines["attributed"] = required(bench.bare, bench.tracer, MeterProvider().get_meter("a"), metrics=False)
+    if official:
+        _, module_name, _ = OTHERS[0]
+        instrumentor: BaseInstrumentor = importlib.import_module(module_name).OpenAIInstrumentor()
+        instrumentor.instrument(tracer_provider=bench.instrumented_provider, meter_provider=MeterProvider())
+        traced = openai.OpenAI(api_key="bench", http_client=transport()).chat.completions
+        bench.pipelines["official"] = functools.partial(bench.priced, False, traced)
+        bench.pipelines["official-priced"] = functools.partial(bench.priced, True, traced)
+        bench.instrumentor = instrumentor  # uninstrumented below
     try:
         work = bench.pipelines[pipeline]
         for _ in range(30):
