@@ -29,8 +29,8 @@ $(TEST_VENV)/.installed: pyproject.toml
 	touch $@
 
 test: $(TEST_VENV)/.installed
-	$(TEST_VENV)/bin/ruff check src tests scripts examples
-	$(TEST_VENV)/bin/ruff format --check src tests scripts examples
+	$(TEST_VENV)/bin/ruff check src tests scripts examples benchmarks
+	$(TEST_VENV)/bin/ruff format --check src tests scripts examples benchmarks
 	$(TEST_VENV)/bin/pyright
 	TIKTOKEN_CACHE_DIR=$(SHARED_TIKTOKEN) $(TEST_VENV)/bin/python -m pytest
 
