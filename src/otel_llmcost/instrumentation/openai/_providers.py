@@ -157,12 +157,16 @@ class Endpoints:
     def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
         self._overrides = {key.lower(): value for key, value in (overrides or {}).items()}
         self._cache: dict[tuple[str, str, int | None], Endpoint] = {}
-        # Vertex AI hosts, whose path decides: by base URL object (a client keeps its own), which is kept alive
-        # with its endpoint so that its id is not reused. Reading the path costs more than the rest of `of`.
+        # By base URL object: an application's client keeps its own, so most calls end at this look-up. The
+        # object is kept alive with its endpoint so that its id is not reused. For a Vertex AI host, whose path
+        # decides, this is the only cache.
         self._by_url: dict[int, tuple[object, Endpoint]] = {}
 
     def of(self, base_url: object) -> Endpoint:
         """The `Endpoint` of a client whose base URL is ``base_url`` (an ``httpx``/``httpx2`` URL, or a string)."""
+        known = self._by_url.get(id(base_url))
+        if known is not None and known[0] is base_url:
+            return known[1]
         host = getattr(base_url, "host", None)
         if not isinstance(host, str):
             return self._from_string(str(base_url))
@@ -170,20 +174,16 @@ class Endpoints:
         port = getattr(base_url, "port", None)
         key = (host, scheme if isinstance(scheme, str) else "", port if isinstance(port, int) else None)
         found = self._cache.get(key)
-        if found is not None:
-            return found
-        known = self._by_url.get(id(base_url))
-        if known is not None and known[0] is base_url:
-            return known[1]
-        port_number = key[2] if key[2] is not None else _DEFAULT_PORTS.get(key[1])
-        if not is_vertex_host(host.lower()):
-            found = self._endpoint(host, port_number)
-            if len(self._cache) >= self._MAX_CACHED:
-                self._cache.clear()
-            self._cache[key] = found
-            return found
-        path = getattr(base_url, "path", None)
-        found = self._endpoint(host, port_number, path if isinstance(path, str) else "")
+        if found is None:
+            port_number = key[2] if key[2] is not None else _DEFAULT_PORTS.get(key[1])
+            if is_vertex_host(host.lower()):
+                path = getattr(base_url, "path", None)
+                found = self._endpoint(host, port_number, path if isinstance(path, str) else "")
+            else:
+                found = self._endpoint(host, port_number)
+                if len(self._cache) >= self._MAX_CACHED:
+                    self._cache.clear()
+                self._cache[key] = found
         if len(self._by_url) >= self._MAX_CACHED:
             self._by_url.clear()
         self._by_url[id(base_url)] = (base_url, found)

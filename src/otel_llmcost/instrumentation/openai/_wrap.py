@@ -26,7 +26,7 @@ from ...pricing import Usage
 from .._genai import Attributes, Invocation, Telemetry, guarded
 from .._stream import StreamHooks, traced_stream
 from ._others import traced_elsewhere
-from ._providers import Endpoint, Endpoints
+from ._providers import Endpoints
 from ._raw import LazyResponse
 
 __all__ = [
@@ -134,12 +134,10 @@ def _skip(setup: Setup, instance: Any, wrapped: Any) -> bool:
 def sync_method(setup: Setup, surface: Surface) -> Wrapper:
     """The wrapper of a synchronous SDK method of ``surface``."""
 
-    endpoints = _LastEndpoint(setup.endpoints)
-
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if _skip(setup, instance, wrapped):
             return wrapped(*args, **kwargs)
-        started = guarded(_start, setup, surface, endpoints, instance, args, kwargs)
+        started = guarded(_start, setup, surface, instance, args, kwargs)
         if started is None:
             return wrapped(*args, **kwargs)
         invocation, request, token = started
@@ -159,14 +157,12 @@ def sync_method(setup: Setup, surface: Surface) -> Wrapper:
 def async_method(setup: Setup, surface: Surface) -> Wrapper:
     """The wrapper of an asynchronous SDK method of ``surface``."""
 
-    endpoints = _LastEndpoint(setup.endpoints)
-
     async def wrapper(
         wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         if _skip(setup, instance, wrapped):
             return await wrapped(*args, **kwargs)
-        started = guarded(_start, setup, surface, endpoints, instance, args, kwargs)
+        started = guarded(_start, setup, surface, instance, args, kwargs)
         if started is None:
             return await wrapped(*args, **kwargs)
         invocation, request, token = started
@@ -183,37 +179,16 @@ def async_method(setup: Setup, surface: Surface) -> Wrapper:
     return wrapper
 
 
-class _LastEndpoint:
-    """The `Endpoint` of the base URL one wrapper saw last: an application's client keeps the same URL object."""
-
-    __slots__ = ("_endpoints", "_last")
-
-    def __init__(self, endpoints: Endpoints) -> None:
-        self._endpoints = endpoints
-        self._last: tuple[object, Endpoint] | None = None  # replaced whole, never mutated: safe across threads
-
-    def of(self, instance: Any) -> Endpoint:
-        """The endpoint of the client behind ``instance``, an SDK resource (``client.chat.completions``)."""
-        # The property, not the attribute behind it: the module-level client (``openai.base_url = ...``) answers
-        # from elsewhere.
-        url = instance._client.base_url
-        last = self._last
-        if last is not None and last[0] is url:
-            return last[1]
-        endpoint = self._endpoints.of(url)
-        self._last = (url, endpoint)
-        return endpoint
-
-
 def _start(
     setup: Setup,
     surface: Surface,
-    endpoints: _LastEndpoint,
     instance: Any,
     args: tuple[Any, ...],
     kwargs: Mapping[str, Any],
 ) -> tuple[Invocation, Request, Token[Context]]:
-    endpoint = endpoints.of(instance)
+    # The property, not the attribute behind it: the module-level client (``openai.base_url = ...``) answers
+    # from elsewhere.
+    endpoint = setup.endpoints.of(instance._client.base_url)
     request = surface.request(args, kwargs, endpoint.provider, setup)
     server = (endpoint.address, endpoint.port) if endpoint.address is not None and endpoint.port is not None else None
     invocation = setup.telemetry.start(surface.operation, endpoint.provider, request.model, request.attributes, server)
