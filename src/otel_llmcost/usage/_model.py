@@ -6,11 +6,14 @@ Standard library only: pricing, the instrumentors and the processor all import t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypedDict, cast
 
-__all__ = ["INPUT_TOKEN_UNITS", "OUTPUT_TOKEN_UNITS", "TOKEN_UNITS", "RequestContext", "Usage"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing's own from Python 3.11
+
+__all__ = ["INPUT_TOKEN_UNITS", "OUTPUT_TOKEN_UNITS", "TOKEN_UNITS", "RequestContext", "Totals", "Usage"]
 
 INPUT_TOKEN_UNITS = (
     "input",
@@ -31,8 +34,37 @@ TOKEN_UNITS = INPUT_TOKEN_UNITS + OUTPUT_TOKEN_UNITS
 _ZERO = Decimal(0)
 
 
-def _frozen(counts: Mapping[str, int] | None) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted((key, count) for key, count in counts.items() if count)) if counts else ()
+class Totals(TypedDict, total=False):
+    """What a call consumed as totals and their parts: the arguments of `Usage.from_totals` and `from_reported`.
+
+    ``input_tokens`` counts every input token (cached, audio and image ones included) and ``output_tokens``
+    every output token (reasoning, audio and image ones included). ``cache_write_tokens`` counts every cache
+    write; ``cache_write_1h_tokens`` is the part of them with a 1-hour lifetime. Cached audio tokens are a part
+    of both ``cache_read_tokens`` and ``input_audio_tokens``. What is not given is 0.
+    """
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cache_write_1h_tokens: int
+    input_audio_tokens: int
+    cache_read_audio_tokens: int
+    input_image_tokens: int
+    reasoning_tokens: int
+    output_audio_tokens: int
+    output_image_tokens: int
+    input_characters: int
+    input_audio_seconds: Decimal | int | str
+    images: Mapping[str, int] | None
+    requests: Mapping[str, int] | None
+
+
+_TOTALS = frozenset(Totals.__annotations__)
+
+
+def _frozen(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((key, count) for key, count in counts.items() if count))
 
 
 class Usage(NamedTuple):
@@ -79,57 +111,39 @@ class Usage(NamedTuple):
     requests: tuple[tuple[str, int], ...] = ()
 
     @classmethod
-    def from_totals(
-        cls,
-        *,
-        input_tokens: int = 0,
-        output_tokens: int = 0,
-        cache_read_tokens: int = 0,
-        cache_write_tokens: int = 0,
-        cache_write_1h_tokens: int = 0,
-        input_audio_tokens: int = 0,
-        cache_read_audio_tokens: int = 0,
-        input_image_tokens: int = 0,
-        reasoning_tokens: int = 0,
-        output_audio_tokens: int = 0,
-        output_image_tokens: int = 0,
-        input_characters: int = 0,
-        input_audio_seconds: Decimal | int | str = 0,
-        images: Mapping[str, int] | None = None,
-        requests: Mapping[str, int] | None = None,
-    ) -> Usage:
-        """A `Usage` from totals and their parts, as the GenAI conventions report them.
-
-        ``input_tokens`` counts every input token (cached, audio and image ones included) and
-        ``output_tokens`` every output token (reasoning, audio and image ones included).
-        ``cache_write_tokens`` counts every cache write; ``cache_write_1h_tokens`` is the part of them with a
-        1-hour lifetime. Cached audio tokens are a part of both ``cache_read_tokens`` and
-        ``input_audio_tokens``.
+    def from_totals(cls, **totals: Unpack[Totals]) -> Usage:
+        """A `Usage` from totals and their parts (see `Totals`), as the GenAI conventions report them.
 
         Raises:
             ValueError: a count is negative, or the parts add up to more than their total.
+            TypeError: an argument that `Totals` does not name.
         """
-        if cache_write_1h_tokens > cache_write_tokens >= 0:
+        if not totals.keys() <= _TOTALS:
+            unknown = sorted(totals.keys() - _TOTALS)[0]
+            raise TypeError(f"unexpected argument {unknown!r}; the arguments are {', '.join(sorted(_TOTALS))}")
+        get = totals.get
+        cache_write, cache_write_1h = get("cache_write_tokens", 0), get("cache_write_1h_tokens", 0)
+        if cache_write_1h > cache_write >= 0:
             raise ValueError(
-                f"cache_write_1h_tokens ({cache_write_1h_tokens}) exceeds cache_write_tokens ({cache_write_tokens}),"
+                f"cache_write_1h_tokens ({cache_write_1h}) exceeds cache_write_tokens ({cache_write}),"
                 " of which it is a part"
             )
-        return _disjoint(
-            input_tokens,
-            output_tokens,
-            cache_read_tokens,
-            cache_write_tokens,
-            cache_write_1h_tokens,
-            input_audio_tokens,
-            cache_read_audio_tokens,
-            input_image_tokens,
-            reasoning_tokens,
-            output_audio_tokens,
-            output_image_tokens,
-            input_characters,
-            Decimal(input_audio_seconds),
-            images,
-            requests,
+        return _buckets(
+            get("input_tokens", 0),
+            get("output_tokens", 0),
+            get("cache_read_tokens", 0),
+            cache_write,
+            cache_write_1h,
+            get("input_audio_tokens", 0),
+            get("cache_read_audio_tokens", 0),
+            get("input_image_tokens", 0),
+            get("reasoning_tokens", 0),
+            get("output_audio_tokens", 0),
+            get("output_image_tokens", 0),
+            get("input_characters", 0),
+            Decimal(get("input_audio_seconds", 0)),
+            get("images"),
+            get("requests"),
         )
 
     @classmethod
@@ -153,8 +167,8 @@ class Usage(NamedTuple):
         requests: Mapping[str, int] | None = None,
         total_tokens: int = 0,
     ) -> Usage:
-        """A `Usage` from what a provider's response or a span reported: `from_totals`, lenient where sources
-        are known to differ from the conventions.
+        """A `Usage` from what a provider's response or a span reported (the arguments of `Totals`):
+        `from_totals`, lenient where sources are known to differ from the conventions.
 
         Some sources count a part beside its total rather than inside it; that part is added to its total,
         so that every token is counted once:
@@ -165,7 +179,7 @@ class Usage(NamedTuple):
           ``total_tokens`` is input plus cached plus output, or the input's parts exceed the input.
 
         A 1-hour cache write count above the count of all cache writes is taken as all of them.
-        ``total_tokens`` is only a hint (0: not reported); ``input_audio_seconds`` must be a `Decimal`.
+        ``total_tokens`` is only a hint (0: not reported); ``input_audio_seconds`` is a `Decimal`.
 
         Raises:
             ValueError: a count is negative, or the parts exceed their totals even when counted beside them.
@@ -181,12 +195,12 @@ class Usage(NamedTuple):
             or cached + input_audio_tokens - cache_read_audio_tokens + input_image_tokens > input_tokens
         ):
             input_tokens += cached
-        return _disjoint(
+        return _buckets(
             input_tokens,
             output_tokens,
             cache_read_tokens,
             cache_write_tokens,
-            min(cache_write_1h_tokens, cache_write_tokens),
+            cache_write_1h_tokens if cache_write_1h_tokens <= cache_write_tokens else cache_write_tokens,
             input_audio_tokens,
             cache_read_audio_tokens,
             input_image_tokens,
@@ -250,7 +264,7 @@ _COUNT_NAMES = (
 )
 
 
-def _disjoint(
+def _buckets(
     input_tokens: int,
     output_tokens: int,
     cache_read: int,
@@ -272,21 +286,34 @@ def _disjoint(
     Raises:
         ValueError: a count is negative, or the parts add up to more than their total.
     """
-    counts = (
-        input_tokens,
-        output_tokens,
-        cache_read,
-        cache_write,
-        cache_write_1h,
-        input_audio,
-        cache_read_audio,
-        input_image,
-        reasoning,
-        output_audio,
-        output_image,
-        input_characters,
-    )
-    if min(counts) < 0:
+    if (
+        input_tokens
+        | output_tokens
+        | cache_read
+        | cache_write
+        | cache_write_1h
+        | input_audio
+        | cache_read_audio
+        | input_image
+        | reasoning
+        | output_audio
+        | output_image
+        | input_characters
+    ) < 0:  # the bitwise or of ints is negative if one of them is
+        counts = (
+            input_tokens,
+            output_tokens,
+            cache_read,
+            cache_write,
+            cache_write_1h,
+            input_audio,
+            cache_read_audio,
+            input_image,
+            reasoning,
+            output_audio,
+            output_image,
+            input_characters,
+        )
         name, count = next((name, count) for name, count in zip(_COUNT_NAMES, counts, strict=True) if count < 0)
         raise ValueError(f"{name} is {count}: token counts cannot be negative")
     if cache_read_audio > cache_read or cache_read_audio > input_audio:
@@ -303,25 +330,40 @@ def _disjoint(
             f"the parts of the output (reasoning, audio and image tokens: {output_parts})"
             f" exceed output_tokens ({output_tokens}), which must include them"
         )
-    if seconds < 0:
+    if seconds is not _ZERO and seconds < 0:
         raise ValueError(f"input_audio_seconds is {seconds}: it cannot be negative")
-    return Usage(
-        input_tokens - input_parts,
-        cache_read - cache_read_audio,
-        cache_write - cache_write_1h,
-        cache_write_1h,
-        input_audio - cache_read_audio,
-        cache_read_audio,
-        input_image,
-        output_tokens - output_parts,
-        reasoning,
-        output_audio,
-        output_image,
-        input_characters,
-        seconds,
-        _frozen(images),
-        _frozen(requests),
+    return _usage_of(
+        (
+            input_tokens - input_parts,
+            cache_read - cache_read_audio,
+            cache_write - cache_write_1h,
+            cache_write_1h,
+            input_audio - cache_read_audio,
+            cache_read_audio,
+            input_image,
+            output_tokens - output_parts,
+            reasoning,
+            output_audio,
+            output_image,
+            input_characters,
+            seconds,
+            _frozen(images) if images else (),
+            _frozen(requests) if requests else (),
+        )
     )
+
+
+_tuple_new = cast("Callable[[type[Usage], tuple[object, ...]], Usage]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
+
+
+def _usage_of(fields: tuple[object, ...]) -> Usage:
+    """The `Usage` of all its fields, in order, built as the tuple it is.
+
+    A named tuple's own ``__new__`` is a Python function that only passes its arguments on to
+    ``tuple.__new__``; skipping it is a measurable share of the processor's time per priced span
+    (benchmarks/bench_processor.py). `tests/test_usage.py` checks that it builds what ``Usage(...)`` does.
+    """
+    return _tuple_new(Usage, fields)
 
 
 class RequestContext(NamedTuple):
