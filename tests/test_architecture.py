@@ -131,7 +131,8 @@ def repeated_blocks(paths: list[Path]) -> list[str]:
         lines = code_lines(path)
         for start in range(len(lines) - MIN_LINES + 1):
             window = tuple(text for _, text in lines[start : start + MIN_LINES])
-            places[window].append(f"{path.relative_to(SRC).as_posix()}:{lines[start][0]}")
+            where = path.relative_to(SRC).as_posix() if path.is_relative_to(SRC) else path.name
+            places[window].append(f"{where}:{lines[start][0]}")
     return [" and ".join(where) for where in places.values() if len(where) > 1]
 
 

@@ -336,11 +336,11 @@ def default_table() -> PriceTable:
 def price(
     usage: Usage,
     *,
+    table: PriceTable | None = None,
     provider: str,
     model: str | None,
     at: date | datetime | None = None,
     context: RequestContext | None = None,
-    table: PriceTable | None = None,
 ) -> Cost:
     """The cost of one call, from ``table`` or the default table (see `PriceTable.price`)."""
     return (table or default_table()).price(usage, provider=provider, model=model, at=at, context=context)

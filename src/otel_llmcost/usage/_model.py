@@ -248,22 +248,6 @@ class Usage(NamedTuple):
         )
 
 
-_COUNT_NAMES = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "input_audio_tokens",
-    "cache_read_audio_tokens",
-    "input_image_tokens",
-    "reasoning_tokens",
-    "output_audio_tokens",
-    "output_image_tokens",
-    "input_characters",
-)
-
-
 def _buckets(
     input_tokens: int,
     output_tokens: int,
@@ -300,21 +284,21 @@ def _buckets(
         | output_image
         | input_characters
     ) < 0:  # the bitwise or of ints is negative if one of them is
-        counts = (
-            input_tokens,
-            output_tokens,
-            cache_read,
-            cache_write,
-            cache_write_1h,
-            input_audio,
-            cache_read_audio,
-            input_image,
-            reasoning,
-            output_audio,
-            output_image,
-            input_characters,
-        )
-        name, count = next((name, count) for name, count in zip(_COUNT_NAMES, counts, strict=True) if count < 0)
+        named = {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cache_read_tokens": cache_read,
+            "cache_write_tokens": cache_write,
+            "cache_write_1h_tokens": cache_write_1h,
+            "input_audio_tokens": input_audio,
+            "cache_read_audio_tokens": cache_read_audio,
+            "input_image_tokens": input_image,
+            "reasoning_tokens": reasoning,
+            "output_audio_tokens": output_audio,
+            "output_image_tokens": output_image,
+            "input_characters": input_characters,
+        }
+        name, count = next((name, count) for name, count in named.items() if count < 0)
         raise ValueError(f"{name} is {count}: token counts cannot be negative")
     if cache_read_audio > cache_read or cache_read_audio > input_audio:
         raise ValueError("cache_read_audio_tokens is a part of both cache_read_tokens and input_audio_tokens")
