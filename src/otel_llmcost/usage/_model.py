@@ -121,30 +121,27 @@ class Usage(NamedTuple):
         if not totals.keys() <= _TOTALS:
             unknown = sorted(totals.keys() - _TOTALS)[0]
             raise TypeError(f"unexpected argument {unknown!r}; the arguments are {', '.join(sorted(_TOTALS))}")
-        get = totals.get
-        cache_write, cache_write_1h = get("cache_write_tokens", 0), get("cache_write_1h_tokens", 0)
+        cache_write, cache_write_1h = totals.get("cache_write_tokens", 0), totals.get("cache_write_1h_tokens", 0)
         if cache_write_1h > cache_write >= 0:
             raise ValueError(
                 f"cache_write_1h_tokens ({cache_write_1h}) exceeds cache_write_tokens ({cache_write}),"
                 " of which it is a part"
             )
-        return _buckets(
-            get("input_tokens", 0),
-            get("output_tokens", 0),
-            get("cache_read_tokens", 0),
-            cache_write,
-            cache_write_1h,
-            get("input_audio_tokens", 0),
-            get("cache_read_audio_tokens", 0),
-            get("input_image_tokens", 0),
-            get("reasoning_tokens", 0),
-            get("output_audio_tokens", 0),
-            get("output_image_tokens", 0),
-            get("input_characters", 0),
-            Decimal(get("input_audio_seconds", 0)),
-            get("images"),
-            get("requests"),
-        )
+        usage = cls.from_reported(**totals)
+        # from_reported adds a part that exceeds its total to the total: totals that include their parts, as
+        # these must, come back unchanged.
+        input_tokens, output_tokens = totals.get("input_tokens", 0), totals.get("output_tokens", 0)
+        if usage.input_tokens != input_tokens:
+            raise ValueError(
+                f"the parts of the input (cache reads, cache writes, audio and image tokens:"
+                f" {usage.input_tokens - usage.input}) exceed input_tokens ({input_tokens}), which must include them"
+            )
+        if usage.output_tokens != output_tokens:
+            raise ValueError(
+                f"the parts of the output (reasoning, audio and image tokens: {usage.output_tokens - usage.output})"
+                f" exceed output_tokens ({output_tokens}), which must include them"
+            )
+        return usage
 
     @classmethod
     def from_reported(
@@ -162,7 +159,7 @@ class Usage(NamedTuple):
         output_audio_tokens: int = 0,
         output_image_tokens: int = 0,
         input_characters: int = 0,
-        input_audio_seconds: Decimal = _ZERO,
+        input_audio_seconds: Decimal | int | str = _ZERO,
         images: Mapping[str, int] | None = None,
         requests: Mapping[str, int] | None = None,
         total_tokens: int = 0,
@@ -179,11 +176,43 @@ class Usage(NamedTuple):
           ``total_tokens`` is input plus cached plus output, or the input's parts exceed the input.
 
         A 1-hour cache write count above the count of all cache writes is taken as all of them.
-        ``total_tokens`` is only a hint (0: not reported); ``input_audio_seconds`` is a `Decimal`.
+        ``total_tokens`` is only a hint (0: not reported).
 
         Raises:
             ValueError: a count is negative, or the parts exceed their totals even when counted beside them.
         """
+        if (
+            input_tokens
+            | output_tokens
+            | cache_read_tokens
+            | cache_write_tokens
+            | cache_write_1h_tokens
+            | input_audio_tokens
+            | cache_read_audio_tokens
+            | input_image_tokens
+            | reasoning_tokens
+            | output_audio_tokens
+            | output_image_tokens
+            | input_characters
+        ) < 0:  # the bitwise or of ints is negative if one of them is
+            named = {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_tokens": cache_read_tokens,
+                "cache_write_tokens": cache_write_tokens,
+                "cache_write_1h_tokens": cache_write_1h_tokens,
+                "input_audio_tokens": input_audio_tokens,
+                "cache_read_audio_tokens": cache_read_audio_tokens,
+                "input_image_tokens": input_image_tokens,
+                "reasoning_tokens": reasoning_tokens,
+                "output_audio_tokens": output_audio_tokens,
+                "output_image_tokens": output_image_tokens,
+                "input_characters": input_characters,
+            }
+            name, count = next((name, count) for name, count in named.items() if count < 0)
+            raise ValueError(f"{name} is {count}: token counts cannot be negative")
+        if type(input_audio_seconds) is not Decimal:
+            input_audio_seconds = Decimal(input_audio_seconds)
         if reasoning_tokens and (
             (total_tokens and total_tokens == input_tokens + output_tokens + reasoning_tokens)
             or reasoning_tokens + output_audio_tokens + output_image_tokens > output_tokens
@@ -195,22 +224,44 @@ class Usage(NamedTuple):
             or cached + input_audio_tokens - cache_read_audio_tokens + input_image_tokens > input_tokens
         ):
             input_tokens += cached
-        return _buckets(
-            input_tokens,
-            output_tokens,
-            cache_read_tokens,
-            cache_write_tokens,
-            cache_write_1h_tokens if cache_write_1h_tokens <= cache_write_tokens else cache_write_tokens,
-            input_audio_tokens,
-            cache_read_audio_tokens,
-            input_image_tokens,
-            reasoning_tokens,
-            output_audio_tokens,
-            output_image_tokens,
-            input_characters,
-            input_audio_seconds,
-            images,
-            requests,
+        if cache_write_1h_tokens > cache_write_tokens:
+            cache_write_1h_tokens = cache_write_tokens
+        if cache_read_audio_tokens > cache_read_tokens or cache_read_audio_tokens > input_audio_tokens:
+            raise ValueError("cache_read_audio_tokens is a part of both cache_read_tokens and input_audio_tokens")
+        input_parts = (
+            cache_read_tokens + cache_write_tokens + input_audio_tokens - cache_read_audio_tokens + input_image_tokens
+        )
+        if input_parts > input_tokens:
+            raise ValueError(
+                f"the parts of the input (cache reads, cache writes, audio and image tokens: {input_parts})"
+                f" exceed input_tokens ({input_tokens}), which must include them"
+            )
+        output_parts = reasoning_tokens + output_audio_tokens + output_image_tokens
+        if output_parts > output_tokens:
+            raise ValueError(
+                f"the parts of the output (reasoning, audio and image tokens: {output_parts})"
+                f" exceed output_tokens ({output_tokens}), which must include them"
+            )
+        if input_audio_seconds is not _ZERO and input_audio_seconds < 0:
+            raise ValueError(f"input_audio_seconds is {input_audio_seconds}: it cannot be negative")
+        return _usage_of(
+            (
+                input_tokens - input_parts,
+                cache_read_tokens - cache_read_audio_tokens,
+                cache_write_tokens - cache_write_1h_tokens,
+                cache_write_1h_tokens,
+                input_audio_tokens - cache_read_audio_tokens,
+                cache_read_audio_tokens,
+                input_image_tokens,
+                output_tokens - output_parts,
+                reasoning_tokens,
+                output_audio_tokens,
+                output_image_tokens,
+                input_characters,
+                input_audio_seconds,
+                _frozen(images) if images else (),
+                _frozen(requests) if requests else (),
+            )
         )
 
     @property
@@ -246,95 +297,6 @@ class Usage(NamedTuple):
             and not self.images
             and not self.requests
         )
-
-
-def _buckets(
-    input_tokens: int,
-    output_tokens: int,
-    cache_read: int,
-    cache_write: int,
-    cache_write_1h: int,
-    input_audio: int,
-    cache_read_audio: int,
-    input_image: int,
-    reasoning: int,
-    output_audio: int,
-    output_image: int,
-    input_characters: int,
-    seconds: Decimal,
-    images: Mapping[str, int] | None,
-    requests: Mapping[str, int] | None,
-) -> Usage:
-    """The rules both builders share: totals and their parts -> disjoint buckets, or why they cannot be.
-
-    Raises:
-        ValueError: a count is negative, or the parts add up to more than their total.
-    """
-    if (
-        input_tokens
-        | output_tokens
-        | cache_read
-        | cache_write
-        | cache_write_1h
-        | input_audio
-        | cache_read_audio
-        | input_image
-        | reasoning
-        | output_audio
-        | output_image
-        | input_characters
-    ) < 0:  # the bitwise or of ints is negative if one of them is
-        named = {
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-            "cache_read_tokens": cache_read,
-            "cache_write_tokens": cache_write,
-            "cache_write_1h_tokens": cache_write_1h,
-            "input_audio_tokens": input_audio,
-            "cache_read_audio_tokens": cache_read_audio,
-            "input_image_tokens": input_image,
-            "reasoning_tokens": reasoning,
-            "output_audio_tokens": output_audio,
-            "output_image_tokens": output_image,
-            "input_characters": input_characters,
-        }
-        name, count = next((name, count) for name, count in named.items() if count < 0)
-        raise ValueError(f"{name} is {count}: token counts cannot be negative")
-    if cache_read_audio > cache_read or cache_read_audio > input_audio:
-        raise ValueError("cache_read_audio_tokens is a part of both cache_read_tokens and input_audio_tokens")
-    input_parts = cache_read + cache_write + input_audio - cache_read_audio + input_image
-    if input_parts > input_tokens:
-        raise ValueError(
-            f"the parts of the input (cache reads, cache writes, audio and image tokens: {input_parts})"
-            f" exceed input_tokens ({input_tokens}), which must include them"
-        )
-    output_parts = reasoning + output_audio + output_image
-    if output_parts > output_tokens:
-        raise ValueError(
-            f"the parts of the output (reasoning, audio and image tokens: {output_parts})"
-            f" exceed output_tokens ({output_tokens}), which must include them"
-        )
-    if seconds is not _ZERO and seconds < 0:
-        raise ValueError(f"input_audio_seconds is {seconds}: it cannot be negative")
-    return _usage_of(
-        (
-            input_tokens - input_parts,
-            cache_read - cache_read_audio,
-            cache_write - cache_write_1h,
-            cache_write_1h,
-            input_audio - cache_read_audio,
-            cache_read_audio,
-            input_image,
-            output_tokens - output_parts,
-            reasoning,
-            output_audio,
-            output_image,
-            input_characters,
-            seconds,
-            _frozen(images) if images else (),
-            _frozen(requests) if requests else (),
-        )
-    )
 
 
 _tuple_new = cast("Callable[[type[Usage], tuple[object, ...]], Usage]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
