@@ -297,6 +297,8 @@ def test_stream_without_usage_and_without_an_encoding_is_partial(
             "gen_ai.usage.input_tokens": 0,
             "gen_ai.usage.output_tokens": 20,
             "llmcost.usage.status": "partial",
+            "llmcost.reason": "estimate_unavailable",
+            "llmcost.reason.detail": "the request's input could not be read, so its tokens could not be counted",
         },
     )
 

@@ -44,7 +44,7 @@ LLMCOST_STATUS: Final = "llmcost.status"
 """Outcome of pricing this span."""
 
 LLMCOST_REASON: Final = "llmcost.reason"
-"""Why the span carries no cost."""
+"""Why the span carries no cost, or why its cost is not the usual one."""
 
 LLMCOST_REASON_DETAIL: Final = "llmcost.reason.detail"
 """A sentence that explains `llmcost.reason` for a person."""
@@ -151,7 +151,16 @@ class LlmcostReasonValues:
     """An inference span below this one already priced the same call."""
 
     INTERNAL_ERROR: Final = "internal_error"
-    """Pricing failed on an error in the library, or the price table could not load."""
+    """Pricing failed on an error in the library."""
+
+    PRICE_FILE_ERROR: Final = "price_file_error"
+    """An override price file is unreadable or invalid; no span is priced until it is fixed."""
+
+    ESTIMATE_UNAVAILABLE: Final = "estimate_unavailable"
+    """No usage was reported and the tokens could not be counted; the usage is a lower bound."""
+
+    PROVIDER_COST_INVALID: Final = "provider_cost_invalid"
+    """The provider's reported cost was not finite and non-negative; the call was priced locally."""
 
     FAILED_CALL: Final = "failed_call"
     """The call failed (the span has `error.type`) and reported no usage, so nothing is billed."""

@@ -16,7 +16,7 @@ from opentelemetry.semconv._incubating.attributes import openai_attributes  # py
 
 from ... import _attributes as a
 from ...pricing import Usage
-from .._estimate import estimate_chat
+from .._estimate import estimate_chat, why_no_estimate
 from .._genai import Attributes, Invocation, StreamReading, bounded_json
 from ._content import chat_input, chat_output, text_part, tool_call_part
 from ._providers import FIREWORKS_AI, OPENROUTER, TOGETHER_AI, VLLM
@@ -241,7 +241,10 @@ class ChatStream(StreamReading):
         status = _S.REPORTED
         usage = _usage(self._usage, attributes)
         if usage is None:
-            usage, status = self._estimate(field(first, "model") or self._model)
+            model = field(first, "model") or self._model
+            usage, status = self._estimate(model)
+            if status == _S.PARTIAL:
+                attributes.update(why_no_estimate(model))
         self._invocation.end(
             attributes, usage, status, error=error, error_type=None if error is None else error_type(error)
         )

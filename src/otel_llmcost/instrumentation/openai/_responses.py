@@ -16,7 +16,7 @@ from opentelemetry.semconv._incubating.attributes import openai_attributes  # py
 
 from ... import _attributes as a
 from ...pricing import Usage
-from .._estimate import estimate_text
+from .._estimate import estimate_text, why_no_estimate
 from .._genai import Attributes, Invocation, StreamReading, bounded_json
 from ._content import responses_input, responses_output, text_part
 from ._read import count, field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
@@ -206,7 +206,10 @@ class ResponsesStream(StreamReading):
                 )
             usage = _usage(values, attributes)
             if usage is None:
-                usage, status = self._estimate(values.get("model") or self._model)
+                model = values.get("model") or self._model
+                usage, status = self._estimate(model)
+                if status == _S.PARTIAL:
+                    attributes.update(why_no_estimate(model))
         self._invocation.end(
             attributes, usage, status, error=error, error_type=None if error is None else error_type(error)
         )
