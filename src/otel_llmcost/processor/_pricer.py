@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
 from .. import _attributes as a
-from ..pricing import Cost, PriceTable, PricingError, Usage, default_table
+from ..pricing import Cost, PriceFileError, PriceTable, PricingError, Usage, default_table
 from ..pricing._compute import tier_of
 from ..pricing._table import Plan
 from ..usage import GenAICall
@@ -80,6 +80,7 @@ class Pricer:
         self._table = table if isinstance(table, PriceTable) else None
         self._load = table if not isinstance(table, PriceTable) else None
         self._load_error: str | None = None
+        self._load_reason = "internal_error"
         self._aliases = tuple(sorted(cost_aliases))
         self._days: dict[int, date] = {}
         self._provenance_cache: dict[tuple[object, ...], dict[str, object]] = {}
@@ -92,7 +93,11 @@ class Pricer:
                 self._table = self._load()
             except PricingError as error:
                 self._load_error = str(error)
-                _log.error("otel-llmcost cannot load its price table, so no span is priced: %s", error)
+                if isinstance(error, PriceFileError):
+                    self._load_reason = "price_file_error"
+                _log.error(
+                    "otel-llmcost cannot load its price table, so no span is priced until it is fixed: %s", error
+                )
         return self._table
 
     def _day(self, start_time_ns: int | None) -> date | None:
@@ -171,7 +176,7 @@ class Pricer:
             return self.unpriced(call, "no_usage", "the span reports no token or unit usage")
         table = self._table or self.table()
         if table is None:
-            return self.unpriced(call, "internal_error", f"the price table could not load: {self._load_error}")
+            return self.unpriced(call, self._load_reason, f"the price table could not load: {self._load_error}")
         if call.provider is None:
             return self.unpriced(call, "unknown_provider", "the span names no provider", table.version)
         day = self._day(start_time_ns)

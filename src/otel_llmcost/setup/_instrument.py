@@ -97,7 +97,8 @@ def instrument(
             The Anthropic SDK (2.x) traces itself and needs no instrumentor.
         capture_content: record prompts and completions on the spans; by default
             ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides (off when unset).
-        pricing_file: price files that override the bundled table, after ``OTEL_LLMCOST_PRICING_FILE``.
+        pricing_file: price files that override the bundled table, after ``OTEL_LLMCOST_PRICING_FILE``. A broken
+            one is logged as an error and leaves every span ``unpriced`` (``price_file_error``); it never raises.
         model_map: model names to price as others, such as Azure deployment names (``{"my-gpt4o": "gpt-4o"}``).
         cost_aliases: extra attributes that repeat the amount; ``("gen_ai.usage.cost",)`` by default.
         metric_attributes: span attributes to add to the cost counter, such as ``("tenant.id",)``: a call's
@@ -112,7 +113,6 @@ def instrument(
         ValueError: ``providers`` names an SDK this package has no instrumentor for, an ``OTEL_*`` variable
             names an exporter or protocol that cannot be built, or ``metric_attributes`` names an attribute the
             cost counter has already.
-        PriceFileError: a price file cannot be loaded.
     """
     available = our_instrumentors()
     if isinstance(providers, str):
