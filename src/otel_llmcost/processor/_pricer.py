@@ -143,6 +143,8 @@ class Pricer:
 
     def price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
         """What ``call``, which started at ``start_time_ns``, cost, as attributes to add to its span."""
+        if call.invalid_provider_cost is not None:
+            return self._explained(self.price_with_cost(call, start_time_ns), call.invalid_provider_cost)
         usage = call.usage
         if usage is not None and start_time_ns is not None and call.provider_cost is None:
             key = (call.provider, call.response_model, call.request_model, start_time_ns // _NS_PER_DAY, call.context)
@@ -193,6 +195,16 @@ class Pricer:
             if retry.status == "priced":
                 cost = retry
         return self._priced(call, cost)
+
+    @staticmethod
+    def _explained(result: PricedCall, detail: str) -> PricedCall:
+        """``result`` of a call whose reported cost was ignored, saying so unless it has a reason of its own."""
+        if result.reason is None:
+            result.attributes[a.LLMCOST_REASON] = a.LlmcostReasonValues.PROVIDER_COST_INVALID
+            result.attributes[a.LLMCOST_REASON_DETAIL] = detail
+        else:
+            result.attributes[a.LLMCOST_REASON_DETAIL] = f"{result.attributes.get(a.LLMCOST_REASON_DETAIL)}; {detail}"
+        return result
 
     def _plan_quotes(self, call: GenAICall, key: tuple[object, ...], start_time_ns: int) -> Quote | _PlanQuotes | None:
         """The quote for calls like ``call`` (cached by ``key``): its plan's one, or one per tier if it has tiers.

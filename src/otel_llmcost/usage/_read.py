@@ -8,6 +8,7 @@ the output count), the part is folded into the total, so every token lands in ex
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
@@ -88,6 +89,8 @@ class GenAICall(NamedTuple):
         provider_cost: a charge the provider itself reported, in USD.
         invalid_usage: why the usage attributes could not be used, when they could not.
         error_type: the span's ``error.type``: the call failed.
+        invalid_provider_cost: why the provider's reported cost was ignored (not a finite, non-negative
+            number), when it was.
     """
 
     operation: str | None
@@ -101,6 +104,7 @@ class GenAICall(NamedTuple):
     provider_cost: Decimal | None = None
     invalid_usage: str | None = None
     error_type: str | None = None
+    invalid_provider_cost: str | None = None
 
 
 def operation_of(attributes: Attributes) -> str | None:
@@ -409,12 +413,13 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
     provider, request_model, response_model, response_id, error_type, service_tier = texts
     status: object = None
     provider_cost = None
+    invalid_cost = None
     context = _NO_CONTEXT
     if shape.extras:
         status = attributes.get(a.LLMCOST_USAGE_STATUS)
         cost = attributes.get(a.LLMCOST_PROVIDER_REPORTED_COST)
-        if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0:
-            provider_cost = Decimal(repr(float(cost)))
+        if cost is not None:
+            provider_cost, invalid_cost = _provider_cost(cost)
         context = _context(attributes, service_tier)
     elif service_tier is not None:
         context = _context(None, service_tier)
@@ -432,9 +437,23 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
             provider_cost,
             invalid,
             error_type,
+            invalid_cost,
         ),
     )
     return call
+
+
+def _provider_cost(cost: object) -> tuple[Decimal | None, str | None]:
+    """A reported cost, or why it cannot be used: only a finite number >= 0 (and not -0.0) is a charge.
+
+    An infinite amount would poison the cost counter for good (the metrics SDK drops a series that reaches
+    ``inf``), and a negative one, even -0.0, would make a sum smaller than its parts.
+    """
+    if isinstance(cost, (int, float)) and not isinstance(cost, bool):
+        value = float(cost)
+        if math.isfinite(value) and math.copysign(1.0, value) > 0:
+            return Decimal(repr(value)), None
+    return None, f"the provider reported a cost of {cost!r}, not a finite non-negative number; priced locally"
 
 
 def _texts_only(attributes: Attributes) -> list[str | None]:

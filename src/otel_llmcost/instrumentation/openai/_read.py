@@ -174,7 +174,10 @@ def token_usage(
 
 
 def provider_cost(usage: Mapping[str, Any], attributes: Attributes) -> None:
-    """The charge a gateway reported with the ``usage`` fields (OpenRouter's ``cost``, in US dollars)."""
+    """The charge a gateway reported with the ``usage`` fields (OpenRouter's ``cost``, in US dollars), as reported.
+
+    The cost processor judges it: one that is not a finite number >= 0 is ignored there, and says so.
+    """
     cost = number(usage.get("cost"))
-    if cost is not None and cost >= 0:
+    if cost is not None:
         attributes[a.LLMCOST_PROVIDER_REPORTED_COST] = cost
