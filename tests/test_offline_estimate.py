@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import tiktoken
 from opentelemetry.sdk.trace import ReadableSpan
 
-from conftest import Tracing
 from openai_support import MESSAGES, Traced, client, openai_recording
 from otel_llmcost.instrumentation import _estimate
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 
 class Refused(OSError):

@@ -206,8 +206,8 @@ def test_the_span_is_current_while_the_sdk_sends(traced: Traced) -> None:
             {
                 "gen_ai.usage.input_tokens": 58,
                 "gen_ai.usage.output_tokens": 312,
-                "llmcost.usage.input_audio_tokens": 40,
-                "llmcost.usage.output_audio_tokens": 254,
+                "gen_ai.usage.audio.input_tokens": 40,
+                "gen_ai.usage.audio.output_tokens": 254,
             },
             id="audio",
         ),

@@ -62,8 +62,21 @@ _REASONING = (
     a.GEN_AI_USAGE_REASONING_TOKENS,
     a.LLM_TOKEN_COUNT_COMPLETION_DETAILS_REASONING,
 )
-_INPUT_AUDIO = (a.LLMCOST_USAGE_INPUT_AUDIO_TOKENS, a.LLM_TOKEN_COUNT_PROMPT_DETAILS_AUDIO)
-_OUTPUT_AUDIO = (a.LLMCOST_USAGE_OUTPUT_AUDIO_TOKENS, a.LLM_TOKEN_COUNT_COMPLETION_DETAILS_AUDIO)
+# The conventions' usage by modality (semantic-conventions-genai #440) first, then this library's older names.
+# Text and video tokens are priced as plain tokens, so their counts need no reading.
+_INPUT_AUDIO = (
+    a.GEN_AI_USAGE_AUDIO_INPUT_TOKENS,
+    a.LLMCOST_USAGE_INPUT_AUDIO_TOKENS,
+    a.LLM_TOKEN_COUNT_PROMPT_DETAILS_AUDIO,
+)
+_OUTPUT_AUDIO = (
+    a.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS,
+    a.LLMCOST_USAGE_OUTPUT_AUDIO_TOKENS,
+    a.LLM_TOKEN_COUNT_COMPLETION_DETAILS_AUDIO,
+)
+_CACHE_READ_AUDIO = (a.GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS, a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS)
+_INPUT_IMAGE = (a.GEN_AI_USAGE_IMAGE_INPUT_TOKENS, a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS)
+_OUTPUT_IMAGE = (a.GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS, a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS)
 _SERVICE_TIER = (
     a.OPENAI_RESPONSE_SERVICE_TIER,
     a.GEN_AI_OPENAI_RESPONSE_SERVICE_TIER,
@@ -136,15 +149,16 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cache_write_1h", (a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_1H_INPUT_TOKENS,)),
     ("reasoning", _REASONING),
     ("input_audio", _INPUT_AUDIO),
-    ("cache_read_audio", (a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS,)),
-    ("input_image", (a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS,)),
+    ("cache_read_audio", _CACHE_READ_AUDIO),
+    ("input_image", _INPUT_IMAGE),
     ("output_audio", _OUTPUT_AUDIO),
-    ("output_image", (a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS,)),
+    ("output_image", _OUTPUT_IMAGE),
     ("compaction_input", (a.ANTHROPIC_USAGE_COMPACTION_INPUT_TOKENS,)),
     ("compaction_output", (a.ANTHROPIC_USAGE_COMPACTION_OUTPUT_TOKENS,)),
     ("input_characters", (a.LLMCOST_USAGE_INPUT_CHARACTERS,)),
     ("images", (a.LLMCOST_USAGE_IMAGES,)),
     ("web_search", (a.LLMCOST_USAGE_WEB_SEARCH_CALLS,)),
+    ("cache_read_image", (a.GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
 )
 _TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -332,10 +346,13 @@ def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | 
         input_characters,
         image_count,
         web_search,
+        cache_read_image,
     ) = count
     cache_write = cache_write or cache_write_5m + cache_write_1h
     if cache_write_1h > cache_write:
         cache_write_1h = cache_write
+    # Cached image tokens are in both the cache reads and the image input: priced once, as cache reads.
+    input_image -= cache_read_image
     parts = cache_read + cache_write + input_audio - cache_read_audio + input_image
     if parts > input_tokens:
         # The source counted cached tokens outside the input, as Anthropic's raw usage does.
@@ -347,8 +364,9 @@ def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | 
     if (
         parts > input_tokens
         or output_parts > output_tokens
-        or cache_read_audio > cache_read
+        or cache_read_audio + cache_read_image > cache_read
         or cache_read_audio > input_audio
+        or input_image < 0
     ):
         raise _InvalidUsage("the parts of the usage exceed its totals even when counted outside them")
     images: tuple[tuple[str, int], ...] = ()

@@ -1,17 +1,17 @@
-"""A provider's reported cost is a charge only when it is a finite number >= 0; otherwise the call is priced
-locally and the span says why. An `inf` would end the cost counter's series for good."""
+"""What other sources report, priced right: a provider's reported cost is a charge only when it is a finite
+number >= 0 (otherwise the call is priced locally and the span says why; an `inf` would end the cost counter's
+series for good), and usage by modality in the conventions' names is priced at each modality's rate."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import pytest
 
 import test_processor
-from conftest import Tracing
 from openai_support import MESSAGES, client, openai_recording
 from test_processor import OFFICIAL, Pipeline, call
 
@@ -19,6 +19,9 @@ pipeline = test_processor.pipeline  # the fixture
 
 # OFFICIAL: gpt-4o-mini, 600 uncached x $0.15 + 400 cached x $0.075 + 200 out x $0.60, per million.
 OFFICIAL_USD = Decimal(600 * Decimal("0.15") + 400 * Decimal("0.075") + 200 * Decimal("0.6")) / 10**6
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 
 def cost_sum(pipeline: Pipeline) -> float:
@@ -89,3 +92,31 @@ def test_openrouters_infinite_cost_never_reaches_the_counter(priced: Tracing) ->
     ]
     assert costs == []
     assert json.loads("1e999") == float("inf")  # what the SDK's JSON reading made of it
+
+
+def test_audio_reported_by_modality_is_priced_at_the_audio_rate(pipeline: Pipeline) -> None:
+    # Another instrumentation's gpt-realtime span in the conventions' names (semantic-conventions-genai #440).
+    call(
+        pipeline.tracer,
+        "realtime",
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": "gpt-realtime",
+            "gen_ai.usage.input_tokens": 1000,
+            "gen_ai.usage.output_tokens": 500,
+            "gen_ai.usage.cache_read.input_tokens": 200,
+            "gen_ai.usage.audio.input_tokens": 600,
+            "gen_ai.usage.audio.cache_read.input_tokens": 100,
+            "gen_ai.usage.audio.output_tokens": 400,
+        },
+    )
+
+    attributes = pipeline.attributes("realtime")
+    # 300 text x $4 + 100 cached text x $0.40 + 500 audio x $32 + 100 cached audio x $0.40 + 100 text out x $16
+    # + 400 audio out x $64, per million
+    expected = (
+        300 * Decimal(4) + 100 * Decimal("0.4") + 500 * Decimal(32) + 100 * Decimal("0.4") + 100 * 16 + 400 * 64
+    ) / 10**6
+    assert Decimal(repr(attributes["gen_ai.usage.cost.amount"])) == expected
+    assert Decimal(repr(attributes["llmcost.cost.audio"])) == (500 * 32 + 400 * 64) / Decimal(10**6)
