@@ -94,7 +94,9 @@ class ChatCompletions:
         # fields(), not attributes: a compatible server may leave out what OpenAI always sends (an id).
         values = fields(result)
         attributes = _response_attributes(values)
-        choices = values.get("choices") or ()
+        # Each part read on its own: an odd field (choices that are not a list) never drops the usage.
+        usage = _usage(values.get("usage"), attributes)
+        choices = _listed(values.get("choices"))
         reasons: list[str] = []
         for choice in choices:
             reason = field(choice, "finish_reason")
@@ -104,7 +106,7 @@ class ChatCompletions:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
         if setup.telemetry.capture_content:
             attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(chat_output(choices))
-        return Reading(attributes, _usage(values.get("usage"), attributes))
+        return Reading(attributes, usage)
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> ChatStream:
         state = request.state if isinstance(request.state, _ChatState) else _ChatState("", None)
@@ -114,6 +116,11 @@ class ChatCompletions:
 class _ChatState(NamedTuple):
     provider: str
     messages: Sequence[object] | None
+
+
+def _listed(value: object) -> Sequence[Any]:
+    """``value`` if it is a list (or tuple), else nothing: what a compatible server sends is not always one."""
+    return cast("Sequence[Any]", value) if isinstance(value, (list, tuple)) else ()
 
 
 def _response_attributes(values: Mapping[str, Any]) -> Attributes:
@@ -193,23 +200,9 @@ class ChatStream(StreamReading):
         if self._first is None:
             self._first = chunk
             self._invocation.chunk()
-        # getattr with defaults: a compatible server may leave out fields OpenAI always sends.
-        for choice in getattr(chunk, "choices", None) or ():
-            index = getattr(choice, "index", 0)
-            state = self._choices.get(index)
-            if state is None:
-                state = self._choices[index] = _Choice()
-            delta = getattr(choice, "delta", None)
-            if delta is not None:
-                content = delta.content
-                if content:
-                    state.texts.append(content)
-                if delta.tool_calls:
-                    self._tool_calls(state, delta.tool_calls)
-            reason = getattr(choice, "finish_reason", None)
-            if reason:
-                state.finish_reason = reason
-        usage = getattr(chunk, "usage", None)
+        # The usage first, and each part read on its own: an odd field never drops the others. field(), not
+        # attributes: a compatible server may leave out fields OpenAI always sends, or send them as plain dicts.
+        usage = field(chunk, "usage")
         if usage is not None:
             self._usage = usage
         elif self._groq:
@@ -217,18 +210,38 @@ class ChatStream(StreamReading):
             groq_usage = field(field(chunk, "x_groq"), "usage")
             if groq_usage is not None:
                 self._usage = groq_usage
+        for choice in _listed(field(chunk, "choices")):
+            index = field(choice, "index")
+            index = index if isinstance(index, int) else 0
+            state = self._choices.get(index)
+            if state is None:
+                state = self._choices[index] = _Choice()
+            delta = field(choice, "delta")
+            if delta is not None:
+                content = field(delta, "content")
+                if isinstance(content, str) and content:
+                    state.texts.append(content)
+                calls = field(delta, "tool_calls")
+                if calls:
+                    self._tool_calls(state, _listed(calls))
+            reason = field(choice, "finish_reason")
+            if isinstance(reason, str) and reason:
+                state.finish_reason = reason
 
-    def _tool_calls(self, state: _Choice, calls: Any) -> None:
+    def _tool_calls(self, state: _Choice, calls: Sequence[Any]) -> None:
         for call in calls:
-            found = state.tool_calls.get(call.index)
+            index = field(call, "index")
+            index = index if isinstance(index, int) else 0
+            found = state.tool_calls.get(index)
             if found is None:
-                found = state.tool_calls[call.index] = [call.id, None]
-            function = call.function
+                found = state.tool_calls[index] = [field(call, "id"), None]
+            function = field(call, "function")
             if function is not None:
-                if function.name:
-                    found[1] = function.name
-                if function.arguments:
-                    found.append(function.arguments)
+                name, arguments = field(function, "name"), field(function, "arguments")
+                if isinstance(name, str) and name:
+                    found[1] = name
+                if isinstance(arguments, str) and arguments:
+                    found.append(arguments)
 
     def _finish(self, error: BaseException | None) -> None:
         first = self._first
