@@ -240,6 +240,9 @@ class Invocation:
                 metric[a.GEN_AI_RESPONSE_MODEL] = response_model
             if usage is not None:
                 values.update(usage_attributes(usage))
+                # Embeddings have no output: the conventions leave gen_ai.usage.output_tokens off their spans.
+                if not usage.output_tokens and metric[a.GEN_AI_OPERATION_NAME] == a.GenAiOperationNameValues.EMBEDDINGS:
+                    del values[a.GEN_AI_USAGE_OUTPUT_TOKENS]
             if usage_status != a.LlmcostUsageStatusValues.REPORTED:
                 values[a.LLMCOST_USAGE_STATUS] = usage_status
             if self.resend_count:

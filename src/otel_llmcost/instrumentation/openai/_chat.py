@@ -20,7 +20,7 @@ from .._estimate import estimate_chat, why_no_estimate
 from .._genai import Attributes, Invocation, StreamReading, bounded_json
 from ._content import chat_input, chat_output, text_part, tool_call_part
 from ._providers import FIREWORKS_AI, OPENROUTER, TOGETHER_AI, VLLM
-from ._read import field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
+from ._read import field, fields, provider_cost, sampling_attributes, text, token_usage, tokens, zero_cache_read
 from ._wrap import Reading, Request, Setup, error_type
 
 __all__ = ["CHAT_COMPLETIONS"]
@@ -143,6 +143,8 @@ def _usage(usage: object, attributes: Attributes) -> Usage | None:
     prompt_tokens, completion_tokens = tokens(values, "prompt_tokens"), tokens(values, "completion_tokens")
     # DeepSeek reports its cache hits beside the prompt details.
     cache_read = tokens(prompt, "cached_tokens") or tokens(values, "prompt_cache_hit_tokens")
+    if not cache_read:
+        zero_cache_read(attributes, prompt.get("cached_tokens"), values.get("prompt_cache_hit_tokens"))
     reasoning, total = tokens(completion, "reasoning_tokens"), tokens(values, "total_tokens")
     if (
         not reasoning

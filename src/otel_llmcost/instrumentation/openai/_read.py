@@ -25,6 +25,7 @@ __all__ = [
     "service_tier",
     "text",
     "token_usage",
+    "zero_cache_read",
 ]
 
 _AUTO: Final = "auto"
@@ -102,7 +103,13 @@ def service_tier(kwargs: Mapping[str, Any], attributes: Attributes) -> None:
 
 
 def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_tokens: tuple[str, ...]) -> None:
-    """The sampling parameters of a request, as the GenAI conventions name them; ``max_tokens`` in order."""
+    """The sampling parameters of a request, as the GenAI conventions name them; ``max_tokens`` in order.
+
+    Parameters passed through ``extra_body`` count as named ones (the SDK sends them in the body, after them).
+    """
+    extra = kwargs.get("extra_body")
+    if isinstance(extra, Mapping) and extra:
+        kwargs = {**kwargs, **cast("Mapping[str, Any]", extra)}
     for key, name in _NUMBERS:
         if name in kwargs:  # most calls name few of them: no call for the others
             value = number(kwargs[name])
@@ -128,6 +135,13 @@ def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_t
             attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = sequences
     if "service_tier" in kwargs:
         service_tier(kwargs, attributes)
+
+
+def zero_cache_read(attributes: Attributes, *reported: object) -> None:
+    """``gen_ai.usage.cache_read.input_tokens`` 0 when the API reported a cache read count of 0: a measured zero
+    is reported as one, as the official instrumentation does (a count it did not report stays absent)."""
+    if 0 in reported and not any(type(value) is int and value > 0 for value in reported):
+        attributes[a.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = 0
 
 
 def token_usage(

@@ -9,7 +9,7 @@ response that an earlier call made and billed: its span has the response's attri
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, NamedTuple
+from typing import Any, ClassVar, Final, NamedTuple, cast
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.semconv._incubating.attributes import openai_attributes  # pyright: ignore[reportMissingTypeStubs]
@@ -19,7 +19,17 @@ from ...pricing import Usage
 from .._estimate import estimate_text, why_no_estimate
 from .._genai import Attributes, Invocation, StreamReading, bounded_json
 from ._content import responses_input, responses_output, text_part
-from ._read import count, field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
+from ._read import (
+    count,
+    field,
+    fields,
+    provider_cost,
+    sampling_attributes,
+    text,
+    token_usage,
+    tokens,
+    zero_cache_read,
+)
 from ._wrap import Reading, Request, Setup, error_type
 
 __all__ = ["RESPONSES", "RESPONSES_RETRIEVE"]
@@ -75,9 +85,15 @@ def _input_texts(value: object) -> list[str]:
 
 
 def _finish_reason(values: Mapping[str, Any]) -> str | None:
-    """``stop`` for a completed response (its `fields`), the reason an incomplete one stopped, else its status."""
+    """``stop`` for a completed response (its `fields`), ``tool_calls`` for one that ends in a function call (as
+    the conventions and the official instrumentation say), the reason an incomplete one stopped, else its status."""
     status = text(values.get("status"))
     if status == _COMPLETED:
+        output = values.get("output")
+        if isinstance(output, list) and any(
+            field(item, "type") == "function_call" for item in cast("list[object]", output)
+        ):
+            return "tool_calls"
         return _STOP
     if status == _INCOMPLETE:
         return text(field(values.get("incomplete_details"), "reason")) or status
@@ -153,6 +169,7 @@ def _usage(response: Mapping[str, Any], attributes: Attributes) -> Usage | None:
     values = fields(usage)
     provider_cost(values, attributes)
     details = fields(values.get("input_tokens_details"))
+    zero_cache_read(attributes, details.get("cached_tokens"))
     searches = count(field(response.get("tool_usage"), _WEB_SEARCH), "num_requests")
     return token_usage(
         tokens(values, "input_tokens"),
