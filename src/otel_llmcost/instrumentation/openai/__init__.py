@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # pyright: ignore[reportMissingTypeStubs]
 
-from .._genai import Telemetry, content_capture_from_env
+from .._genai import Telemetry, content_capture_from_env, events_from_env
 
 if TYPE_CHECKING:
     from ._patches import Applied
@@ -31,7 +31,9 @@ class OpenAIInstrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBase
     `instrument` takes, besides ``tracer_provider`` and ``meter_provider``:
 
     - ``capture_content`` (bool): record prompts and completions on spans; by default the value of
-      ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides (off when unset).
+      ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides (off when unset). Its ``event_only`` and
+      ``span_and_event`` modes also emit the conventions' ``gen_ai.client.inference.operation.details`` event
+      per call, with the content, to ``logger_provider`` (the global one by default).
     - ``request_stream_usage`` (bool, default off): ask providers known to accept it for a stream's usage
       (``stream_options.include_usage``) when the caller did not, and hide that extra usage-only chunk from
       the caller. Without it, a stream with no usage chunk gets an estimated usage.
@@ -59,6 +61,8 @@ class OpenAIInstrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBase
             tracer_provider=kwargs.get("tracer_provider"),
             meter_provider=kwargs.get("meter_provider"),
             capture_content=capture if isinstance(capture, bool) else content_capture_from_env(),
+            logger_provider=kwargs.get("logger_provider"),
+            events=events_from_env(),
         )
         setup = Setup(
             telemetry,
