@@ -202,9 +202,9 @@ class ChatStream(StreamReading):
         if self._first is None:
             self._first = chunk
             self._invocation.chunk()
-        # The usage first, and each part read on its own: an odd field never drops the others. field(), not
-        # attributes: a compatible server may leave out fields OpenAI always sends, or send them as plain dicts.
-        usage = field(chunk, "usage")
+        # The usage first, and each part read on its own with its type checked: an odd field from a compatible
+        # server never drops the others. getattr with defaults: such a server may leave out what OpenAI sends.
+        usage = getattr(chunk, "usage", None)
         if usage is not None:
             self._usage = usage
         elif self._groq:
@@ -212,37 +212,44 @@ class ChatStream(StreamReading):
             groq_usage = field(field(chunk, "x_groq"), "usage")
             if groq_usage is not None:
                 self._usage = groq_usage
-        for choice in _listed(field(chunk, "choices")):
-            index = field(choice, "index")
-            index = index if isinstance(index, int) else 0
+        choices: Any = getattr(chunk, "choices", None)
+        if type(choices) is not list:
+            return
+        listed: list[Any] = choices  # pyright: ignore[reportUnknownVariableType] - not cast(): a call per chunk
+        for choice in listed:
+            index = getattr(choice, "index", 0)
+            if type(index) is not int:
+                index = 0
             state = self._choices.get(index)
             if state is None:
                 state = self._choices[index] = _Choice()
-            delta = field(choice, "delta")
+            delta = getattr(choice, "delta", None)
             if delta is not None:
-                content = field(delta, "content")
-                if isinstance(content, str) and content:
+                content = getattr(delta, "content", None)
+                if content and type(content) is str:
                     state.texts.append(content)
-                calls = field(delta, "tool_calls")
-                if calls:
-                    self._tool_calls(state, _listed(calls))
-            reason = field(choice, "finish_reason")
-            if isinstance(reason, str) and reason:
+                calls: Any = getattr(delta, "tool_calls", None)
+                if calls and type(calls) is list:
+                    listed_calls: list[Any] = calls  # pyright: ignore[reportUnknownVariableType]
+                    self._tool_calls(state, listed_calls)
+            reason = getattr(choice, "finish_reason", None)
+            if reason and type(reason) is str:
                 state.finish_reason = reason
 
     def _tool_calls(self, state: _Choice, calls: Sequence[Any]) -> None:
         for call in calls:
-            index = field(call, "index")
-            index = index if isinstance(index, int) else 0
+            index = getattr(call, "index", 0)
+            if type(index) is not int:
+                index = 0
             found = state.tool_calls.get(index)
             if found is None:
-                found = state.tool_calls[index] = [field(call, "id"), None]
-            function = field(call, "function")
+                found = state.tool_calls[index] = [getattr(call, "id", None), None]
+            function = getattr(call, "function", None)
             if function is not None:
-                name, arguments = field(function, "name"), field(function, "arguments")
-                if isinstance(name, str) and name:
+                name, arguments = getattr(function, "name", None), getattr(function, "arguments", None)
+                if name and type(name) is str:
                     found[1] = name
-                if isinstance(arguments, str) and arguments:
+                if arguments and type(arguments) is str:
                     found.append(arguments)
 
     def _finish(self, error: BaseException | None) -> None:
