@@ -23,6 +23,7 @@ NOT_REGISTRY_VALUES: dict[tuple[str, str], str] = {
     ("pricing/_model.py", "unpriced"): "Cost.status's typing.Literal, which takes no constant",
     ("setup/_configurator.py", "unknown"): "an outcome of setup's wrap(), not llm.request.type",
     ("setup/_instrument.py", "unknown"): "an outcome of setup's wrap(), not llm.request.type",
+    ("setup/_instrument.py", "priced"): "an outcome of setup's wrap(), not llmcost.status",
     ("setup/_pipeline.py", "unknown"): "an outcome of setup's wrap(), not llm.request.type",
     ("setup/_pipeline.py", "priced"): "an outcome of setup's wrap(), not llmcost.status",
     ("setup/_summary.py", "provider"): "a column heading of the cost summary",

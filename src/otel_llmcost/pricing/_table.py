@@ -309,8 +309,14 @@ def _day(at: date | datetime | None) -> date:
 
 
 def environment_files() -> list[str]:
-    """The override files ``OTEL_LLMCOST_PRICING_FILE`` names (separated by ``os.pathsep``)."""
-    return [part for part in os.environ.get(PRICING_FILE_ENV, "").split(os.pathsep) if part.strip()]
+    """The override files ``OTEL_LLMCOST_PRICING_FILE`` names, separated by ``os.pathsep`` (``:``, ``;`` on Windows).
+
+    A value that is the path of an existing file is that one file, even if it contains the separator.
+    """
+    value = os.environ.get(PRICING_FILE_ENV, "")
+    if os.pathsep in value and os.path.isfile(value):
+        return [value]
+    return [part for part in value.split(os.pathsep) if part.strip()]
 
 
 _default: PriceTable | None = None
