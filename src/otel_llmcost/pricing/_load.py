@@ -33,8 +33,21 @@ _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_image": None,
     "usd_per_request": None,
 }
-_FILE_KEYS = {"$schema", "provider", "name", "aliases", "strip_prefixes", "region_prefixes", "not_priced", "sources"}
-_MODEL_KEYS = {"id", "name", "source", "note", "match", "prices", "alias", "inherit", "variants", "not_priced"}
+_FILE_KEYS = {
+    "$schema",
+    "provider",
+    "name",
+    "aliases",
+    "strip_prefixes",
+    "region_prefixes",
+    "hosts",
+    "not_priced",
+    "sources",
+}
+_MODEL_KEYS = {"id", "name", "source", "source_kind", "note", "match", "prices", "alias", "inherit", "variants", "not_priced"}
+_SOURCE_KINDS = ("vendor", "table")
+"""``vendor``: the vendor's own page, API or docs. ``table``: only another public price table (genai-prices, LiteLLM)."""
+_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 _PERIOD_KEYS = {"from", "tiers", "variants", "note", *_UNIT_MAPS}
 _VARIANT_KEYS = {"name", "when", "multiplier", "multiplier_units", *_UNIT_MAPS}
 _MATCH_KEYS = {"ids", "snapshots", "patterns", "examples"}
@@ -52,6 +65,7 @@ class ProviderFile:
     region_prefixes: Mapping[str, str]
     not_priced: str | None
     entries: tuple[Entry, ...]
+    hosts: tuple[str, ...] = ()
 
 
 class _Reader:
@@ -219,6 +233,15 @@ class _Reader:
             raise self.fail(f"{where}.source", f"{source!r} is not a key of the file's sources")
         if source is None and self.strict:
             raise self.fail(f"{where}.source", "every bundled entry names one of the file's sources")
+        source_kind = raw.get("source_kind")
+        if source_kind is not None and source_kind not in _SOURCE_KINDS:
+            raise self.fail(
+                f"{where}.source_kind", f"{source_kind!r} is not one of {', '.join(_SOURCE_KINDS)}"
+            )
+        if source is not None and source_kind is None and self.strict:
+            raise self.fail(
+                f"{where}.source_kind", "say whether the source is the vendor's own page (vendor) or a price table (table)"
+            )
         match = self.mapping(raw.get("match") or {}, f"{where}.match")
         self.keys(match, _MATCH_KEYS, f"{where}.match")
         ids = tuple(
@@ -318,6 +341,10 @@ class _Reader:
             },
             not_priced=None if not_priced is None else self.string(not_priced, "not_priced"),
             entries=entries,
+            hosts=tuple(
+                self.string(host, f"hosts[{index}]", _HOST, "a lowercase host name like 'api.example.com'")
+                for index, host in enumerate(self.strings(raw.get("hosts") or [], "hosts"))
+            ),
         )
 
 
