@@ -44,9 +44,21 @@ _FILE_KEYS = {
     "not_priced",
     "sources",
 }
-_MODEL_KEYS = {"id", "name", "source", "source_kind", "note", "match", "prices", "alias", "inherit", "variants", "not_priced"}
+_MODEL_KEYS = {
+    "id",
+    "name",
+    "source",
+    "source_kind",
+    "note",
+    "match",
+    "prices",
+    "alias",
+    "inherit",
+    "variants",
+    "not_priced",
+}
 _SOURCE_KINDS = ("vendor", "table")
-"""``vendor``: the vendor's own page, API or docs. ``table``: only another public price table (genai-prices, LiteLLM)."""
+"""``vendor``: the vendor's own page, API or docs. ``table``: only another price table (genai-prices, LiteLLM)."""
 _HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 _PERIOD_KEYS = {"from", "tiers", "variants", "note", *_UNIT_MAPS}
 _VARIANT_KEYS = {"name", "when", "multiplier", "multiplier_units", *_UNIT_MAPS}
@@ -235,12 +247,11 @@ class _Reader:
             raise self.fail(f"{where}.source", "every bundled entry names one of the file's sources")
         source_kind = raw.get("source_kind")
         if source_kind is not None and source_kind not in _SOURCE_KINDS:
-            raise self.fail(
-                f"{where}.source_kind", f"{source_kind!r} is not one of {', '.join(_SOURCE_KINDS)}"
-            )
+            raise self.fail(f"{where}.source_kind", f"{source_kind!r} is not one of {', '.join(_SOURCE_KINDS)}")
         if source is not None and source_kind is None and self.strict:
             raise self.fail(
-                f"{where}.source_kind", "say whether the source is the vendor's own page (vendor) or a price table (table)"
+                f"{where}.source_kind",
+                "say whether the source is the vendor's own page (vendor) or a price table (table)",
             )
         match = self.mapping(raw.get("match") or {}, f"{where}.match")
         self.keys(match, _MATCH_KEYS, f"{where}.match")
