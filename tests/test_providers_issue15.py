@@ -40,8 +40,8 @@ CALLS = [
         "OpenRouter",
         "meta-llama/llama-3.3-70b-instruct",
         {"prompt_tokens": 3823, "completion_tokens": 73, "total_tokens": 3896},
-        # 3823 * 0.05/1e6 + 73 * 0.24/1e6
-        (3823 * D("0.05") + 73 * D("0.24")) / M,
+        # 3823 * 0.59/1e6 + 73 * 0.79/1e6 (the price since 2026-11-09)
+        (3823 * D("0.59") + 73 * D("0.79")) / M,
         id="openrouter",
     ),
     pytest.param(
@@ -72,8 +72,8 @@ CALLS = [
         "novita",
         "meta-llama/llama-3.3-70b-instruct",
         {"prompt_tokens": 2812, "completion_tokens": 1472, "total_tokens": 4284},
-        # 2812 * 0.39/1e6 + 1472 * 0.39/1e6
-        (2812 * D("0.39") + 1472 * D("0.39")) / M,
+        # 2812 * 0.135/1e6 + 1472 * 0.4/1e6 (the price since 2026-10-18)
+        (2812 * D("0.135") + 1472 * D("0.4")) / M,
         id="novita",
     ),
     pytest.param(
@@ -399,6 +399,20 @@ def test_every_provider_added_in_issue_15_has_a_recorded_call() -> None:
         "aws.bedrock",
         "gcp.vertex_ai",
     }
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 6, 14), (3823 * D("0.1") + 73 * D("0.25")) / M),  # 3823 * 0.10/1e6 + 73 * 0.25/1e6
+        (date(2026, 6, 15), (3823 * D("0.05") + 73 * D("0.24")) / M),  # 3823 * 0.05/1e6 + 73 * 0.24/1e6
+        (date(2026, 11, 8), (3823 * D("0.45") + 73 * D("0.9")) / M),  # 3823 * 0.45/1e6 + 73 * 0.90/1e6
+    ],
+)
+def test_openrouter_prices_keep_their_history(table: PriceTable, day: date, expected: D) -> None:
+    usage = Usage.from_totals(input_tokens=3823, output_tokens=73)
+    cost = table.price(usage, provider="openrouter", model="meta-llama/llama-3.3-70b-instruct", at=day)
+    assert cost.total_usd == expected
 
 
 def test_a_hugging_face_model_without_its_inference_provider_is_not_guessed(table: PriceTable) -> None:
