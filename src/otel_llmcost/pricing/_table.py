@@ -32,6 +32,8 @@ PRICING_FILE_ENV = "OTEL_LLMCOST_PRICING_FILE"
 
 _MAX_CACHED_MODELS = 4096
 _NO_CONTEXT = RequestContext()
+STALE_AFTER_DAYS = 60
+"""A call to a model the table does not know, more than this many days after the table's date, says the table is old."""
 
 
 def bundled_pricing_dir() -> Path:
@@ -51,6 +53,7 @@ class PriceTable:
 
     def __init__(self, files: Iterable[ProviderFile], version: str, model_map: Mapping[str, str] | None = None) -> None:
         self.version = version
+        self.table_date = _table_date(version)
         self._providers: dict[str, ProviderIndex] = {}
         self._names: dict[str, str] = {}
         self._model_map = {key.lower(): value for key, value in (model_map or {}).items()}
@@ -215,7 +218,10 @@ class PriceTable:
         """How calls to ``model`` on ``day`` in ``context`` are priced, or the unpriced `Cost` they all get."""
         found = self.match(provider, model)
         if found.entry is None:
-            return Cost("unpriced", self.version, reason=found.reason, detail=found.detail, matched_model=found.model)
+            detail = found.detail
+            if found.reason in ("unknown_model", "unknown_provider"):
+                detail = self._ageing(detail, day)
+            return Cost("unpriced", self.version, reason=found.reason, detail=detail, matched_model=found.model)
         resolved = self._resolve(found.entry, day)
         if isinstance(resolved, str):
             return Cost(
@@ -229,6 +235,17 @@ class PriceTable:
         priced_by, period, variants = resolved
         tiers: list[Applied | None] = [None] * (len(period.tiers) + 1)
         return Plan(priced_by.key, found.model, found.region, context, period, variants, tiers)
+
+    def _ageing(self, detail: str | None, day: date) -> str | None:
+        """``detail``, plus the table's age and the fix when the table is older than `STALE_AFTER_DAYS` on ``day``."""
+        if self.table_date is None or (day - self.table_date).days <= STALE_AFTER_DAYS:
+            return detail
+        age = (day - self.table_date).days
+        return (
+            f"{detail or 'not in the price table'}; the price table is {age} days old "
+            f"(version {self.table_date.isoformat()}): upgrade otel-llmcost, or price the model in an override file "
+            f"named by {PRICING_FILE_ENV} (format: pricing/README.md)"
+        )
 
     def _resolve(self, entry: Entry, day: date) -> tuple[Entry, Period, tuple[Variant, ...]] | str:
         """The entry that bills ``entry`` on ``day``, the price period and extra variants, or why there are none.
@@ -285,6 +302,14 @@ class Plan(NamedTuple):
         if applied is None:
             applied = self.applied[tier] = apply(self.period, tier, self.variants, self.context, self.region)
         return applied
+
+
+def _table_date(version: str) -> date | None:
+    """The bundled table's date, from a version such as ``2026.12.07`` or ``2026.12.07+override.json:ab12cd34``."""
+    try:
+        return date(*(int(part) for part in version.split("+", 1)[0].split(".")))
+    except (TypeError, ValueError):
+        return None
 
 
 def _day(at: date | datetime | None) -> date:
