@@ -88,3 +88,31 @@ def test_an_override_is_validated_with_the_bundled_tables_errors(tmp_path: Path)
     assert "bad.json" in str(error.value)
     assert "source_kind" in str(error.value)
     assert "'guess' is not one of vendor, table" in str(error.value)
+
+
+def test_a_provider_file_is_read_only_when_a_call_of_that_provider_is_priced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "pricing"
+    (directory / "providers").mkdir(parents=True)
+    (directory / "VERSION").write_text(VERSION, encoding="utf-8")
+    for name in ("openai.json", "cerebras.json"):
+        source = bundled_pricing_dir() / "providers" / name
+        (directory / "providers" / name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    broken = json.loads((directory / "providers" / "cerebras.json").read_text(encoding="utf-8"))
+    broken["models"][0]["prices"][0]["usd_per_million_tokens"]["input"] = 0.85  # a float: invalid
+    _write(directory / "providers" / "cerebras.json", broken)
+    monkeypatch.setattr("otel_llmcost.pricing._table.bundled_pricing_dir", lambda: directory)
+
+    table = PriceTable.load()  # the broken file is not read yet
+    assert set(table.providers) == {"openai", "cerebras"}
+    openai = table.price(USAGE, provider="openai", model="gpt-4o-mini", at=TABLE_DAY)
+    assert openai.total_usd == (1000 * D("0.15") + 200 * D("0.6")) / M  # 1000 * 0.15/1e6 + 200 * 0.60/1e6
+    cerebras = table.price(USAGE, provider="Cerebras", model="llama-3.3-70b", at=TABLE_DAY)
+    assert cerebras.status == "unpriced"
+    assert cerebras.reason == "unknown_provider"
+    assert cerebras.detail is not None
+    assert "cerebras.json" in cerebras.detail
+    assert "decimal strings" in cerebras.detail
+    with pytest.raises(PriceFileError, match="decimal strings"):
+        table.entries("cerebras")

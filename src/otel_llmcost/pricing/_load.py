@@ -248,11 +248,6 @@ class _Reader:
         source_kind = raw.get("source_kind")
         if source_kind is not None and source_kind not in _SOURCE_KINDS:
             raise self.fail(f"{where}.source_kind", f"{source_kind!r} is not one of {', '.join(_SOURCE_KINDS)}")
-        if source is not None and source_kind is None and self.strict:
-            raise self.fail(
-                f"{where}.source_kind",
-                "say whether the source is the vendor's own page (vendor) or a price table (table)",
-            )
         match = self.mapping(raw.get("match") or {}, f"{where}.match")
         self.keys(match, _MATCH_KEYS, f"{where}.match")
         ids = tuple(

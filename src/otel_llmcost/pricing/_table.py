@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from ._compute import Applied, apply, compute, tier_of
 from ._errors import PriceFileError
@@ -51,10 +52,21 @@ class PriceTable:
     provider and model, so pricing a known model costs a dictionary look-up and the arithmetic.
     """
 
-    def __init__(self, files: Iterable[ProviderFile], version: str, model_map: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        files: Iterable[ProviderFile],
+        version: str,
+        model_map: Mapping[str, str] | None = None,
+        *,
+        deferred: Mapping[str, tuple[Path, tuple[str, ...]]] | None = None,
+    ) -> None:
+        """``deferred``: provider files read only when a call of their provider is first priced, as
+        ``{provider: (path, aliases)}``; `PriceTable.load` defers the bundled files no override touches."""
         self.version = version
         self.table_date = _table_date(version)
         self._providers: dict[str, ProviderIndex] = {}
+        self._deferred: dict[str, Path] = {}
+        self._load_lock = threading.RLock()
         self._names: dict[str, str] = {}
         self._model_map = {key.lower(): value for key, value in (model_map or {}).items()}
         self._matches: dict[tuple[str, str], Match] = {}
@@ -65,34 +77,59 @@ class PriceTable:
                 index = self._providers[file.provider] = ProviderIndex(file.provider)
             index.add(file)
         for provider, index in self._providers.items():
-            for name in (provider, *index.aliases):
-                owner = self._names.setdefault(name.lower(), provider)
-                if owner != provider:
-                    raise PriceFileError(
-                        f"{provider}.json",
-                        "aliases",
-                        f"{name!r} names both {owner!r} and {provider!r}; an alias may name one provider only",
-                    )
+            self._name(provider, index.aliases)
+        for provider, (path, aliases) in (deferred or {}).items():
+            if provider not in self._providers:
+                self._deferred[provider] = path
+                self._name(provider, aliases)
+        for index in list(self._providers.values()):
+            self._check_references(index)
 
-        self._check_references()
+    def _name(self, provider: str, aliases: Iterable[str]) -> None:
+        for name in (provider, *aliases):
+            owner = self._names.setdefault(name.lower(), provider)
+            if owner != provider:
+                raise PriceFileError(
+                    f"{provider}.json",
+                    "aliases",
+                    f"{name!r} names both {owner!r} and {provider!r}; an alias may name one provider only",
+                )
 
-    def _check_references(self) -> None:
-        """Fails when an alias or inherit names an entry that no file has."""
-        for index in self._providers.values():
-            for layer in index.layers:
-                for entry in layer.by_id.values():
-                    targets = [(index.provider, target) for _, target in entry.alias]
-                    if entry.inherit is not None:
-                        provider, _, target = entry.inherit.partition("/")
-                        targets.append((provider, target))
-                    for provider, target in targets:
-                        owner = self._providers.get(provider)
-                        if owner is None or owner.entry(target) is None:
-                            raise PriceFileError(
-                                entry.source_file,
-                                f"entry {entry.id!r}",
-                                f"it refers to {provider}/{target}, which no price file has",
-                            )
+    def _index(self, provider: str) -> ProviderIndex | None:
+        """The index of ``provider``, reading its deferred file on first use; `None` if no file has it.
+
+        Raises:
+            PriceFileError: the deferred file is invalid.
+        """
+        index = self._providers.get(provider)
+        if index is not None or provider not in self._deferred:
+            return index
+        with self._load_lock:
+            index = self._providers.get(provider)
+            if index is None:
+                index = ProviderIndex(provider)
+                index.add(read_provider_file(self._deferred[provider], strict=True))
+                self._providers[provider] = index  # before the references: two files may refer to each other
+                del self._deferred[provider]
+                self._check_references(index)
+            return index
+
+    def _check_references(self, index: ProviderIndex) -> None:
+        """Fails when an alias or inherit of ``index`` names an entry that no file has."""
+        for layer in index.layers:
+            for entry in layer.by_id.values():
+                targets = [(index.provider, target) for _, target in entry.alias]
+                if entry.inherit is not None:
+                    provider, _, target = entry.inherit.partition("/")
+                    targets.append((provider, target))
+                for provider, target in targets:
+                    owner = self._index(provider)
+                    if owner is None or owner.entry(target) is None:
+                        raise PriceFileError(
+                            entry.source_file,
+                            f"entry {entry.id!r}",
+                            f"it refers to {provider}/{target}, which no price file has",
+                        )
 
     @classmethod
     def load(
@@ -116,7 +153,9 @@ class PriceTable:
             PriceFileError: a file cannot be read or is invalid; the message names the file, entry and problem.
         """
         files: list[ProviderFile] = []
+        deferred: dict[str, tuple[Path, tuple[str, ...]]] = {}
         version_parts: list[str] = []
+        overrides = [read_provider_file(Path(name)) for name in override_files]
         if bundled:
             directory = bundled_pricing_dir()
             try:
@@ -125,21 +164,24 @@ class PriceTable:
                 raise PriceFileError(
                     str(directory / "VERSION"), "", f"cannot read the table version: {error}"
                 ) from None
-            files.extend(
-                read_provider_file(path, strict=True) for path in sorted((directory / "providers").glob("*.json"))
-            )
-        for name in override_files:
-            path = Path(name)
-            file = read_provider_file(path)
+            overridden = {file.provider for file in overrides}
+            for path in sorted((directory / "providers").glob("*.json")):
+                header = None if path.stem in overridden else _header(path)
+                if header is None:
+                    files.append(read_provider_file(path, strict=True))
+                else:
+                    deferred[path.stem] = (path, header)
+        for file in overrides:
             files.append(file)
+            path = Path(file.path)
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
             version_parts.append(f"{path.name}:{digest}")
-        return cls(files, "+".join(version_parts) or "empty", model_map)
+        return cls(files, "+".join(version_parts) or "empty", model_map, deferred=deferred)
 
     @property
     def providers(self) -> tuple[str, ...]:
         """The provider names the table prices, as ``gen_ai.provider.name`` spells them."""
-        return tuple(sorted(self._providers))
+        return tuple(sorted({*self._providers, *self._deferred}))
 
     def provider_name(self, name: str) -> str | None:
         """The table's name for a provider name or alias seen in a span, or `None` if unknown."""
@@ -147,7 +189,9 @@ class PriceTable:
 
     def entries(self, provider: str) -> tuple[Entry, ...]:
         """Every entry of ``provider``, the top layer's first."""
-        index = self._providers[provider]
+        index = self._index(provider)
+        if index is None:
+            raise KeyError(provider)
         return tuple(entry for layer in index.layers for entry in layer.by_id.values())
 
     def match(self, provider: str, model: str) -> Match:
@@ -166,7 +210,12 @@ class PriceTable:
         name = self.provider_name(provider)
         if name is None:
             return Match(None, model, reason="unknown_provider", detail=f"the price table has no provider {provider!r}")
-        index = self._providers[name]
+        try:
+            index = self._index(name)
+        except PriceFileError as error:
+            return Match(None, model, reason="unknown_provider", detail=f"the price file of {name} is invalid: {error}")
+        if index is None:  # pragma: no cover - every name belongs to a file
+            return Match(None, model, reason="unknown_provider", detail=f"the price table has no provider {provider!r}")
         if index.not_priced is not None:
             return Match(None, model, reason="not_priced", detail=index.not_priced)
         mapped = self._model_map.get(model.strip().lower(), model)
@@ -267,12 +316,13 @@ class PriceTable:
                 target = current.alias_target_at(day)
                 if target is None:
                     return f"{current.key} pointed at no model on {day.isoformat()}"
-                next_entry = self._providers[current.provider].entry(target)
+                owner = self._index(current.provider)
+                next_entry = None if owner is None else owner.entry(target)
             elif current.inherit is not None:
                 billed = billed or current
                 provider, _, target = current.inherit.partition("/")
                 extra = (*current.inherit_variants, *extra)
-                index = self._providers.get(provider)
+                index = self._index(provider)
                 next_entry = None if index is None else index.entry(target)
             else:
                 period = current.period_at(day)
@@ -302,6 +352,32 @@ class Plan(NamedTuple):
         if applied is None:
             applied = self.applied[tier] = apply(self.period, tier, self.variants, self.context, self.region)
         return applied
+
+
+_HEADER_BYTES = 65536
+_MODELS_KEY = '"models"'
+
+
+def _header(path: Path) -> tuple[str, ...] | None:
+    """The aliases of a bundled file, read from its head (the fields before ``models``, its last key) without
+    parsing its entries; `None` when the head cannot be read that way (the caller reads the whole file)."""
+    try:
+        with path.open(encoding="utf-8") as stream:
+            head = stream.read(_HEADER_BYTES)
+        cut = head.find(_MODELS_KEY)
+        document: object = json.loads(head[:cut].rstrip().rstrip(",") + "}") if cut > 0 else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    fields = cast("dict[str, object]", document)
+    aliases = fields.get("aliases", [])
+    if fields.get("provider") != path.stem or not isinstance(aliases, list):
+        return None
+    names = cast("list[object]", aliases)
+    if not all(isinstance(name, str) and name for name in names):
+        return None
+    return tuple(str(name).lower() for name in names)
 
 
 def _table_date(version: str) -> date | None:
