@@ -21,6 +21,7 @@ from opentelemetry.trace import SpanKind, Tracer
 
 from otel_llmcost import CostSpanProcessor, PriceFileError
 from otel_llmcost.pricing import PriceTable, RequestContext, Usage, default_table
+from otel_llmcost.pricing._table import Plan
 from otel_llmcost.processor import _pricer, _quote
 from otel_llmcost.processor._tracking import Tracker
 from otel_llmcost.usage import GenAICall
@@ -550,8 +551,11 @@ def test_a_quote_prices_every_bundled_entry_as_a_cost_does(quotes_used: dict[str
                     assert outcome(pricer.price(call, start)) == outcome(pricer.price_with_cost(call, start))
                     at = datetime.fromtimestamp(start / 10**9, timezone.utc)
                     cost = table.price(usage, provider=provider, model=entry.id, at=at, context=context)
-                    # Every call a Cost prices takes the quick route, but for a fee per call, which a Cost adds.
-                    quotable = cost.status == "priced" and "request:request" not in cost.breakdown_usd
+                    # Every call a Cost prices takes the quick route, but for a fee per call, which a Cost adds,
+                    # and a period with peak hours, which is priced per call by its start time.
+                    plan = table.plan(provider, entry.id, at, context)
+                    peak = isinstance(plan, Plan) and plan.period.peak is not None
+                    quotable = cost.status == "priced" and "request:request" not in cost.breakdown_usd and not peak
                     assert (quotes_used["priced"] > before) == quotable
     assert quotes_used["priced"] > 10_000
     assert quotes_used["declined"] > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal, NamedTuple
@@ -13,6 +13,7 @@ from typing import Literal, NamedTuple
 __all__ = [
     "Cost",
     "Entry",
+    "PeakHours",
     "Period",
     "RequestContext",
     "Tier",
@@ -92,15 +93,41 @@ class Variant:
     multiplier: Decimal | None = None
     multiplier_units: frozenset[str] | None = None
     prices: UnitPrices = UnitPrices()
+    off_peak: bool | None = None
 
     def applies_to(self, context: RequestContext, region: str | None) -> bool:
         """Whether the request ``context`` (with the region scope its model id named) selects this variant."""
         if self.batch is not None and self.batch != context.batch:
             return False
+        if self.off_peak is not None and self.off_peak != context.off_peak:
+            return False
         if self.service_tiers is not None and (context.service_tier or "").lower() not in self.service_tiers:
             return False
         scope = context.region or region
         return self.regions is None or (scope or "").lower() in self.regions
+
+
+@dataclass(frozen=True, slots=True)
+class PeakHours:
+    """When a vendor bills its peak rate (DeepSeek): hours of some weekdays in its time zone, holidays excepted.
+
+    Every other moment is off-peak, which the period's ``off_peak`` variants price.
+    """
+
+    utc_offset: timedelta
+    weekdays: frozenset[int]  # ISO: Monday is 1
+    hours: tuple[tuple[time, time], ...]
+    holidays: frozenset[date] = frozenset()
+
+    def is_peak(self, at: datetime) -> bool:
+        """Whether ``at`` (naive means UTC) falls in the peak hours, read in the vendor's time zone."""
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        local = at.astimezone(timezone(self.utc_offset))
+        if local.isoweekday() not in self.weekdays or local.date() in self.holidays:
+            return False
+        clock = local.time().replace(tzinfo=None)
+        return any(start <= clock < end for start, end in self.hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +138,7 @@ class Period:
     prices: UnitPrices
     tiers: tuple[Tier, ...] = ()
     variants: tuple[Variant, ...] = ()
+    peak: PeakHours | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +196,14 @@ class RequestContext(NamedTuple):
         service_tier: the service tier the response reported (``flex``, ``priority``, ``default``...).
         region: the region scope of the endpoint (``us``, ``eu``, ``global``, ``regional``, ``data_zone``).
             A Bedrock id with a geo prefix (``eu.anthropic...``) sets it when this is `None`.
+        off_peak: the call started outside its vendor's peak hours (set by `PriceTable.price` from the
+            call's start time, for periods with peak hours).
     """
 
     batch: bool = False
     service_tier: str | None = None
     region: str | None = None
+    off_peak: bool = False
 
 
 CostStatus = Literal["priced", "unpriced"]

@@ -236,7 +236,8 @@ class PriceTable:
             usage: what the call consumed.
             provider: ``gen_ai.provider.name`` (or an alias such as an old ``gen_ai.system`` value).
             model: the model id; prefer the one the response reported.
-            at: when the call started (UTC); prices in force then apply. Defaults to now.
+            at: when the call started (UTC); prices in force then apply. Defaults to now. A datetime also
+                selects off-peak prices (DeepSeek) outside the vendor's peak hours; a date prices at the peak rate.
             context: batch, service tier and region, which select price variants.
         """
         if not model:
@@ -244,6 +245,11 @@ class PriceTable:
         plan = self.plan(provider, model, at, context)
         if isinstance(plan, Cost):
             return plan
+        if plan.period.peak is not None:
+            moment = at if isinstance(at, datetime) else datetime.now(timezone.utc) if at is None else None
+            if moment is not None and not plan.period.peak.is_peak(moment):
+                off_peak = self.plan(provider, model, at, (context or _NO_CONTEXT)._replace(off_peak=True))
+                plan = off_peak if isinstance(off_peak, Plan) else plan
         applied = plan.prices(tier_of(plan.period, usage) if plan.period.tiers else 0)
         return compute(usage, applied, entry=plan.entry, matched=plan.matched, version=self.version)
 

@@ -174,8 +174,9 @@ class Pricer:
             return self.unpriced(call, "internal_error", f"the price table could not load: {self._load_error}")
         if call.provider is None:
             return self.unpriced(call, "unknown_provider", "the span names no provider", table.version)
-        day = self._day(start_time_ns)
-        cost = table.price(call.usage, provider=call.provider, model=model, at=day, context=call.context)
+        # the start time itself, not its day: a period with peak hours (DeepSeek) prices off-peak calls lower
+        at = None if start_time_ns is None else datetime.fromtimestamp(start_time_ns / 1e9, timezone.utc)
+        cost = table.price(call.usage, provider=call.provider, model=model, at=at, context=call.context)
         if (
             cost.reason == "unknown_model"
             and call.request_model is not None
@@ -183,7 +184,7 @@ class Pricer:
         ):
             # A response model the table does not know (an Azure deployment's own name): try what was asked for.
             retry = table.price(
-                call.usage, provider=call.provider, model=call.request_model, at=day, context=call.context
+                call.usage, provider=call.provider, model=call.request_model, at=at, context=call.context
             )
             if retry.status == "priced":
                 cost = retry
@@ -196,7 +197,7 @@ class Pricer:
         """
         plan = self._plan(call, start_time_ns)
         quotes: Quote | _PlanQuotes | None = None
-        if plan is not None:
+        if plan is not None and plan.period.peak is None:  # peak hours: priced per call, by its start time
             quotes = _PlanQuotes(plan, self._make_quote) if plan.period.tiers else self._make_quote(plan, 0)
         if len(self._quotes) >= _MAX_CACHED:
             self._quotes.clear()
