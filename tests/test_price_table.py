@@ -354,3 +354,13 @@ def test_the_wheel_ships_the_table_and_loads_it_from_inside_the_package(tmp_path
         check=True,
     )
     assert found.stdout.strip() == str(tmp_path / "site" / "otel_llmcost" / "_pricing_data")
+
+
+def test_a_host_names_one_provider() -> None:
+    owners: dict[str, str] = {}
+    for path in FILES:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for host in document.get("hosts", []):
+            assert owners.setdefault(host, document["provider"]) == document["provider"], host
+    assert owners["api.cerebras.ai"] == "cerebras"
+    assert owners["router.huggingface.co"] == "huggingface"
