@@ -60,7 +60,7 @@ _MODEL_KEYS = {
 _SOURCE_KINDS = ("vendor", "table")
 """``vendor``: the vendor's own page, API or docs. ``table``: only another price table (genai-prices, LiteLLM)."""
 _HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
-_PERIOD_KEYS = {"from", "tiers", "variants", "peak_hours", "note", *_UNIT_MAPS}
+_PERIOD_KEYS = {"from", "tiers", "variants", "peak_hours", "characters_per_token", "note", *_UNIT_MAPS}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _OFFSET = re.compile(r"([+-])([01][0-9]|2[0-3]):([0-5][0-9])")
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
@@ -276,7 +276,16 @@ class _Reader:
         peak = None if raw.get("peak_hours") is None else self.peak_hours(raw["peak_hours"], f"{where}.peak_hours")
         if peak is not None and not any(variant.off_peak for variant in variants):
             raise self.fail(f"{where}.peak_hours", "peak hours need a variant with when.off_peak: true")
-        return Period(start, prices, tuple(tiers), variants, peak)
+        ratio = raw.get("characters_per_token")
+        characters_per_token = None
+        if ratio is not None:
+            characters_per_token = self.price(ratio, f"{where}.characters_per_token")
+            if not characters_per_token or "input" not in prices.per_million_characters:
+                raise self.fail(
+                    f"{where}.characters_per_token",
+                    "a positive ratio that goes with usd_per_million_characters.input",
+                )
+        return Period(start, prices, tuple(tiers), variants, peak, characters_per_token)
 
     def entry(self, value: object, where: str, provider: str, sources: Mapping[str, object]) -> Entry:
         raw = self.mapping(value, where)

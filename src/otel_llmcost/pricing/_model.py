@@ -139,6 +139,8 @@ class Period:
     tiers: tuple[Tier, ...] = ()
     variants: tuple[Variant, ...] = ()
     peak: PeakHours | None = None
+    characters_per_token: Decimal | None = None
+    """For input billed by characters: how many characters a token stands for when a call reports only tokens."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +227,8 @@ class Cost(NamedTuple):
         variants: the variants applied, such as ``("batch",)``.
         reason: why the call is unpriced: ``unknown_provider``, ``unknown_model``, ``not_priced``,
             ``missing_price`` or ``no_model``.
-        detail: a sentence that explains the reason.
+        detail: a sentence that explains the reason (or, for an estimated cost, the estimate).
+        estimated: a unit the vendor bills (characters) was estimated from another the call reported (tokens).
     """
 
     status: CostStatus
@@ -239,3 +242,4 @@ class Cost(NamedTuple):
     variants: tuple[str, ...] = ()
     reason: str | None = None
     detail: str | None = None
+    estimated: bool = False

@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP
 from pathlib import Path
 from typing import NamedTuple, cast
 
@@ -251,7 +252,34 @@ class PriceTable:
                 off_peak = self.plan(provider, model, at, (context or _NO_CONTEXT)._replace(off_peak=True))
                 plan = off_peak if isinstance(off_peak, Plan) else plan
         applied = plan.prices(tier_of(plan.period, usage) if plan.period.tiers else 0)
+        if usage.input and "input" not in applied.per_token and "input" in applied.prices.per_million_characters:
+            return self._by_characters(usage, applied, plan)
         return compute(usage, applied, entry=plan.entry, matched=plan.matched, version=self.version)
+
+    def _by_characters(self, usage: Usage, applied: Applied, plan: Plan) -> Cost:
+        """A call whose input the vendor bills by characters (Vertex AI's text embeddings): priced from the
+        characters the call reported, else from its tokens at the period's characters per token, estimated."""
+        ratio = plan.period.characters_per_token
+        if usage.input_characters or ratio is None:
+            return compute(
+                usage._replace(input=0) if usage.input_characters else usage,
+                applied,
+                entry=plan.entry,
+                matched=plan.matched,
+                version=self.version,
+            )
+        characters = int((usage.input * ratio).to_integral_value(ROUND_HALF_UP))
+        cost = compute(
+            usage._replace(input=0, input_characters=characters),
+            applied,
+            entry=plan.entry,
+            matched=plan.matched,
+            version=self.version,
+        )
+        if cost.status != "priced":
+            return cost
+        detail = f"{characters} input characters estimated from {usage.input} tokens at {ratio} characters per token"
+        return cost._replace(estimated=True, detail=detail)
 
     def plan(
         self, provider: str, model: str, at: date | datetime | None = None, context: RequestContext | None = None

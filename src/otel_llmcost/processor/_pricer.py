@@ -280,7 +280,9 @@ class Pricer:
             if cost.entry is not None:
                 result.attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
             return result
-        status = call.usage_status if call.usage_status in _KEPT_STATUSES else "priced"
+        status = (
+            "estimated" if cost.estimated else call.usage_status if call.usage_status in _KEPT_STATUSES else "priced"
+        )
         attributes = self._head(status, float(total), cost)
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
