@@ -388,7 +388,7 @@ class Plan(NamedTuple):
         return applied
 
 
-_HEADER_BYTES = 65536
+_HEADER_BYTES = 8192
 _MODELS_KEY = '"models"'
 
 
@@ -398,7 +398,10 @@ def _header(path: Path) -> tuple[str, ...] | None:
     try:
         with path.open(encoding="utf-8") as stream:
             head = stream.read(_HEADER_BYTES)
-        cut = head.find(_MODELS_KEY)
+            cut = head.find(_MODELS_KEY)
+            if cut < 0:  # a long head: read on
+                head += stream.read()
+                cut = head.find(_MODELS_KEY)
         document: object = json.loads(head[:cut].rstrip().rstrip(",") + "}") if cut > 0 else None
     except (OSError, ValueError):
         return None
