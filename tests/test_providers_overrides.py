@@ -116,3 +116,25 @@ def test_a_provider_file_is_read_only_when_a_call_of_that_provider_is_priced(
     assert "decimal strings" in cerebras.detail
     with pytest.raises(PriceFileError, match="decimal strings"):
         table.entries("cerebras")
+
+
+def test_a_deferred_file_that_refers_to_a_missing_entry_keeps_its_calls_unpriced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "pricing"
+    (directory / "providers").mkdir(parents=True)
+    (directory / "VERSION").write_text(VERSION, encoding="utf-8")
+    _write(
+        directory / "providers" / "acme_ai.json",
+        {
+            "provider": "acme_ai",
+            "sources": {"vendor": {"url": "https://example.com/pricing", "checked": "2026-12-01"}},
+            "models": [{"id": "m", "source": "vendor", "source_kind": "vendor", "inherit": "nobody/x"}],
+        },
+    )
+    monkeypatch.setattr("otel_llmcost.pricing._table.bundled_pricing_dir", lambda: directory)
+    table = PriceTable.load()
+    for _ in range(2):  # every call, not only the first
+        cost = table.price(USAGE, provider="acme_ai", model="m", at=TABLE_DAY)
+        assert cost.reason == "unknown_provider"
+        assert "it refers to nobody/x, which no price file has" in (cost.detail or "")

@@ -111,8 +111,12 @@ class PriceTable:
                 index = ProviderIndex(provider)
                 index.add(read_provider_file(self._deferred[provider], strict=True))
                 self._providers[provider] = index  # before the references: two files may refer to each other
+                try:
+                    self._check_references(index)
+                except PriceFileError:
+                    del self._providers[provider]  # still deferred: every call of the provider says why
+                    raise
                 del self._deferred[provider]
-                self._check_references(index)
             return index
 
     def _check_references(self, index: ProviderIndex) -> None:
