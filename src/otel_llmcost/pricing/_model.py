@@ -10,12 +10,13 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from ..usage import RequestContext
+
 __all__ = [
     "Cost",
     "Entry",
     "PeakHours",
     "Period",
-    "RequestContext",
     "Tier",
     "UnitPrices",
     "Variant",
@@ -188,24 +189,6 @@ class Entry:
             else:
                 break
         return chosen
-
-
-class RequestContext(NamedTuple):
-    """What about a request, beyond its model and usage, changes its price.
-
-    Attributes:
-        batch: the call went through a batch API.
-        service_tier: the service tier the response reported (``flex``, ``priority``, ``default``...).
-        region: the region scope of the endpoint (``us``, ``eu``, ``global``, ``regional``, ``data_zone``).
-            A Bedrock id with a geo prefix (``eu.anthropic...``) sets it when this is `None`.
-        off_peak: the call started outside its vendor's peak hours (set by `PriceTable.price` from the
-            call's start time, for periods with peak hours).
-    """
-
-    batch: bool = False
-    service_tier: str | None = None
-    region: str | None = None
-    off_peak: bool = False
 
 
 CostStatus = Literal["priced", "unpriced"]

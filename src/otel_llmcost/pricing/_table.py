@@ -12,12 +12,13 @@ from decimal import ROUND_HALF_UP
 from pathlib import Path
 from typing import NamedTuple, cast
 
+from .. import _attributes as a
+from ..usage import RequestContext, Usage
 from ._compute import Applied, apply, compute, tier_of
 from ._errors import PriceFileError
 from ._load import ProviderFile, read_provider_file
 from ._match import Match, ProviderIndex
-from ._model import Cost, Entry, Period, RequestContext, Variant
-from ._usage import Usage
+from ._model import Cost, Entry, Period, Variant
 
 __all__ = [
     "PRICING_FILE_ENV",
@@ -33,6 +34,8 @@ PRICING_FILE_ENV = "OTEL_LLMCOST_PRICING_FILE"
 """Names override price files, separated by the platform's path separator (``:`` on Unix)."""
 
 _MAX_CACHED_MODELS = 4096
+_S = a.LlmcostStatusValues
+_R = a.LlmcostReasonValues
 _NO_CONTEXT = RequestContext()
 STALE_AFTER_DAYS = 60
 """A call to a model the table does not know, more than this many days after the table's date, says the table is old."""
@@ -214,15 +217,20 @@ class PriceTable:
     def _match(self, provider: str, model: str) -> Match:
         name = self.provider_name(provider)
         if name is None:
-            return Match(None, model, reason="unknown_provider", detail=f"the price table has no provider {provider!r}")
+            return Match(
+                None, model, reason=_R.UNKNOWN_PROVIDER, detail=f"the price table has no provider {provider!r}"
+            )
         try:
             index = self._index(name)
         except PriceFileError as error:
-            return Match(None, model, reason="unknown_provider", detail=f"the price file of {name} is invalid: {error}")
+            detail = f"the price file of {name} is invalid: {error}"
+            return Match(None, model, reason=_R.UNKNOWN_PROVIDER, detail=detail)
         if index is None:  # pragma: no cover - every name belongs to a file
-            return Match(None, model, reason="unknown_provider", detail=f"the price table has no provider {provider!r}")
+            return Match(
+                None, model, reason=_R.UNKNOWN_PROVIDER, detail=f"the price table has no provider {provider!r}"
+            )
         if index.not_priced is not None:
-            return Match(None, model, reason="not_priced", detail=index.not_priced)
+            return Match(None, model, reason=_R.NOT_PRICED, detail=index.not_priced)
         mapped = self._model_map.get(model.strip().lower(), model)
         return index.match(mapped)
 
@@ -246,44 +254,21 @@ class PriceTable:
             context: batch, service tier and region, which select price variants.
         """
         if not model:
-            return Cost("unpriced", self.version, reason="no_model", detail="the call names no model")
+            return Cost(_S.UNPRICED, self.version, reason=_R.NO_MODEL, detail="the call names no model")
         plan = self.plan(provider, model, at, context)
         if isinstance(plan, Cost):
             return plan
         if plan.period.peak is not None:
             moment = at if isinstance(at, datetime) else datetime.now(timezone.utc) if at is None else None
-            if moment is not None and not plan.period.peak.is_peak(moment):
-                off_peak = self.plan(provider, model, at, (context or _NO_CONTEXT)._replace(off_peak=True))
-                plan = off_peak if isinstance(off_peak, Plan) else plan
-        applied = plan.prices(tier_of(plan.period, usage) if plan.period.tiers else 0)
-        if usage.input and "input" not in applied.per_token and "input" in applied.prices.per_million_characters:
-            return self._by_characters(usage, applied, plan)
-        return compute(usage, applied, entry=plan.entry, matched=plan.matched, version=self.version)
+            if moment is not None and not plan.period.peak.is_peak(moment):  # a date alone: the peak rate
+                plan = self.off_peak_plan(plan, provider, model, at)
+        return plan.cost(usage)
 
-    def _by_characters(self, usage: Usage, applied: Applied, plan: Plan) -> Cost:
-        """A call whose input the vendor bills by characters (Vertex AI's text embeddings): priced from the
-        characters the call reported, else from its tokens at the period's characters per token, estimated."""
-        ratio = plan.period.characters_per_token
-        if usage.input_characters or ratio is None:
-            return compute(
-                usage._replace(input=0) if usage.input_characters else usage,
-                applied,
-                entry=plan.entry,
-                matched=plan.matched,
-                version=self.version,
-            )
-        characters = int((usage.input * ratio).to_integral_value(ROUND_HALF_UP))
-        cost = compute(
-            usage._replace(input=0, input_characters=characters),
-            applied,
-            entry=plan.entry,
-            matched=plan.matched,
-            version=self.version,
-        )
-        if cost.status != "priced":
-            return cost
-        detail = f"{characters} input characters estimated from {usage.input} tokens at {ratio} characters per token"
-        return cost._replace(estimated=True, detail=detail)
+    def off_peak_plan(self, plan: Plan, provider: str, model: str, at: date | datetime | None = None) -> Plan:
+        """How calls priced by ``plan`` (of ``model`` on the day ``at``) are priced outside their vendor's peak
+        hours (DeepSeek): with the period's ``off_peak`` variants; ``plan`` itself if it has none."""
+        off_peak = self.plan(provider, model, at, plan.context._replace(off_peak=True))
+        return off_peak if isinstance(off_peak, Plan) else plan
 
     def plan(
         self, provider: str, model: str, at: date | datetime | None = None, context: RequestContext | None = None
@@ -306,22 +291,22 @@ class PriceTable:
         found = self.match(provider, model)
         if found.entry is None:
             detail = found.detail
-            if found.reason in ("unknown_model", "unknown_provider"):
+            if found.reason in (_R.UNKNOWN_MODEL, _R.UNKNOWN_PROVIDER):
                 detail = self._ageing(detail, day)
-            return Cost("unpriced", self.version, reason=found.reason, detail=detail, matched_model=found.model)
+            return Cost(_S.UNPRICED, self.version, reason=found.reason, detail=detail, matched_model=found.model)
         resolved = self._resolve(found.entry, day)
         if isinstance(resolved, str):
             return Cost(
-                "unpriced",
+                _S.UNPRICED,
                 self.version,
                 entry=found.entry.key,
                 matched_model=found.model,
-                reason="not_priced" if found.entry.not_priced else "unknown_model",
+                reason=_R.NOT_PRICED if found.entry.not_priced else _R.UNKNOWN_MODEL,
                 detail=resolved,
             )
         priced_by, period, variants = resolved
         tiers: list[Applied | None] = [None] * (len(period.tiers) + 1)
-        return Plan(priced_by.key, found.model, found.region, context, period, variants, tiers)
+        return Plan(priced_by.key, found.model, found.region, context, period, variants, tiers, self.version)
 
     def _ageing(self, detail: str | None, day: date) -> str | None:
         """``detail``, plus the table's age and the fix when the table is older than `STALE_AFTER_DAYS` on ``day``."""
@@ -383,13 +368,41 @@ class Plan(NamedTuple):
     period: Period
     variants: tuple[Variant, ...]
     applied: list[Applied | None]
+    version: str
+
+    def tier(self, usage: Usage) -> int:
+        """The tier a call with ``usage`` is in: 0 for the base prices, else the index + 1 of the highest
+        long-context tier its input exceeds."""
+        return tier_of(self.period, usage) if self.period.tiers else 0
 
     def prices(self, tier: int) -> Applied:
-        """The prices a call in ``tier`` (see `tier_of`) pays."""
+        """The prices a call in ``tier`` (see `tier`) pays."""
         applied = self.applied[tier]
         if applied is None:
             applied = self.applied[tier] = apply(self.period, tier, self.variants, self.context, self.region)
         return applied
+
+    def cost(self, usage: Usage) -> Cost:
+        """What a call with ``usage`` costs."""
+        applied = self.prices(self.tier(usage))
+        if usage.input and "input" not in applied.per_token and "input" in applied.prices.per_million_characters:
+            return self._by_characters(usage, applied)
+        return compute(usage, applied, entry=self.entry, matched=self.matched, version=self.version)
+
+    def _by_characters(self, usage: Usage, applied: Applied) -> Cost:
+        """A call whose input the vendor bills by characters (Vertex AI's text embeddings): priced from the
+        characters the call reported, else from its tokens at the period's characters per token, estimated."""
+        ratio = self.period.characters_per_token
+        if usage.input_characters or ratio is None:
+            billed = usage._replace(input=0) if usage.input_characters else usage
+            return compute(billed, applied, entry=self.entry, matched=self.matched, version=self.version)
+        characters = int((usage.input * ratio).to_integral_value(ROUND_HALF_UP))
+        billed = usage._replace(input=0, input_characters=characters)
+        cost = compute(billed, applied, entry=self.entry, matched=self.matched, version=self.version)
+        if cost.status != _S.PRICED:
+            return cost
+        detail = f"{characters} input characters estimated from {usage.input} tokens at {ratio} characters per token"
+        return cost._replace(estimated=True, detail=detail)
 
 
 _HEADER_BYTES = 8192
@@ -465,11 +478,11 @@ def default_table() -> PriceTable:
 def price(
     usage: Usage,
     *,
+    table: PriceTable | None = None,
     provider: str,
     model: str | None,
     at: date | datetime | None = None,
     context: RequestContext | None = None,
-    table: PriceTable | None = None,
 ) -> Cost:
     """The cost of one call, from ``table`` or the default table (see `PriceTable.price`)."""
     return (table or default_table()).price(usage, provider=provider, model=model, at=at, context=context)
