@@ -112,7 +112,7 @@ class LlmcostStatusValues:
     """Usage reported by the provider, priced from the price table."""
 
     ESTIMATED: Final = "estimated"
-    """Usage counted by the library (with tiktoken, say) as the provider did not report it; then priced."""
+    """Usage counted by the library (tiktoken), or billed characters estimated from tokens; then priced."""
 
     PARTIAL: Final = "partial"
     """Usage incomplete, such as a stream cut before its usage arrived; the cost is a lower bound."""

@@ -187,6 +187,10 @@ class Pricer:
             plan = self._plan(table, call, model, key, day)
         if isinstance(plan, Cost):
             return self._from_cost(call, plan)
+        if plan.peak is not None:  # peak hours (DeepSeek): the start time itself picks the plan, not its day
+            started = time.time_ns() if start_time_ns is None else start_time_ns
+            if not plan.peak.is_peak(datetime.fromtimestamp(started / 1e9, timezone.utc)):
+                plan = plan.off_peak or plan
         status = call.usage_status if call.usage_status in _KEPT_STATUSES else _S.PRICED
         quoted = (plan.single or plan.quote(usage)).price(usage, status)
         if quoted is None:
@@ -209,8 +213,10 @@ class Pricer:
             # A response model the table does not know (an Azure deployment's own name): try what was asked for.
             retry = table.plan(provider, call.request_model, self._day(day), call.context)
             if isinstance(retry, Plan):
-                plan = retry
+                plan, model = retry, call.request_model
         found = _Quotes(plan, self._make_quote) if isinstance(plan, Plan) else plan
+        if isinstance(found, _Quotes) and found.peak is not None:
+            found.off_peak = _Quotes(table.off_peak_plan(found.plan, provider, model, self._day(day)), self._make_quote)
         if len(self._plans) >= _MAX_CACHED:
             self._plans.clear()
         self._plans[key] = found
@@ -272,7 +278,9 @@ class Pricer:
             if cost.entry is not None:
                 result.attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
             return result
-        status = call.usage_status if call.usage_status in _KEPT_STATUSES else _S.PRICED
+        status = (
+            _S.ESTIMATED if cost.estimated else call.usage_status if call.usage_status in _KEPT_STATUSES else _S.PRICED
+        )
         attributes = self._head(status, float(total), cost)
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
@@ -286,10 +294,13 @@ class Pricer:
 class _Quotes:
     """A plan and its quotes, one per tier, made on first use; ``single`` is the quote of a plan without tiers."""
 
-    __slots__ = ("_make", "_quotes", "plan", "single")
+    __slots__ = ("_make", "_quotes", "off_peak", "peak", "plan", "single")
 
     def __init__(self, plan: Plan, make: Callable[[Plan, int], Quote]) -> None:
         self.plan = plan
+        self.peak = plan.period.peak
+        """The vendor's peak hours, if its prices have some; outside them, ``off_peak`` prices the call."""
+        self.off_peak: _Quotes | None = None
         self._make = make
         self._quotes: list[Quote | None] = [None] * len(plan.applied)
         self.single = make(plan, 0) if len(plan.applied) == 1 else None
