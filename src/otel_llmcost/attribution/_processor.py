@@ -1,0 +1,76 @@
+"""`AttributionSpanProcessor`: puts the section path and the attribution on spans as they start."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from opentelemetry import context
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+
+from .. import _attributes as a
+from ._budget import budgets_active, spent
+from ._context import current_attributes, section_path
+
+__all__ = ["AttributionSpanProcessor"]
+
+_log = logging.getLogger("otel_llmcost")
+_SEPARATOR = "/"
+
+
+class AttributionSpanProcessor(SpanProcessor):
+    """Sets ``llmcost.section.*``, ``llmcost.customer.id``, ``.tenant.id``, ``.feature`` and the allowlisted extra
+    keys on every span started in their scope, and counts priced spans' costs towards the budgets.
+
+    `instrument()` and ``opentelemetry-instrument`` put it behind the cost processor. With a tracer provider of
+    your own, put it there yourself, so that it sees the priced copies (for budgets) and sets the attributes
+    before the cost processor reads them at the span's end (for the cost counter's dimensions)::
+
+        provider.add_span_processor(CostSpanProcessor(AttributionSpanProcessor(BatchSpanProcessor(exporter))))
+
+    Args:
+        next_processor: the processor it hands every span on to; none when it is added on its own.
+    """
+
+    def __init__(self, next_processor: SpanProcessor | None = None) -> None:
+        self._next = next_processor
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        try:
+            ctx = context.get_current() if parent_context is None else parent_context
+            values = current_attributes(ctx)
+            path = section_path(ctx)
+            if values or path:
+                existing = span.attributes or {}
+                found: dict[str, str] = {key: value for key, value in values.items() if key not in existing}
+                if path and a.LLMCOST_SECTION_PATH not in existing:
+                    found[a.LLMCOST_SECTION_PATH] = _SEPARATOR.join(path)
+                    found[a.LLMCOST_SECTION_NAME] = path[-1]
+                if found:
+                    span.set_attributes(found)
+        except Exception:  # noqa: BLE001 - the one guarded place for our own failures in on_start
+            _log.debug("otel-llmcost could not attribute a started span", exc_info=True)
+        if self._next is not None:
+            self._next.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        try:
+            if budgets_active():
+                attributes = span.attributes or {}
+                amount = attributes.get(a.GEN_AI_USAGE_COST_AMOUNT)
+                context_span = span.context
+                span_id = context_span.span_id if context_span is not None else 0
+                cost = Decimal(repr(amount)) if isinstance(amount, (int, float)) else None
+                spent(span_id, attributes, cost, span.end_time)
+        except Exception:  # noqa: BLE001 - the one guarded place for our own failures in on_end
+            _log.debug("otel-llmcost could not count a span towards the budgets", exc_info=True)
+        if self._next is not None:
+            self._next.on_end(span)
+
+    def shutdown(self) -> None:
+        if self._next is not None:
+            self._next.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._next.force_flush(timeout_millis) if self._next is not None else True
