@@ -22,6 +22,7 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from ... import _attributes as a
+from ...attribution import budgets_active, check_budget
 from ...pricing import Usage
 from .._genai import Attributes, Invocation, Telemetry, guarded
 from .._stream import StreamHooks, traced_stream
@@ -142,6 +143,8 @@ def sync_method(setup: Setup, surface: Surface) -> Wrapper:
             return wrapped(*args, **kwargs)
         invocation, request, token = started
         try:
+            if budgets_active():
+                _check_budget(setup, surface, instance, request)
             result = wrapped(*args, **request.kwargs)
         except BaseException as error:
             guarded(_failed, invocation, error)
@@ -167,6 +170,8 @@ def async_method(setup: Setup, surface: Surface) -> Wrapper:
             return await wrapped(*args, **kwargs)
         invocation, request, token = started
         try:
+            if budgets_active():
+                _check_budget(setup, surface, instance, request)
             result = await wrapped(*args, **request.kwargs)
         except BaseException as error:  # CancelledError included: the call ends with it
             guarded(_failed, invocation, error)
@@ -195,6 +200,12 @@ def _start(
     token = context.attach(trace.set_span_in_context(invocation.span))
     _INVOCATION.set(invocation)
     return invocation, request, token
+
+
+def _check_budget(setup: Setup, surface: Surface, instance: Any, request: Request) -> None:
+    """Raises `BudgetExceeded` before the request goes out when a budget says so (the span ends with it)."""
+    provider = setup.endpoints.of(instance._client.base_url).provider
+    check_budget(provider, request.model, request.kwargs, surface.operation)
 
 
 def _failed(invocation: Invocation, error: BaseException) -> None:
