@@ -8,7 +8,8 @@ The agent ``research_assistant`` has two tools: ``llm_analysis`` (an embeddings 
 ``embeddings_text_embedding_3_small``) given a response id and a usage of that customer's own, so that every
 cost says whose it is. ``cus_alpha`` runs on a pool thread (its attribution carried by `in_context`),
 ``cus_beta`` on another, ``cus_gamma`` in asyncio tasks on a third; the first request of each waits until
-all three are in flight.
+all three are in flight. ``cus_alpha`` and ``cus_beta`` are tenant ``acme``'s customers, ``cus_gamma`` is
+``globex``'s.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ EXPECTED = {
     "cus_alpha": EMBEDDING_COST + 2 * Decimal("0.00024"),  # $0.00048016
     "cus_beta": EMBEDDING_COST + 2 * Decimal("0.00036"),  # $0.00072016
     "cus_gamma": EMBEDDING_COST + 2 * Decimal("0.000105"),  # $0.00021016
+}
+TENANTS = {"cus_alpha": "acme", "cus_beta": "acme", "cus_gamma": "globex"}
+EXPECTED_BY_TENANT = {
+    "acme": EXPECTED["cus_alpha"] + EXPECTED["cus_beta"],  # $0.00120032
+    "globex": EXPECTED["cus_gamma"],  # $0.00021016
 }
 
 
@@ -129,7 +135,7 @@ def run_scenario(provider: TracerProvider | None = None) -> list[str]:
         return openai.OpenAI(api_key="test", max_retries=0, http_client=httpx2.Client(transport=transport))
 
     def gamma() -> str:
-        @attribute(customer="cus_gamma")
+        @attribute(customer="cus_gamma", tenant="globex")
         async def run() -> str:
             transport = httpx2.MockTransport(server.handler("cus_gamma"))
             client = openai.AsyncOpenAI(
@@ -140,11 +146,11 @@ def run_scenario(provider: TracerProvider | None = None) -> list[str]:
         return asyncio.run(run())
 
     def beta() -> str:
-        with attribute(customer="cus_beta"):
+        with attribute(customer="cus_beta", tenant="acme"):
             return research_assistant(sync_client("cus_beta"))
 
     with ThreadPoolExecutor(max_workers=3) as pool:
-        with attribute(customer="cus_alpha"):
+        with attribute(customer="cus_alpha", tenant="acme"):
             alpha_run = pool.submit(in_context(research_assistant), sync_client("cus_alpha"))
         beta_run, gamma_run = pool.submit(beta), pool.submit(gamma)
         return [alpha_run.result(), beta_run.result(), gamma_run.result()]

@@ -9,7 +9,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from attribution_support import Attributed
 from openai_support import instrumented_on
-from seed_scenario import EXPECTED, run_scenario
+from seed_scenario import EXPECTED, TENANTS, run_scenario
 
 
 def _spans_by_id(attributed: Attributed) -> dict[int, ReadableSpan]:
@@ -44,6 +44,7 @@ def test_three_customers_assistants_at_once_every_call_priced_under_its_section_
         assert isinstance(customer, str)
         agent = _agent_of(call, spans)
         assert (agent.attributes or {})["llmcost.customer.id"] == customer
+        assert attributes["llmcost.tenant.id"] == TENANTS[customer]
         response_id = attributes.get("gen_ai.response.id")
         if attributes["gen_ai.operation.name"] == "embeddings" or response_id == f"chatcmpl-{customer}-analysis":
             assert attributes["llmcost.section.path"] == "research_assistant/llm_analysis"

@@ -16,12 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from backends import BackendError, VictoriaMetrics
 
 from otlp_receiver import OTLPReceiver, otlp_receiver_fixture  # noqa: F401 - the fixture
-from seed_scenario import EXPECTED
+from seed_scenario import EXPECTED, EXPECTED_BY_TENANT
 
 APP = Path(__file__).with_name("seed_app.py")
+RULES = Path(__file__).parents[2] / "alerts" / "llmcost.rules.yml"
 SERVICE = "otel-llmcost-e2e-attribution"
 # The counter and its customer label, as VictoriaMetrics stores them by default and with Prometheus naming.
 NAMES = {
@@ -56,7 +58,7 @@ def test_the_cost_counter_per_customer_equals_the_sum_of_the_span_costs(
 
     ids = _run_app(
         OTEL_SERVICE_NAME=SERVICE,
-        OTEL_LLMCOST_METRIC_ATTRIBUTES="llmcost.customer.id",
+        OTEL_LLMCOST_METRIC_ATTRIBUTES="llmcost.customer.id,llmcost.tenant.id",
         OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=f"{otlp_receiver.endpoint}/v1/traces",
         OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=victoria_metrics.otlp_metrics_endpoint,
@@ -89,3 +91,20 @@ def test_the_cost_counter_per_customer_equals_the_sum_of_the_span_costs(
         what=f"{metric} per customer to reach {expected}",
     )
     assert {labels[customer_label]: value for labels, value in series} == pytest.approx(expected, rel=1e-9)
+
+    if victoria_metrics.prometheus_naming:
+        # The alert rules' daily spend per tenant, as the rules file writes it, sees what the spans say.
+        rules = yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"][0]["rules"]
+        (daily,) = [rule["expr"] for rule in rules if rule.get("record") == "llmcost:cost_usd:increase1d_by_tenant"]
+        by_tenant = {tenant: float(total) for tenant, total in EXPECTED_BY_TENANT.items()}
+        series = victoria_metrics.wait_for(
+            daily,
+            lambda result: (
+                {labels.get("llmcost_tenant_id"): value for labels, value in result if labels}
+                == pytest.approx(by_tenant, rel=1e-9)
+            ),
+            what=f"the daily spend per tenant to reach {by_tenant}",
+        )
+        assert {labels["llmcost_tenant_id"]: value for labels, value in series if labels} == pytest.approx(
+            by_tenant, rel=1e-9
+        )
