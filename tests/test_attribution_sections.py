@@ -218,3 +218,34 @@ def test_a_section_needs_a_name_and_a_known_kind() -> None:
         section("")
     with pytest.raises(ValueError, match="'step', 'agent', 'tool' or 'workflow'"):
         section("x", kind="crew")  # pyright: ignore[reportArgumentType]
+
+
+def test_agent_and_tool_spans_of_other_instrumentations_are_sections_too(attributed: Attributed) -> None:
+    # Shaped as the GenAI agent span conventions have them, which the official LangChain, LlamaIndex and
+    # OpenAI Agents instrumentations follow: the operation and the agent's or tool's name set at start.
+    tracer = attributed.tracer_provider.get_tracer("a framework's instrumentation")
+    with section("support", kind="workflow", tracer_provider=attributed.tracer_provider):
+        agent = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "research_bot"}
+        with tracer.start_as_current_span("invoke_agent research_bot", attributes=agent):
+            tool = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"}
+            with tracer.start_as_current_span("execute_tool search", attributes=tool):
+                attributed.call()
+            with tracer.start_as_current_span(
+                "invoke_workflow", attributes={"gen_ai.operation.name": "invoke_workflow"}
+            ):
+                attributed.call("chat in a workflow")
+
+    spans = attributed.spans()
+    paths = {name: (span.attributes or {}).get("llmcost.section.path") for name, span in spans.items()}
+    assert paths == {
+        "invoke_workflow support": "support",
+        "invoke_agent research_bot": "support/research_bot",
+        "execute_tool search": "support/research_bot/search",
+        "chat gpt-4o-mini": "support/research_bot/search",
+        "invoke_workflow": "support/research_bot/invoke_workflow",
+        "chat in a workflow": "support/research_bot/invoke_workflow",
+    }
+    assert (spans["chat gpt-4o-mini"].attributes or {})["llmcost.section.name"] == "search"
+    foreign = spans["invoke_agent research_bot"].attributes or {}
+    assert (foreign["llmcost.subtree.cost"], foreign["llmcost.subtree.calls"]) == (2 * GPT_4O_MINI_COST, 2)
+    assert (spans["execute_tool search"].attributes or {})["llmcost.subtree.cost"] == GPT_4O_MINI_COST

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from decimal import Decimal
 
-from opentelemetry import context
+from opentelemetry import context, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
@@ -17,6 +18,34 @@ __all__ = ["AttributionSpanProcessor"]
 
 _log = logging.getLogger("otel_llmcost")
 _SEPARATOR = "/"
+_V = a.GenAiOperationNameValues
+# The agent span conventions' operations, and the attribute that names each (else the span name, less the
+# operation): another instrumentation's agent, tool or workflow span is a section as ours are.
+_SECTION_NAMES = {
+    _V.INVOKE_AGENT: a.GEN_AI_AGENT_NAME,
+    _V.EXECUTE_TOOL: a.GEN_AI_TOOL_NAME,
+    _V.INVOKE_WORKFLOW: None,
+}
+
+
+def _section_name(span: Span, attributes: Mapping[str, object], operation: str) -> str:
+    key = _SECTION_NAMES[operation]
+    named = attributes.get(key) if key is not None else None
+    if isinstance(named, str) and named:
+        return named
+    return span.name.removeprefix(operation).strip() or operation
+
+
+def _inherited_path(ctx: Context, path: tuple[str, ...]) -> str | None:
+    """The section path of the span the new one starts under, when that span has one (ours or a foreign
+    agent span's); else the path of our sections in the context."""
+    parent = trace.get_current_span(ctx)
+    attributes = getattr(parent, "attributes", None)
+    if isinstance(attributes, Mapping):
+        found = attributes.get(a.LLMCOST_SECTION_PATH)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        if isinstance(found, str):
+            return found
+    return _SEPARATOR.join(path) if path else None
 
 
 class AttributionSpanProcessor(SpanProcessor):
@@ -40,15 +69,20 @@ class AttributionSpanProcessor(SpanProcessor):
         try:
             ctx = context.get_current() if parent_context is None else parent_context
             values = current_attributes(ctx)
-            path = section_path(ctx)
-            if values or path:
-                existing = span.attributes or {}
-                found: dict[str, str] = {key: value for key, value in values.items() if key not in existing}
-                if path and a.LLMCOST_SECTION_PATH not in existing:
-                    found[a.LLMCOST_SECTION_PATH] = _SEPARATOR.join(path)
-                    found[a.LLMCOST_SECTION_NAME] = path[-1]
-                if found:
-                    span.set_attributes(found)
+            existing = span.attributes or {}
+            found: dict[str, str] = {key: value for key, value in values.items() if key not in existing}
+            if a.LLMCOST_SECTION_PATH not in existing:
+                path = _inherited_path(ctx, section_path(ctx))
+                operation = existing.get(a.GEN_AI_OPERATION_NAME)
+                if isinstance(operation, str) and operation in _SECTION_NAMES:
+                    # Another instrumentation's agent, tool or workflow span: a section of its own.
+                    name = _section_name(span, existing, operation)
+                    path = f"{path}{_SEPARATOR}{name}" if path else name
+                if path is not None:
+                    found[a.LLMCOST_SECTION_PATH] = path
+                    found[a.LLMCOST_SECTION_NAME] = path.rsplit(_SEPARATOR, 1)[-1]
+            if found:
+                span.set_attributes(found)
         except Exception:  # noqa: BLE001 - the one guarded place for our own failures in on_start
             _log.debug("otel-llmcost could not attribute a started span", exc_info=True)
         if self._next is not None:
