@@ -155,10 +155,15 @@ def test_no_baggage_goes_out_without_the_allowlist() -> None:
     assert headers == {}
 
 
-def test_allowlisted_inbound_baggage_lands_on_spans_and_other_keys_are_ignored(
-    attributed: Attributed, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def baggage_allowlist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The customer and tenant cross services as baggage; set before the pipeline is made, which reads it."""
     monkeypatch.setenv("OTEL_LLMCOST_BAGGAGE_KEYS", "llmcost.customer.id,llmcost.tenant.id")
+
+
+def test_allowlisted_inbound_baggage_lands_on_spans_and_other_keys_are_ignored(
+    baggage_allowlist: None, attributed: Attributed
+) -> None:
     inbound = {"baggage": "llmcost.customer.id=cus_upstream,llmcost.feature=spoofed,user.email=x%40y.z"}
     token = context.attach(W3CBaggagePropagator().extract(inbound))
     try:

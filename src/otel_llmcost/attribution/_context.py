@@ -91,11 +91,15 @@ def _values(customer: object, tenant: object, feature: object, other: Mapping[st
     return {attribute_key(name): None if value is None else str(value) for name, value in given.items()}
 
 
-def current_attributes(ctx: Context | None = None) -> Mapping[str, str]:
-    """The attribution in ``ctx`` (the current context by default): allowlisted inbound baggage, then ours."""
+def current_attributes(ctx: Context | None = None, keys: tuple[str, ...] | None = None) -> Mapping[str, str]:
+    """The attribution in ``ctx`` (the current context by default): allowlisted inbound baggage, then ours.
+
+    ``keys`` are the baggage keys to read; ``OTEL_LLMCOST_BAGGAGE_KEYS`` when None.
+    """
     ctx = context.get_current() if ctx is None else ctx
     ours: Mapping[str, str] = ctx.get(_ATTRIBUTES, _EMPTY)  # pyright: ignore[reportAssignmentType]
-    keys = baggage_keys()
+    if keys is None:
+        keys = baggage_keys()
     if not keys:
         return ours
     merged: dict[str, str] = {}
