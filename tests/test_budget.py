@@ -212,3 +212,15 @@ def _no_budget_left_behind() -> Iterator[None]:
 
     for each in list(_budget._budgets):  # pyright: ignore[reportPrivateUsage]
         Budget.remove(each)
+
+
+def test_without_a_cached_encoding_the_input_is_bounded_by_its_bytes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from otel_llmcost.attribution import _tokens
+
+    monkeypatch.setattr(_tokens, "_loaded", {})
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # empty: nothing cached, and nothing is downloaded
+    found = worst_case("openai", "gpt-4o-mini", "chat", {"messages": MESSAGES, "max_tokens": 10})
+    # "user" (4 bytes) and the content (27 bytes), 3 per message and 3 to prime the reply: 37 tokens at most.
+    assert found == (Decimal("0.00000555") + Decimal("0.000006"), 37, 10)  # 37 * 0.15/1e6 + 10 * 0.60/1e6

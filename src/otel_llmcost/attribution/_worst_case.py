@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import NamedTuple, cast
 
-from ..instrumentation._estimate import encoding_for, estimate_chat
 from ..pricing import Usage, price
+from ._tokens import count_tokens
 
 __all__ = ["WorstCase", "worst_case"]
 
@@ -32,6 +32,8 @@ _OUTPUT_LIMITS: tuple[tuple[str, int], ...] = (
     ("claude-3-5-haiku", 8_192),
 )
 _DEFAULT_OUTPUT_LIMIT = 32_768
+_PER_MESSAGE = 3
+_REPLY_PRIMER = 3
 _NO_OUTPUT = frozenset({"embeddings"})
 
 
@@ -72,23 +74,16 @@ def _token_ids(value: object) -> int:
 
 
 def input_tokens(model: str, params: Mapping[str, object]) -> int:
-    """The request's input tokens: counted with the model's tiktoken encoding, else one per UTF-8 byte (a bound)."""
+    """The request's input tokens, counted as OpenAI's cookbook counts a chat: each message's text fields (its
+    role included) plus 3 per message and 3 to prime the reply; token ids as given."""
+    values = [params[key] for key in _INPUT_KEYS if key in params]
+    tokens = count_tokens(model, _strings(values)) + _token_ids(
+        [value for value in values if not isinstance(value, str)]
+    )
     messages = params.get("messages")
     if isinstance(messages, (list, tuple)):
-        counted = estimate_chat(model, list(messages), "")  # pyright: ignore[reportUnknownArgumentType]
-        if counted is not None:
-            others = [params[key] for key in _INPUT_KEYS[1:] if key in params]
-            return counted[0] + _count(model, others)
-    return _count(model, [params[key] for key in _INPUT_KEYS if key in params])
-
-
-def _count(model: str, values: list[object]) -> int:
-    encoding = encoding_for(model)
-    texts = list(_strings(values))
-    ids = _token_ids([value for value in values if not isinstance(value, str)])
-    if encoding is None:
-        return ids + sum(len(text.encode()) for text in texts)
-    return ids + sum(len(encoding.encode_ordinary(text)) for text in texts)
+        tokens += _PER_MESSAGE * len(cast("list[object]", messages)) + _REPLY_PRIMER
+    return tokens
 
 
 def output_tokens(model: str, operation: str, params: Mapping[str, object]) -> int:
