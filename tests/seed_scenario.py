@@ -77,20 +77,22 @@ def _answers(customer: str) -> list[httpx2.Response]:
 
 
 class _Server:
-    """Answers each customer's requests in order; the first request of each waits until all three are in flight."""
+    """Answers each customer's embeddings request, and its chat requests in order; the first request of each
+    waits until all three are in flight."""
 
     def __init__(self) -> None:
         self.all_in_flight = threading.Barrier(3, timeout=30)
         self.requests: dict[str, int] = {}
 
     def handler(self, customer: str) -> Callable[[httpx2.Request], httpx2.Response]:
-        answers = _answers(customer)
+        embedding, *chats = _answers(customer)
 
         def answer(request: httpx2.Request) -> httpx2.Response:
             self.requests[customer] = self.requests.get(customer, 0) + 1
             if self.requests[customer] == 1:
                 self.all_in_flight.wait()
-            return answers.pop(0)
+            # By path: the async assistant's embeddings and analysis requests are in flight at once.
+            return embedding if request.url.path.endswith("/embeddings") else chats.pop(0)
 
         return answer
 

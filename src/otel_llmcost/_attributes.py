@@ -49,6 +49,13 @@ GEN_AI_USAGE_COST_SOURCE: Final = "gen_ai.usage.cost.source"
 """Where the cost amount comes from."""
 
 
+class GenAiUsageCostCurrencyValues:
+    """Values of `gen_ai.usage.cost.currency`."""
+
+    USD: Final = "USD"
+    """US dollars, the currency of every price in the table."""
+
+
 class GenAiUsageCostSourceValues:
     """Values of `gen_ai.usage.cost.source`."""
 
@@ -319,6 +326,21 @@ class GenAiOperationNameValues:
 
     INVOKE_WORKFLOW: Final = "invoke_workflow"
     """Invoke a workflow of agents and tools (written by `otel_llmcost.section`)."""
+
+    SPEECH: Final = "speech"
+    """Text to speech, such as the OpenAI Create Speech API (this library's name; none upstream yet)."""
+
+    TRANSCRIPTION: Final = "transcription"
+    """Speech to text, such as the OpenAI Create Transcription API (this library's name)."""
+
+    TRANSLATION: Final = "translation"
+    """Speech to English text, such as the OpenAI Create Translation API (this library's name)."""
+
+    IMAGE_GENERATION: Final = "image_generation"
+    """Image generation, such as the OpenAI Create Image API (this library's name)."""
+
+    IMAGE_EDIT: Final = "image_edit"
+    """Image edits and variations, such as the OpenAI Create Image Edit API (this library's name)."""
 
 
 class GenAiProviderNameValues:

@@ -20,6 +20,7 @@ from typing import Literal
 from opentelemetry import trace
 
 from .. import _attributes as a
+from .._before_call import CallRefused, set_before_call
 from ._context import current_attributes
 
 __all__ = ["Budget", "BudgetExceeded", "budget", "budgets_active", "check_budget", "spent"]
@@ -41,11 +42,11 @@ _RESERVATION_SECONDS = 900.0
 OnExceed = Literal["warn", "raise"] | Callable[["BudgetExceeded"], object]
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(CallRefused):
     """A call's worst-case cost would take the spend in a budget's window past its limit.
 
     Raised before the request is sent, by a budget with ``on_exceed="raise"``; handed to ``on_exceed`` when it
-    is a callable.
+    is a callable. Instrumentors let it (a refusal of the call) through to the caller.
 
     Attributes:
         budget: the budget.
@@ -135,6 +136,8 @@ class Budget:
         with _lock:
             if self in _budgets:
                 _budgets.remove(self)
+            if not _budgets:
+                set_before_call(None)  # the instrumentors' wrappers skip the check again
 
     def __enter__(self) -> Budget:
         return self
@@ -157,7 +160,7 @@ def budget(
     ``max_completion_tokens`` / ``max_output_tokens`` or else the model's limit) is compared with ``usd``.
     Past it, ``on_exceed`` decides: ``"warn"`` logs a warning on the ``otel_llmcost`` logger and lets the call
     go, ``"raise"`` raises `BudgetExceeded` before any request is sent, and a callable gets the
-    `BudgetExceeded` (the call goes unless it raises).
+    `BudgetExceeded` (the call goes unless it raises it; any other exception it raises is logged at debug level).
 
     Example::
 
@@ -186,6 +189,7 @@ def budget(
     made = Budget(limit, per, window, on_exceed)
     with _lock:
         _budgets.append(made)
+        set_before_call(check_budget)  # every instrumentor built on the framework checks its calls from now on
     return made
 
 
@@ -194,8 +198,11 @@ def budgets_active() -> bool:
     return bool(_budgets)
 
 
-def check_budget(provider: str, model: str | None, params: Mapping[str, object], operation: str = "chat") -> None:
-    """Checks a call against every budget before it goes out; instrumentors call it with the request's arguments.
+def check_budget(
+    provider: str, model: str | None, params: Mapping[str, object], operation: str = a.GenAiOperationNameValues.CHAT
+) -> None:
+    """Checks a call against every budget before it goes out; `budget` sets it as the instrumentors' before-call
+    hook, called with the request's arguments.
 
     Raises:
         BudgetExceeded: a budget with ``on_exceed="raise"`` would be exceeded (or a callable raised it).

@@ -51,18 +51,57 @@ def decorate(function: Callable[P, R], factory: Callable[[], Scope]) -> Callable
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
         scope = factory()
         scope.start()
-        token = scope.activate()
-        try:
-            result = function(*args, **kwargs)
-        except BaseException as error:
-            scope.deactivate(token)
-            scope.finish(error)
-            raise
-        scope.deactivate(token)
-        scope.finish(None)
-        return result
+        with _Finishing(scope), _Active(scope):
+            return function(*args, **kwargs)
 
     return call
+
+
+class _Active:
+    """The scope's context is current inside the block."""
+
+    __slots__ = ("_scope", "_token")
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    def __enter__(self) -> None:
+        self._token = self._scope.activate()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._scope.deactivate(self._token)
+
+
+class _Finishing:
+    """The scope finishes when the block ends, with the error the block raised; for a generator, a consumer that
+    stopped early (``GeneratorExit``) is no error of the scope's code."""
+
+    __slots__ = ("_generator", "_scope")
+
+    def __init__(self, scope: Scope, generator: bool = False) -> None:
+        self._scope = scope
+        self._generator = generator
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        self._scope.finish(None if self._generator and isinstance(error, GeneratorExit) else error)
+
+
+class _Driven:
+    """A generator run in a scope: the scope, the generator (made in the scope's context), and what to send or
+    throw into it at its next step."""
+
+    __slots__ = ("inner", "scope", "sent", "thrown")
+
+    def __init__(self, function: Callable[..., Any], factory: Callable[[], Scope], args: Any, kwargs: Any) -> None:
+        self.scope = factory()
+        self.scope.start()
+        with _Active(self.scope):
+            self.inner = function(*args, **kwargs)
+        self.sent: Any = None
+        self.thrown: BaseException | None = None
 
 
 def _coroutine(function: Callable[..., Any], factory: Callable[[], Scope]) -> Callable[..., Any]:
@@ -70,16 +109,8 @@ def _coroutine(function: Callable[..., Any], factory: Callable[[], Scope]) -> Ca
     async def call(*args: Any, **kwargs: Any) -> Any:
         scope = factory()
         scope.start()
-        token = scope.activate()
-        try:
-            result = await function(*args, **kwargs)
-        except BaseException as error:
-            scope.deactivate(token)
-            scope.finish(error)
-            raise
-        scope.deactivate(token)
-        scope.finish(None)
-        return result
+        with _Finishing(scope), _Active(scope):
+            return await function(*args, **kwargs)
 
     return call
 
@@ -87,45 +118,24 @@ def _coroutine(function: Callable[..., Any], factory: Callable[[], Scope]) -> Ca
 def _generator(function: Callable[..., Generator[Any, Any, Any]], factory: Callable[[], Scope]) -> Callable[..., Any]:
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        scope = factory()
-        scope.start()
-        token = scope.activate()
-        try:
-            inner = function(*args, **kwargs)
-        finally:
-            scope.deactivate(token)
-        sent: Any = None
-        thrown: BaseException | None = None
-        try:
+        run = _Driven(function, factory, args, kwargs)
+        inner: Generator[Any, Any, Any] = run.inner
+        with _Finishing(run.scope, generator=True):
             while True:
-                token = scope.activate()
                 try:
-                    item = inner.send(sent) if thrown is None else inner.throw(thrown)
+                    with _Active(run.scope):
+                        item = inner.send(run.sent) if run.thrown is None else inner.throw(run.thrown)
                 except StopIteration as stop:
-                    result = stop.value
-                    break
-                finally:
-                    scope.deactivate(token)
-                sent, thrown = None, None
+                    return stop.value
+                run.sent, run.thrown = None, None
                 try:
-                    sent = yield item
+                    run.sent = yield item
                 except GeneratorExit:
-                    token = scope.activate()
-                    try:
+                    with _Active(run.scope):
                         inner.close()
-                    finally:
-                        scope.deactivate(token)
                     raise
                 except BaseException as error:  # noqa: BLE001 - handed to the inner generator, as `yield from` does
-                    thrown = error
-        except GeneratorExit:
-            scope.finish(None)  # the consumer stopped early: no error of the section's code
-            raise
-        except BaseException as error:
-            scope.finish(error)
-            raise
-        scope.finish(None)
-        return result
+                    run.thrown = error
 
     return call
 
@@ -135,42 +145,23 @@ def _async_generator(
 ) -> Callable[..., Any]:
     @functools.wraps(function)
     async def call(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-        scope = factory()
-        scope.start()
-        token = scope.activate()
-        try:
-            inner = function(*args, **kwargs)
-        finally:
-            scope.deactivate(token)
-        sent: Any = None
-        thrown: BaseException | None = None
-        try:
+        run = _Driven(function, factory, args, kwargs)
+        inner: AsyncGenerator[Any, Any] = run.inner
+        with _Finishing(run.scope, generator=True):
             while True:
-                token = scope.activate()
                 try:
-                    item = await (inner.asend(sent) if thrown is None else inner.athrow(thrown))
+                    with _Active(run.scope):
+                        item = await (inner.asend(run.sent) if run.thrown is None else inner.athrow(run.thrown))
                 except StopAsyncIteration:
-                    break
-                finally:
-                    scope.deactivate(token)
-                sent, thrown = None, None
+                    return
+                run.sent, run.thrown = None, None
                 try:
-                    sent = yield item
+                    run.sent = yield item
                 except GeneratorExit:
-                    token = scope.activate()
-                    try:
+                    with _Active(run.scope):
                         await inner.aclose()
-                    finally:
-                        scope.deactivate(token)
                     raise
                 except BaseException as error:  # noqa: BLE001 - handed to the inner generator
-                    thrown = error
-        except GeneratorExit:
-            scope.finish(None)
-            raise
-        except BaseException as error:
-            scope.finish(error)
-            raise
-        scope.finish(None)
+                    run.thrown = error
 
     return call

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import NamedTuple, cast
 
+from .. import _attributes as a
 from ..pricing import Usage, price
 from ._tokens import count_tokens
 
@@ -34,7 +35,7 @@ _OUTPUT_LIMITS: tuple[tuple[str, int], ...] = (
 _DEFAULT_OUTPUT_LIMIT = 32_768
 _PER_MESSAGE = 3
 _REPLY_PRIMER = 3
-_NO_OUTPUT = frozenset({"embeddings"})
+_NO_OUTPUT = frozenset({a.GenAiOperationNameValues.EMBEDDINGS})
 
 
 class WorstCase(NamedTuple):
