@@ -157,6 +157,33 @@ class LlmcostReasonValues:
     """The call failed (the span has `error.type`) and reported no usage, so nothing is billed."""
 
 
+# registry.llmcost.reprice: Re-pricing
+
+LLMCOST_REPRICED_FROM: Final = "llmcost.repriced_from"
+"""The price table version that priced the span before it was re-priced."""
+
+LLMCOST_REPRICED_FROM_AMOUNT: Final = "llmcost.repriced_from_amount"
+"""The span's `gen_ai.usage.cost.amount` before it was re-priced, in USD."""
+
+
+# registry.read.report: Read by the report
+
+SERVICE_NAME: Final = "service.name"
+"""Logical name of the service (a resource attribute)."""
+
+LLMCOST_CUSTOMER_ID: Final = "llmcost.customer.id"
+"""The customer the call was made for."""
+
+LLMCOST_TENANT_ID: Final = "llmcost.tenant.id"
+"""The tenant the call was made for."""
+
+LLMCOST_FEATURE: Final = "llmcost.feature"
+"""The product feature that made the call."""
+
+LLMCOST_SECTION_PATH: Final = "llmcost.section.path"
+"""The path of the sections (agent, tool, step) the call was made in, outermost first."""
+
+
 # registry.llmcost.usage: Usage and request details without an upstream name
 
 LLMCOST_USAGE_STATUS: Final = "llmcost.usage.status"

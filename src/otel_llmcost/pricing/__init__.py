@@ -12,6 +12,7 @@ come from the ``OTEL_LLMCOST_PRICING_FILE`` variable or `PriceTable.load`.
 """
 
 from ._errors import PriceFileError, PricingError
+from ._load import check_provider_file
 from ._model import Cost, RequestContext
 from ._table import PRICING_FILE_ENV, PriceTable, default_table, price
 from ._usage import TOKEN_UNITS, Usage
@@ -25,6 +26,7 @@ __all__ = [
     "PricingError",
     "RequestContext",
     "Usage",
+    "check_provider_file",
     "default_table",
     "price",
 ]

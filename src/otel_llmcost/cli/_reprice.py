@@ -1,0 +1,317 @@
+"""``reprice``: recompute the cost of exported GenAI spans with another table, streaming OTLP JSON lines."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, TextIO, cast
+
+from .. import _attributes as a
+from ..pricing import Cost, PriceTable
+from ..usage import operation_of, read_call
+from ._otlp import InputError, any_value, export_requests, files_of
+from ._output import Progress, write_rows
+from ._report import amount_of
+
+__all__ = ["Summary", "reprice", "write_summary"]
+
+_NS_PER_DAY = 86_400 * 10**9
+_EPOCH = date(1970, 1, 1)
+
+_BUCKETS: Mapping[str, str] = {
+    "input": a.LLMCOST_COST_INPUT,
+    "cache_read": a.LLMCOST_COST_CACHE_READ,
+    "cache_read_audio": a.LLMCOST_COST_CACHE_READ,
+    "cache_write": a.LLMCOST_COST_CACHE_WRITE,
+    "cache_write_1h": a.LLMCOST_COST_CACHE_WRITE,
+    "output": a.LLMCOST_COST_OUTPUT,
+    "reasoning": a.LLMCOST_COST_REASONING,
+    "input_audio": a.LLMCOST_COST_AUDIO,
+    "output_audio": a.LLMCOST_COST_AUDIO,
+    "input_audio_seconds": a.LLMCOST_COST_AUDIO,
+    "input_characters": a.LLMCOST_COST_AUDIO,
+    "input_image": a.LLMCOST_COST_IMAGE,
+    "output_image": a.LLMCOST_COST_IMAGE,
+}
+"""Units of a `Cost` breakdown -> the bucket attribute the processor writes them under (as it does)."""
+
+_REPLACED = frozenset(
+    {
+        a.GEN_AI_USAGE_COST_AMOUNT,
+        a.GEN_AI_USAGE_COST_CURRENCY,
+        a.GEN_AI_USAGE_COST_SOURCE,
+        a.GEN_AI_USAGE_COST,
+        a.OPERATION_COST,
+        a.LLMCOST_STATUS,
+        a.LLMCOST_REASON,
+        a.LLMCOST_REASON_DETAIL,
+        a.LLMCOST_COST_INPUT,
+        a.LLMCOST_COST_CACHE_READ,
+        a.LLMCOST_COST_CACHE_WRITE,
+        a.LLMCOST_COST_OUTPUT,
+        a.LLMCOST_COST_REASONING,
+        a.LLMCOST_COST_AUDIO,
+        a.LLMCOST_COST_IMAGE,
+        a.LLMCOST_COST_FEES,
+        a.LLMCOST_PRICE_ENTRY,
+        a.LLMCOST_PRICE_MODEL,
+        a.LLMCOST_PRICE_TABLE_VERSION,
+        a.LLMCOST_PRICE_EFFECTIVE_DATE,
+        a.LLMCOST_PRICE_TIER,
+        a.LLMCOST_PRICE_VARIANTS,
+        a.LLMCOST_REPRICED_FROM,
+        a.LLMCOST_REPRICED_FROM_AMOUNT,
+    }
+)
+"""What re-pricing removes from a span before it writes the new cost."""
+
+_KEPT = frozenset({a.LlmcostStatusValues.DUPLICATE, a.LlmcostStatusValues.PROVIDER_REPORTED})
+"""Spans left as they are: a call priced on another span, or a charge the provider reported."""
+_KEPT_USAGE = ("estimated", "partial")
+
+
+@dataclass
+class ModelChange:
+    calls: int = 0
+    old_usd: Decimal = field(default_factory=Decimal)
+    new_usd: Decimal = field(default_factory=Decimal)
+    changed: int = 0
+
+
+@dataclass
+class Summary:
+    """What re-pricing did: spans read and re-priced, those whose cost changed, and the totals, by model."""
+
+    files: int = 0
+    spans: int = 0
+    repriced: int = 0
+    changed: int = 0
+    unpriced: int = 0
+    old_usd: Decimal = field(default_factory=Decimal)
+    new_usd: Decimal = field(default_factory=Decimal)
+    by_model: dict[str, ModelChange] = field(default_factory=dict[str, ModelChange])
+
+
+def _cell(value: object) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int):
+        return {"intValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, (list, tuple)):
+        return {"arrayValue": {"values": [_cell(item) for item in cast("Sequence[object]", value)]}}
+    return {"stringValue": str(value)}
+
+
+class _Repricer:
+    """Re-prices the spans of one export request in place."""
+
+    def __init__(self, table: PriceTable, at: date | None, summary: Summary) -> None:
+        self._table = table
+        self._at = at
+        self._summary = summary
+
+    def request(self, request: dict[str, Any]) -> None:
+        for resource_spans in request.get("resourceSpans") or ():
+            for scope_spans in resource_spans.get("scopeSpans") or ():
+                spans = scope_spans.get("spans") or ()
+                self._summary.spans += len(spans)
+                for span in spans:
+                    self._span(span)
+
+    def _span(self, span: dict[str, Any]) -> None:
+        attributes: list[dict[str, Any]] = span.get("attributes") or []
+        values = {item["key"]: any_value(item.get("value") or {}) for item in attributes}
+        operation = operation_of(values)
+        if operation is None or values.get(a.LLMCOST_STATUS) in _KEPT:
+            return
+        call = read_call(values, operation)
+        old_amount = amount_of(values)
+        model = call.response_model or call.request_model
+        start_ns = int(span.get("startTimeUnixNano") or 0)
+        day = self._at or date.fromordinal(_EPOCH.toordinal() + start_ns // _NS_PER_DAY)
+        cost = self._cost(call.provider, model, call, day)
+        kept = [item for item in attributes if item["key"] not in _REPLACED]
+        new = self._attributes(cost, call.usage_status, values)
+        old_version = values.get(a.LLMCOST_PRICE_TABLE_VERSION)
+        if old_amount is None:
+            new[a.LLMCOST_REPRICED_FROM] = "unpriced"
+        else:
+            new[a.LLMCOST_REPRICED_FROM] = old_version if isinstance(old_version, str) else "unknown"
+            new[a.LLMCOST_REPRICED_FROM_AMOUNT] = float(old_amount)
+        kept.extend({"key": key, "value": _cell(value)} for key, value in new.items())
+        span["attributes"] = kept
+        self._count(model or "(none)", old_amount, cost.total_usd)
+
+    def _cost(self, provider: str | None, model: str | None, call: Any, day: date) -> Cost:
+        table = self._table
+        if call.usage is None:
+            reason = "invalid_usage" if call.invalid_usage else "no_usage"
+            return Cost("unpriced", table.version, reason=reason, detail=call.invalid_usage or "no usage on the span")
+        if provider is None:
+            return Cost("unpriced", table.version, reason="unknown_provider", detail="the span names no provider")
+        cost = table.price(call.usage, provider=provider, model=model, at=day, context=call.context)
+        if cost.reason == "unknown_model" and call.request_model and call.request_model != model:
+            retry = table.price(call.usage, provider=provider, model=call.request_model, at=day, context=call.context)
+            if retry.status == "priced":
+                return retry
+        return cost
+
+    def _attributes(self, cost: Cost, usage_status: str, old: Mapping[str, object]) -> dict[str, object]:
+        total = cost.total_usd
+        if total is None:
+            attributes: dict[str, object] = {
+                a.LLMCOST_STATUS: a.LlmcostStatusValues.UNPRICED,
+                a.LLMCOST_REASON: cost.reason or "unknown_model",
+                a.LLMCOST_REASON_DETAIL: cost.detail or "",
+                a.LLMCOST_PRICE_TABLE_VERSION: cost.table_version,
+            }
+            if cost.entry is not None:
+                attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
+            return attributes
+        value = float(total)
+        attributes = {
+            a.LLMCOST_STATUS: usage_status if usage_status in _KEPT_USAGE else a.LlmcostStatusValues.PRICED,
+            a.GEN_AI_USAGE_COST_AMOUNT: value,
+            a.GEN_AI_USAGE_COST_CURRENCY: "USD",
+            a.GEN_AI_USAGE_COST_SOURCE: a.GenAiUsageCostSourceValues.LOCAL,
+        }
+        for alias in (a.GEN_AI_USAGE_COST, a.OPERATION_COST):
+            if alias in old:
+                attributes[alias] = value
+        attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
+        attributes[a.LLMCOST_PRICE_MODEL] = cost.matched_model
+        attributes[a.LLMCOST_PRICE_TABLE_VERSION] = cost.table_version
+        if cost.effective_date is not None:
+            attributes[a.LLMCOST_PRICE_EFFECTIVE_DATE] = cost.effective_date.isoformat()
+        if cost.tier is not None:
+            attributes[a.LLMCOST_PRICE_TIER] = cost.tier
+        if cost.variants:
+            attributes[a.LLMCOST_PRICE_VARIANTS] = list(cost.variants)
+        buckets: dict[str, Decimal] = {}
+        for unit, amount in cost.breakdown_usd.items():
+            key = _BUCKETS.get(unit) or (a.LLMCOST_COST_IMAGE if unit.startswith("image:") else a.LLMCOST_COST_FEES)
+            buckets[key] = buckets.get(key, Decimal(0)) + amount
+        for key, amount in buckets.items():
+            attributes[key] = float(amount)
+        return attributes
+
+    def _count(self, model: str, old: Decimal | None, new: Decimal | None) -> None:
+        summary = self._summary
+        summary.repriced += 1
+        change = summary.by_model.get(model)
+        if change is None:
+            change = summary.by_model[model] = ModelChange()
+        change.calls += 1
+        if old is not None:
+            summary.old_usd += old
+            change.old_usd += old
+        if new is not None:
+            summary.new_usd += new
+            change.new_usd += new
+        else:
+            summary.unpriced += 1
+        # Compared as the doubles the spans carry: a cost that is the same number is not a change.
+        if (None if old is None else float(old)) != (None if new is None else float(new)):
+            summary.changed += 1
+            change.changed += 1
+
+
+def _targets(sources: Sequence[str], out: Path) -> list[tuple[Path, Path]]:
+    """Each input file and the file it is written to under ``out``: a folder's files keep their relative paths."""
+    pairs: list[tuple[Path, Path]] = []
+    for source in sources:
+        path = Path(source)
+        for found in files_of([path]):
+            pairs.append((found, out / (found.relative_to(path) if path.is_dir() else found.name)))
+    seen: set[Path] = set()
+    for source_path, target in pairs:
+        if target in seen:
+            raise InputError(f"{source_path}: another input is written to {target} too; re-price them separately")
+        if target.resolve() == source_path.resolve():
+            raise InputError(f"{source_path}: --out would overwrite the input; choose another folder")
+        seen.add(target)
+    return pairs
+
+
+def _open_out(path: Path, compressed: bool) -> IO[str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if compressed:
+        return io.TextIOWrapper(cast("IO[bytes]", gzip.open(path, "wb")), encoding="utf-8")
+    return path.open("w", encoding="utf-8")
+
+
+def reprice(sources: Sequence[str], out: Path, table: PriceTable, at: date | None) -> Summary:
+    """Re-prices every GenAI span of ``sources`` with ``table`` (at ``at``'s prices, or each span's start day),
+    writing one output file per input under ``out``, one export request per line.
+
+    Raises:
+        InputError: an input cannot be read, or two inputs would be written to one file.
+    """
+    summary = Summary()
+    pairs = _targets(sources, out)
+    repricer = _Repricer(table, at, summary)
+    progress = Progress(sum(source.stat().st_size for source, _ in pairs))
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    try:
+        for source, target in pairs:
+            summary.files += 1
+            compressed = source.name.endswith(".gz")
+            with _open_out(target, compressed) as stream:
+                before = summary.spans
+                for request in export_requests(source, None if compressed else progress.advance):
+                    repricer.request(request)
+                    stream.write(dumps(request))
+                    stream.write("\n")
+                if compressed:
+                    progress.advance(source.stat().st_size, summary.spans - before)
+    finally:
+        progress.close()
+    return summary
+
+
+def write_summary(summary: Summary, output_format: str, out: TextIO) -> None:
+    """What changed: spans, old total, new total, and the same by model."""
+    rows: list[dict[str, object]] = [
+        {
+            "model": model,
+            "calls": change.calls,
+            "changed": change.changed,
+            "old_usd": change.old_usd,
+            "new_usd": change.new_usd,
+            "delta_usd": change.new_usd - change.old_usd,
+        }
+        for model, change in sorted(summary.by_model.items(), key=lambda item: (-item[1].new_usd, item[0]))
+    ]
+    total = {
+        "model": "total",
+        "calls": summary.repriced,
+        "changed": summary.changed,
+        "old_usd": summary.old_usd,
+        "new_usd": summary.new_usd,
+        "delta_usd": summary.new_usd - summary.old_usd,
+    }
+    columns = ("model", "calls", "changed", "old_usd", "new_usd", "delta_usd")
+    document: dict[str, object] = {
+        "files": summary.files,
+        "spans": summary.spans,
+        "repriced": summary.repriced,
+        "changed": summary.changed,
+        "unpriced": summary.unpriced,
+        "old_usd": summary.old_usd,
+        "new_usd": summary.new_usd,
+        "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_rows([*rows, total] if output_format != "json" else rows, columns, output_format, out, document=document)
+    if output_format == "table":
+        out.write(
+            f"\n{summary.spans} spans in {summary.files} files; {summary.repriced} GenAI calls re-priced,"
+            f" {summary.changed} changed, {summary.unpriced} unpriced\n"
+        )
