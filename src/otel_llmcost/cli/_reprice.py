@@ -14,7 +14,7 @@ from typing import IO, Any, TextIO, cast
 
 from .. import _attributes as a
 from ..pricing import Cost, PriceTable
-from ..usage import operation_of, read_call
+from ..usage import INFERENCE_OPERATIONS, operation_of, read_call
 from ._otlp import InputError, any_value, export_requests, files_of
 from ._output import Progress, write_rows
 from ._report import amount_of
@@ -74,6 +74,8 @@ _REPLACED = frozenset(
 _KEPT = frozenset({a.LlmcostStatusValues.DUPLICATE, a.LlmcostStatusValues.PROVIDER_REPORTED})
 """Spans left as they are: a call priced on another span, or a charge the provider reported."""
 _KEPT_USAGE = ("estimated", "partial")
+_ALIASES = (a.GEN_AI_USAGE_COST, a.OPERATION_COST)
+_OPERATION_KEYS = frozenset({a.GEN_AI_OPERATION_NAME, a.LLM_REQUEST_TYPE, a.OPENINFERENCE_SPAN_KIND})
 
 
 @dataclass
@@ -110,6 +112,20 @@ def _cell(value: object) -> dict[str, Any]:
     return {"stringValue": str(value)}
 
 
+def _item(key: str, value: object) -> dict[str, Any]:
+    return {"key": key, "value": _cell(value)}
+
+
+def _double(key: str, value: float) -> dict[str, Any]:
+    return {"key": key, "value": {"doubleValue": value}}
+
+
+def _is_inference(value: Mapping[str, Any]) -> bool:
+    """Whether an operation attribute's OTLP value names a priced operation (a cheap first look)."""
+    operation = value.get("stringValue")
+    return isinstance(operation, str) and operation.lower() in INFERENCE_OPERATIONS
+
+
 class _Repricer:
     """Re-prices the spans of one export request in place."""
 
@@ -117,6 +133,7 @@ class _Repricer:
         self._table = table
         self._at = at
         self._summary = summary
+        self._provenances: dict[tuple[object, ...], list[dict[str, Any]]] = {}
 
     def request(self, request: dict[str, Any]) -> None:
         for resource_spans in request.get("resourceSpans") or ():
@@ -128,7 +145,15 @@ class _Repricer:
 
     def _span(self, span: dict[str, Any]) -> None:
         attributes: list[dict[str, Any]] = span.get("attributes") or []
-        values = {item["key"]: any_value(item.get("value") or {}) for item in attributes}
+        for item in attributes:
+            if item["key"] in _OPERATION_KEYS and _is_inference(item["value"]):
+                break
+        else:
+            return  # not a GenAI call: most spans, passed through as read
+        values = {
+            item["key"]: value["stringValue"] if "stringValue" in (value := item["value"]) else any_value(value)
+            for item in attributes
+        }
         operation = operation_of(values)
         if operation is None or values.get(a.LLMCOST_STATUS) in _KEPT:
             return
@@ -139,14 +164,13 @@ class _Repricer:
         day = self._at or date.fromordinal(_EPOCH.toordinal() + start_ns // _NS_PER_DAY)
         cost = self._cost(call.provider, model, call, day)
         kept = [item for item in attributes if item["key"] not in _REPLACED]
-        new = self._attributes(cost, call.usage_status, values)
+        kept.extend(self._attributes(cost, call.usage_status, values))
         old_version = values.get(a.LLMCOST_PRICE_TABLE_VERSION)
         if old_amount is None:
-            new[a.LLMCOST_REPRICED_FROM] = "unpriced"
+            kept.append(_item(a.LLMCOST_REPRICED_FROM, "unpriced"))
         else:
-            new[a.LLMCOST_REPRICED_FROM] = old_version if isinstance(old_version, str) else "unknown"
-            new[a.LLMCOST_REPRICED_FROM_AMOUNT] = float(old_amount)
-        kept.extend({"key": key, "value": _cell(value)} for key, value in new.items())
+            kept.append(_item(a.LLMCOST_REPRICED_FROM, old_version if isinstance(old_version, str) else "unknown"))
+            kept.append(_double(a.LLMCOST_REPRICED_FROM_AMOUNT, float(old_amount)))
         span["attributes"] = kept
         self._count(model or "(none)", old_amount, cost.total_usd)
 
@@ -164,44 +188,52 @@ class _Repricer:
                 return retry
         return cost
 
-    def _attributes(self, cost: Cost, usage_status: str, old: Mapping[str, object]) -> dict[str, object]:
+    def _attributes(self, cost: Cost, usage_status: str, old: Mapping[str, object]) -> list[dict[str, Any]]:
+        """The cost attributes the processor would write for ``cost``, in OTLP JSON."""
         total = cost.total_usd
         if total is None:
-            attributes: dict[str, object] = {
+            unpriced = {
                 a.LLMCOST_STATUS: a.LlmcostStatusValues.UNPRICED,
                 a.LLMCOST_REASON: cost.reason or "unknown_model",
                 a.LLMCOST_REASON_DETAIL: cost.detail or "",
                 a.LLMCOST_PRICE_TABLE_VERSION: cost.table_version,
             }
             if cost.entry is not None:
-                attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
-            return attributes
+                unpriced[a.LLMCOST_PRICE_ENTRY] = cost.entry
+            return [_item(key, value) for key, value in unpriced.items()]
         value = float(total)
-        attributes = {
-            a.LLMCOST_STATUS: usage_status if usage_status in _KEPT_USAGE else a.LlmcostStatusValues.PRICED,
-            a.GEN_AI_USAGE_COST_AMOUNT: value,
-            a.GEN_AI_USAGE_COST_CURRENCY: "USD",
-            a.GEN_AI_USAGE_COST_SOURCE: a.GenAiUsageCostSourceValues.LOCAL,
-        }
-        for alias in (a.GEN_AI_USAGE_COST, a.OPERATION_COST):
-            if alias in old:
-                attributes[alias] = value
-        attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
-        attributes[a.LLMCOST_PRICE_MODEL] = cost.matched_model
-        attributes[a.LLMCOST_PRICE_TABLE_VERSION] = cost.table_version
-        if cost.effective_date is not None:
-            attributes[a.LLMCOST_PRICE_EFFECTIVE_DATE] = cost.effective_date.isoformat()
-        if cost.tier is not None:
-            attributes[a.LLMCOST_PRICE_TIER] = cost.tier
-        if cost.variants:
-            attributes[a.LLMCOST_PRICE_VARIANTS] = list(cost.variants)
+        status = usage_status if usage_status in _KEPT_USAGE else a.LlmcostStatusValues.PRICED
+        encoded = [_item(a.LLMCOST_STATUS, status), _double(a.GEN_AI_USAGE_COST_AMOUNT, value)]
+        encoded.extend(_double(alias, value) for alias in _ALIASES if alias in old)
+        encoded.extend(self._provenance(cost))
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
             key = _BUCKETS.get(unit) or (a.LLMCOST_COST_IMAGE if unit.startswith("image:") else a.LLMCOST_COST_FEES)
-            buckets[key] = buckets.get(key, Decimal(0)) + amount
-        for key, amount in buckets.items():
-            attributes[key] = float(amount)
-        return attributes
+            buckets[key] = buckets[key] + amount if key in buckets else amount
+        encoded.extend(_double(key, float(amount)) for key, amount in buckets.items())
+        return encoded
+
+    def _provenance(self, cost: Cost) -> list[dict[str, Any]]:
+        """Currency, source and which price applied: the same for every call priced alike, so encoded once."""
+        key = (cost.entry, cost.matched_model, cost.table_version, cost.effective_date, cost.tier, cost.variants)
+        found = self._provenances.get(key)
+        if found is None:
+            attributes: dict[str, object] = {
+                a.GEN_AI_USAGE_COST_CURRENCY: "USD",
+                a.GEN_AI_USAGE_COST_SOURCE: a.GenAiUsageCostSourceValues.LOCAL,
+                a.LLMCOST_PRICE_ENTRY: cost.entry,
+                a.LLMCOST_PRICE_MODEL: cost.matched_model,
+                a.LLMCOST_PRICE_TABLE_VERSION: cost.table_version,
+            }
+            if cost.effective_date is not None:
+                attributes[a.LLMCOST_PRICE_EFFECTIVE_DATE] = cost.effective_date.isoformat()
+            if cost.tier is not None:
+                attributes[a.LLMCOST_PRICE_TIER] = cost.tier
+            if cost.variants:
+                attributes[a.LLMCOST_PRICE_VARIANTS] = list(cost.variants)
+            found = self._provenances[key] = [_item(name, value) for name, value in attributes.items()]
+        # The same dicts in every span are written alike; nothing changes them after.
+        return found
 
     def _count(self, model: str, old: Decimal | None, new: Decimal | None) -> None:
         summary = self._summary
