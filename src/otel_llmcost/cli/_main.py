@@ -298,7 +298,13 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
         spans = phoenix_spans(args.phoenix, args.project, args.since, args.until, os.environ.get("PHOENIX_API_KEY"))
     else:
         spans = _file_spans(args.sources)
-    report = build_report(spans, by, args.since, args.until)
+    html_path: Path | None = args.html
+    charts = None
+    if html_path is not None:
+        from ._html import HtmlCharts
+
+        charts = HtmlCharts()
+    report = build_report(spans, by, args.since, args.until, charts.add if charts is not None else None)
     document: dict[str, object] = {
         "by": by,
         "spans": report.spans,
@@ -314,19 +320,12 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
             f"\n{report.spans} spans read; {report.total.calls} calls, {report.total.unpriced} unpriced,"
             f" {report.total.estimated} estimated; {report.duplicates} duplicate spans left out\n"
         )
-    if args.html is not None:
+    if html_path is not None and charts is not None:
         from ._html import write_html
 
-        write_html(args.html, _again(args), args.since, args.until)
+        write_html(html_path, report, charts, [args.phoenix] if args.phoenix else args.sources)
+        print(f"otel-llmcost: wrote {html_path}", file=sys.stderr)
     return EXIT_OK
-
-
-def _again(args: argparse.Namespace) -> Iterator[SpanRecord]:
-    if args.phoenix:
-        from ._phoenix import phoenix_spans
-
-        return phoenix_spans(args.phoenix, args.project, args.since, args.until, os.environ.get("PHOENIX_API_KEY"))
-    return _file_spans(args.sources)
 
 
 def _reprice(args: argparse.Namespace, out: TextIO) -> int:

@@ -127,8 +127,14 @@ def _row(key: dict[str, object], group: Group) -> dict[str, object]:
     }
 
 
-def build_report(spans: Iterable[SpanRecord], by: Sequence[str], since_ns: int | None, until_ns: int | None) -> Report:
-    """The report of ``spans`` that started in ``[since, until)``, grouped by ``by``."""
+def build_report(
+    spans: Iterable[SpanRecord],
+    by: Sequence[str],
+    since_ns: int | None,
+    until_ns: int | None,
+    also: Callable[[SpanRecord], None] | None = None,
+) -> Report:
+    """The report of ``spans`` that started in ``[since, until)``, grouped by ``by``; ``also`` sees each of them."""
     report = Report(tuple(by))
     for span in spans:
         if since_ns is not None and span.start_ns < since_ns:
@@ -136,4 +142,6 @@ def build_report(spans: Iterable[SpanRecord], by: Sequence[str], since_ns: int |
         if until_ns is not None and span.start_ns >= until_ns:
             continue
         report.add(span)
+        if also is not None:
+            also(span)
     return report
