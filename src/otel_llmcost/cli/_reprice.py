@@ -116,8 +116,9 @@ def _item(key: str, value: object) -> dict[str, Any]:
     return {"key": key, "value": _cell(value)}
 
 
-def _double(key: str, value: float) -> dict[str, Any]:
-    return {"key": key, "value": {"doubleValue": value}}
+_PRICED = _item(a.LLMCOST_STATUS, a.LlmcostStatusValues.PRICED)
+_STATUSES = {status: _item(a.LLMCOST_STATUS, status) for status in _KEPT_USAGE}
+"""``llmcost.status`` of a priced span, in OTLP JSON: the usage status it keeps, else ``priced``."""
 
 
 def _is_inference(value: Mapping[str, Any]) -> bool:
@@ -134,6 +135,8 @@ class _Repricer:
         self._at = at
         self._summary = summary
         self._provenances: dict[tuple[object, ...], list[dict[str, Any]]] = {}
+        self._notes: dict[object, dict[str, Any]] = {}
+        self._days: dict[int, date] = {}
 
     def request(self, request: dict[str, Any]) -> None:
         for resource_spans in request.get("resourceSpans") or ():
@@ -151,7 +154,11 @@ class _Repricer:
         else:
             return  # not a GenAI call: most spans, passed through as read
         values = {
-            item["key"]: value["stringValue"] if "stringValue" in (value := item["value"]) else any_value(value)
+            item["key"]: value["stringValue"]
+            if "stringValue" in (value := item["value"])
+            else int(value["intValue"])
+            if "intValue" in value
+            else any_value(value)
             for item in attributes
         }
         operation = operation_of(values)
@@ -160,19 +167,32 @@ class _Repricer:
         call = read_call(values, operation)
         old_amount = amount_of(values)
         model = call.response_model or call.request_model
-        start_ns = int(span.get("startTimeUnixNano") or 0)
-        day = self._at or date.fromordinal(_EPOCH.toordinal() + start_ns // _NS_PER_DAY)
+        day = self._at or self._day(int(span.get("startTimeUnixNano") or 0) // _NS_PER_DAY)
         cost = self._cost(call.provider, model, call, day)
         kept = [item for item in attributes if item["key"] not in _REPLACED]
         kept.extend(self._attributes(cost, call.usage_status, values))
-        old_version = values.get(a.LLMCOST_PRICE_TABLE_VERSION)
         if old_amount is None:
-            kept.append(_item(a.LLMCOST_REPRICED_FROM, "unpriced"))
+            kept.append(self._note(None))
         else:
-            kept.append(_item(a.LLMCOST_REPRICED_FROM, old_version if isinstance(old_version, str) else "unknown"))
-            kept.append(_double(a.LLMCOST_REPRICED_FROM_AMOUNT, float(old_amount)))
+            kept.append(self._note(values.get(a.LLMCOST_PRICE_TABLE_VERSION)))
+            kept.append({"key": a.LLMCOST_REPRICED_FROM_AMOUNT, "value": {"doubleValue": float(old_amount)}})
         span["attributes"] = kept
         self._count(model or "(none)", old_amount, cost.total_usd)
+
+    def _day(self, number: int) -> date:
+        """The UTC day ``number`` days after 1970-01-01 (cached: spans of a file share a few days)."""
+        day = self._days.get(number)
+        if day is None:
+            day = self._days[number] = date.fromordinal(_EPOCH.toordinal() + number)
+        return day
+
+    def _note(self, old_version: object) -> dict[str, Any]:
+        """``llmcost.repriced_from`` for a span priced by ``old_version`` before (None: it was unpriced)."""
+        note = self._notes.get(old_version)
+        if note is None:
+            text = "unpriced" if old_version is None else old_version if isinstance(old_version, str) else "unknown"
+            note = self._notes[old_version] = _item(a.LLMCOST_REPRICED_FROM, text)
+        return note
 
     def _cost(self, provider: str | None, model: str | None, call: Any, day: date) -> Cost:
         table = self._table
@@ -202,15 +222,20 @@ class _Repricer:
                 unpriced[a.LLMCOST_PRICE_ENTRY] = cost.entry
             return [_item(key, value) for key, value in unpriced.items()]
         value = float(total)
-        status = usage_status if usage_status in _KEPT_USAGE else a.LlmcostStatusValues.PRICED
-        encoded = [_item(a.LLMCOST_STATUS, status), _double(a.GEN_AI_USAGE_COST_AMOUNT, value)]
-        encoded.extend(_double(alias, value) for alias in _ALIASES if alias in old)
+        encoded = [
+            _STATUSES.get(usage_status, _PRICED),
+            {"key": a.GEN_AI_USAGE_COST_AMOUNT, "value": {"doubleValue": value}},
+        ]
+        for alias in _ALIASES:
+            if alias in old:
+                encoded.append({"key": alias, "value": {"doubleValue": value}})
         encoded.extend(self._provenance(cost))
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
             key = _BUCKETS.get(unit) or (a.LLMCOST_COST_IMAGE if unit.startswith("image:") else a.LLMCOST_COST_FEES)
             buckets[key] = buckets[key] + amount if key in buckets else amount
-        encoded.extend(_double(key, float(amount)) for key, amount in buckets.items())
+        for key, amount in buckets.items():
+            encoded.append({"key": key, "value": {"doubleValue": float(amount)}})
         return encoded
 
     def _provenance(self, cost: Cost) -> list[dict[str, Any]]:
