@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import pty
+import subprocess
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -14,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from cli_support import SHOP_CALLS, chat, emit, exporting, run, run_json
+from cli_support import COMMAND, SHOP_CALLS, chat, emit, exporting, run, run_json
 
 
 @pytest.fixture
@@ -254,3 +257,31 @@ def test_files_and_phoenix_together_are_refused(phoenix: str, shop: Path) -> Non
 
     assert done.returncode == 1
     assert "not both nor neither" in done.stderr
+
+
+def test_a_progress_bar_is_drawn_on_a_terminal_only(shop: Path) -> None:
+    plain = run("report", str(shop))
+    main, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [str(COMMAND), "report", str(shop)], stdout=subprocess.PIPE, stderr=terminal, check=False, timeout=60
+        )
+        os.close(terminal)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(main)
+
+    assert plain.stderr == ""
+    assert done.returncode == 0
+    size = sum(path.stat().st_size for path in shop.iterdir())
+    assert b"[##############################] 100.0%" in drawn
+    assert f"/{size / 1e6:,.1f} MB".encode() in drawn
+    assert b"MB/s" in drawn
