@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import json
@@ -165,7 +166,8 @@ class _Repricer:
         if operation is None or values.get(a.LLMCOST_STATUS) in _KEPT:
             return
         call = read_call(values, operation)
-        old_amount = amount_of(values)
+        old = values.get(a.GEN_AI_USAGE_COST_AMOUNT)
+        old_amount = Decimal(repr(old)) if type(old) is float else amount_of(values)
         model = call.response_model or call.request_model
         day = self._at or self._day(int(span.get("startTimeUnixNano") or 0) // _NS_PER_DAY)
         cost = self._cost(call.provider, model, call, day)
@@ -317,6 +319,10 @@ def reprice(sources: Sequence[str], out: Path, table: PriceTable, at: date | Non
     repricer = _Repricer(table, at, summary)
     progress = Progress(sum(source.stat().st_size for source, _ in pairs))
     dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    # Decoded export requests are trees without cycles, freed by reference counting as each line is written:
+    # the cyclic collector, which would walk each one several times, has nothing to find in them.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for source, target in pairs:
             summary.files += 1
@@ -330,6 +336,8 @@ def reprice(sources: Sequence[str], out: Path, table: PriceTable, at: date | Non
                 if compressed:
                     progress.advance(source.stat().st_size, summary.spans - before)
     finally:
+        if collecting:
+            gc.enable()
         progress.close()
     return summary
 
