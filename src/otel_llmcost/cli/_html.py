@@ -23,7 +23,8 @@ _PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#
 _OTHER_COLOUR = "#bab0ac"
 _TOP = 10
 _MAX_STACKED_MODELS = 8
-_STATUS_ORDER = ("priced", "estimated", "partial", "provider_reported", "unpriced", "duplicate")
+_S = a.LlmcostStatusValues
+_STATUS_ORDER = (_S.PRICED, _S.ESTIMATED, _S.PARTIAL, _S.PROVIDER_REPORTED, _S.UNPRICED, _S.DUPLICATE)
 
 
 def usd(value: Decimal) -> str:

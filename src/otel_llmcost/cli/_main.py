@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TextIO
 
-from ..pricing import PriceFileError, PriceTable, RequestContext, Usage, default_table
+from .. import _attributes as a
+from ..pricing import PriceFileError, PriceTable, RequestContext, Usage, default_table, environment_files
 from ._otlp import InputError, SpanRecord, export_requests, files_of, spans_of
 from ._output import FORMATS, Progress, write_rows
 from ._price import NotFound, models, price_call, write_price
@@ -229,8 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _table(files: Sequence[str]) -> PriceTable:
     if files:
-        from ..pricing._table import environment_files
-
         return PriceTable.load([*environment_files(), *files])
     return default_table()
 
@@ -310,8 +309,8 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
         "spans": report.spans,
         "calls": report.total.calls,
         "cost_usd": report.total.cost_usd,
-        "unpriced": report.total.unpriced,
-        "estimated": report.total.estimated,
+        a.LlmcostStatusValues.UNPRICED: report.total.unpriced,
+        a.LlmcostStatusValues.ESTIMATED: report.total.estimated,
         "duplicates": report.duplicates,
     }
     write_rows(report.rows(), report.columns, args.format, out, document=document, key="groups")

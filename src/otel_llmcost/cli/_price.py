@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TextIO, cast
 
+from .. import _attributes as a
 from ..pricing import Cost, PriceTable, RequestContext, Usage
 from ._output import write_rows
 
@@ -91,8 +92,8 @@ def price_call(
     """
     name = resolve_provider(table, model, provider)
     cost = table.price(usage, provider=name, model=model, at=at, context=context)
-    if cost.status != "priced":
-        if cost.reason == "unknown_model":
+    if cost.status != a.LlmcostStatusValues.PRICED:
+        if cost.reason == a.LlmcostReasonValues.UNKNOWN_MODEL:
             raise NotFound(_unknown(table, model, name) if cost.entry is None else f"{cost.entry}: {cost.detail}")
         raise NotFound(f"{model!r} ({name}) is not priced: {cost.detail or cost.reason}")
     return cost

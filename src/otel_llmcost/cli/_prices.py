@@ -6,10 +6,9 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..pricing import PriceFileError, PriceTable, check_provider_file
-from ..pricing._model import Entry, Period
 from ._output import write_rows
 
 __all__ = ["check", "diff"]
@@ -45,16 +44,17 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
-def _entries(path: Path) -> dict[str, Entry]:
+def _entries(path: Path) -> dict[str, Any]:
+    """The entries of the price files at ``path``, by ``provider/id`` (the table's `Entry` values)."""
     table = PriceTable.load(_files(path), bundled=False)
     return {entry.key: entry for provider in table.providers for entry in table.entries(provider)}
 
 
-def _period(entry: Entry, day: date) -> Period | None:
+def _period(entry: Any, day: date) -> Any:
     return entry.period_at(day) if entry.periods else None
 
 
-def _change(old: Entry, new: Entry, day: date) -> str:
+def _change(old: Any, new: Any, day: date) -> str:
     """What differs between two versions of an entry, in words: token prices first."""
     before, after = _period(old, day), _period(new, day)
     parts: list[str] = []

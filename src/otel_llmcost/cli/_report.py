@@ -113,7 +113,14 @@ class Report:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (*self.by, "calls", "cost_usd", "unpriced", "estimated", "errors")
+        return (
+            *self.by,
+            "calls",
+            "cost_usd",
+            a.LlmcostStatusValues.UNPRICED,
+            a.LlmcostStatusValues.ESTIMATED,
+            "errors",
+        )
 
 
 def _row(key: dict[str, object], group: Group) -> dict[str, object]:
@@ -121,8 +128,8 @@ def _row(key: dict[str, object], group: Group) -> dict[str, object]:
         **key,
         "calls": group.calls,
         "cost_usd": group.cost_usd if group.priced else None,  # no priced call: no amount, never a zero
-        "unpriced": group.unpriced,
-        "estimated": group.estimated,
+        a.LlmcostStatusValues.UNPRICED: group.unpriced,
+        a.LlmcostStatusValues.ESTIMATED: group.estimated,
         "errors": group.errors,
     }
 

@@ -15,7 +15,7 @@ from typing import IO, Any, TextIO, cast
 
 from .. import _attributes as a
 from ..pricing import Cost, PriceTable
-from ..usage import INFERENCE_OPERATIONS, operation_of, read_call
+from ..usage import COST_BUCKETS, INFERENCE_OPERATIONS, operation_of, read_call
 from ._otlp import InputError, any_value, export_requests, files_of
 from ._output import Progress, write_rows
 from ._report import amount_of
@@ -25,22 +25,6 @@ __all__ = ["Summary", "reprice", "write_summary"]
 _NS_PER_DAY = 86_400 * 10**9
 _EPOCH = date(1970, 1, 1)
 
-_BUCKETS: Mapping[str, str] = {
-    "input": a.LLMCOST_COST_INPUT,
-    "cache_read": a.LLMCOST_COST_CACHE_READ,
-    "cache_read_audio": a.LLMCOST_COST_CACHE_READ,
-    "cache_write": a.LLMCOST_COST_CACHE_WRITE,
-    "cache_write_1h": a.LLMCOST_COST_CACHE_WRITE,
-    "output": a.LLMCOST_COST_OUTPUT,
-    "reasoning": a.LLMCOST_COST_REASONING,
-    "input_audio": a.LLMCOST_COST_AUDIO,
-    "output_audio": a.LLMCOST_COST_AUDIO,
-    "input_audio_seconds": a.LLMCOST_COST_AUDIO,
-    "input_characters": a.LLMCOST_COST_AUDIO,
-    "input_image": a.LLMCOST_COST_IMAGE,
-    "output_image": a.LLMCOST_COST_IMAGE,
-}
-"""Units of a `Cost` breakdown -> the bucket attribute the processor writes them under (as it does)."""
 
 _REPLACED = frozenset(
     {
@@ -74,8 +58,9 @@ _REPLACED = frozenset(
 
 _KEPT = frozenset({a.LlmcostStatusValues.DUPLICATE, a.LlmcostStatusValues.PROVIDER_REPORTED})
 """Spans left as they are: a call priced on another span, or a charge the provider reported."""
-_KEPT_USAGE = ("estimated", "partial")
+_KEPT_USAGE = (a.LlmcostStatusValues.ESTIMATED, a.LlmcostStatusValues.PARTIAL)
 _ALIASES = (a.GEN_AI_USAGE_COST, a.OPERATION_COST)
+_S = a.LlmcostStatusValues
 _OPERATION_KEYS = frozenset({a.GEN_AI_OPERATION_NAME, a.LLM_REQUEST_TYPE, a.OPENINFERENCE_SPAN_KIND})
 
 
@@ -102,14 +87,9 @@ class Summary:
 
 
 def _cell(value: object) -> dict[str, Any]:
-    if isinstance(value, bool):
-        return {"boolValue": value}
-    if isinstance(value, int):
-        return {"intValue": str(value)}
-    if isinstance(value, float):
-        return {"doubleValue": value}
+    """A text attribute, or a list of texts (variants), as an OTLP JSON value."""
     if isinstance(value, (list, tuple)):
-        return {"arrayValue": {"values": [_cell(item) for item in cast("Sequence[object]", value)]}}
+        return {"arrayValue": {"values": [{"stringValue": str(item)} for item in cast("Sequence[object]", value)]}}
     return {"stringValue": str(value)}
 
 
@@ -192,21 +172,37 @@ class _Repricer:
         """``llmcost.repriced_from`` for a span priced by ``old_version`` before (None: it was unpriced)."""
         note = self._notes.get(old_version)
         if note is None:
-            text = "unpriced" if old_version is None else old_version if isinstance(old_version, str) else "unknown"
+            text = (
+                _S.UNPRICED
+                if old_version is None
+                else old_version
+                if isinstance(old_version, str)
+                else "unknown_version"
+            )
             note = self._notes[old_version] = _item(a.LLMCOST_REPRICED_FROM, text)
         return note
 
     def _cost(self, provider: str | None, model: str | None, call: Any, day: date) -> Cost:
         table = self._table
         if call.usage is None:
-            reason = "invalid_usage" if call.invalid_usage else "no_usage"
-            return Cost("unpriced", table.version, reason=reason, detail=call.invalid_usage or "no usage on the span")
+            reason = a.LlmcostReasonValues.INVALID_USAGE if call.invalid_usage else a.LlmcostReasonValues.NO_USAGE
+            return Cost(
+                a.LlmcostStatusValues.UNPRICED,
+                table.version,
+                reason=reason,
+                detail=call.invalid_usage or "no usage on the span",
+            )
         if provider is None:
-            return Cost("unpriced", table.version, reason="unknown_provider", detail="the span names no provider")
+            return Cost(
+                a.LlmcostStatusValues.UNPRICED,
+                table.version,
+                reason=a.LlmcostReasonValues.UNKNOWN_PROVIDER,
+                detail="the span names no provider",
+            )
         cost = table.price(call.usage, provider=provider, model=model, at=day, context=call.context)
-        if cost.reason == "unknown_model" and call.request_model and call.request_model != model:
+        if cost.reason == a.LlmcostReasonValues.UNKNOWN_MODEL and call.request_model and call.request_model != model:
             retry = table.price(call.usage, provider=provider, model=call.request_model, at=day, context=call.context)
-            if retry.status == "priced":
+            if retry.status == a.LlmcostStatusValues.PRICED:
                 return retry
         return cost
 
@@ -216,7 +212,7 @@ class _Repricer:
         if total is None:
             unpriced = {
                 a.LLMCOST_STATUS: a.LlmcostStatusValues.UNPRICED,
-                a.LLMCOST_REASON: cost.reason or "unknown_model",
+                a.LLMCOST_REASON: cost.reason or a.LlmcostReasonValues.UNKNOWN_MODEL,
                 a.LLMCOST_REASON_DETAIL: cost.detail or "",
                 a.LLMCOST_PRICE_TABLE_VERSION: cost.table_version,
             }
@@ -234,7 +230,7 @@ class _Repricer:
         encoded.extend(self._provenance(cost))
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
-            key = _BUCKETS.get(unit) or (a.LLMCOST_COST_IMAGE if unit.startswith("image:") else a.LLMCOST_COST_FEES)
+            key = COST_BUCKETS.get(unit) or (a.LLMCOST_COST_IMAGE if unit.startswith("image:") else a.LLMCOST_COST_FEES)
             buckets[key] = buckets[key] + amount if key in buckets else amount
         for key, amount in buckets.items():
             encoded.append({"key": key, "value": {"doubleValue": float(amount)}})
@@ -246,7 +242,7 @@ class _Repricer:
         found = self._provenances.get(key)
         if found is None:
             attributes: dict[str, object] = {
-                a.GEN_AI_USAGE_COST_CURRENCY: "USD",
+                a.GEN_AI_USAGE_COST_CURRENCY: a.GenAiUsageCostCurrencyValues.USD,
                 a.GEN_AI_USAGE_COST_SOURCE: a.GenAiUsageCostSourceValues.LOCAL,
                 a.LLMCOST_PRICE_ENTRY: cost.entry,
                 a.LLMCOST_PRICE_MODEL: cost.matched_model,
@@ -369,7 +365,7 @@ def write_summary(summary: Summary, output_format: str, out: TextIO) -> None:
         "spans": summary.spans,
         "repriced": summary.repriced,
         "changed": summary.changed,
-        "unpriced": summary.unpriced,
+        a.LlmcostStatusValues.UNPRICED: summary.unpriced,
         "old_usd": summary.old_usd,
         "new_usd": summary.new_usd,
         "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import cast
 
+from ..usage import TOKEN_UNITS
 from ._errors import PriceFileError
 from ._model import Entry, Period, Tier, UnitPrices, Variant
-from ._usage import TOKEN_UNITS
 
 __all__ = ["ProviderFile", "check_provider_file", "read_provider_file"]
 
@@ -376,7 +376,7 @@ def check_provider_file(path: Path) -> list[PriceFileError]:
             reader.entry(
                 item,
                 f"models[{index}]",
-                provider if isinstance(provider, str) else "unknown",
+                provider if isinstance(provider, str) else "(no provider)",
                 cast("dict[str, object]", sources) if isinstance(sources, dict) else {},
             )
         except PriceFileError as error:

@@ -18,11 +18,13 @@ from decimal import Decimal
 from typing import Any, ClassVar, Final
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._estimate import estimate_text
-from .._genai import Invocation, StreamReading
-from ._read import count, field, number, text, token_usage
-from ._wrap import Reading, Request, Setup, error_type
+from .._genai import Invocation
+from .._read import count, field, number, text
+from .._reading import StreamReading
+from .._surface import Reading, Request, Setup
+from ._read import token_usage
 
 __all__ = ["SPEECH", "TRANSCRIPTIONS", "TRANSLATIONS", "UsageEvents", "audio_usage"]
 
@@ -53,24 +55,19 @@ def audio_usage(result: object) -> Usage | None:
 class UsageEvents(StreamReading):
     """Reads a stream whose last event carries the usage (``transcript.text.done``, ``image_generation.completed``)."""
 
-    __slots__ = ("_first", "_last", "_read")
+    __slots__ = ("_last", "_usage_of")
 
     def __init__(self, invocation: Invocation, read: Callable[[object], Usage | None]) -> None:
         super().__init__(invocation)
-        self._read = read
-        self._first = True
+        self._usage_of = read
         self._last: object = None
 
-    def chunk(self, chunk: Any) -> None:
-        if self._first:
-            self._first = False
-            self._invocation.chunk()
+    def _read(self, chunk: Any) -> None:
         if field(chunk, "usage") is not None:
             self._last = chunk
 
-    def _finish(self, error: BaseException | None) -> None:
-        usage = None if self._last is None else self._read(self._last)
-        self._invocation.end(None, usage, error=error, error_type=None if error is None else error_type(error))
+    def _reading(self) -> Reading:
+        return Reading(None, None if self._last is None else self._usage_of(self._last))
 
 
 class _SpeechToText:
@@ -89,19 +86,19 @@ class _SpeechToText:
 class Transcriptions(_SpeechToText):
     """``audio.transcriptions``."""
 
-    operation: ClassVar[str] = "transcription"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.TRANSCRIPTION
 
 
 class Translations(_SpeechToText):
     """``audio.translations``."""
 
-    operation: ClassVar[str] = "translation"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.TRANSLATION
 
 
 class Speech:
     """``audio.speech``: billed by the characters (or tokens) of the input, known from the request."""
 
-    operation: ClassVar[str] = "speech"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.SPEECH
 
     def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
         model = text(kwargs.get("model"))

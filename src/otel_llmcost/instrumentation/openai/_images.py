@@ -13,11 +13,12 @@ from typing import Any, ClassVar, Final, NamedTuple
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._genai import Attributes, Invocation
+from .._read import count, field, text
+from .._surface import Reading, Request, Setup
 from ._audio import UsageEvents
-from ._read import count, field, text, token_usage
-from ._wrap import Reading, Request, Setup
+from ._read import token_usage
 
 __all__ = ["IMAGE_EDITS", "IMAGE_GENERATIONS", "IMAGE_VARIATIONS"]
 
@@ -27,7 +28,7 @@ _DALL_E: Final = "dall-e-"
 _DALL_E_SIZE: Final = "1024x1024"
 
 
-def _token_usage(usage: object) -> Usage:
+def _token_usage(usage: object) -> Usage | None:
     output = count(usage, "output_tokens")
     output_details = field(usage, "output_tokens_details")
     return token_usage(
@@ -87,13 +88,13 @@ class _Images:
 class ImageGenerations(_Images):
     """``images.generate``."""
 
-    operation: ClassVar[str] = "image_generation"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.IMAGE_GENERATION
 
 
 class ImageEdits(_Images):
     """``images.edit`` and ``images.create_variation``."""
 
-    operation: ClassVar[str] = "image_edit"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.IMAGE_EDIT
 
 
 IMAGE_GENERATIONS: Final = ImageGenerations()

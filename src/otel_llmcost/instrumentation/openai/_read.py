@@ -1,97 +1,42 @@
-"""Reading the SDK's arguments and results: request parameters, usage objects, provider-reported cost.
-
-Results are the SDK's pydantic models, whose unknown fields (a compatible provider's extras such as
-OpenRouter's ``usage.cost``) stay plain dicts: `field` reads both. Request arguments can be the SDK's
-``omit`` / ``NOT_GIVEN`` sentinels, which the type checks here skip.
-"""
+"""Reading OpenAI's arguments and results: request parameters, usage objects, provider-reported cost."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._genai import Attributes
+from .._read import fields, number, text
 
 __all__ = [
-    "count",
-    "field",
-    "number",
     "provider_cost",
     "sampling_attributes",
     "service_tier",
-    "text",
     "token_usage",
+    "usage_fields",
 ]
 
+_log = logging.getLogger("otel_llmcost")
+
 _AUTO: Final = "auto"
-_NOT_PYDANTIC: Final = object()
-_EMPTY: Final[Mapping[str, Any]] = {}
 _NUMBERS: Final = (
     (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
     (gen_ai.GEN_AI_REQUEST_TOP_P, "top_p"),
     (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
     (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
 )
-
-
-def field(value: object, name: str) -> Any:
-    """``value.name`` of an SDK object, ``value[name]`` of a dict (a request parameter or an unknown field).
-
-    A pydantic model's fields and extras are read from its dicts: ``getattr`` of a name a pydantic 2 model
-    lacks raises and catches an AttributeError inside pydantic, which costs microseconds on every call.
-    """
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return cast("dict[str, Any]", value).get(name)
-    attributes: dict[str, Any] | None = getattr(value, "__dict__", None)
-    if attributes is not None and name in attributes:
-        return attributes[name]
-    extras: object = getattr(value, "__pydantic_extra__", _NOT_PYDANTIC)
-    if extras is _NOT_PYDANTIC:
-        return getattr(value, name, None)
-    return cast("dict[str, Any]", extras).get(name) if extras else None
-
-
-def fields(value: object) -> Mapping[str, Any]:
-    """The fields of an SDK object (its pydantic fields and extras), or of a dict, as a mapping; cheap."""
-    if value is None:
-        return _EMPTY
-    if isinstance(value, dict):
-        return cast("dict[str, Any]", value)
-    attributes: dict[str, Any] | None = getattr(value, "__dict__", None)
-    if attributes is None:
-        return _EMPTY
-    extras: dict[str, Any] | None = getattr(value, "__pydantic_extra__", None)
-    return {**attributes, **extras} if extras else attributes
-
-
-def tokens(values: Mapping[str, Any], name: str) -> int:
-    """The count ``values[name]``; 0 when it is missing, null or not a count."""
-    found = values.get(name)
-    return found if type(found) is int and found > 0 else 0
-
-
-def count(value: object, name: str) -> int:
-    """The count ``name`` of ``value``; 0 when it is missing, null or not a count."""
-    found = field(value, name)
-    return found if isinstance(found, int) and not isinstance(found, bool) and found > 0 else 0
-
-
-def number(value: object) -> float | None:
-    """``value`` as a float if it is a number (not a bool, not a sentinel), else `None`."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def text(value: object) -> str | None:
-    """``value`` if it is a non-empty string, else `None`."""
-    return value if isinstance(value, str) and value else None
+_SAMPLING: Final = frozenset(
+    {
+        *(name for _, name in _NUMBERS),
+        *("max_completion_tokens", "max_tokens", "max_output_tokens"),  # every surface's ``max_tokens`` names
+        *("seed", "n", "stop", "service_tier"),
+    }
+)
 
 
 def service_tier(kwargs: Mapping[str, Any], attributes: Attributes) -> None:
@@ -103,6 +48,8 @@ def service_tier(kwargs: Mapping[str, Any], attributes: Attributes) -> None:
 
 def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_tokens: tuple[str, ...]) -> None:
     """The sampling parameters of a request, as the GenAI conventions name them; ``max_tokens`` in order."""
+    if kwargs.keys().isdisjoint(_SAMPLING):  # a call that names none of them (one look-up per argument)
+        return
     for key, name in _NUMBERS:
         if name in kwargs:  # most calls name few of them: no call for the others
             value = number(kwargs[name])
@@ -143,34 +90,39 @@ def token_usage(
     output_image: int = 0,
     total: int = 0,
     requests: Mapping[str, int] | None = None,
-) -> Usage:
-    """A `Usage` from the totals and parts an OpenAI-style usage object reports.
+) -> Usage | None:
+    """A `Usage` from the totals and parts an OpenAI-style usage object reports (`Usage.from_reported`).
 
     OpenAI counts cached, audio and image tokens inside the prompt and reasoning tokens inside the
-    completion. Some compatible APIs count reasoning tokens beside the completion (their total is prompt plus
-    completion plus reasoning), or cached tokens beside the prompt: such parts are folded into their total,
-    so that every token is counted once.
+    completion; the compatible APIs that count some beside are folded by the usage model's rules. Counts whose
+    parts exceed their totals even so describe no usage that can be billed: `None`, never a guess.
     """
-    if reasoning and (total == input_tokens + output_tokens + reasoning or reasoning > output_tokens):
-        output_tokens += reasoning
-    if cache_read and (total == input_tokens + cache_read + output_tokens or cache_read > input_tokens):
-        input_tokens += cache_read
-    output_parts = reasoning + output_audio + output_image
-    input_parts = cache_read + cache_write + input_audio + input_image
-    # The counts are non-negative (see `tokens`) and the parts at most their totals: the buckets are built
-    # directly, rather than through Usage.from_totals's checks, on every call's path.
-    return Usage(
-        input=max(input_tokens - input_parts, 0),
-        cache_read=cache_read,
-        cache_write=cache_write,
-        input_audio=input_audio,
-        input_image=input_image,
-        output=max(output_tokens - output_parts, 0),
-        reasoning=reasoning,
-        output_audio=output_audio,
-        output_image=output_image,
-        requests=tuple(sorted((kind, found) for kind, found in requests.items() if found)) if requests else (),
-    )
+    try:
+        return Usage.from_reported(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cache_read_tokens=cache_read,
+            cache_write_tokens=cache_write,
+            input_audio_tokens=input_audio,
+            input_image_tokens=input_image,
+            reasoning_tokens=reasoning,
+            output_audio_tokens=output_audio,
+            output_image_tokens=output_image,
+            total_tokens=total,
+            requests=requests,
+        )
+    except ValueError:
+        _log.debug("otel-llmcost: an OpenAI usage that cannot be billed as reported", exc_info=True)
+        return None
+
+
+def usage_fields(usage: object, attributes: Attributes) -> Mapping[str, Any] | None:
+    """The `fields` of a response's ``usage`` object (`None` when there is none), after its reported cost."""
+    if usage is None:
+        return None
+    values = fields(usage)
+    provider_cost(values, attributes)
+    return values
 
 
 def provider_cost(usage: Mapping[str, Any], attributes: Attributes) -> None:

@@ -1,0 +1,222 @@
+"""The wrappers around an SDK's methods: one span per call; the SDK called once, unguarded, with its result.
+
+Each surface (chat, responses, embeddings...) says what a request and a response of its API mean (`Surface`);
+the wrappers here do the rest for every provider: skip when suppressed, uninstrumented, nested in another
+traced call (``parse()`` and ``stream()`` helpers that call ``create()``) or traced by another GenAI
+instrumentor (`Adapter.traced_elsewhere`), start the span, call the SDK, and hand back its result, a stream
+behind a `traced_stream` proxy, or a raw response whose body is read later behind a `LazyResponse`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar, Token
+from typing import Any
+
+from opentelemetry import context, trace
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+from ._adapter import Kind
+from ._genai import Invocation
+from ._guard import guarded
+from ._raw import LazyResponse
+from ._stream import traced_stream
+from ._surface import Request, Setup, Surface
+
+__all__ = [
+    "Wrapper",
+    "async_helper_stream_close",
+    "async_method",
+    "call_in_flight",
+    "helper_stream_close",
+    "sync_method",
+]
+
+Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
+
+# The call whose SDK method is running, in this thread or task: a traced method it calls (``parse()`` and the
+# ``stream()`` helpers call ``create()``) steps aside, and each attempt of its request counts its retries. A
+# variable of our own, not an OpenTelemetry context key: setting it copies no context.
+_INVOCATION: ContextVar[Invocation | None] = ContextVar("otel_llmcost_invocation", default=None)
+
+# The end of each traced stream, by the SDK stream it wraps: the SDK's ``stream()`` helpers close the HTTP
+# response rather than the stream they read, so their ``close`` tells us here (see `helper_stream_close`).
+_STREAM_ENDS: weakref.WeakKeyDictionary[object, Callable[[], None]] = weakref.WeakKeyDictionary()
+
+
+def call_in_flight() -> Invocation | None:
+    """The call whose SDK method is running in this thread or task (a retry hook counts its attempts)."""
+    return _INVOCATION.get()
+
+
+def _skip(setup: Setup, instance: Any, wrapped: Any) -> bool:
+    """Whether this call goes untraced: uninstrumented, suppressed, inside one of our calls, or traced elsewhere."""
+    return (
+        not setup.telemetry.active
+        or _INVOCATION.get() is not None
+        or not is_instrumentation_enabled()
+        or setup.adapter.traced_elsewhere(instance, wrapped)
+    )
+
+
+def sync_method(setup: Setup, surface: Surface) -> Wrapper:
+    """The wrapper of a synchronous SDK method of ``surface``."""
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if _skip(setup, instance, wrapped):
+            return wrapped(*args, **kwargs)
+        started = guarded(_start, setup, surface, instance, args, kwargs)
+        if started is None:
+            return wrapped(*args, **kwargs)
+        invocation, request, token = started
+        try:
+            result = wrapped(*args, **request.kwargs)
+        except BaseException as error:
+            _returned(token, invocation, error)
+            raise
+        _returned(token)
+        return _handed_back(setup, surface, invocation, request, result)
+
+    return wrapper
+
+
+def async_method(setup: Setup, surface: Surface) -> Wrapper:
+    """The wrapper of an asynchronous SDK method of ``surface``."""
+
+    async def wrapper(
+        wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        if _skip(setup, instance, wrapped):
+            return await wrapped(*args, **kwargs)
+        started = guarded(_start, setup, surface, instance, args, kwargs)
+        if started is None:
+            return await wrapped(*args, **kwargs)
+        invocation, request, token = started
+        try:
+            result = await wrapped(*args, **request.kwargs)
+        except BaseException as error:  # CancelledError included: the call ends with it
+            _returned(token, invocation, error)
+            raise
+        _returned(token)
+        return _handed_back(setup, surface, invocation, request, result)
+
+    return wrapper
+
+
+def _start(
+    setup: Setup,
+    surface: Surface,
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+) -> tuple[Invocation, Request, Token[Context]]:
+    endpoint = setup.adapter.endpoint(instance)
+    request = surface.request(args, kwargs, endpoint.provider, setup)
+    server = (endpoint.address, endpoint.port) if endpoint.address is not None and endpoint.port is not None else None
+    invocation = setup.telemetry.start(surface.operation, endpoint.provider, request.model, request.attributes, server)
+    token = context.attach(trace.set_span_in_context(invocation.span))
+    _INVOCATION.set(invocation)
+    return invocation, request, token
+
+
+def _returned(token: Token[Context], invocation: Invocation | None = None, error: BaseException | None = None) -> None:
+    """The SDK method returned, or raised ``error``: the call ends with it; this task's context is restored."""
+    if error is not None and invocation is not None:
+        guarded(invocation.end, error=error)
+    _INVOCATION.set(None)  # it was None before: nested calls do not get this far
+    context.detach(token)
+
+
+def _handed_back(setup: Setup, surface: Surface, invocation: Invocation, request: Request, result: Any) -> Any:
+    handed = guarded(_finish, setup, surface, invocation, request, result)
+    if handed is None:
+        guarded(invocation.end)
+        return result
+    return handed[0]
+
+
+def _finish(setup: Setup, surface: Surface, invocation: Invocation, request: Request, result: Any) -> tuple[Any]:
+    """What the user gets: ``result``, or a proxy of it; the call ends now unless its body comes later."""
+    kind = setup.adapter.kind(result)
+    if kind is Kind.PLAIN:
+        _respond(setup, surface, invocation, request, result)
+        return (result,)
+    if kind is Kind.STREAM:
+        return (_traced(setup, surface, invocation, request, result),)
+    if kind is Kind.RAW_READ and not request.stream:
+        # The body is already read and the SDK caches what parse() returns: the user's own parse() gets the
+        # very object read here, and a caller who only looks at the headers still gets a usage.
+        _respond(setup, surface, invocation, request, result.parse())
+        return (result,)
+    return (_lazy(setup, surface, invocation, request, result),)
+
+
+def _lazy(setup: Setup, surface: Surface, invocation: Invocation, request: Request, response: Any) -> Any:
+    def unread() -> None:
+        if request.stream:
+            # A stream never read ends as a stream with no chunk: its prompt was sent, and is counted.
+            surface.stream(invocation, request, setup).end()
+        elif request.known is not None:
+            invocation.end(*request.known)
+        else:
+            invocation.end()
+
+    def closed_after(parsed: object) -> None:
+        """A raw response was closed after its body was parsed: a stream read from it is over too."""
+        if setup.adapter.kind(parsed) is Kind.STREAM:
+            _end_stream(parsed)
+
+    return LazyResponse(
+        response, unread, lambda parsed: _parsed(setup, surface, invocation, request, parsed), closed_after
+    )
+
+
+def _parsed(setup: Setup, surface: Surface, invocation: Invocation, request: Request, parsed: object) -> object:
+    """What a raw response's ``parse()`` hands the user: the stream behind a proxy, or the parsed body."""
+    if setup.adapter.kind(parsed) is Kind.STREAM:
+        return _traced(setup, surface, invocation, request, parsed)
+    _respond(setup, surface, invocation, request, parsed)
+    return parsed
+
+
+def _respond(setup: Setup, surface: Surface, invocation: Invocation, request: Request, result: object) -> None:
+    invocation.end(*surface.response(result, request, setup))
+
+
+def _traced(setup: Setup, surface: Surface, invocation: Invocation, request: Request, stream: Any) -> Any:
+    hooks = surface.stream(invocation, request, setup)
+    _STREAM_ENDS[stream] = hooks.end
+    return traced_stream(stream, hooks, hide=request.hide)
+
+
+def _end_stream(stream: object) -> None:
+    end = _STREAM_ENDS.get(stream)
+    if end is not None:
+        end()
+
+
+def _end_raw_stream(helper: object) -> None:
+    raw = getattr(helper, "_raw_stream", None)
+    if raw is not None:
+        _end_stream(getattr(raw, "__wrapped__", raw))  # our proxy, when the stream was traced
+
+
+def helper_stream_close(
+    wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """Wraps ``close`` of an SDK's ``stream()`` helper streams (whose ``_raw_stream`` is the SDK stream they
+    read): closing one ends the raw stream's call."""
+    closed = wrapped(*args, **kwargs)
+    guarded(_end_raw_stream, instance)
+    return closed
+
+
+async def async_helper_stream_close(
+    wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """`helper_stream_close` for the asynchronous helper streams."""
+    closed = await wrapped(*args, **kwargs)
+    guarded(_end_raw_stream, instance)
+    return closed
