@@ -58,6 +58,8 @@ PUBLIC: dict[str, list[str]] = {
         "section",
         "set_attributes",
     ],
+    "otel_llmcost.cli": ["EXIT_BAD_INPUT", "EXIT_INVALID", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_USAGE", "main"],
+    "otel_llmcost.export": ["FILE_MAX_BYTES_ENV", "FILE_PATH_ENV", "FileSpanExporter", "encode_spans"],
     "otel_llmcost.instrumentation": [],
     "otel_llmcost.instrumentation.openai": ["OpenAIInstrumentor"],
     "otel_llmcost.pricing": [
@@ -72,6 +74,7 @@ PUBLIC: dict[str, list[str]] = {
         "RequestContext",
         "TokenRates",
         "Usage",
+        "check_provider_file",
         "default_table",
         "environment_files",
         "price",
@@ -88,6 +91,7 @@ PUBLIC: dict[str, list[str]] = {
         "why_no_estimate",
     ],
     "otel_llmcost.usage": [
+        "COST_BUCKETS",
         "INFERENCE_OPERATIONS",
         "INPUT_TOKEN_UNITS",
         "OUTPUT_TOKEN_UNITS",
