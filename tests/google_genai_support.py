@@ -124,3 +124,19 @@ def usage_of(span: ReadableSpan) -> dict[str, Any]:
 
 
 Call = Callable[..., Any]
+
+
+def hanging_after(name: str, events: int) -> httpx.Response:
+    """The SSE recording ``name``, whose server goes silent after ``events`` events (async clients only)."""
+    import asyncio
+
+    recording = json.loads((RECORDINGS / f"{name}.json").read_text(encoding="utf-8"))
+    sent = (RECORDINGS / f"{name}.sse").read_bytes().split(b"\r\n\r\n")[:events]
+
+    class Silent(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for event in sent:
+                yield event + b"\r\n\r\n"
+            await asyncio.Event().wait()
+
+    return httpx.Response(recording["status"], headers=recording["headers"], stream=Silent())
