@@ -16,10 +16,13 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from openai_support import MESSAGES, OPENAI_SERVER, async_client, client, instrumented, openai_recording
 from otel_llmcost.instrumentation._genai import SECONDS_BUCKETS, TOKEN_BUCKETS, Telemetry
+from otel_llmcost.instrumentation._patches import Patch, apply
+from otel_llmcost.instrumentation._surface import Setup
+from otel_llmcost.instrumentation._wrap import sync_method
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor, _chat
-from otel_llmcost.instrumentation.openai._patches import PATCHES, Patch, apply
+from otel_llmcost.instrumentation.openai._adapter import OpenAIAdapter
+from otel_llmcost.instrumentation.openai._patches import PATCHES
 from otel_llmcost.instrumentation.openai._providers import Endpoints
-from otel_llmcost.instrumentation.openai._wrap import Setup, sync_method
 
 CHAT_METRIC = {
     "gen_ai.operation.name": "chat",
@@ -119,7 +122,7 @@ def test_suppressed_async_instrumentation_makes_no_span() -> None:
 
 
 def test_a_method_missing_from_the_sdk_is_skipped_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
-    setup = Setup(Telemetry("test", "0"), Endpoints())
+    setup = Setup(Telemetry("test", "0"), OpenAIAdapter(Endpoints()))
     patches = (
         Patch(
             "openai.resources.chat.completions",

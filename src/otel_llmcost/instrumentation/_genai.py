@@ -1,20 +1,18 @@
-"""What every instrumentor shares: one call's span and GenAI metrics, ``error.type``, content capture, the guard.
+"""What every instrumentor shares: one call's span and GenAI metrics, ``error.type``, content capture.
 
 An instrumentor builds one `Telemetry` when it is instrumented and asks it for an `Invocation` per SDK call.
 The invocation is the call's CLIENT span (``{operation} {model}``) and its timing; `Invocation.end` writes the
 response attributes and usage, records ``gen_ai.client.operation.duration`` and ``gen_ai.client.token.usage``
-and ends the span, exactly once whatever calls it. `guarded` is the one place where our own failures are
-swallowed (and logged at debug level); the SDK call itself never runs inside it.
+and ends the span, exactly once whatever calls it.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from timeit import default_timer
-from typing import Final, ParamSpec, TypeVar, cast
+from typing import Final, cast
 
 from opentelemetry.metrics import MeterProvider, get_meter
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
@@ -24,8 +22,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvid
 from opentelemetry.util.types import AttributeValue
 
 from .. import _attributes as a
-from ..pricing import Usage
-from ..usage import usage_attributes
+from ..usage import Usage, usage_attributes
 
 __all__ = [
     "CAPTURE_MESSAGE_CONTENT_ENV",
@@ -37,13 +34,8 @@ __all__ = [
     "Telemetry",
     "bounded_json",
     "content_capture_from_env",
-    "guarded",
+    "error_class",
 ]
-
-_log = logging.getLogger("otel_llmcost")
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 Attributes = dict[str, AttributeValue]
 
@@ -64,15 +56,9 @@ _INPUT: Final = "input"
 _OUTPUT: Final = "output"
 
 
-def guarded(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
-    """``function(*args, **kwargs)``, or `None` if it raised: our own failure, logged, never the user's."""
-    try:
-        return function(*args, **kwargs)
-    except Exception:  # noqa: BLE001 - the one guarded place: instrumentation never raises into user code
-        _log.debug(
-            "otel-llmcost instrumentation failed in %s", getattr(function, "__qualname__", function), exc_info=True
-        )
-        return None
+def error_class(error: BaseException) -> str:
+    """The ``error.type`` of an exception an SDK does not classify: its class name."""
+    return type(error).__qualname__
 
 
 def content_capture_from_env() -> bool:
@@ -127,6 +113,8 @@ class Telemetry:
 
     Attributes:
         capture_content: whether prompts and completions go on spans.
+        error_type: the ``error.type`` of an exception a call ended with (the SDK's adapter says, once it is
+            imported).
         active: false once the instrumentor is uninstrumented; a wrapper that outlives its patch (a bound
             method an SDK object kept) then calls straight through.
     """
@@ -161,6 +149,7 @@ class Telemetry:
             explicit_bucket_boundaries_advisory=list(SECONDS_BUCKETS),
         )
         self.capture_content = capture_content
+        self.error_type: Callable[[BaseException], str] = error_class
         self.active = True
 
     def start(
@@ -226,7 +215,7 @@ class Invocation:
             usage: what the call consumed, if known.
             usage_status: ``reported``, or ``estimated`` / ``partial`` when the provider did not report it.
             error: the exception the call ended with.
-            error_type: its ``error.type``; the exception's class name when not given.
+            error_type: its ``error.type``; by default what the instrumentor's `Telemetry.error_type` says.
         """
         if self.ended:
             return
@@ -245,7 +234,7 @@ class Invocation:
             if self.resend_count:
                 values[http_attributes.HTTP_REQUEST_RESEND_COUNT] = self.resend_count
             if error is not None:
-                kind = error_type or type(error).__qualname__
+                kind = error_type or self._telemetry.error_type(error)
                 values[a.ERROR_TYPE] = kind
                 span.set_status(Status(StatusCode.ERROR, str(error) or kind))
                 metric[a.ERROR_TYPE] = kind
@@ -261,27 +250,3 @@ class Invocation:
             output_tokens = usage.output_tokens
             if output_tokens or metric[a.GEN_AI_OPERATION_NAME] != a.GenAiOperationNameValues.EMBEDDINGS:
                 telemetry.token_usage.record(output_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _OUTPUT})
-
-
-class StreamReading:
-    """Stream hooks for one invocation, whose ``end`` and ``error`` both finish the call, once.
-
-    A ``stream()`` helper's close may have ended the invocation first; then they do nothing. Subclasses read
-    chunks in ``chunk`` and write what the stream said in ``_finish``.
-    """
-
-    __slots__ = ("_invocation",)
-
-    def __init__(self, invocation: Invocation) -> None:
-        self._invocation = invocation
-
-    def end(self) -> None:
-        if not self._invocation.ended:
-            self._finish(None)
-
-    def error(self, error: BaseException) -> None:
-        if not self._invocation.ended:
-            self._finish(error)
-
-    def _finish(self, error: BaseException | None) -> None:
-        raise NotImplementedError

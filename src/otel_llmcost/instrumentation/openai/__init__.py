@@ -5,27 +5,22 @@
     OpenAIInstrumentor().instrument(tracer_provider=provider)
 
 Or with no code: ``opentelemetry-instrument python app.py`` finds it under the ``opentelemetry_instrumentor``
-entry point ``llmcost_openai``. Importing this module does not import ``openai``.
+entry point ``llmcost_openai``. Neither importing this module nor instrumenting imports ``openai``: the SDK is
+patched when the application imports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Iterable
 
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # pyright: ignore[reportMissingTypeStubs]
-
-from .._genai import Telemetry, content_capture_from_env
-
-if TYPE_CHECKING:
-    from ._patches import Applied
+from .._adapter import Adapter
+from .._instrumentor import Instrumentor, Options
+from .._patches import Patch
 
 __all__ = ["OpenAIInstrumentor"]
 
-_VERSION = "0.1.0"
 
-
-class OpenAIInstrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBaseClass]
+class OpenAIInstrumentor(Instrumentor):
     """Traces the OpenAI SDK's paid endpoints: chat completions, responses, embeddings, audio, images, moderations.
 
     `instrument` takes, besides ``tracer_provider`` and ``meter_provider``:
@@ -39,41 +34,14 @@ class OpenAIInstrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBase
       as ``{"host": "provider"}`` or ``{"host:port": "provider"}``.
     """
 
-    # Class defaults, not __init__: BaseInstrumentor is a singleton, and every OpenAIInstrumentor() would reset them.
-    _applied: Applied | None = None
-    _telemetry: Telemetry | None = None
+    sdk = "openai"
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ("openai >= 1.40",)
 
-    def _instrument(self, **kwargs: Any) -> None:
-        from ._patches import PATCHES, apply
+    def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
+        from ._adapter import OpenAIAdapter
+        from ._patches import PATCHES
         from ._providers import Endpoints
-        from ._wrap import Setup
 
-        capture = kwargs.get("capture_content")
-        providers = kwargs.get("providers")
-        telemetry = Telemetry(
-            __name__,
-            _VERSION,
-            tracer_provider=kwargs.get("tracer_provider"),
-            meter_provider=kwargs.get("meter_provider"),
-            capture_content=capture if isinstance(capture, bool) else content_capture_from_env(),
-        )
-        setup = Setup(
-            telemetry,
-            Endpoints(providers if isinstance(providers, Mapping) else None),  # pyright: ignore[reportUnknownArgumentType]
-            request_stream_usage=kwargs.get("request_stream_usage") is True,
-        )
-        self._telemetry = telemetry
-        self._applied = apply(PATCHES, setup)
-
-    def _uninstrument(self, **kwargs: Any) -> None:
-        if self._telemetry is not None:
-            # Bound methods taken while instrumented (an SDK object's with_raw_response keeps them) call
-            # through from now on.
-            self._telemetry.active = False
-            self._telemetry = None
-        if self._applied is not None:
-            self._applied.remove()
-            self._applied = None
+        return OpenAIAdapter(Endpoints(options.providers)), PATCHES

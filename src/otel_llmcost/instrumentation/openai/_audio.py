@@ -18,11 +18,13 @@ from decimal import Decimal
 from typing import Any, ClassVar, Final
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._estimate import estimate_text
-from .._genai import Invocation, StreamReading
-from ._read import count, field, number, text, token_usage
-from ._wrap import Reading, Request, Setup, error_type
+from .._genai import Invocation
+from .._read import count, field, number, text
+from .._reading import StreamReading
+from .._surface import Reading, Request, Setup
+from ._read import token_usage
 
 __all__ = ["SPEECH", "TRANSCRIPTIONS", "TRANSLATIONS", "UsageEvents", "audio_usage"]
 
@@ -68,9 +70,8 @@ class UsageEvents(StreamReading):
         if field(chunk, "usage") is not None:
             self._last = chunk
 
-    def _finish(self, error: BaseException | None) -> None:
-        usage = None if self._last is None else self._read(self._last)
-        self._invocation.end(None, usage, error=error, error_type=None if error is None else error_type(error))
+    def _reading(self) -> Reading:
+        return Reading(None, None if self._last is None else self._read(self._last))
 
 
 class _SpeechToText:

@@ -8,25 +8,26 @@ known is recorded (``partial``) when no encoding is available.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final, NamedTuple, cast
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.semconv._incubating.attributes import openai_attributes  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._estimate import estimate_chat
-from .._genai import Attributes, Invocation, StreamReading, bounded_json
+from .._genai import Attributes, Invocation, bounded_json
+from .._read import field, fields, identity, text, tokens
+from .._reading import StreamReading, settled
+from .._surface import Reading, Request, Setup
 from ._content import chat_input, chat_output, text_part, tool_call_part
 from ._providers import FIREWORKS_AI, OPENROUTER, TOGETHER_AI, VLLM
-from ._read import field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
-from ._wrap import Reading, Request, Setup, error_type
+from ._read import provider_cost, sampling_attributes, token_usage
 
-__all__ = ["CHAT_COMPLETIONS"]
+__all__ = ["CHAT_COMPLETIONS", "with_stream_usage"]
 
 _P = a.GenAiProviderNameValues
-_S = a.LlmcostUsageStatusValues
 
 STREAM_USAGE_PROVIDERS: Final = frozenset(
     {_P.OPENAI, _P.AZURE_AI_OPENAI, _P.DEEPSEEK, _P.X_AI, TOGETHER_AI, FIREWORKS_AI, OPENROUTER, VLLM}
@@ -39,12 +40,10 @@ _JSON_FORMATS: Final = frozenset({"json_object", "json_schema"})
 _JSON: Final = "json"
 _TEXT: Final = "text"
 _RESPONSE_TEXTS: Final = (
-    (a.GEN_AI_RESPONSE_ID, "id"),
-    (a.GEN_AI_RESPONSE_MODEL, "model"),
     (a.OPENAI_RESPONSE_SERVICE_TIER, "service_tier"),
     (openai_attributes.OPENAI_RESPONSE_SYSTEM_FINGERPRINT, "system_fingerprint"),
 )
-"""A completion's text fields and the attributes they go to (each only when a non-empty string)."""
+"""A completion's text fields, besides its id and model, and the attributes they go to (each a non-empty string)."""
 
 
 def _output_type(response_format: object) -> str | None:
@@ -59,6 +58,21 @@ def _output_type(response_format: object) -> str | None:
 def _usage_only(chunk: object) -> bool:
     """The last chunk of a stream whose usage the instrumentor asked for: no choices, only the usage."""
     return not field(chunk, "choices") and field(chunk, "usage") is not None
+
+
+def with_stream_usage(
+    kwargs: Mapping[str, Any], provider: str, setup: Setup
+) -> tuple[Mapping[str, Any], Callable[[object], bool] | None]:
+    """The arguments of a stream request, with ``stream_options.include_usage`` when the ``request_stream_usage``
+    option asks for it and the provider accepts it; and, then, which chunk to hide from the caller."""
+    if not setup.request_stream_usage or provider not in STREAM_USAGE_PROVIDERS:
+        return kwargs, None
+    given = kwargs.get("stream_options")
+    options = dict(cast("Mapping[str, object]", given)) if isinstance(given, Mapping) else {}
+    if "include_usage" in options:
+        return kwargs, None
+    options["include_usage"] = True
+    return {**kwargs, "stream_options": options}, _usage_only
 
 
 class ChatCompletions:
@@ -80,18 +94,10 @@ class ChatCompletions:
         if listed is not None and setup.telemetry.capture_content:
             attributes[gen_ai.GEN_AI_INPUT_MESSAGES] = bounded_json(chat_input(listed))
         stream = kwargs.get("stream") is True
-        call_kwargs, hide = kwargs, None
-        if stream and setup.request_stream_usage and provider in STREAM_USAGE_PROVIDERS:
-            given = kwargs.get("stream_options")
-            options = dict(cast("Mapping[str, object]", given)) if isinstance(given, Mapping) else {}
-            if "include_usage" not in options:
-                options["include_usage"] = True
-                call_kwargs = {**kwargs, "stream_options": options}
-                hide = _usage_only
+        call_kwargs, hide = with_stream_usage(kwargs, provider, setup) if stream else (kwargs, None)
         return Request(text(kwargs.get("model")), attributes, call_kwargs, stream, hide, _ChatState(provider, listed))
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
-        # fields(), not attributes: a compatible server may leave out what OpenAI always sends (an id).
         values = fields(result)
         attributes = _response_attributes(values)
         choices = values.get("choices") or ()
@@ -119,6 +125,7 @@ class _ChatState(NamedTuple):
 def _response_attributes(values: Mapping[str, Any]) -> Attributes:
     """The response attributes of a completion's (or its first chunk's) `fields`."""
     attributes: Attributes = {}
+    identity(values, attributes)
     for key, name in _RESPONSE_TEXTS:
         found = values.get(name)
         if isinstance(found, str) and found:
@@ -230,7 +237,7 @@ class ChatStream(StreamReading):
                 if function.arguments:
                     found.append(function.arguments)
 
-    def _finish(self, error: BaseException | None) -> None:
+    def _reading(self) -> Reading:
         first = self._first
         attributes = _response_attributes(fields(first))
         reasons = [state.finish_reason for state in self._choices.values() if state.finish_reason]
@@ -238,33 +245,25 @@ class ChatStream(StreamReading):
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
         if self._capture and self._choices:
             attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(self._output())
-        status = _S.REPORTED
-        usage = _usage(self._usage, attributes)
-        if usage is None:
-            usage, status = self._estimate(field(first, "model") or self._model)
-        self._invocation.end(
-            attributes, usage, status, error=error, error_type=None if error is None else error_type(error)
+        model = field(first, "model") or self._model
+        # No encoding: each piece of text (or of a tool call's arguments) a chunk carried held at least one token.
+        pieces = sum(
+            len(state.texts) + sum(len(call) - 2 for call in state.tool_calls.values())
+            for state in self._choices.values()
         )
+        return settled(attributes, _usage(self._usage, attributes), lambda: self._counted(model), pieces)
 
-    def _estimate(self, model: object) -> tuple[Usage | None, str]:
+    def _counted(self, model: object) -> tuple[int, int] | None:
         messages = self._messages
+        if not isinstance(model, str) or messages is None:
+            return None
         completion = "".join(text for state in self._choices.values() for text in state.texts)
         calls = "".join(
             "".join(part for part in call[1:] if isinstance(part, str))
             for state in self._choices.values()
             for call in state.tool_calls.values()
         )
-        counted = None
-        if isinstance(model, str) and messages is not None:
-            counted = estimate_chat(model, messages, completion, tool_calls_text=calls)
-        if counted is not None:
-            return Usage.from_totals(input_tokens=counted[0], output_tokens=counted[1]), _S.ESTIMATED
-        # No encoding: each piece of text (or of a tool call's arguments) a chunk carried held at least one token.
-        pieces = sum(
-            len(state.texts) + sum(len(call) - 2 for call in state.tool_calls.values())
-            for state in self._choices.values()
-        )
-        return (Usage.from_totals(output_tokens=pieces) if pieces else None), _S.PARTIAL
+        return estimate_chat(model, messages, completion, tool_calls_text=calls)
 
     def _output(self) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []

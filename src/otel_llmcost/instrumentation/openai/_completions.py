@@ -16,17 +16,18 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from opentelemetry.semconv._incubating.attributes import openai_attributes  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._estimate import estimate_text
-from .._genai import Attributes, Invocation, StreamReading, bounded_json
-from ._chat import STREAM_USAGE_PROVIDERS
+from .._genai import Attributes, Invocation, bounded_json
+from .._read import field, fields, identity, text, tokens
+from .._reading import StreamReading, settled
+from .._surface import Reading, Request, Setup
+from ._chat import with_stream_usage
 from ._content import text_part
-from ._read import field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
-from ._wrap import Reading, Request, Setup, error_type
+from ._read import provider_cost, sampling_attributes, token_usage
 
 __all__ = ["COMPLETIONS"]
 
-_S = a.LlmcostUsageStatusValues
 _MAX_TOKENS: Final = ("max_tokens",)
 _TOKENS: Final = "tokens"  # the part type of a prompt given as token ids, whose text is not known
 
@@ -78,11 +79,6 @@ def _output_message(content: str, finish_reason: object) -> dict[str, Any]:
     return {"role": "assistant", "parts": [text_part(content)], "finish_reason": finish_reason}
 
 
-def _usage_only(chunk: object) -> bool:
-    """The last chunk of a stream whose usage the instrumentor asked for: no choices, only the usage."""
-    return not field(chunk, "choices") and field(chunk, "usage") is not None
-
-
 class Completions:
     """The legacy Completions API."""
 
@@ -98,14 +94,7 @@ class Completions:
             if messages:
                 attributes[gen_ai.GEN_AI_INPUT_MESSAGES] = bounded_json(messages)
         stream = kwargs.get("stream") is True
-        call_kwargs, hide = kwargs, None
-        if stream and setup.request_stream_usage and provider in STREAM_USAGE_PROVIDERS:
-            given = kwargs.get("stream_options")
-            options = dict(cast("Mapping[str, object]", given)) if isinstance(given, Mapping) else {}
-            if "include_usage" not in options:
-                options["include_usage"] = True
-                call_kwargs = {**kwargs, "stream_options": options}
-                hide = _usage_only
+        call_kwargs, hide = with_stream_usage(kwargs, provider, setup) if stream else (kwargs, None)
         return Request(text(kwargs.get("model")), attributes, call_kwargs, stream, hide, state)
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
@@ -130,12 +119,7 @@ class Completions:
 
 def _response_attributes(result: object) -> Attributes:
     attributes: Attributes = {}
-    response_id = text(field(result, "id"))
-    if response_id is not None:
-        attributes[a.GEN_AI_RESPONSE_ID] = response_id
-    model = text(field(result, "model"))
-    if model is not None:
-        attributes[a.GEN_AI_RESPONSE_MODEL] = model
+    identity(fields(result), attributes)
     fingerprint = text(field(result, "system_fingerprint"))
     if fingerprint is not None:
         attributes[openai_attributes.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
@@ -188,7 +172,7 @@ class CompletionStream(StreamReading):
         if usage is not None:
             self._usage = usage
 
-    def _finish(self, error: BaseException | None) -> None:
+    def _reading(self) -> Reading:
         first = self._first
         attributes = _response_attributes(first) if first is not None else {}
         if self._reasons:
@@ -199,27 +183,20 @@ class CompletionStream(StreamReading):
             attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(
                 [_output_message("".join(self._texts.get(index, ())), self._reasons.get(index)) for index in indexes]
             )
-        status = _S.REPORTED
-        usage = _usage(self._usage, attributes)
-        if usage is None:
-            usage, status = self._estimate(field(first, "model") or self._model)
-        self._invocation.end(
-            attributes, usage, status, error=error, error_type=None if error is None else error_type(error)
-        )
-
-    def _estimate(self, model: object) -> tuple[Usage | None, str]:
-        prompt = self._prompt
+        model = field(first, "model") or self._model
         pieces = [piece for texts in self._texts.values() for piece in texts]
-        if isinstance(model, str) and prompt is not None:
-            input_tokens = estimate_text(model, prompt.texts)
-            output_tokens = estimate_text(model, pieces)
-            if input_tokens is not None and output_tokens is not None:
-                return (
-                    Usage.from_totals(input_tokens=input_tokens + prompt.token_ids, output_tokens=output_tokens),
-                    _S.ESTIMATED,
-                )
         # No encoding: each piece of text a chunk carried held at least one token, a lower bound of the output.
-        return (Usage.from_totals(output_tokens=len(pieces)) if pieces else None), _S.PARTIAL
+        return settled(attributes, _usage(self._usage, attributes), lambda: self._counted(model, pieces), len(pieces))
+
+    def _counted(self, model: object, pieces: list[str]) -> tuple[int, int] | None:
+        prompt = self._prompt
+        if not isinstance(model, str) or prompt is None:
+            return None
+        input_tokens = estimate_text(model, prompt.texts)
+        output_tokens = estimate_text(model, pieces)
+        if input_tokens is None or output_tokens is None:
+            return None
+        return input_tokens + prompt.token_ids, output_tokens
 
 
 COMPLETIONS: Final = Completions()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, cast
 
-from ._read import field
+from .._read import field
 
 __all__ = ["chat_input", "chat_output", "responses_input", "responses_output", "text_part", "tool_call_part"]
 

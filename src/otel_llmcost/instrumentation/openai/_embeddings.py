@@ -8,11 +8,12 @@ from typing import Any, ClassVar, Final
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._genai import Attributes, Invocation
+from .._read import field, fields, identity, text, tokens
 from .._stream import StreamHooks
-from ._read import field, fields, provider_cost, text, tokens
-from ._wrap import Reading, Request, Setup
+from .._surface import Reading, Request, Setup
+from ._read import provider_cost
 
 __all__ = ["EMBEDDINGS"]
 
@@ -34,9 +35,7 @@ class Embeddings:
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         attributes: Attributes = {}
-        model = text(field(result, "model"))
-        if model is not None:
-            attributes[a.GEN_AI_RESPONSE_MODEL] = model
+        identity(fields(result), attributes)
         usage = field(result, "usage")
         if usage is None:
             return Reading(attributes)

@@ -13,11 +13,12 @@ from typing import Any, ClassVar, Final, NamedTuple
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._genai import Attributes, Invocation
+from .._read import count, field, text
+from .._surface import Reading, Request, Setup
 from ._audio import UsageEvents
-from ._read import count, field, text, token_usage
-from ._wrap import Reading, Request, Setup
+from ._read import token_usage
 
 __all__ = ["IMAGE_EDITS", "IMAGE_GENERATIONS", "IMAGE_VARIATIONS"]
 

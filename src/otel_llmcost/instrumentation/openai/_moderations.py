@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
-from ... import _attributes as a
 from .._genai import Attributes, Invocation
+from .._read import fields, identity, text
 from .._stream import StreamHooks
-from ._read import field, text
-from ._wrap import Reading, Request, Setup
+from .._surface import Reading, Request, Setup
 
 __all__ = ["MODERATIONS"]
 
@@ -28,12 +27,7 @@ class Moderations:
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         attributes: Attributes = {}
-        response_id = text(field(result, "id"))
-        if response_id is not None:
-            attributes[a.GEN_AI_RESPONSE_ID] = response_id
-        model = text(field(result, "model"))
-        if model is not None:
-            attributes[a.GEN_AI_RESPONSE_MODEL] = model
+        identity(fields(result), attributes)
         return Reading(attributes)
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:

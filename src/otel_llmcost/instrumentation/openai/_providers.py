@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from typing import Final, NamedTuple
-from urllib.parse import urlsplit
+from typing import Final
 
 from ... import _attributes as a
+from .._endpoints import Endpoint
+from .._endpoints import Endpoints as _Endpoints
 
 __all__ = [
     "FIREWORKS_AI",
@@ -93,21 +94,6 @@ _VERTEX_OPENAPI: Final = "/endpoints/openapi"
 _PORTS: Final[Mapping[int, str]] = {11434: OLLAMA, 1234: LM_STUDIO}
 _VLLM_PORT: Final = 8000
 _LOCAL_NAMES: Final = frozenset({"localhost", "host.docker.internal"})
-_DEFAULT_PORTS: Final[Mapping[str, int]] = {"https": 443, "http": 80}
-
-
-class Endpoint(NamedTuple):
-    """Where a client's requests go.
-
-    Attributes:
-        provider: the ``gen_ai.provider.name`` value.
-        address: the server's host name or IP address (``server.address``); `None` if the URL has none.
-        port: the server's port, the scheme's default included (``server.port``).
-    """
-
-    provider: str
-    address: str | None
-    port: int | None
 
 
 def provider_of(host: str, port: int | None, overrides: Mapping[str, str] | None = None, path: str = "") -> str:
@@ -149,56 +135,11 @@ def _is_local(host: str) -> bool:
     return address.is_loopback or address.is_private
 
 
-class Endpoints:
-    """Resolves clients' base URLs to `Endpoint` values, with the user's ``providers`` map; remembers them."""
+class Endpoints(_Endpoints):
+    """Resolves an OpenAI client's base URL to its `Endpoint` by the rules of this module."""
 
-    _MAX_CACHED: Final = 256
+    def provider(self, host: str, port: int | None, path: str) -> str:
+        return self.overridden(host, port) or provider_of(host, port, None, path)
 
-    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
-        self._overrides = {key.lower(): value for key, value in (overrides or {}).items()}
-        self._cache: dict[tuple[str, str, int | None], Endpoint] = {}
-        # By base URL object: an application's client keeps its own, so most calls end at this look-up. The
-        # object is kept alive with its endpoint so that its id is not reused. For a Vertex AI host, whose path
-        # decides, this is the only cache.
-        self._by_url: dict[int, tuple[object, Endpoint]] = {}
-
-    def of(self, base_url: object) -> Endpoint:
-        """The `Endpoint` of a client whose base URL is ``base_url`` (an ``httpx``/``httpx2`` URL, or a string)."""
-        known = self._by_url.get(id(base_url))
-        if known is not None and known[0] is base_url:
-            return known[1]
-        host = getattr(base_url, "host", None)
-        if not isinstance(host, str):
-            return self._from_string(str(base_url))
-        scheme = getattr(base_url, "scheme", None)
-        port = getattr(base_url, "port", None)
-        key = (host, scheme if isinstance(scheme, str) else "", port if isinstance(port, int) else None)
-        found = self._cache.get(key)
-        if found is None:
-            port_number = key[2] if key[2] is not None else _DEFAULT_PORTS.get(key[1])
-            if is_vertex_host(host.lower()):
-                path = getattr(base_url, "path", None)
-                found = self._endpoint(host, port_number, path if isinstance(path, str) else "")
-            else:
-                found = self._endpoint(host, port_number)
-                if len(self._cache) >= self._MAX_CACHED:
-                    self._cache.clear()
-                self._cache[key] = found
-        if len(self._by_url) >= self._MAX_CACHED:
-            self._by_url.clear()
-        self._by_url[id(base_url)] = (base_url, found)
-        return found
-
-    def _endpoint(self, host: str, port: int | None, path: str = "") -> Endpoint:
-        provider = provider_of(host, port, self._overrides, path)
-        if not host:
-            return Endpoint(provider, None, None)
-        return Endpoint(provider, host, port)
-
-    def _from_string(self, url: str) -> Endpoint:
-        parts = urlsplit(url)
-        try:
-            port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
-        except ValueError:
-            port = None
-        return self._endpoint(parts.hostname or "", port, parts.path)
+    def path_matters(self, host: str) -> bool:
+        return is_vertex_host(host)

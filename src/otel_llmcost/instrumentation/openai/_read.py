@@ -1,97 +1,31 @@
-"""Reading the SDK's arguments and results: request parameters, usage objects, provider-reported cost.
-
-Results are the SDK's pydantic models, whose unknown fields (a compatible provider's extras such as
-OpenRouter's ``usage.cost``) stay plain dicts: `field` reads both. Request arguments can be the SDK's
-``omit`` / ``NOT_GIVEN`` sentinels, which the type checks here skip.
-"""
+"""Reading OpenAI's arguments and results: request parameters, usage objects, provider-reported cost."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._genai import Attributes
+from .._read import number, text
 
 __all__ = [
-    "count",
-    "field",
-    "number",
     "provider_cost",
     "sampling_attributes",
     "service_tier",
-    "text",
     "token_usage",
 ]
 
 _AUTO: Final = "auto"
-_NOT_PYDANTIC: Final = object()
-_EMPTY: Final[Mapping[str, Any]] = {}
 _NUMBERS: Final = (
     (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
     (gen_ai.GEN_AI_REQUEST_TOP_P, "top_p"),
     (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
     (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
 )
-
-
-def field(value: object, name: str) -> Any:
-    """``value.name`` of an SDK object, ``value[name]`` of a dict (a request parameter or an unknown field).
-
-    A pydantic model's fields and extras are read from its dicts: ``getattr`` of a name a pydantic 2 model
-    lacks raises and catches an AttributeError inside pydantic, which costs microseconds on every call.
-    """
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return cast("dict[str, Any]", value).get(name)
-    attributes: dict[str, Any] | None = getattr(value, "__dict__", None)
-    if attributes is not None and name in attributes:
-        return attributes[name]
-    extras: object = getattr(value, "__pydantic_extra__", _NOT_PYDANTIC)
-    if extras is _NOT_PYDANTIC:
-        return getattr(value, name, None)
-    return cast("dict[str, Any]", extras).get(name) if extras else None
-
-
-def fields(value: object) -> Mapping[str, Any]:
-    """The fields of an SDK object (its pydantic fields and extras), or of a dict, as a mapping; cheap."""
-    if value is None:
-        return _EMPTY
-    if isinstance(value, dict):
-        return cast("dict[str, Any]", value)
-    attributes: dict[str, Any] | None = getattr(value, "__dict__", None)
-    if attributes is None:
-        return _EMPTY
-    extras: dict[str, Any] | None = getattr(value, "__pydantic_extra__", None)
-    return {**attributes, **extras} if extras else attributes
-
-
-def tokens(values: Mapping[str, Any], name: str) -> int:
-    """The count ``values[name]``; 0 when it is missing, null or not a count."""
-    found = values.get(name)
-    return found if type(found) is int and found > 0 else 0
-
-
-def count(value: object, name: str) -> int:
-    """The count ``name`` of ``value``; 0 when it is missing, null or not a count."""
-    found = field(value, name)
-    return found if isinstance(found, int) and not isinstance(found, bool) and found > 0 else 0
-
-
-def number(value: object) -> float | None:
-    """``value`` as a float if it is a number (not a bool, not a sentinel), else `None`."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def text(value: object) -> str | None:
-    """``value`` if it is a non-empty string, else `None`."""
-    return value if isinstance(value, str) and value else None
 
 
 def service_tier(kwargs: Mapping[str, Any], attributes: Attributes) -> None:

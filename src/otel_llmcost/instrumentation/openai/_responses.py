@@ -15,16 +15,17 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from opentelemetry.semconv._incubating.attributes import openai_attributes  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._estimate import estimate_text
-from .._genai import Attributes, Invocation, StreamReading, bounded_json
+from .._genai import Attributes, Invocation, bounded_json
+from .._read import count, field, fields, identity, text, tokens
+from .._reading import StreamReading, settled
+from .._surface import Reading, Request, Setup
 from ._content import responses_input, responses_output, text_part
-from ._read import count, field, fields, provider_cost, sampling_attributes, text, token_usage, tokens
-from ._wrap import Reading, Request, Setup, error_type
+from ._read import provider_cost, sampling_attributes, token_usage
 
 __all__ = ["RESPONSES", "RESPONSES_RETRIEVE"]
 
-_S = a.LlmcostUsageStatusValues
 _API_TYPE: Final = "responses"
 _MAX_TOKENS: Final = ("max_output_tokens",)
 _STOP: Final = "stop"
@@ -130,12 +131,7 @@ class Responses:
 def _response_attributes(values: Mapping[str, Any]) -> Attributes:
     """The response attributes of a response's `fields`."""
     attributes: Attributes = {}
-    response_id = text(values.get("id"))
-    if response_id is not None:
-        attributes[a.GEN_AI_RESPONSE_ID] = response_id
-    model = text(values.get("model"))
-    if model is not None:
-        attributes[a.GEN_AI_RESPONSE_MODEL] = model
+    identity(values, attributes)
     reason = _finish_reason(values)
     if reason is not None:
         attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = [reason]
@@ -194,36 +190,32 @@ class ResponsesStream(StreamReading):
         elif kind in _RESPONSE_EVENTS:
             self._response = chunk.response
 
-    def _finish(self, error: BaseException | None) -> None:
+    def _reading(self) -> Reading:
         response = self._response
         values = fields(response)
         attributes = _response_attributes(values)
-        usage, status = None, _S.REPORTED
-        if self._bills:
-            if self._capture and response is not None:
-                attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(
-                    responses_output(values.get("output"), _finish_reason(values))
-                )
-            usage = _usage(values, attributes)
-            if usage is None:
-                usage, status = self._estimate(values.get("model") or self._model)
-        self._invocation.end(
-            attributes, usage, status, error=error, error_type=None if error is None else error_type(error)
-        )
-
-    def _estimate(self, model: object) -> tuple[Usage | None, str]:
-        state = self._input
-        output = self._deltas
-        if isinstance(model, str) and state is not None:
-            texts = _input_texts(state.input)
-            if isinstance(state.instructions, str):
-                texts.append(state.instructions)
-            input_tokens = estimate_text(model, texts)
-            output_tokens = estimate_text(model, output)
-            if input_tokens is not None and output_tokens is not None:
-                return Usage.from_totals(input_tokens=input_tokens, output_tokens=output_tokens), _S.ESTIMATED
+        if not self._bills:
+            return Reading(attributes)
+        if self._capture and response is not None:
+            attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(
+                responses_output(values.get("output"), _finish_reason(values))
+            )
+        model = values.get("model") or self._model
         # No encoding: each delta held at least one token, a lower bound of the output.
-        return (Usage.from_totals(output_tokens=len(output)) if output else None), _S.PARTIAL
+        return settled(attributes, _usage(values, attributes), lambda: self._counted(model), len(self._deltas))
+
+    def _counted(self, model: object) -> tuple[int, int] | None:
+        state = self._input
+        if not isinstance(model, str) or state is None:
+            return None
+        texts = _input_texts(state.input)
+        if isinstance(state.instructions, str):
+            texts.append(state.instructions)
+        input_tokens = estimate_text(model, texts)
+        output_tokens = estimate_text(model, self._deltas)
+        if input_tokens is None or output_tokens is None:
+            return None
+        return input_tokens, output_tokens
 
 
 RESPONSES: Final = Responses(bills=True)

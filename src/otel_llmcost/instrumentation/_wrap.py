@@ -1,10 +1,10 @@
-"""The wrappers around the SDK's methods: one span per call; the SDK called once, unguarded, with its result.
+"""The wrappers around an SDK's methods: one span per call; the SDK called once, unguarded, with its result.
 
-Each surface module (chat, responses, embeddings...) says what a request and a response of its API mean
-(`Surface`); the wrappers here do the rest for all of them: skip when suppressed, uninstrumented, nested in
-another traced call (``parse()`` and ``stream()`` helpers that call ``create()``) or traced by another GenAI
-instrumentor (`traced_elsewhere`), start the span, call the SDK, and hand back its result, a stream behind a
-`traced_stream` proxy, or a raw response whose body is read later behind a `LazyResponse`.
+Each surface (chat, responses, embeddings...) says what a request and a response of its API mean (`Surface`);
+the wrappers here do the rest for every provider: skip when suppressed, uninstrumented, nested in another
+traced call (``parse()`` and ``stream()`` helpers that call ``create()``) or traced by another GenAI
+instrumentor (`Adapter.traced_elsewhere`), start the span, call the SDK, and hand back its result, a stream
+behind a `traced_stream` proxy, or a raw response whose body is read later behind a `LazyResponse`.
 """
 
 from __future__ import annotations
@@ -12,33 +12,24 @@ from __future__ import annotations
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar, Token
-from typing import Any, ClassVar, NamedTuple, Protocol, cast
+from typing import Any
 
-import openai
-from openai._legacy_response import LegacyAPIResponse
-from openai._response import BaseAPIResponse
 from opentelemetry import context, trace
 from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from ... import _attributes as a
-from ...pricing import Usage
-from .._genai import Attributes, Invocation, Telemetry, guarded
-from .._stream import StreamHooks, traced_stream
-from ._others import traced_elsewhere
-from ._providers import Endpoints
+from ._adapter import Kind
+from ._genai import Invocation
+from ._guard import guarded
 from ._raw import LazyResponse
+from ._stream import traced_stream
+from ._surface import Request, Setup, Surface
 
 __all__ = [
-    "Reading",
-    "Request",
-    "Setup",
-    "Surface",
     "Wrapper",
     "async_helper_stream_close",
     "async_method",
-    "build_request",
-    "error_type",
+    "call_in_flight",
     "helper_stream_close",
     "sync_method",
 ]
@@ -48,77 +39,16 @@ Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], A
 # The call whose SDK method is running, in this thread or task: a traced method it calls (``parse()`` and the
 # ``stream()`` helpers call ``create()``) steps aside, and each attempt of its request counts its retries. A
 # variable of our own, not an OpenTelemetry context key: setting it copies no context.
-_INVOCATION: ContextVar[Invocation | None] = ContextVar("otel_llmcost_openai_invocation", default=None)
+_INVOCATION: ContextVar[Invocation | None] = ContextVar("otel_llmcost_invocation", default=None)
 
 # The end of each traced stream, by the SDK stream it wraps: the SDK's ``stream()`` helpers close the HTTP
 # response rather than the stream they read, so their ``close`` tells us here (see `helper_stream_close`).
 _STREAM_ENDS: weakref.WeakKeyDictionary[object, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
-class Setup(NamedTuple):
-    """What the wrappers of one instrumentation share."""
-
-    telemetry: Telemetry
-    endpoints: Endpoints
-    request_stream_usage: bool = False
-
-
-class Reading(NamedTuple):
-    """What a response says: its attributes and usage, and how sure that usage is."""
-
-    attributes: Attributes
-    usage: Usage | None = None
-    usage_status: str = a.LlmcostUsageStatusValues.REPORTED
-
-
-class Request(NamedTuple):
-    """What a surface read from a call's arguments.
-
-    Attributes:
-        model: the requested model, for the span name and ``gen_ai.request.model``.
-        attributes: the span's start attributes (request parameters, captured input).
-        kwargs: the keyword arguments to call the SDK with: the user's, unless an option added one.
-        stream: whether the response is a stream.
-        hide: which stream items the user does not see (those an option asked for).
-        state: whatever the surface keeps for reading the response (input messages to estimate from).
-        known: what the request alone determines (the characters of speech), even for a response never read.
-    """
-
-    model: str | None
-    attributes: Attributes
-    kwargs: Mapping[str, Any]
-    stream: bool = False
-    hide: Callable[[object], bool] | None = None
-    state: object = None
-    known: Reading | None = None
-
-
-class Surface(Protocol):
-    """One API surface: what its requests and responses say."""
-
-    operation: ClassVar[str]
-    """The ``gen_ai.operation.name`` of its calls."""
-
-    def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
-        """The request's model, start attributes and the arguments to call with."""
-        ...
-
-    def response(self, result: Any, request: Request, setup: Setup) -> Reading:
-        """The response attributes and usage of a parsed (not streamed) result."""
-        ...
-
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        """The hooks that read a streamed result into ``invocation`` and end it."""
-        ...
-
-
-def error_type(error: BaseException) -> str:
-    """The API's error code (``rate_limit_exceeded``, ``invalid_api_key``), else the exception's class name."""
-    if isinstance(error, openai.APIError):
-        code = error.code
-        if isinstance(code, str) and code:
-            return code
-    return type(error).__qualname__
+def call_in_flight() -> Invocation | None:
+    """The call whose SDK method is running in this thread or task (a retry hook counts its attempts)."""
+    return _INVOCATION.get()
 
 
 def _skip(setup: Setup, instance: Any, wrapped: Any) -> bool:
@@ -127,7 +57,7 @@ def _skip(setup: Setup, instance: Any, wrapped: Any) -> bool:
         not setup.telemetry.active
         or _INVOCATION.get() is not None
         or not is_instrumentation_enabled()
-        or traced_elsewhere(instance, wrapped)
+        or setup.adapter.traced_elsewhere(instance, wrapped)
     )
 
 
@@ -144,7 +74,7 @@ def sync_method(setup: Setup, surface: Surface) -> Wrapper:
         try:
             result = wrapped(*args, **request.kwargs)
         except BaseException as error:
-            guarded(_failed, invocation, error)
+            guarded(invocation.end, error=error)
             raise
         finally:
             _INVOCATION.set(None)  # it was None before: nested calls do not get this far
@@ -169,7 +99,7 @@ def async_method(setup: Setup, surface: Surface) -> Wrapper:
         try:
             result = await wrapped(*args, **request.kwargs)
         except BaseException as error:  # CancelledError included: the call ends with it
-            guarded(_failed, invocation, error)
+            guarded(invocation.end, error=error)
             raise
         finally:
             _INVOCATION.set(None)  # it was None before: nested calls do not get this far
@@ -186,19 +116,13 @@ def _start(
     args: tuple[Any, ...],
     kwargs: Mapping[str, Any],
 ) -> tuple[Invocation, Request, Token[Context]]:
-    # The property, not the attribute behind it: the module-level client (``openai.base_url = ...``) answers
-    # from elsewhere.
-    endpoint = setup.endpoints.of(instance._client.base_url)
+    endpoint = setup.adapter.endpoint(instance)
     request = surface.request(args, kwargs, endpoint.provider, setup)
     server = (endpoint.address, endpoint.port) if endpoint.address is not None and endpoint.port is not None else None
     invocation = setup.telemetry.start(surface.operation, endpoint.provider, request.model, request.attributes, server)
     token = context.attach(trace.set_span_in_context(invocation.span))
     _INVOCATION.set(invocation)
     return invocation, request, token
-
-
-def _failed(invocation: Invocation, error: BaseException) -> None:
-    invocation.end(error=error, error_type=error_type(error))
 
 
 def _handed_back(setup: Setup, surface: Surface, invocation: Invocation, request: Request, result: Any) -> Any:
@@ -211,20 +135,18 @@ def _handed_back(setup: Setup, surface: Surface, invocation: Invocation, request
 
 def _finish(setup: Setup, surface: Surface, invocation: Invocation, request: Request, result: Any) -> tuple[Any]:
     """What the user gets: ``result``, or a proxy of it; the call ends now unless its body comes later."""
-    if isinstance(result, (openai.Stream, openai.AsyncStream)):
+    kind = setup.adapter.kind(result)
+    if kind is Kind.PLAIN:
+        _respond(setup, surface, invocation, request, result)
+        return (result,)
+    if kind is Kind.STREAM:
         return (_traced(setup, surface, invocation, request, result),)
-    if isinstance(result, LegacyAPIResponse):
-        if not request.stream:
-            # The body is already read and the SDK caches what parse() returns: the user's own parse() gets
-            # the very object read here, and a caller who only looks at the headers still gets a usage.
-            legacy = cast("LegacyAPIResponse[object]", result)
-            _respond(setup, surface, invocation, request, legacy.parse())
-            return (legacy,)
-        return (_lazy(setup, surface, invocation, request, result),)
-    if isinstance(result, BaseAPIResponse):  # with_streaming_response: nothing is read yet
-        return (_lazy(setup, surface, invocation, request, result),)
-    _respond(setup, surface, invocation, request, result)
-    return (result,)
+    if kind is Kind.RAW_READ and not request.stream:
+        # The body is already read and the SDK caches what parse() returns: the user's own parse() gets the
+        # very object read here, and a caller who only looks at the headers still gets a usage.
+        _respond(setup, surface, invocation, request, result.parse())
+        return (result,)
+    return (_lazy(setup, surface, invocation, request, result),)
 
 
 def _lazy(setup: Setup, surface: Surface, invocation: Invocation, request: Request, response: Any) -> Any:
@@ -237,22 +159,19 @@ def _lazy(setup: Setup, surface: Surface, invocation: Invocation, request: Reque
         else:
             invocation.end()
 
+    def closed_after(parsed: object) -> None:
+        """A raw response was closed after its body was parsed: a stream read from it is over too."""
+        if setup.adapter.kind(parsed) is Kind.STREAM:
+            _end_stream(parsed)
+
     return LazyResponse(
-        response, unread, lambda parsed: _parsed(setup, surface, invocation, request, parsed), _closed_after
+        response, unread, lambda parsed: _parsed(setup, surface, invocation, request, parsed), closed_after
     )
-
-
-def _closed_after(parsed: object) -> None:
-    """A raw response was closed after its body was parsed: a stream read from it is over too."""
-    if isinstance(parsed, (openai.Stream, openai.AsyncStream)):
-        end = _STREAM_ENDS.get(cast(object, parsed))
-        if end is not None:
-            end()
 
 
 def _parsed(setup: Setup, surface: Surface, invocation: Invocation, request: Request, parsed: object) -> object:
     """What a raw response's ``parse()`` hands the user: the stream behind a proxy, or the parsed body."""
-    if isinstance(parsed, (openai.Stream, openai.AsyncStream)):
+    if setup.adapter.kind(parsed) is Kind.STREAM:
         return _traced(setup, surface, invocation, request, parsed)
     _respond(setup, surface, invocation, request, parsed)
     return parsed
@@ -268,33 +187,23 @@ def _traced(setup: Setup, surface: Surface, invocation: Invocation, request: Req
     return traced_stream(stream, hooks, hide=request.hide)
 
 
-def build_request(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Wraps the SDK client's ``_build_request``, called once per attempt: the call records its retries."""
-    built = wrapped(*args, **kwargs)
-    invocation = _INVOCATION.get()
-    if invocation is not None:
-        invocation.attempts += 1
-        retries = kwargs.get("retries_taken")
-        if not isinstance(retries, int):  # older openai 1.x passes no count: each request built is one attempt
-            retries = invocation.attempts - 1
-        if retries > invocation.resend_count:
-            invocation.resend_count = retries
-    return built
+def _end_stream(stream: object) -> None:
+    end = _STREAM_ENDS.get(stream)
+    if end is not None:
+        end()
 
 
 def _end_raw_stream(helper: object) -> None:
     raw = getattr(helper, "_raw_stream", None)
-    stream = getattr(raw, "__wrapped__", raw)  # our proxy, when the stream was traced
-    if isinstance(stream, (openai.Stream, openai.AsyncStream)):
-        end = _STREAM_ENDS.get(cast(object, stream))
-        if end is not None:
-            end()
+    if raw is not None:
+        _end_stream(getattr(raw, "__wrapped__", raw))  # our proxy, when the stream was traced
 
 
 def helper_stream_close(
     wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    """Wraps ``close`` of the SDK's ``stream()`` helper streams: closing one ends the raw stream's call."""
+    """Wraps ``close`` of an SDK's ``stream()`` helper streams (whose ``_raw_stream`` is the SDK stream they
+    read): closing one ends the raw stream's call."""
     closed = wrapped(*args, **kwargs)
     guarded(_end_raw_stream, instance)
     return closed

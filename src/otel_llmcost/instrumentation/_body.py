@@ -8,7 +8,6 @@ fed, as the user reads it, to a copy of the response that the SDK parses into it
 from __future__ import annotations
 
 import copy
-import logging
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -29,8 +28,6 @@ __all__ = [
     "line_as_bytes",
     "whole_body",
 ]
-
-_log = logging.getLogger("otel_llmcost")
 
 _EVENT_STREAM: Final = "text/event-stream"
 _LINE_END: Final = re.compile(rb"[\r\n]")
@@ -222,11 +219,8 @@ class AsyncEvents:
 
     async def piece(self, data: bytes) -> None:
         self._chunks.append(data)
-        try:
-            for _ in range(self._counter.feed(data)):
-                await self._next()
-        except Exception:  # noqa: BLE001 - `guarded`, for what must be awaited
-            _log.debug("otel-llmcost could not read a raw response's event", exc_info=True)
+        for _ in range(self._counter.feed(data)):
+            await self._next()
 
     async def end(self) -> None:
         while not self._over:

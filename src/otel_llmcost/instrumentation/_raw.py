@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import inspect
 import json
-import logging
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import wrapt
-from openai._base_client import AsyncAPIClient
 
-from .._genai import guarded
 from ._body import (
     AsyncEvents,
     Body,
@@ -46,6 +43,7 @@ from ._body import (
     line_as_bytes,
     whole_body,
 )
+from ._guard import guarded, guarded_await
 
 if TYPE_CHECKING:
     _Proxy = wrapt.BaseObjectProxy[Any]
@@ -53,8 +51,6 @@ else:
     _Proxy = getattr(wrapt, "BaseObjectProxy", wrapt.ObjectProxy)  # wrapt < 2 has no BaseObjectProxy
 
 __all__ = ["LazyResponse"]
-
-_log = logging.getLogger("otel_llmcost")
 
 
 class LazyResponse(_Proxy):
@@ -165,8 +161,7 @@ class LazyResponse(_Proxy):
         property cannot: its call ends when the response is dropped, as before.)
         """
         if not callable(method):
-            asynchronous = isinstance(getattr(self.__wrapped__, "_client", None), AsyncAPIClient)
-            if isinstance(method, (str, bytes)) and not asynchronous:
+            if isinstance(method, (str, bytes)) and not _asynchronous(self.__wrapped__):
                 body = guarded(self._self_reader)
                 if body is not None:
                     guarded(whole_body, body, self.__wrapped__)
@@ -187,9 +182,7 @@ class LazyResponse(_Proxy):
         result = await reading
         body = await self._self_async_reader()
         if body is not None:
-            read = guarded(whole_body, body, self.__wrapped__)
-            if read is not None:
-                await read
+            await guarded_await(whole_body, body, self.__wrapped__)
         return result
 
     def _self_pieces(self, method: Callable[..., Any], to_bytes: Callable[[Any], bytes]) -> Callable[..., Any]:
@@ -218,14 +211,10 @@ class LazyResponse(_Proxy):
         body = await self._self_async_reader()
         async for piece in pieces:
             if body is not None:
-                fed = guarded(feed, body, to_bytes, piece)
-                if fed is not None:
-                    await fed
+                await guarded_await(feed, body, to_bytes, piece)
             yield piece
         if body is not None:
-            ended = guarded(body.end)
-            if ended is not None:
-                await ended
+            await guarded_await(body.end)
 
     def _self_reader(self) -> Body | None:
         """What reads the body for the call, made on the first read; `None` once the call has its body."""
@@ -246,16 +235,17 @@ class LazyResponse(_Proxy):
         """`_self_reader` of an async response, whose stream the SDK makes in a coroutine."""
         if self._self_body is not None or self._self_seen is not None:
             return self._self_body
+        if not guarded(is_event_stream, self.__wrapped__):
+            return guarded(self._self_reader)
         chunks: deque[bytes] = deque()
-        try:
-            if not is_event_stream(self.__wrapped__):
-                return self._self_reader()
-            stream = await copy_with_body(self.__wrapped__, async_drained(chunks)).parse()
-        except Exception:  # noqa: BLE001 - `guarded`, for what must be awaited
-            _log.debug("otel-llmcost could not read a raw response's body", exc_info=True)
+        stream = await guarded_await(self._self_parsed_copy, chunks)
+        if stream is None:
             return None
         self._self_body = AsyncEvents(self._self_handed(stream), chunks)
         return self._self_body
+
+    def _self_parsed_copy(self, chunks: deque[bytes]) -> Awaitable[Any]:
+        return copy_with_body(self.__wrapped__, async_drained(chunks)).parse()
 
     def _self_json_read(self, content: bytes) -> None:
         """A JSON body read whole: the call ends with its usage (a body that is not JSON ends it without)."""
@@ -276,3 +266,8 @@ class LazyResponse(_Proxy):
             self._self_finalizer.detach()
             guarded(self._self_unread)
             self._self_seen = (None, None)
+
+
+def _asynchronous(response: object) -> bool:
+    """Whether ``response`` came from an async client (whose ``request`` is a coroutine function)."""
+    return inspect.iscoroutinefunction(getattr(getattr(response, "_client", None), "request", None))

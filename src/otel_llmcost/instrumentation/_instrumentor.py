@@ -1,0 +1,116 @@
+"""The instrumentor base: a provider's patch table applied when the application imports its SDK.
+
+`Instrumentor` is an OpenTelemetry `BaseInstrumentor` (``opentelemetry-instrument`` finds it under an entry
+point, and checks `instrumentation_dependencies` from the installed distributions' metadata, without importing
+anything). `instrument` never imports the SDK: it registers a wrapt post-import hook on the SDK's top module,
+which runs at once when the application has imported it already, and otherwise when it does. Only then are the
+provider's adapter and patch table imported (they import the SDK) and applied. A hook cannot be removed, so
+`uninstrument` switches the pending one off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from types import ModuleType
+from typing import Any, ClassVar, NamedTuple
+
+import wrapt
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # pyright: ignore[reportMissingTypeStubs]
+
+from ._adapter import Adapter
+from ._genai import Telemetry, content_capture_from_env
+from ._guard import guarded
+from ._patches import Applied, Patch, apply
+from ._surface import Setup
+
+__all__ = ["Instrumentor", "Options"]
+
+_log = logging.getLogger("otel_llmcost")
+
+_VERSION = "0.1.0"
+
+
+class Options(NamedTuple):
+    """The provider-level options of `Instrumentor.instrument` (see the subclass's docstring)."""
+
+    providers: Mapping[str, str] | None = None
+    request_stream_usage: bool = False
+
+
+class _Pending:
+    """One `instrument`'s hook: it applies the patch table once the SDK is imported, unless switched off first."""
+
+    def __init__(self, instrumentor: Instrumentor, telemetry: Telemetry, options: Options) -> None:
+        self._instrumentor = instrumentor
+        self._telemetry = telemetry
+        self._options = options
+        self.on = True
+        self.applied: Applied | None = None
+
+    def imported(self, module: ModuleType) -> None:
+        if not self.on or self.applied is not None:
+            return
+        # A failure of ours must not fail the application's import of the SDK.
+        guarded(self._apply)
+
+    def _apply(self) -> None:
+        adapter, patches = self._instrumentor.provider(self._options)
+        self._telemetry.error_type = adapter.error_type
+        setup = Setup(self._telemetry, adapter, self._options.request_stream_usage)
+        self.applied = apply(patches, setup)
+        _log.debug("otel-llmcost: %s patched %d methods", type(self._instrumentor).__name__, len(self.applied.names))
+
+    def off(self) -> None:
+        self.on = False
+        if self.applied is not None:
+            self.applied.remove()
+            self.applied = None
+
+
+class Instrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBaseClass]
+    """A provider's instrumentor: say which SDK module to wait for (`sdk`) and give the table (`provider`).
+
+    `instrument` takes, besides ``tracer_provider`` and ``meter_provider``, ``capture_content`` (bool: prompts
+    and completions on spans; by default ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides),
+    ``providers`` (a mapping of base URL host to ``gen_ai.provider.name``) and ``request_stream_usage`` (bool).
+    """
+
+    sdk: ClassVar[str]
+    """The SDK's top module (``"openai"``): its import applies the patch table."""
+
+    # Class defaults, not __init__: BaseInstrumentor is a singleton, and every Instrumentor() would reset them.
+    _pending: _Pending | None = None
+    _telemetry: Telemetry | None = None
+
+    def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
+        """The SDK's adapter and patch table; called once the SDK is imported, so the modules may import it."""
+        raise NotImplementedError
+
+    def _instrument(self, **kwargs: Any) -> None:
+        capture = kwargs.get("capture_content")
+        providers = kwargs.get("providers")
+        telemetry = Telemetry(
+            type(self).__module__,
+            _VERSION,
+            tracer_provider=kwargs.get("tracer_provider"),
+            meter_provider=kwargs.get("meter_provider"),
+            capture_content=capture if isinstance(capture, bool) else content_capture_from_env(),
+        )
+        options = Options(
+            providers if isinstance(providers, Mapping) else None,  # pyright: ignore[reportUnknownArgumentType]
+            request_stream_usage=kwargs.get("request_stream_usage") is True,
+        )
+        self._telemetry = telemetry
+        self._pending = pending = _Pending(self, telemetry, options)
+        wrapt.register_post_import_hook(pending.imported, self.sdk)
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        if self._telemetry is not None:
+            # Bound methods taken while instrumented (an SDK object's with_raw_response keeps them) call
+            # through from now on.
+            self._telemetry.active = False
+            self._telemetry = None
+        if self._pending is not None:
+            self._pending.off()
+            self._pending = None

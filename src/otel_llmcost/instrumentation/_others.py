@@ -1,0 +1,72 @@
+"""Whether another GenAI instrumentor already traces an SDK call: then ours steps aside for that call.
+
+Under ``opentelemetry-instrument`` every installed instrumentor wraps the SDK, so a team that already runs
+another GenAI instrumentation (the official OpenTelemetry ones, OpenLLMetry, OpenInference, OpenLIT) and adds
+this package would get two spans for each call. The cost is counted once either way (`CostSpanProcessor` marks
+the second span ``duplicate``), but two spans per call double the trace volume and confuse every dashboard. So
+the rule is one span per call, and the instrumentor that was there first keeps it: when one of those wraps the
+SDK method being called (above or below our wrapper, whichever was applied last), or wraps the client's
+``request`` (OpenInference traces there), our wrapper calls the SDK without a span of its own, and the processor
+prices theirs. A provider's adapter names the modules of its SDK's GenAI tracers.
+
+Any other wrapper (a team's own, ddtrace's, a test double) is not a GenAI tracer and never makes ours step
+aside. The check reads the wrapper chains on each call (a few attribute reads), so instrumenting or
+uninstrumenting the others at any time is followed at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import wrapt
+
+__all__ = ["traced_elsewhere"]
+
+_MAX_DEPTH: Final = 16  # a wrapper chain is a handful deep; this bounds a pathological (cyclic) one
+_WRAPPERS: Final = (wrapt.FunctionWrapper, wrapt.BoundFunctionWrapper)  # (wrapt 2's are not ObjectProxy's)
+
+
+def _genai_tracer(wrapper: object, tracers: tuple[str, ...]) -> bool:
+    module = getattr(wrapper, "__module__", None)
+    if not isinstance(module, str):
+        module = type(wrapper).__module__
+    return module.startswith(tracers)
+
+
+def _is_wrapper(candidate: object) -> bool:
+    return isinstance(candidate, _WRAPPERS)
+
+
+def _wraps_traced(chain: Any, tracers: tuple[str, ...]) -> bool:
+    """Whether a wrapt wrapper in ``chain`` (a class attribute or a bound method) is a GenAI tracer's."""
+    for _ in range(_MAX_DEPTH):
+        if not _is_wrapper(chain):
+            return False
+        if _genai_tracer(getattr(chain, "_self_wrapper", None), tracers):
+            return True
+        chain = chain.__wrapped__
+    return False
+
+
+def _class_attribute(cls: type[Any], name: str) -> object:
+    for klass in cls.__mro__:
+        found = vars(klass).get(name)
+        if found is not None:
+            return found
+    return None
+
+
+def traced_elsewhere(instance: Any, wrapped: Any, tracers: tuple[str, ...]) -> bool:
+    """Whether a GenAI instrumentor of ``tracers`` (module name prefixes) traces this call of ``wrapped``, an SDK
+    method of ``instance``.
+
+    ``wrapped`` is what our wrapper was handed: a wrapper below ours shows there; one above ours shows only on
+    the class attribute; OpenInference's shows on the client's ``request``.
+    """
+    if _is_wrapper(wrapped) and _wraps_traced(wrapped, tracers):
+        return True
+    name = getattr(wrapped, "__name__", None)
+    if isinstance(name, str) and _wraps_traced(_class_attribute(instance.__class__, name), tracers):
+        return True
+    client: object = getattr(instance, "_client", None)
+    return client is not None and _wraps_traced(_class_attribute(type(client), "request"), tracers)

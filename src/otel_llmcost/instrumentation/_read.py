@@ -1,0 +1,89 @@
+"""Reading an SDK's arguments and results, whatever their shape: fields, counts, numbers, texts, a response's id.
+
+Results are SDKs' pydantic models, whose unknown fields (a compatible provider's extras such as OpenRouter's
+``usage.cost``) stay plain dicts, or dicts (a raw response's body decoded here): `field` reads both. Request
+arguments can be an SDK's ``omit`` / ``NOT_GIVEN`` sentinels, which the type checks here skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, cast
+
+from .. import _attributes as a
+from ._genai import Attributes
+
+__all__ = ["count", "field", "fields", "identity", "number", "text", "tokens"]
+
+_NOT_PYDANTIC: Final = object()
+_EMPTY: Final[Mapping[str, Any]] = {}
+
+
+def field(value: object, name: str) -> Any:
+    """``value.name`` of an SDK object, ``value[name]`` of a dict (a request parameter or an unknown field).
+
+    A pydantic model's fields and extras are read from its dicts: ``getattr`` of a name a pydantic 2 model
+    lacks raises and catches an AttributeError inside pydantic, which costs microseconds on every call.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return cast("dict[str, Any]", value).get(name)
+    attributes: dict[str, Any] | None = getattr(value, "__dict__", None)
+    if attributes is not None and name in attributes:
+        return attributes[name]
+    extras: object = getattr(value, "__pydantic_extra__", _NOT_PYDANTIC)
+    if extras is _NOT_PYDANTIC:
+        return getattr(value, name, None)
+    return cast("dict[str, Any]", extras).get(name) if extras else None
+
+
+def fields(value: object) -> Mapping[str, Any]:
+    """The fields of an SDK object (its pydantic fields and extras), or of a dict, as a mapping; cheap."""
+    if value is None:
+        return _EMPTY
+    if isinstance(value, dict):
+        return cast("dict[str, Any]", value)
+    attributes: dict[str, Any] | None = getattr(value, "__dict__", None)
+    if attributes is None:
+        return _EMPTY
+    extras: dict[str, Any] | None = getattr(value, "__pydantic_extra__", None)
+    return {**attributes, **extras} if extras else attributes
+
+
+def tokens(values: Mapping[str, Any], name: str) -> int:
+    """The count ``values[name]``; 0 when it is missing, null or not a count."""
+    found = values.get(name)
+    return found if type(found) is int and found > 0 else 0
+
+
+def count(value: object, name: str) -> int:
+    """The count ``name`` of ``value``; 0 when it is missing, null or not a count."""
+    found = field(value, name)
+    return found if isinstance(found, int) and not isinstance(found, bool) and found > 0 else 0
+
+
+def number(value: object) -> float | None:
+    """``value`` as a float if it is a number (not a bool, not a sentinel), else `None`."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def text(value: object) -> str | None:
+    """``value`` if it is a non-empty string, else `None`."""
+    return value if isinstance(value, str) and value else None
+
+
+def identity(values: Mapping[str, Any], attributes: Attributes) -> None:
+    """``gen_ai.response.id`` and ``gen_ai.response.model`` from a response's `fields`, each a non-empty string.
+
+    `fields`, not the SDK object's attributes: a compatible server may leave out what the provider always
+    sends (an id).
+    """
+    response_id = values.get("id")
+    if isinstance(response_id, str) and response_id:
+        attributes[a.GEN_AI_RESPONSE_ID] = response_id
+    model = values.get("model")
+    if isinstance(model, str) and model:
+        attributes[a.GEN_AI_RESPONSE_MODEL] = model

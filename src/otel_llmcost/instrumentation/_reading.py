@@ -1,0 +1,63 @@
+"""Reading a stream into its call: `StreamReading`, and the one way a stream's usage is settled.
+
+A stream's usage is what the provider reported (usually in its last event); else, when the stream ended
+without it (cut short, or never asked for), the tokens counted with the model's encoding (``estimated``);
+else, with no encoding for the model, a lower bound: one output token per piece of text received
+(``partial``). A missing number is never a zero: with nothing received, the usage stays unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import _attributes as a
+from ..usage import Usage
+from ._genai import Attributes, Invocation
+from ._guard import guarded
+from ._surface import Reading
+
+__all__ = ["StreamReading", "settled"]
+
+_S = a.LlmcostUsageStatusValues
+_NOTHING = Reading(None)
+
+
+def settled(
+    attributes: Attributes, reported: Usage | None, counted: Callable[[], tuple[int, int] | None], pieces: int
+) -> Reading:
+    """The `Reading` a stream ends with: the ``reported`` usage, else ``counted()`` (input and output tokens,
+    `None` without an encoding) as ``estimated``, else ``pieces`` output tokens as ``partial``."""
+    if reported is not None:
+        return Reading(attributes, reported)
+    counts = counted()
+    if counts is not None:
+        return Reading(attributes, Usage.from_totals(input_tokens=counts[0], output_tokens=counts[1]), _S.ESTIMATED)
+    return Reading(attributes, Usage.from_totals(output_tokens=pieces) if pieces else None, _S.PARTIAL)
+
+
+class StreamReading:
+    """Stream hooks for one invocation, whose ``end`` and ``error`` both finish the call, once.
+
+    A ``stream()`` helper's close may have ended the invocation first; then they do nothing. Subclasses read
+    chunks in ``chunk`` and say in ``_reading`` what the stream said (most through `settled`).
+    """
+
+    __slots__ = ("_invocation",)
+
+    def __init__(self, invocation: Invocation) -> None:
+        self._invocation = invocation
+
+    def end(self) -> None:
+        self._end(None)
+
+    def error(self, error: BaseException) -> None:
+        self._end(error)
+
+    def _end(self, error: BaseException | None) -> None:
+        invocation = self._invocation
+        if not invocation.ended:
+            # Our failure to read what the stream said still ends its span.
+            invocation.end(*(guarded(self._reading) or _NOTHING), error=error)
+
+    def _reading(self) -> Reading:
+        raise NotImplementedError

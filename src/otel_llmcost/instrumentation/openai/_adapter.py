@@ -1,0 +1,68 @@
+"""The OpenAI SDK's answers to the framework: a client's endpoint, an error's type, a result's kind, other tracers.
+
+Imported when the application imports ``openai`` (the instrumentor's post-import hook), never before.
+
+Other GenAI tracers of the ``openai`` SDK: when one of them traces a call, ours steps aside (`_others`):
+
+- methods they do not wrap (the Responses API under the official instrumentor, audio, images) stay ours;
+- to have ours trace everything instead, turn theirs off: all three register the entry point ``openai``, so
+  ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=openai`` does it (ours is ``llmcost_openai``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import openai
+from openai._legacy_response import LegacyAPIResponse
+from openai._response import BaseAPIResponse
+
+from .._adapter import Kind
+from .._endpoints import Endpoint, Endpoints
+from .._others import traced_elsewhere
+
+__all__ = ["GENAI_TRACERS", "OpenAIAdapter"]
+
+GENAI_TRACERS: Final = (
+    "opentelemetry.instrumentation.openai_v2.",  # the official OpenTelemetry instrumentation
+    "opentelemetry.instrumentation.openai.",  # OpenLLMetry (Traceloop)
+    "openinference.instrumentation.openai.",  # OpenInference (Arize)
+    "openlit.instrumentation.openai.",  # OpenLIT
+)
+"""The modules whose wrappers emit GenAI spans for OpenAI calls (a module name prefix each)."""
+
+_STREAMS: Final = (openai.Stream, openai.AsyncStream)
+
+
+class OpenAIAdapter:
+    """The `Adapter` of the ``openai`` SDK (1.40 to 3.x)."""
+
+    __slots__ = ("_endpoints",)
+
+    def __init__(self, endpoints: Endpoints) -> None:
+        self._endpoints = endpoints
+
+    def endpoint(self, instance: Any) -> Endpoint:
+        # The property, not the attribute behind it: the module-level client (``openai.base_url = ...``) answers
+        # from elsewhere.
+        return self._endpoints.of(instance._client.base_url)
+
+    def error_type(self, error: BaseException) -> str:
+        """The API's error code (``rate_limit_exceeded``, ``invalid_api_key``), else the exception's class name."""
+        if isinstance(error, openai.APIError):
+            code = error.code
+            if isinstance(code, str) and code:
+                return code
+        return type(error).__qualname__
+
+    def kind(self, result: object) -> Kind:
+        if isinstance(result, _STREAMS):
+            return Kind.STREAM
+        if isinstance(result, LegacyAPIResponse):  # with_raw_response: the body is read, unless it is a stream
+            return Kind.RAW_READ
+        if isinstance(result, BaseAPIResponse):  # with_streaming_response: nothing is read yet
+            return Kind.RAW
+        return Kind.PLAIN
+
+    def traced_elsewhere(self, instance: Any, wrapped: Any) -> bool:
+        return traced_elsewhere(instance, wrapped, GENAI_TRACERS)
