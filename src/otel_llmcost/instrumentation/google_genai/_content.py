@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, cast
 
-from ..openai._read import field
+from .._read import field
 
 __all__ = ["input_messages", "listed", "output_messages"]
 

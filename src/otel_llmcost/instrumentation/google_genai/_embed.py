@@ -13,14 +13,14 @@ from typing import Any, ClassVar, Final
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._estimate import estimate_text
 from .._genai import Attributes, Invocation
+from .._read import field, text
 from .._stream import StreamHooks
-from ..openai._read import field, text
+from .._surface import Reading, Request, Setup
 from ._content import listed
 from ._usage import embedding_usage
-from ._wrap import Reading
 
 __all__ = ["COUNT_TOKENS", "EMBED_CONTENT"]
 
@@ -50,26 +50,26 @@ class EmbedContent:
     """``models.embed_content``."""
 
     operation: ClassVar[str] = a.GenAiOperationNameValues.EMBEDDINGS
-    public: ClassVar[str] = "embed_content"
 
-    def request(self, kwargs: Mapping[str, Any], capture: bool) -> tuple[str | None, Attributes]:
+    def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
         attributes: Attributes = {}
         dimensions = field(kwargs.get("config"), "output_dimensionality")
         if isinstance(dimensions, int) and not isinstance(dimensions, bool):
             attributes[gen_ai.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimensions
-        return text(kwargs.get("model")), attributes
+        return Request(text(kwargs.get("model")), attributes, kwargs)
 
-    def response(self, result: Any, kwargs: Mapping[str, Any], capture: bool) -> Reading:
+    def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         usage = embedding_usage(result)
         if usage is not None:
             return Reading({}, usage)
-        model = text(kwargs.get("model"))
-        counted = estimate_text(model, list(_texts(kwargs.get("contents")))) if model is not None else None
+        model = request.model
+        texts = list(_texts(request.kwargs.get("contents")))
+        counted = estimate_text(model, texts) if model is not None else None
         if counted is None:
             return Reading({}, None, a.LlmcostUsageStatusValues.PARTIAL)
         return Reading({}, Usage(input=counted), a.LlmcostUsageStatusValues.ESTIMATED)
 
-    def stream(self, invocation: Invocation, kwargs: Mapping[str, Any], capture: bool) -> StreamHooks:
+    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
         raise TypeError("embeddings are never streamed")
 
 
@@ -77,15 +77,14 @@ class CountTokens:
     """``models.count_tokens``: a request the API does not bill."""
 
     operation: ClassVar[str] = COUNT_TOKENS_OPERATION
-    public: ClassVar[str] = "count_tokens"
 
-    def request(self, kwargs: Mapping[str, Any], capture: bool) -> tuple[str | None, Attributes]:
-        return text(kwargs.get("model")), {}
+    def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
+        return Request(text(kwargs.get("model")), {}, kwargs)
 
-    def response(self, result: Any, kwargs: Mapping[str, Any], capture: bool) -> Reading:
-        return Reading({})
+    def response(self, result: Any, request: Request, setup: Setup) -> Reading:
+        return Reading(None)
 
-    def stream(self, invocation: Invocation, kwargs: Mapping[str, Any], capture: bool) -> StreamHooks:
+    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
         raise TypeError("count_tokens is never streamed")
 
 

@@ -14,13 +14,14 @@ from typing import Any, ClassVar, Final
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...pricing import Usage
+from ...usage import Usage
 from .._estimate import estimate_text
-from .._genai import Attributes, Invocation, StreamReading, bounded_json
-from ..openai._read import field, number, text
+from .._genai import Attributes, Invocation, bounded_json
+from .._read import field, number, text
+from .._reading import StreamReading
+from .._surface import Reading, Request, Setup
 from ._content import input_messages, output_messages
 from ._usage import usage_of
-from ._wrap import Reading, error_type
 
 __all__ = ["GENERATE_CONTENT", "GENERATE_CONTENT_STREAM"]
 
@@ -35,8 +36,8 @@ _NUMBERS: Final = (
 _JSON_TYPES: Final = frozenset({"application/json", "text/x.enum"})
 
 
-def request_attributes(kwargs: Mapping[str, Any], capture: bool) -> tuple[str | None, Attributes]:
-    """The model and the span's start attributes of a ``generate_content`` call."""
+def _request_attributes(kwargs: Mapping[str, Any], capture: bool) -> Attributes:
+    """The span's start attributes of a ``generate_content`` call."""
     attributes: Attributes = {}
     config = kwargs.get("config")
     if config is not None:
@@ -63,7 +64,7 @@ def request_attributes(kwargs: Mapping[str, Any], capture: bool) -> tuple[str | 
             attributes[gen_ai.GEN_AI_OUTPUT_TYPE] = "json" if mime in _JSON_TYPES else "text"
     if capture:
         attributes[gen_ai.GEN_AI_INPUT_MESSAGES] = bounded_json(input_messages(kwargs.get("contents")))
-    return text(kwargs.get("model")), attributes
+    return attributes
 
 
 def _reason(candidate: object) -> str | None:
@@ -85,33 +86,31 @@ class GenerateContent:
     """``models.generate_content``: one request, one whole answer."""
 
     operation: ClassVar[str] = a.GenAiOperationNameValues.GENERATE_CONTENT
-    public: ClassVar[str] = "generate_content"
+    streamed: ClassVar[bool] = False
 
-    def request(self, kwargs: Mapping[str, Any], capture: bool) -> tuple[str | None, Attributes]:
-        return request_attributes(kwargs, capture)
+    def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
+        attributes = _request_attributes(kwargs, setup.telemetry.capture_content)
+        return Request(text(kwargs.get("model")), attributes, kwargs, stream=self.streamed)
 
-    def response(self, result: Any, kwargs: Mapping[str, Any], capture: bool) -> Reading:
+    def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         attributes: Attributes = {}
         _identity(result, attributes)
         candidates: Sequence[object] = field(result, "candidates") or ()
         reasons = [reason for reason in map(_reason, candidates) if reason is not None]
         if reasons:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
-        if capture and candidates:
+        if setup.telemetry.capture_content and candidates:
             attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(output_messages(candidates))
         return Reading(attributes, usage_of(field(result, "usage_metadata")))
 
-    def stream(self, invocation: Invocation, kwargs: Mapping[str, Any], capture: bool) -> GenerateStream:
-        raise TypeError("generate_content is not streamed")
+    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> GenerateStream:
+        return GenerateStream(invocation, request.model, setup.telemetry.capture_content)
 
 
 class GenerateContentStream(GenerateContent):
     """``models.generate_content_stream``: one request, the answer in chunks."""
 
-    public: ClassVar[str] = "generate_content_stream"
-
-    def stream(self, invocation: Invocation, kwargs: Mapping[str, Any], capture: bool) -> GenerateStream:
-        return GenerateStream(invocation, text(kwargs.get("model")), capture)
+    streamed: ClassVar[bool] = True
 
 
 class GenerateStream(StreamReading):
@@ -149,7 +148,7 @@ class GenerateStream(StreamReading):
         if metadata is not None:
             self._metadata = metadata
 
-    def _finish(self, error: BaseException | None) -> None:
+    def _reading(self) -> Reading:
         attributes = self._attributes if self._attributes is not None else {}
         if self._reasons:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = [self._reasons[i] for i in sorted(self._reasons)]
@@ -159,9 +158,7 @@ class GenerateStream(StreamReading):
         status = _S.REPORTED
         if not self._finished and self._attributes is not None:
             usage, status = self._estimate(usage, attributes.get(a.GEN_AI_RESPONSE_MODEL) or self._model)
-        self._invocation.end(
-            attributes, usage, status, error=error, error_type=None if error is None else error_type(error)
-        )
+        return Reading(attributes, usage, status)
 
     def _estimate(self, reported: Usage | None, model: object) -> tuple[Usage | None, str]:
         """A stream cut before its last chunk: the answer seen so far counted, the prompt as reported."""

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ...pricing import Usage
-from ..openai._read import field, fields, tokens
+from ...usage import Usage
+from .._read import field, fields, tokens
 from ._content import listed
 
 __all__ = ["embedding_usage", "usage_of"]
