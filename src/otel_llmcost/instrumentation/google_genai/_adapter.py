@@ -33,7 +33,7 @@ __all__ = ["GENAI_TRACERS", "GoogleGenAIAdapter"]
 
 GENAI_TRACERS: Final = (
     "opentelemetry.instrumentation.google_genai.",  # the official OpenTelemetry instrumentation
-    "opentelemetry.instrumentation.google_generativeai.",  # OpenLLMetry (Traceloop)
+    "opentelemetry.instrumentation.google_generativeai",  # OpenLLMetry (Traceloop): wraps from its __init__
     "openinference.instrumentation.google_genai.",  # OpenInference (Arize)
     "openlit.instrumentation.google_ai_studio.",  # OpenLIT
 )
