@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from conftest import Tracing
 
 RECORDINGS = Path(__file__).parent / "recordings" / "google_genai"
+# Whether older releases read these fields from a response (1.11 reads no responseId, nor an embedding's usage).
+HAS_EMBEDDING_USAGE = "usage_metadata" in types.EmbedContentResponse.model_fields
 MILLION = Decimal(1_000_000)
 
 
@@ -140,3 +142,11 @@ def hanging_after(name: str, events: int) -> httpx.Response:
             await asyncio.Event().wait()
 
     return httpx.Response(recording["status"], headers=recording["headers"], stream=Silent())
+
+
+def _reads_response_id() -> bool:
+    sdk, _ = client(recorded("flash_thinking"))
+    return sdk.models.generate_content(model="gemini-2.5-flash", contents="?").response_id is not None
+
+
+HAS_RESPONSE_ID = _reads_response_id()

@@ -13,12 +13,22 @@ import pytest
 import tiktoken
 
 from conftest import Tracing
-from google_genai_support import MILLION, client, instrumented, only_span, recorded, usage_of, usd
+from google_genai_support import (
+    HAS_EMBEDDING_USAGE,
+    MILLION,
+    client,
+    instrumented,
+    only_span,
+    recorded,
+    usage_of,
+    usd,
+)
 
 MODEL = "gemini-embedding-001"
 TEXTS = ["Why was I charged twice this month?", "Where is my refund?"]
 
 
+@pytest.mark.skipif(not HAS_EMBEDDING_USAGE, reason="this google-genai reads no usage_metadata from embeddings")
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "aio"])
 def test_an_embedding_with_usage_metadata_is_priced_by_its_prompt_tokens(tracing: Tracing, asynchronous: bool) -> None:
     sdk, _ = client(recorded("embed_usage"))

@@ -17,7 +17,16 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import StatusCode
 
 from conftest import Tracing
-from google_genai_support import MILLION, client, instrumented, only_span, recorded, usage_of, usd
+from google_genai_support import (
+    HAS_RESPONSE_ID,
+    MILLION,
+    client,
+    instrumented,
+    only_span,
+    recorded,
+    usage_of,
+    usd,
+)
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
 
 PROMPT = "Why was I charged twice this month?"
@@ -51,7 +60,7 @@ def test_a_call_gets_one_span_with_its_usage_and_cost(tracing: Tracing, asynchro
     assert attributes["gen_ai.request.model"] == "gemini-2.5-flash"
     assert attributes["gen_ai.request.temperature"] == 0.2
     assert attributes["gen_ai.request.max_tokens"] == 1024
-    assert attributes["gen_ai.response.id"] == "Xb1kaPe0Ks-Kz7IPr5ah2QM"
+    assert attributes.get("gen_ai.response.id") == ("Xb1kaPe0Ks-Kz7IPr5ah2QM" if HAS_RESPONSE_ID else None)
     assert attributes["gen_ai.response.model"] == "gemini-2.5-flash"
     assert attributes["gen_ai.response.finish_reasons"] == ("stop",)
     # Thinking is not inside Gemini's candidates count; the conventions' output total includes it.
@@ -207,6 +216,8 @@ def test_automatic_function_calling_gets_a_span_per_model_call(tracing: Tracing)
         """The status of refund ``id``."""
         return f"refund {id} issued"
 
+    refund_status.__annotations__ = {"id": str, "return": str}  # older releases read no string annotations
+
     sdk, replay = client(httpx.Response(200, json=call), recorded("flash_thinking"))
     with instrumented(tracing):
         sdk.models.generate_content(
@@ -214,7 +225,9 @@ def test_automatic_function_calling_gets_a_span_per_model_call(tracing: Tracing)
         )
     assert len(replay.requests) == 2
     spans = tracing.exporter.get_finished_spans()
-    assert [dict(span.attributes or {})["gen_ai.response.id"] for span in spans] == ["afc-1", "Xb1kaPe0Ks-Kz7IPr5ah2QM"]
+    if HAS_RESPONSE_ID:
+        ids = [dict(span.attributes or {})["gen_ai.response.id"] for span in spans]
+        assert ids == ["afc-1", "Xb1kaPe0Ks-Kz7IPr5ah2QM"]
     first = 100 * Decimal("0.30") / MILLION + 20 * Decimal("2.50") / MILLION
     assert [usd(dict(span.attributes or {})["gen_ai.usage.cost.amount"]) for span in spans] == [first, THINKING_COST]
 
