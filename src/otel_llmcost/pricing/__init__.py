@@ -11,10 +11,10 @@ The bundled table loads lazily, on the first call, with no network. Override fil
 come from the ``OTEL_LLMCOST_PRICING_FILE`` variable or `PriceTable.load`.
 """
 
+from ..usage import TOKEN_UNITS, RequestContext, Usage
 from ._errors import PriceFileError, PricingError
-from ._model import Cost, RequestContext
+from ._model import Cost
 from ._table import PRICING_FILE_ENV, PriceTable, default_table, price
-from ._usage import TOKEN_UNITS, Usage
 
 __all__ = [
     "PRICING_FILE_ENV",

@@ -11,8 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from ._model import Cost, Period, RequestContext, UnitPrices, Variant
-from ._usage import TOKEN_UNITS, Usage
+from ..usage import TOKEN_UNITS, RequestContext, Usage
+from ._model import Cost, Period, UnitPrices, Variant
 
 __all__ = ["Applied", "apply", "compute", "tier_of"]
 

@@ -10,12 +10,12 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
+from ..usage import RequestContext, Usage
 from ._compute import Applied, apply, compute, tier_of
 from ._errors import PriceFileError
 from ._load import ProviderFile, read_provider_file
 from ._match import Match, ProviderIndex
-from ._model import Cost, Entry, Period, RequestContext, Variant
-from ._usage import Usage
+from ._model import Cost, Entry, Period, Variant
 
 __all__ = [
     "PRICING_FILE_ENV",
