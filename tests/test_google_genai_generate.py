@@ -103,6 +103,31 @@ def test_audio_prompt_tokens_are_priced_at_the_audio_rate(tracing: Tracing) -> N
     assert usd(dict(span.attributes or {})["gen_ai.usage.cost.amount"]) == expected  # $0.002955
 
 
+def test_each_modality_of_the_prompt_and_cache_is_priced_at_its_rate(tracing: Tracing) -> None:
+    sdk, _ = client(recorded("flash_multimodal_cache"))
+    with instrumented(tracing):
+        generate(sdk, False)
+    span = only_span(tracing)
+    # A 5,000-token prompt: 1,000 text, 3,000 audio, 1,000 image; 2,000 of it cached (500 text, 1,500 audio).
+    assert usage_of(span) == {
+        "gen_ai.usage.input_tokens": 5000,
+        "gen_ai.usage.output_tokens": 100,
+        "gen_ai.usage.cache_read.input_tokens": 2000,
+        "llmcost.usage.input_audio_tokens": 3000,
+        "llmcost.usage.cache_read_audio_tokens": 1500,
+        "llmcost.usage.input_image_tokens": 1000,
+    }
+    expected = (
+        500 * Decimal("0.30")  # uncached text
+        + 500 * Decimal("0.03")  # cached text
+        + 1500 * Decimal("1.00")  # uncached audio
+        + 1500 * Decimal("0.10")  # cached audio
+        + 1000 * Decimal("0.30")  # image, at the text rate on this model
+        + 100 * Decimal("2.50")
+    ) / MILLION
+    assert usd(dict(span.attributes or {})["gen_ai.usage.cost.amount"]) == expected  # $0.002365
+
+
 def test_tool_use_prompt_tokens_are_input(tracing: Tracing) -> None:
     sdk, _ = client(recorded("flash_search"))
     with instrumented(tracing):

@@ -3,6 +3,9 @@ turns it off by its name, ``llmcost_google_genai``."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from importlib.metadata import entry_points
 
 import pytest
@@ -39,3 +42,45 @@ def test_instrument_honours_otel_python_disabled_instrumentations(monkeypatch: p
 
 def test_the_instrumentor_names_its_sdk_and_oldest_release() -> None:
     assert GoogleGenAIInstrumentor().instrumentation_dependencies() == ("google-genai >= 1.11",)
+
+
+def _run(script: str) -> str:
+    """``script`` in a fresh interpreter (where ``google.genai`` is not imported yet); what it printed."""
+    prelude = textwrap.dedent(
+        """
+        import sys
+        import wrapt
+        from opentelemetry.sdk.trace import TracerProvider
+        from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
+
+        def wrapped():
+            import google.genai.models as models
+            return isinstance(vars(models.Models)["_generate_content"], wrapt.FunctionWrapper)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(script)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_instrumenting_does_not_import_google_genai_and_its_import_patches_it() -> None:
+    printed = _run(
+        """
+        GoogleGenAIInstrumentor().instrument(tracer_provider=TracerProvider())
+        print("google.genai" in sys.modules, wrapped())
+        """
+    )
+    assert printed == "False True"
+
+
+def test_uninstrumenting_before_the_import_leaves_google_genai_unpatched() -> None:
+    printed = _run(
+        """
+        GoogleGenAIInstrumentor().instrument(tracer_provider=TracerProvider())
+        GoogleGenAIInstrumentor().uninstrument()
+        print(wrapped())
+        """
+    )
+    assert printed == "False"

@@ -52,31 +52,27 @@ def usage_of(metadata: object) -> Usage | None:
 
 def _usage(values: Mapping[str, Any], candidates: int) -> Usage:
     prompt = tokens(values, "prompt_token_count")
-    tool_use = tokens(values, "tool_use_prompt_token_count")
     cached = min(tokens(values, "cached_content_token_count"), prompt)
     thoughts = tokens(values, "thoughts_token_count")
     prompt_parts = _by_modality(values.get("prompt_tokens_details"))
     cache_parts = _by_modality(values.get("cache_tokens_details"))
     output_parts = _by_modality(values.get("candidates_tokens_details") or values.get("response_tokens_details"))
+    # Counts clamped to their totals: a part a response over-reports must not cost the call its usage.
     cache_read_audio = min(cache_parts.get(_AUDIO, 0), cached)
-    cache_read = cached - cache_read_audio
-    input_audio = max(prompt_parts.get(_AUDIO, 0) - cache_read_audio, 0)
-    input_image = max(prompt_parts.get(_IMAGE, 0) - cache_parts.get(_IMAGE, 0), 0)
-    uncached = prompt - cached
-    input_audio = min(input_audio, uncached)
-    input_image = min(input_image, uncached - input_audio)
+    input_audio = min(prompt_parts.get(_AUDIO, 0), cache_read_audio + prompt - cached)
+    uncached_image = max(prompt_parts.get(_IMAGE, 0) - cache_parts.get(_IMAGE, 0), 0)
+    input_image = min(uncached_image, prompt - cached - (input_audio - cache_read_audio))
     output_audio = min(output_parts.get(_AUDIO, 0), candidates)
-    output_image = min(output_parts.get(_IMAGE, 0), candidates - output_audio)
-    return Usage(
-        input=uncached - input_audio - input_image + tool_use,
-        cache_read=cache_read,
-        cache_read_audio=cache_read_audio,
-        input_audio=input_audio,
-        input_image=input_image,
-        output=candidates - output_audio - output_image,
-        reasoning=thoughts,
-        output_audio=output_audio,
-        output_image=output_image,
+    return Usage.from_reported(
+        input_tokens=prompt + tokens(values, "tool_use_prompt_token_count"),
+        cache_read_tokens=cached,
+        cache_read_audio_tokens=cache_read_audio,
+        input_audio_tokens=input_audio,
+        input_image_tokens=input_image,
+        output_tokens=candidates + thoughts,  # thinking is counted beside the candidates, and billed as output
+        reasoning_tokens=thoughts,
+        output_audio_tokens=output_audio,
+        output_image_tokens=min(output_parts.get(_IMAGE, 0), candidates - output_audio),
     )
 
 
@@ -92,4 +88,4 @@ def embedding_usage(result: object) -> Usage | None:
         if isinstance(count, (int, float)) and not isinstance(count, bool):
             total += int(count)  # Vertex AI sends whole counts as floats (``"token_count": 8.0``)
             counted = True
-    return Usage(input=total) if counted else None
+    return Usage.from_reported(input_tokens=total) if counted else None
