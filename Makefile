@@ -19,7 +19,7 @@ demo-stop:
 $(DEMO_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(DEMO_VENV)
 	$(DEMO_VENV)/bin/python -m pip install -q --upgrade pip
-	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai]"
+	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai,google]"
 	touch $@
 
 $(TEST_VENV)/.installed: pyproject.toml
