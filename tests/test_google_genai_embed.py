@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 import tiktoken
 
-from conftest import Tracing
 from google_genai_support import (
     HAS_EMBEDDING_USAGE,
     MILLION,
@@ -23,6 +23,9 @@ from google_genai_support import (
     usage_of,
     usd,
 )
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 MODEL = "gemini-embedding-001"
 TEXTS = ["Why was I charged twice this month?", "Where is my refund?"]

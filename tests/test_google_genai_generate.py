@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from google.genai import models, types
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import StatusCode
 
-from conftest import Tracing
 from google_genai_support import (
     HAS_RESPONSE_ID,
     MILLION,
@@ -28,6 +27,9 @@ from google_genai_support import (
     usd,
 )
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 PROMPT = "Why was I charged twice this month?"
 GEMINI_SERVER = {"server.address": "generativelanguage.googleapis.com", "server.port": 443}

@@ -16,14 +16,16 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from importlib.util import find_spec
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # pyright: ignore[reportMissingTypeStubs]
 
-from conftest import Tracing
 from google_genai_support import MILLION, client, recorded
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 OURS = "llmcost"
 OFFICIAL = "official"

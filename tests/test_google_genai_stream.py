@@ -12,13 +12,12 @@ import asyncio
 import gc
 import json
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import tiktoken
 from opentelemetry.trace import StatusCode
 
-from conftest import Tracing
 from google_genai_support import (
     HAS_RESPONSE_ID,
     MILLION,
@@ -32,6 +31,9 @@ from google_genai_support import (
     usage_of,
     usd,
 )
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 MODEL = "gemini-2.5-flash"
 PROMPT = "Why was I charged twice this month?"
