@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 RECORDINGS = Path(__file__).parent / "recordings" / "google_genai"
 # Whether older releases read these fields from a response (1.11 reads no responseId, nor an embedding's usage).
 HAS_EMBEDDING_USAGE = "usage_metadata" in types.EmbedContentResponse.model_fields
+RETRIES = hasattr(types, "HttpRetryOptions")  # 2.x and later
 MILLION = Decimal(1_000_000)
 
 
@@ -70,14 +71,19 @@ class Replay:
         return self.responses.pop(0)
 
 
-def client(*responses: httpx.Response, vertex: bool = False, location: str = "us-central1") -> tuple[Any, Replay]:
-    """A google-genai client (``.models`` and ``.aio.models``) that answers with ``responses``, and its replay."""
+def client(
+    *responses: httpx.Response, vertex: bool = False, location: str = "us-central1", retries: int = 0
+) -> tuple[Any, Replay]:
+    """A google-genai client (``.models`` and ``.aio.models``) that answers with ``responses``, and its replay;
+    with ``retries``, it retries a retryable status that many times, at once."""
     replay = Replay(*responses)
     transport = httpx.MockTransport(replay)
     options = types.HttpOptions(
         client_args={"transport": transport},
         async_client_args={"transport": transport},
     )
+    if retries:
+        options.retry_options = types.HttpRetryOptions(attempts=retries + 1, initial_delay=0, max_delay=0, jitter=0)
     if vertex:
         sdk = genai.Client(
             vertexai=True,

@@ -19,6 +19,7 @@ from opentelemetry.trace import StatusCode
 from google_genai_support import (
     HAS_RESPONSE_ID,
     MILLION,
+    RETRIES,
     client,
     instrumented,
     only_span,
@@ -187,6 +188,19 @@ def test_an_api_error_ends_the_span_with_its_status(tracing: Tracing, asynchrono
     assert span.status.status_code is StatusCode.ERROR
     assert usage_of(span) == {}
     assert "gen_ai.usage.cost.amount" not in attributes
+
+
+@pytest.mark.skipif(not RETRIES, reason="this google-genai does not retry")
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "aio"])
+def test_a_retried_call_is_one_span_that_counts_its_resends(tracing: Tracing, asynchronous: bool) -> None:
+    sdk, replay = client(recorded("error_429"), recorded("flash_thinking"), retries=1)
+    with instrumented(tracing):
+        generate(sdk, asynchronous)
+    assert len(replay.requests) == 2
+    attributes = dict(only_span(tracing).attributes or {})
+    assert attributes["http.request.resend_count"] == 1
+    assert "error.type" not in attributes
+    assert usd(attributes["gen_ai.usage.cost.amount"]) == THINKING_COST
 
 
 def test_an_unknown_model_is_unpriced_never_zero(tracing: Tracing) -> None:
