@@ -72,15 +72,18 @@ class Replay:
 
 
 def client(
-    *responses: httpx.Response, vertex: bool = False, location: str = "us-central1", retries: int = 0
+    *responses: httpx.Response,
+    vertex: bool = False,
+    location: str = "us-central1",
+    retries: int = 0,
+    base_url: str | None = None,
 ) -> tuple[Any, Replay]:
     """A google-genai client (``.models`` and ``.aio.models``) that answers with ``responses``, and its replay;
     with ``retries``, it retries a retryable status that many times, at once."""
     replay = Replay(*responses)
     transport = httpx.MockTransport(replay)
     options = types.HttpOptions(
-        client_args={"transport": transport},
-        async_client_args={"transport": transport},
+        client_args={"transport": transport}, async_client_args={"transport": transport}, base_url=base_url
     )
     if retries:
         options.retry_options = types.HttpRetryOptions(attempts=retries + 1, initial_delay=0, max_delay=0, jitter=0)

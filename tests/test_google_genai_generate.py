@@ -176,6 +176,39 @@ def test_vertex_ai_calls_are_gcp_vertex_ai_at_their_endpoint(
     assert usd(attributes["gen_ai.usage.cost.amount"]) == THINKING_COST
 
 
+@pytest.mark.parametrize(
+    ("base_url", "providers", "provider", "server"),
+    [
+        ("http://gemini-proxy.internal:8080/", None, "gcp.gemini", ("gemini-proxy.internal", 8080)),
+        (
+            "https://europe-west4-aiplatform.googleapis.com/",
+            None,
+            "gcp.vertex_ai",
+            ("europe-west4-aiplatform.googleapis.com", 443),
+        ),
+        (
+            "https://llm-gateway.acme.dev/",
+            {"llm-gateway.acme.dev": "acme_gateway"},
+            "acme_gateway",
+            ("llm-gateway.acme.dev", 443),
+        ),
+    ],
+    ids=["proxy", "vertex-host", "named-gateway"],
+)
+def test_a_base_url_decides_the_server_and_a_vertex_host_the_provider(
+    tracing: Tracing, base_url: str, providers: dict[str, str] | None, provider: str, server: tuple[str, int]
+) -> None:
+    sdk, replay = client(recorded("flash_thinking"), base_url=base_url)
+    with instrumented(tracing, providers=providers):
+        generate(sdk, False)
+    assert replay.requests[0].url.host == server[0]
+    attributes = dict(only_span(tracing).attributes or {})
+    assert (attributes["gen_ai.provider.name"], attributes["server.address"], attributes["server.port"]) == (
+        provider,
+        *server,
+    )
+
+
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "aio"])
 def test_an_api_error_ends_the_span_with_its_status(tracing: Tracing, asynchronous: bool) -> None:
     sdk, _ = client(recorded("error_429"))
