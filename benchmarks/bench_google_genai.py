@@ -12,8 +12,9 @@ Pipelines, each making the same ``models.generate_content`` call over a recorded
   official         the official opentelemetry-instrumentation-google-genai (when installed), spans not priced
   official-priced  the official instrumentor, spans priced by CostSpanProcessor
 
-Each runs ``bench_google_genai.py PIPELINE N`` under callgrind with N = 0 and N = CALLS; the difference divided
-by CALLS is the per-call count, start-up and imports cancelled out. The ratio printed is each pipeline's
+Each runs ``bench_google_genai.py PIPELINE N`` under callgrind once, collecting only inside the ``exec`` that
+runs the N = CALLS calls (``--collect-atstart=no --toggle-collect=builtin_exec``; nothing in a call execs), after
+one warm-up call: start-up and imports are not counted. The ratio printed is each pipeline's
 instructions over the bare SDK's, divided by the required pipeline's. Needs ``valgrind``; a few minutes.
 Run: ``python benchmarks/bench_google_genai.py``.
 """
@@ -122,15 +123,24 @@ def _run(pipeline: str, calls: int) -> None:
             tracer_provider=tracer_provider, meter_provider=meter_provider, skip_dep_check=True
         )
     call()
-    for _ in range(calls):
-        call()
+    exec("for _ in range(calls):\n    call()", {"calls": calls, "call": call})  # callgrind counts inside exec only
 
 
 def instructions(pipeline: str, calls: int, directory: str) -> int:
-    """The instructions callgrind counts for a whole run of ``calls`` calls of ``pipeline``."""
+    """The instructions callgrind counts in ``calls`` calls of ``pipeline``."""
     out = Path(directory) / f"{pipeline}.{calls}.out"
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__, pipeline, str(calls)],
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            "--toggle-collect=builtin_exec",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            __file__,
+            pipeline,
+            str(calls),
+        ],
         env={**os.environ, "PYTHONHASHSEED": "0"},
         capture_output=True,
         text=True,
