@@ -9,8 +9,10 @@ import textwrap
 from typing import Any
 
 import pytest
+from openai.types import CompletionUsage
 
 from openai_support import MESSAGES, client, instrumented, openai_recording
+from otel_llmcost.instrumentation._read import field, fields
 from otel_llmcost.instrumentation._reading import settled
 from otel_llmcost.instrumentation.openai import _chat
 from otel_llmcost.usage import Usage
@@ -138,3 +140,15 @@ def test_our_failure_reading_a_streams_end_still_ends_its_span(monkeypatch: pyte
         attributes = dict(traced.span().attributes or {})
         assert attributes["gen_ai.request.model"] == "gpt-4o-mini"
         assert "gen_ai.usage.input_tokens" not in attributes
+
+
+def test_the_fields_of_an_sdk_model_and_its_extras_are_read_from_its_dicts() -> None:
+    # `field` and `fields` read pydantic's instance dict and ``__pydantic_extra__`` rather than getattr (which
+    # raises and catches inside pydantic for a missing name): a pydantic upgrade that moves them fails here.
+    usage = CompletionUsage.model_validate(
+        {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500, "cost": 0.0042}
+    )
+    assert (field(usage, "prompt_tokens"), field(usage, "cost"), field(usage, "missing")) == (1200, 0.0042, None)
+    values = fields(usage)
+    assert (values["prompt_tokens"], values["completion_tokens"], values["cost"]) == (1200, 300, 0.0042)
+    assert field({"cost": 0.5}, "cost") == 0.5

@@ -102,6 +102,11 @@ class GenAICall(NamedTuple):
     invalid_usage: str | None = None
     error_type: str | None = None
 
+    @property
+    def model(self) -> str | None:
+        """The model to price the call by: the one that answered, else the one asked for."""
+        return self.response_model or self.request_model
+
 
 def operation_of(attributes: Attributes) -> str | None:
     """The span's operation if it is a priced GenAI call (inference or embeddings), else `None`. Cheap."""

@@ -11,13 +11,14 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from ... import _attributes as a
 from ...usage import Usage
 from .._genai import Attributes
-from .._read import number, text
+from .._read import fields, number, text
 
 __all__ = [
     "provider_cost",
     "sampling_attributes",
     "service_tier",
     "token_usage",
+    "usage_fields",
 ]
 
 _log = logging.getLogger("otel_llmcost")
@@ -104,6 +105,15 @@ def token_usage(
     except ValueError:
         _log.debug("otel-llmcost: an OpenAI usage that cannot be billed as reported", exc_info=True)
         return None
+
+
+def usage_fields(usage: object, attributes: Attributes) -> Mapping[str, Any] | None:
+    """The `fields` of a response's ``usage`` object (`None` when there is none), after its reported cost."""
+    if usage is None:
+        return None
+    values = fields(usage)
+    provider_cost(values, attributes)
+    return values
 
 
 def provider_cost(usage: Mapping[str, Any], attributes: Attributes) -> None:
