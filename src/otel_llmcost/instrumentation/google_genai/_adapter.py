@@ -46,6 +46,7 @@ _PUBLIC: Final[Mapping[str, str]] = {
 """The public method that sends each private one we wrap: where other tracers wrap."""
 
 _P = a.GenAiProviderNameValues
+_MAX_KNOWN: Final = 256
 _VERTEX_HOST: Final = "aiplatform.googleapis.com"
 
 
@@ -74,19 +75,28 @@ def _class_attribute(instance: object, name: str) -> object:
 class GoogleGenAIAdapter:
     """The `Adapter` of the ``google-genai`` SDK (1.11 to 3.x)."""
 
-    __slots__ = ("_gemini", "_vertex")
+    __slots__ = ("_gemini", "_known", "_vertex")
 
     def __init__(self, providers: Mapping[str, str] | None) -> None:
         self._gemini = _Hosts(providers, _P.GCP_GEMINI)
         self._vertex = _Hosts(providers, _P.GCP_VERTEX_AI)
+        self._known: dict[tuple[str | None, bool], Endpoint] = {}  # a base URL string is parsed once
 
     def endpoint(self, instance: Any) -> Endpoint:
         client: object = getattr(instance, "_api_client", None)
-        endpoints = self._vertex if getattr(client, "vertexai", None) is True else self._gemini
+        vertex = getattr(client, "vertexai", None) is True
         base_url = text(field(getattr(client, "_http_options", None), "base_url"))
-        return (
-            endpoints.of(base_url) if base_url is not None else Endpoint(endpoints.provider("", None, ""), None, None)
-        )
+        known = self._known.get((base_url, vertex))
+        if known is None:
+            endpoints = self._vertex if vertex else self._gemini
+            if base_url is None:
+                known = Endpoint(endpoints.provider("", None, ""), None, None)
+            else:
+                known = endpoints.of(base_url)
+            if len(self._known) >= _MAX_KNOWN:
+                self._known.clear()
+            self._known[base_url, vertex] = known
+        return known
 
     def error_type(self, error: BaseException) -> str:
         status = getattr(error, "status", None)
