@@ -18,13 +18,13 @@ demo-stop:
 $(DEMO_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(DEMO_VENV)
 	$(DEMO_VENV)/bin/python -m pip install -q --upgrade pip
-	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai]"
+	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai,google]"
 	touch $@
 
 $(TEST_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(TEST_VENV)
 	$(TEST_VENV)/bin/python -m pip install -q --upgrade pip
-	$(TEST_VENV)/bin/python -m pip install -q -e ".[dev,interop,anthropic,openai]"
+	$(TEST_VENV)/bin/python -m pip install -q -e ".[dev,interop,anthropic,openai,google]"
 	touch $@
 
 test: $(TEST_VENV)/.installed

@@ -5,6 +5,9 @@
 #   scripts/sdk_matrix.sh                 # the default versions below
 #   scripts/sdk_matrix.sh 1.55.0 2.10.0   # others
 #
+# Then the Google Gen AI instrumentor's tests on the oldest supported google-genai and the last 2.x (the newest,
+# 3.x, is the one `make test` runs on); GOOGLE_GENAI_VERSIONS="1.20.0 2.0.0" names others.
+#
 # openai 1.x and 2.x talk HTTP through httpx, 3.x through httpx2; the tests take whichever the SDK uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +27,18 @@ for version in "${VERSIONS[@]}"; do
 	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[openai]" "openai==$version" httpx2 pytest
 	echo "== openai $version: $("$venv/bin/python" -c 'import openai, sys; print(openai.__version__, "on", "httpx2" if "httpx2" in vars(openai._base_client) else "httpx")')"
 	"$venv/bin/python" -m pytest tests/test_openai_sdk_versions.py -q -p no:cacheprovider || status=1
+done
+# google-genai talks httpx on every supported release; the shared fixtures (conftest) import openai and httpx2.
+read -r -a GOOGLE <<<"${GOOGLE_GENAI_VERSIONS:-1.11.0 2.34.0}"
+for version in "${GOOGLE[@]}"; do
+	venv=.sdk-matrix/google-genai-$version
+	if [[ ! -x $venv/bin/python ]]; then
+		"$PYTHON" -m venv "$venv"
+		"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+	fi
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[google,openai]" "google-genai==$version" httpx2 pytest
+	echo "== google-genai $("$venv/bin/python" -c 'from google.genai import version; print(version.__version__)')"
+	"$venv/bin/python" -m pytest tests/test_google_genai_generate.py tests/test_google_genai_stream.py \
+		tests/test_google_genai_embed.py -q -p no:cacheprovider || status=1
 done
 exit "$status"
