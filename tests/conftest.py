@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from otel_llmcost import CostSpanProcessor
 
 # The OpenAI instrumentor's fixtures (`traced`, `priced`), for every test_openai_* module.
-pytest_plugins = ["openai_support"]
+pytest_plugins = ["openai_support", "anthropic_support"]
 
 _TIKTOKEN_CACHE = Path(__file__).resolve().parents[2] / "shared" / "tiktoken"
 

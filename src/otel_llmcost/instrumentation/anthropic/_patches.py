@@ -1,0 +1,32 @@
+"""The one table of what the Anthropic instrumentor wraps, for anthropic 0.40 to 2.x (what one lacks is skipped)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from .._patches import Patch, as_is, both
+from ..openai._retry import build_request
+from ._messages import MESSAGES, async_stream_helper, stream_helper
+from ._native import NATIVE_STREAM, streamed_message_end, streamed_message_item
+
+__all__ = ["PATCHES"]
+
+_MESSAGES = "anthropic.resources.messages"
+_BETA_MESSAGES = "anthropic.resources.beta.messages"
+
+PATCHES: Final[tuple[Patch, ...]] = (
+    *both(_MESSAGES, "Messages.create", "AsyncMessages.create", MESSAGES),
+    *both(_MESSAGES, "Messages.parse", "AsyncMessages.parse", MESSAGES),
+    Patch(_MESSAGES, "Messages.stream", stream_helper),
+    Patch(_MESSAGES, "AsyncMessages.stream", async_stream_helper),
+    *both(_BETA_MESSAGES, "Messages.create", "AsyncMessages.create", MESSAGES),
+    *both(_BETA_MESSAGES, "Messages.parse", "AsyncMessages.parse", MESSAGES),
+    Patch(_BETA_MESSAGES, "Messages.stream", stream_helper),
+    Patch(_BETA_MESSAGES, "AsyncMessages.stream", async_stream_helper),
+    # Every attempt of a request is built here: the call in flight counts its retries.
+    Patch("anthropic._base_client", "BaseClient._build_request", as_is(build_request)),
+    # anthropic 2.x's own spans: a stream left before message_delta gets its output counted (no span of ours).
+    Patch(NATIVE_STREAM, "StreamedMessage.item", streamed_message_item),
+    Patch(NATIVE_STREAM, "StreamedMessage.end", streamed_message_end),
+)
+"""Everything the Anthropic instrumentor wraps."""
