@@ -6,6 +6,7 @@ from typing import Final
 
 from .._patches import Patch, as_is, both
 from ..openai._retry import build_request
+from ._count_tokens import COUNT_TOKENS
 from ._messages import MESSAGES, async_stream_helper, stream_helper
 from ._native import NATIVE_STREAM, streamed_message_end, streamed_message_item
 
@@ -19,7 +20,9 @@ PATCHES: Final[tuple[Patch, ...]] = (
     *both(_MESSAGES, "Messages.parse", "AsyncMessages.parse", MESSAGES),
     Patch(_MESSAGES, "Messages.stream", stream_helper),
     Patch(_MESSAGES, "AsyncMessages.stream", async_stream_helper),
+    *both(_MESSAGES, "Messages.count_tokens", "AsyncMessages.count_tokens", COUNT_TOKENS),
     *both(_BETA_MESSAGES, "Messages.create", "AsyncMessages.create", MESSAGES),
+    *both(_BETA_MESSAGES, "Messages.count_tokens", "AsyncMessages.count_tokens", COUNT_TOKENS),
     *both(_BETA_MESSAGES, "Messages.parse", "AsyncMessages.parse", MESSAGES),
     Patch(_BETA_MESSAGES, "Messages.stream", stream_helper),
     Patch(_BETA_MESSAGES, "AsyncMessages.stream", async_stream_helper),
