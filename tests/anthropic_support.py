@@ -42,8 +42,8 @@ SONNET_SNAPSHOT = "claude-sonnet-4-5-20250929"
 def response(name: str) -> Any:
     """The recorded response ``name``, as the API sent it."""
     recording = json.loads((RECORDINGS / f"{name}.json").read_text(encoding="utf-8"))
-    stream = RECORDINGS / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(recording["body"]).encode()
+    streams = [path for path in (RECORDINGS / f"{name}.sse", RECORDINGS / f"{name}.jsonl") if path.exists()]
+    content = streams[0].read_bytes() if streams else json.dumps(recording["body"]).encode()
     return http.Response(recording["status"], headers=recording["headers"], content=content)
 
 

@@ -221,3 +221,43 @@ def test_bedrock_client_calls_are_aws_bedrock_priced_with_the_geo_profile(tracin
     assert attributes["server.address"] == "bedrock-runtime.us-east-1.amazonaws.com"
     # The us. geo profile costs 10% more: ($0.00375 + $0.00465) x 1.1 = $0.00924
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.00924, abs=1e-12)
+
+
+# batch_results: two succeeded results and one errored; the batch API is half of every token price.
+#   ticket-4471: 1,830 x $1.50 / 1M + 412 x $7.50 / 1M = $0.002745 + $0.00309 = $0.005835
+#   ticket-4473: 950 x $1.50 / 1M + 4,096 cache reads x $0.15 / 1M + 220 x $7.50 / 1M
+#                = $0.001425 + $0.0006144 + $0.00165 = $0.0036894
+BATCH_COSTS = [0.005835, 0.0036894]
+
+
+def _assert_batch_spans(tracing: Tracing) -> None:
+    spans = tracing.exporter.get_finished_spans()
+    assert [span.name for span in spans] == ["chat claude-sonnet-4-5-20250929"] * 2
+    ids = [attributes_of(span)["gen_ai.response.id"] for span in spans]
+    assert ids == ["msg_01FqZ8wYk3Lm2RtNx7VcBp4D", "msg_01Tm4Kc9Wq2Yx7HvRb3LnZ8P"]
+    for span, cost in zip(spans, BATCH_COSTS, strict=True):
+        attributes = attributes_of(span)
+        assert attributes["llmcost.request.batch"] is True
+        assert attributes["llmcost.price.variants"] == ("batch",)
+        assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-12)
+
+
+def test_batch_results_are_priced_at_the_batch_rate_as_they_are_read(tracing: Tracing) -> None:
+    with sync_client("batch_retrieve", "batch_results") as client:
+        results = client.messages.batches.results("msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d")
+        assert tracing.exporter.get_finished_spans() == ()
+        kinds = [line.result.type for line in results]
+
+    assert kinds == ["succeeded", "errored", "succeeded"]
+    _assert_batch_spans(tracing)
+
+
+def test_async_batch_results_are_priced_at_the_batch_rate(tracing: Tracing) -> None:
+    async def call() -> None:
+        async with async_client("batch_retrieve", "batch_results") as client:
+            results = await client.messages.batches.results("msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d")
+            async for _ in results:
+                pass
+
+    asyncio.run(call())
+    _assert_batch_spans(tracing)

@@ -29,11 +29,11 @@ from .._read import field
 __all__ = ["GENAI_TRACERS", "AnthropicAdapter", "native_tracing"]
 
 GENAI_TRACERS: Final = (
-    "opentelemetry.instrumentation.anthropic.",  # OpenLLMetry (Traceloop)
-    "opentelemetry.instrumentation.genai_anthropic.",  # the official OpenTelemetry instrumentation
-    "opentelemetry.instrumentation.anthropic_v2.",
-    "openinference.instrumentation.anthropic.",  # OpenInference (Arize)
-    "openlit.instrumentation.anthropic.",  # OpenLIT
+    # Package names, not "package." prefixes: OpenLLMetry defines its wrappers in the package's __init__.
+    "opentelemetry.instrumentation.anthropic",  # OpenLLMetry (Traceloop)
+    "opentelemetry.instrumentation.genai.anthropic",  # the official OpenTelemetry instrumentation
+    "openinference.instrumentation.anthropic",  # OpenInference (Arize)
+    "openlit.instrumentation.anthropic",  # OpenLIT
 )
 """The modules whose wrappers emit GenAI spans for Anthropic calls (a module name prefix each)."""
 

@@ -178,7 +178,8 @@ def stream_helper(setup: Setup) -> Wrapper:
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         manager = wrapped(*args, **kwargs)
-        if setup.telemetry.active:
+        # Another tracer of stream() shows on this method, not on the request the manager sends later.
+        if setup.telemetry.active and not setup.adapter.traced_elsewhere(instance, wrapped):
             guarded(_trace_request, manager, traced, instance, args, kwargs)
         return manager
 
@@ -191,7 +192,8 @@ def async_stream_helper(setup: Setup) -> Wrapper:
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         manager = wrapped(*args, **kwargs)
-        if setup.telemetry.active:
+        # Another tracer of stream() shows on this method, not on the request the manager sends later.
+        if setup.telemetry.active and not setup.adapter.traced_elsewhere(instance, wrapped):
             guarded(_trace_async_request, manager, traced, instance, args, kwargs)
         return manager
 

@@ -6,6 +6,7 @@ from typing import Final
 
 from .._patches import Patch, as_is, both
 from ..openai._retry import build_request
+from ._batches import async_batch_results, batch_results
 from ._count_tokens import COUNT_TOKENS
 from ._messages import MESSAGES, async_stream_helper, stream_helper
 from ._native import NATIVE_STREAM, streamed_message_end, streamed_message_item
@@ -14,6 +15,8 @@ __all__ = ["PATCHES"]
 
 _MESSAGES = "anthropic.resources.messages"
 _BETA_MESSAGES = "anthropic.resources.beta.messages"
+_BATCHES = "anthropic.resources.messages.batches"
+_BETA_BATCHES = "anthropic.resources.beta.messages.batches"
 
 PATCHES: Final[tuple[Patch, ...]] = (
     *both(_MESSAGES, "Messages.create", "AsyncMessages.create", MESSAGES),
@@ -26,6 +29,10 @@ PATCHES: Final[tuple[Patch, ...]] = (
     *both(_BETA_MESSAGES, "Messages.parse", "AsyncMessages.parse", MESSAGES),
     Patch(_BETA_MESSAGES, "Messages.stream", stream_helper),
     Patch(_BETA_MESSAGES, "AsyncMessages.stream", async_stream_helper),
+    Patch(_BATCHES, "Batches.results", batch_results),
+    Patch(_BATCHES, "AsyncBatches.results", async_batch_results),
+    Patch(_BETA_BATCHES, "Batches.results", batch_results),
+    Patch(_BETA_BATCHES, "AsyncBatches.results", async_batch_results),
     # Every attempt of a request is built here: the call in flight counts its retries.
     Patch("anthropic._base_client", "BaseClient._build_request", as_is(build_request)),
     # anthropic 2.x's own spans: a stream left before message_delta gets its output counted (no span of ours).
