@@ -227,3 +227,30 @@ def test_uninstrument_restores_the_sdk(tracing: Tracing, instrumented: Anthropic
         assert tracing.exporter.get_finished_spans() == ()
     finally:
         instrumented.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
+
+
+def test_raw_response_parsed_by_the_caller_ends_the_span_with_the_usage(tracing: Tracing) -> None:
+    with sync_client("sonnet_plain") as client:
+        raw = client.messages.with_raw_response.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
+        assert raw.headers["request-id"] == "req_011CVPK3N8gBTY3JkT8wHzJq"
+        message = raw.parse()
+
+    assert message.usage.output_tokens == 310
+    attributes = attributes_of(only_span(tracing))
+    assert attributes["gen_ai.usage.output_tokens"] == 310
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(PLAIN_COST, abs=1e-12)
+
+
+def test_streaming_response_of_a_stream_is_read_through_its_events(tracing: Tracing) -> None:
+    with (
+        sync_client("sonnet_stream") as client,
+        client.messages.with_streaming_response.create(
+            model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True
+        ) as raw,
+    ):
+        events = [event.type for event in raw.parse()]
+
+    assert events[-1] == "message_stop"
+    attributes = attributes_of(only_span(tracing))
+    assert attributes["gen_ai.usage.output_tokens"] == 287
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(STREAM_COST, abs=1e-12)

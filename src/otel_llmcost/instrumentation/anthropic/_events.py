@@ -10,7 +10,6 @@ hand). Both our own stream reading and the patch on the SDK's own tracing add up
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
@@ -19,7 +18,7 @@ from ... import _attributes as a
 from ...usage import Usage
 from .._estimate import estimate_text
 from .._genai import Attributes
-from .._read import field, text
+from .._read import field, fields, text
 from ._usage import message_attributes, message_usage
 
 __all__ = ["Tally"]
@@ -29,12 +28,8 @@ _DELTA_TEXTS = (("text_delta", "text"), ("thinking_delta", "thinking"), ("input_
 
 
 def _usage_fields(usage: object) -> dict[str, Any]:
-    """The fields of a usage object or mapping, nulls left out."""
-    if isinstance(usage, Mapping):
-        items: Mapping[str, Any] = usage  # pyright: ignore[reportUnknownVariableType]
-    else:
-        items = dict(getattr(usage, "__dict__", None) or {})
-    return {key: value for key, value in items.items() if value is not None}
+    """The fields of a usage object or mapping, extras an older SDK does not know included, nulls left out."""
+    return {key: value for key, value in fields(usage).items() if value is not None}
 
 
 class Tally:

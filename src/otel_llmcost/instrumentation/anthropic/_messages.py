@@ -9,6 +9,7 @@ is sent when the ``with`` block is entered, so the manager's request is traced (
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from typing import Any, ClassVar, Final, cast
 
@@ -24,7 +25,15 @@ from .._wrap import Wrapper, async_method, sync_method
 from ._events import Tally
 from ._usage import message_attributes, message_usage
 
-__all__ = ["MESSAGES", "STREAMED_MESSAGES", "MessageStream", "Messages", "async_stream_helper", "stream_helper"]
+__all__ = [
+    "MESSAGES",
+    "STREAMED_MESSAGES",
+    "MessageStream",
+    "Messages",
+    "async_stream_helper",
+    "rebuilt_stream",
+    "stream_helper",
+]
 
 _NUMBERS: Final = (
     (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
@@ -133,6 +142,18 @@ def _request_attribute(manager: object) -> str | None:
     return None
 
 
+# The stream each traced manager request handed back, by its HTTP response: a ``MessageStream`` of anthropic before
+# 0.50 builds a stream of its own over that response and would read past ours (see `rebuilt_stream`).
+_HANDED: weakref.WeakKeyDictionary[object, object] = weakref.WeakKeyDictionary()
+
+
+def _handed(stream: Any) -> Any:
+    response = getattr(stream, "response", None)
+    if response is not None:
+        _HANDED[response] = stream
+    return stream
+
+
 def _trace_request(
     manager: object, traced: Wrapper, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> None:
@@ -140,7 +161,7 @@ def _trace_request(
     if name is None:
         return
     request: Callable[[], Any] = getattr(manager, name)
-    setattr(manager, name, lambda: traced(lambda *_, **__: request(), instance, args, kwargs))
+    setattr(manager, name, lambda: _handed(traced(lambda *_, **__: request(), instance, args, kwargs)))
 
 
 class _TracedRequest:
@@ -160,7 +181,7 @@ class _TracedRequest:
     def __await__(self) -> Generator[Any, None, Any]:
         request = self._request
         awaited: Awaitable[Any] = self._traced(lambda *_, **__: request, self._instance, self._args, self._kwargs)
-        return awaited.__await__()
+        return _handed((yield from awaited.__await__()))
 
 
 def _trace_async_request(
@@ -170,6 +191,22 @@ def _trace_async_request(
     if name is None:
         return
     setattr(manager, name, _TracedRequest(getattr(manager, name), traced, instance, args, kwargs))
+
+
+def _reuse(instance: Any, response: object) -> None:
+    stream = _HANDED.pop(response, None)
+    if stream is not None:
+        instance._raw_stream = stream
+
+
+def rebuilt_stream(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Wraps ``MessageStream.__init__`` of SDKs where it takes the ``response`` (before 0.50) and makes a stream of
+    its own over it: it reads the traced stream handed back for that response instead, which reads the same bytes.
+    """
+    wrapped(*args, **kwargs)
+    response = kwargs.get("response")
+    if response is not None:
+        guarded(_reuse, instance, response)
 
 
 def stream_helper(setup: Setup) -> Wrapper:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, as_is, both
+from .._wrap import async_helper_stream_close, helper_stream_close
 from ..openai._retry import build_request
 from ._batches import async_batch_results, batch_results
 from ._count_tokens import COUNT_TOKENS
-from ._messages import MESSAGES, async_stream_helper, stream_helper
+from ._messages import MESSAGES, async_stream_helper, rebuilt_stream, stream_helper
 from ._native import NATIVE_STREAM, streamed_message_end, streamed_message_item
 
 __all__ = ["PATCHES"]
@@ -16,6 +17,8 @@ __all__ = ["PATCHES"]
 _MESSAGES = "anthropic.resources.messages"
 _BETA_MESSAGES = "anthropic.resources.beta.messages"
 _BATCHES = "anthropic.resources.messages.batches"
+_HELPER = "anthropic.lib.streaming._messages"
+_CACHING_HELPER = "anthropic.lib.streaming._prompt_caching_beta_messages"
 _BETA_BATCHES = "anthropic.resources.beta.messages.batches"
 
 PATCHES: Final[tuple[Patch, ...]] = (
@@ -29,6 +32,16 @@ PATCHES: Final[tuple[Patch, ...]] = (
     *both(_BETA_MESSAGES, "Messages.parse", "AsyncMessages.parse", MESSAGES),
     Patch(_BETA_MESSAGES, "Messages.stream", stream_helper),
     Patch(_BETA_MESSAGES, "AsyncMessages.stream", async_stream_helper),
+    # Before 0.50 a MessageStream makes its own stream over the response: it reads the traced one instead.
+    Patch(_HELPER, "MessageStream.__init__", as_is(rebuilt_stream)),
+    Patch(_HELPER, "AsyncMessageStream.__init__", as_is(rebuilt_stream)),
+    Patch(_CACHING_HELPER, "PromptCachingBetaMessageStream.__init__", as_is(rebuilt_stream)),
+    Patch(_CACHING_HELPER, "AsyncPromptCachingBetaMessageStream.__init__", as_is(rebuilt_stream)),
+    # ...and its close() closes the HTTP response, not the stream it reads: closing it ends that stream's call.
+    Patch(_HELPER, "MessageStream.close", as_is(helper_stream_close)),
+    Patch(_HELPER, "AsyncMessageStream.close", as_is(async_helper_stream_close)),
+    Patch(_CACHING_HELPER, "PromptCachingBetaMessageStream.close", as_is(helper_stream_close)),
+    Patch(_CACHING_HELPER, "AsyncPromptCachingBetaMessageStream.close", as_is(async_helper_stream_close)),
     Patch(_BATCHES, "Batches.results", batch_results),
     Patch(_BATCHES, "AsyncBatches.results", async_batch_results),
     Patch(_BETA_BATCHES, "Batches.results", batch_results),
