@@ -69,7 +69,8 @@ def _options(cls: type[Any], tracing: bool) -> dict[str, Any]:
 def sync_client(*names: str, cls: type[Any] = anthropic.Anthropic, sdk_tracing: bool = False, **options: Any) -> Any:
     """A client of ``cls`` whose requests get the recordings ``names``, its own tracing off unless asked."""
     transport = http.MockTransport(Replay(*names))
-    return cls(http_client=http.Client(transport=transport), max_retries=0, **_options(cls, sdk_tracing), **options)
+    options.setdefault("max_retries", 0)
+    return cls(http_client=http.Client(transport=transport), **_options(cls, sdk_tracing), **options)
 
 
 def async_client(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 from typing import TYPE_CHECKING
 
 import anthropic
@@ -254,3 +255,24 @@ def test_streaming_response_of_a_stream_is_read_through_its_events(tracing: Trac
     attributes = attributes_of(only_span(tracing))
     assert attributes["gen_ai.usage.output_tokens"] == 287
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(STREAM_COST, abs=1e-12)
+
+
+def test_content_is_captured_only_when_asked(tracing: Tracing, instrumented: AnthropicInstrumentor) -> None:
+    with sync_client("sonnet_plain") as client:
+        client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, system="Be brief.")
+    assert not [key for key in attributes_of(only_span(tracing)) if key.endswith("_messages")]
+    tracing.exporter.clear()
+
+    instrumented.uninstrument()
+    instrumented.instrument(tracer_provider=tracing.tracer_provider, capture_content=True)
+    with sync_client("sonnet_plain") as client:
+        client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, system="Be brief.")
+
+    attributes = attributes_of(only_span(tracing))
+    assert json.loads(attributes["gen_ai.input.messages"]) == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Why was I charged twice this month?"},
+    ]
+    (block,) = json.loads(attributes["gen_ai.output.messages"])
+    assert block["type"] == "text"
+    assert block["text"].startswith("The invoice shows two charges")

@@ -135,3 +135,22 @@ def test_async_stream_left_early_gets_an_estimated_output(tracing: Tracing) -> N
 
     asyncio.run(call())
     _assert_estimated(_sdk_span(tracing), 5, EARLY_COST)
+
+
+def test_stream_left_early_with_no_encoding_at_hand_is_partial(
+    tracing: Tracing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from otel_llmcost.instrumentation.anthropic import _events
+
+    monkeypatch.setattr(_events, "estimate_text", lambda model, texts: None)
+    with native(tracing, "sonnet_stream") as client:
+        stream = client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True)
+        _two_deltas(stream)
+        stream.close()
+
+    attributes = _sdk_span(tracing)
+    assert "gen_ai.usage.output_tokens" not in attributes
+    assert attributes["llmcost.usage.status"] == "partial"
+    assert attributes["llmcost.status"] == "partial"
+    # The input alone, a lower bound: 2,100 x $3 / 1M = $0.0063
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.0063, abs=1e-12)

@@ -276,3 +276,13 @@ def test_async_batch_results_are_priced_at_the_batch_rate(tracing: Tracing) -> N
 
     asyncio.run(call())
     _assert_batch_spans(tracing)
+
+
+def test_a_retried_call_is_one_span_with_its_resend_count(tracing: Tracing) -> None:
+    with sync_client("rate_limited_briefly", "sonnet_plain", max_retries=1) as client:
+        client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
+
+    attributes = attributes_of(only_span(tracing))
+    assert attributes["http.request.resend_count"] == 1
+    assert "error.type" not in attributes
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.0084, abs=1e-12)
