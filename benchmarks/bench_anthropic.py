@@ -145,7 +145,10 @@ def main() -> None:
     per_call: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as directory:
         for pipeline in PIPELINES:
-            if pipeline == "openllmetry" and importlib.util.find_spec("opentelemetry.instrumentation.anthropic") is None:
+            if (
+                pipeline == "openllmetry"
+                and importlib.util.find_spec("opentelemetry.instrumentation.anthropic") is None
+            ):
                 continue
             per_call[pipeline] = (
                 instructions(pipeline, CALLS, directory) - instructions(pipeline, 0, directory)

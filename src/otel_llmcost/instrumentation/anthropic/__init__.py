@@ -8,10 +8,10 @@ Or with no code: ``opentelemetry-instrument python app.py`` finds it under the `
 entry point ``llmcost_anthropic``. Neither importing this module nor instrumenting imports ``anthropic``: the SDK
 is patched when the application imports it.
 
-anthropic 2.x traces its own calls; a client whose tracing is on keeps its own span (priced by
+Recent SDKs trace their own calls (1.17 and 2.x do, 0.40 does not); a client whose tracing is on keeps its own span (priced by
 `CostSpanProcessor`) and gets none of ours; ours only fills what that span misses (the output of a stream left
 early). Clients whose tracing is off (``open_telemetry=False``, ``ANTHROPIC_OPEN_TELEMETRY=false``) and every
-client of anthropic 0.x and 1.x are traced here.
+client of SDKs that do not trace themselves are traced here.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Imported when the application imports ``anthropic`` (the instrumentor's post-imp
 
 One span per call: ours steps aside when something else traces the call already,
 
-- the SDK itself: anthropic 2.x gives every call of a client whose ``open_telemetry`` option (or
+- the SDK itself: a recent SDK (1.17, 2.x) gives every call of a client whose ``open_telemetry`` option (or
   ``ANTHROPIC_OPEN_TELEMETRY``) leaves tracing on a span of its own, which `CostSpanProcessor` prices; ours
   traces the calls of clients whose tracing is off (``open_telemetry=False``) and every call on 0.x/1.x;
 - another GenAI instrumentor that wraps the method (OpenLLMetry, the official OpenTelemetry one, OpenInference,
@@ -57,7 +57,7 @@ _PLATFORMS: Final = (("Bedrock", _P.AWS_BEDROCK), ("Vertex", _P.GCP_VERTEX_AI))
 
 
 def native_tracing(client: object) -> bool:
-    """Whether ``client`` (anthropic 2.x) traces its own calls to a tracer that records.
+    """Whether ``client`` (of a recent SDK) traces its own calls to a tracer that records.
 
     Its ``_tracer`` is None when its tracing is off; a tracer from OpenTelemetry's no-op provider (no SDK set
     up globally) records nothing, so its calls are ours.

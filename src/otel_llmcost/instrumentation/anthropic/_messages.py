@@ -142,8 +142,8 @@ def _request_attribute(manager: object) -> str | None:
     return None
 
 
-# The stream each traced manager request handed back, by its HTTP response: a ``MessageStream`` of anthropic before
-# 0.50 builds a stream of its own over that response and would read past ours (see `rebuilt_stream`).
+# The stream each traced manager request handed back, by its HTTP response: a ``MessageStream`` of older SDKs (0.40)
+# builds a stream of its own over that response and would read past ours (see `rebuilt_stream`).
 _HANDED: weakref.WeakKeyDictionary[object, object] = weakref.WeakKeyDictionary()
 
 
@@ -200,7 +200,7 @@ def _reuse(instance: Any, response: object) -> None:
 
 
 def rebuilt_stream(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Wraps ``MessageStream.__init__`` of SDKs where it takes the ``response`` (before 0.50) and makes a stream of
+    """Wraps ``MessageStream.__init__`` of SDKs where it takes the ``response`` (0.40 does) and makes a stream of
     its own over it: it reads the traced stream handed back for that response instead, which reads the same bytes.
     """
     wrapped(*args, **kwargs)

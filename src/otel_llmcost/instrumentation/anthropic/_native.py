@@ -1,6 +1,6 @@
 """What the SDK's own spans miss, filled in without a span of ours: the output of a stream left early.
 
-anthropic 2.x traces its calls itself (``anthropic.messages.create`` spans, priced by `CostSpanProcessor`). Its
+Recent anthropic SDKs (1.17, 2.x) trace their calls themselves (``anthropic.messages.create`` spans, priced by `CostSpanProcessor`). Its
 ``StreamedMessage`` records a streamed Message on the span as the application reads it, and ends the span when
 the stream ends. A stream left before ``message_delta`` (``break``, ``close()``, a dropped stream, a server
 that cut it) gets the input usage of ``message_start`` and no output count: priced as it is, the call would
@@ -25,7 +25,7 @@ from ._events import Tally
 __all__ = ["NATIVE_STREAM", "streamed_message_end", "streamed_message_item"]
 
 NATIVE_STREAM = "anthropic.lib._tracing._streaming"
-"""The SDK module whose ``StreamedMessage`` records a stream on the SDK's own span (anthropic 2.x)."""
+"""The SDK module whose ``StreamedMessage`` records a stream on the SDK's own span."""
 
 _S = a.LlmcostUsageStatusValues
 _TALLIES: weakref.WeakKeyDictionary[object, Tally] = weakref.WeakKeyDictionary()

@@ -32,7 +32,7 @@ PATCHES: Final[tuple[Patch, ...]] = (
     *both(_BETA_MESSAGES, "Messages.parse", "AsyncMessages.parse", MESSAGES),
     Patch(_BETA_MESSAGES, "Messages.stream", stream_helper),
     Patch(_BETA_MESSAGES, "AsyncMessages.stream", async_stream_helper),
-    # Before 0.50 a MessageStream makes its own stream over the response: it reads the traced one instead.
+    # On older SDKs (0.40) a MessageStream makes its own stream over the response: it reads the traced one instead.
     Patch(_HELPER, "MessageStream.__init__", as_is(rebuilt_stream)),
     Patch(_HELPER, "AsyncMessageStream.__init__", as_is(rebuilt_stream)),
     Patch(_CACHING_HELPER, "PromptCachingBetaMessageStream.__init__", as_is(rebuilt_stream)),
@@ -48,7 +48,7 @@ PATCHES: Final[tuple[Patch, ...]] = (
     Patch(_BETA_BATCHES, "AsyncBatches.results", async_batch_results),
     # Every attempt of a request is built here: the call in flight counts its retries.
     Patch("anthropic._base_client", "BaseClient._build_request", as_is(build_request)),
-    # anthropic 2.x's own spans: a stream left before message_delta gets its output counted (no span of ours).
+    # The SDK's own spans (1.17 and 2.x trace themselves): a stream left before message_delta gets its output counted (no span of ours).
     Patch(NATIVE_STREAM, "StreamedMessage.item", streamed_message_item),
     Patch(NATIVE_STREAM, "StreamedMessage.end", streamed_message_end),
 )
