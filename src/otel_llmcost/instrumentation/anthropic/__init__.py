@@ -8,9 +8,9 @@ Or with no code: ``opentelemetry-instrument python app.py`` finds it under the `
 entry point ``llmcost_anthropic``. Neither importing this module nor instrumenting imports ``anthropic``: the SDK
 is patched when the application imports it.
 
-Recent SDKs trace their own calls (1.17 and 2.x do, 0.40 does not); a client whose tracing is on keeps its own span (priced by
-`CostSpanProcessor`) and gets none of ours; ours only fills what that span misses (the output of a stream left
-early). Clients whose tracing is off (``open_telemetry=False``, ``ANTHROPIC_OPEN_TELEMETRY=false``) and every
+Recent SDKs trace their own calls (1.17 and 2.x do, 0.40 does not); a client whose tracing is on keeps its own
+span (priced by `CostSpanProcessor`) and gets none of ours; ours only fills what that span misses (the output of
+a stream left early). Clients whose tracing is off (``open_telemetry=False``, ``ANTHROPIC_OPEN_TELEMETRY=false``) and every
 client of SDKs that do not trace themselves are traced here.
 """
 

@@ -1,7 +1,7 @@
 """What the SDK's own spans miss, filled in without a span of ours: the output of a stream left early.
 
-Recent anthropic SDKs (1.17, 2.x) trace their calls themselves (``anthropic.messages.create`` spans, priced by `CostSpanProcessor`). Its
-``StreamedMessage`` records a streamed Message on the span as the application reads it, and ends the span when
+Recent anthropic SDKs (1.17, 2.x) trace their calls themselves (``anthropic.messages.create`` spans, priced by
+`CostSpanProcessor`). Their ``StreamedMessage`` records a streamed Message on the span as the application reads it, and ends the span when
 the stream ends. A stream left before ``message_delta`` (``break``, ``close()``, a dropped stream, a server
 that cut it) gets the input usage of ``message_start`` and no output count: priced as it is, the call would
 cost its input only. So ``StreamedMessage.item`` is observed (the events are added up in a `Tally`, nothing

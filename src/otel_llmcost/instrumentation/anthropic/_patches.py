@@ -48,7 +48,7 @@ PATCHES: Final[tuple[Patch, ...]] = (
     Patch(_BETA_BATCHES, "AsyncBatches.results", async_batch_results),
     # Every attempt of a request is built here: the call in flight counts its retries.
     Patch("anthropic._base_client", "BaseClient._build_request", as_is(build_request)),
-    # The SDK's own spans (1.17 and 2.x trace themselves): a stream left before message_delta gets its output counted (no span of ours).
+    # The SDK's own spans (1.17, 2.x): a stream left before message_delta gets its output counted (no span of ours).
     Patch(NATIVE_STREAM, "StreamedMessage.item", streamed_message_item),
     Patch(NATIVE_STREAM, "StreamedMessage.end", streamed_message_end),
 )
