@@ -10,8 +10,8 @@ is patched when the application imports it.
 
 Recent SDKs trace their own calls (1.17 and 2.x do, 0.40 does not); a client whose tracing is on keeps its own
 span (priced by `CostSpanProcessor`) and gets none of ours; ours only fills what that span misses (the output of
-a stream left early). Clients whose tracing is off (``open_telemetry=False``, ``ANTHROPIC_OPEN_TELEMETRY=false``) and every
-client of SDKs that do not trace themselves are traced here.
+a stream left early). Clients whose tracing is off (``open_telemetry=False``,
+``ANTHROPIC_OPEN_TELEMETRY=false``) and every client of SDKs that do not trace themselves are traced here.
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
 """What the SDK's own spans miss, filled in without a span of ours: the output of a stream left early.
 
 Recent anthropic SDKs (1.17, 2.x) trace their calls themselves (``anthropic.messages.create`` spans, priced by
-`CostSpanProcessor`). Their ``StreamedMessage`` records a streamed Message on the span as the application reads it, and ends the span when
-the stream ends. A stream left before ``message_delta`` (``break``, ``close()``, a dropped stream, a server
-that cut it) gets the input usage of ``message_start`` and no output count: priced as it is, the call would
-cost its input only. So ``StreamedMessage.item`` is observed (the events are added up in a `Tally`, nothing
-else), and before ``StreamedMessage.end`` ends such a span, the tokens streamed so far are counted and put on
-it as ``gen_ai.usage.output_tokens`` with ``llmcost.usage.status`` ``estimated`` (``partial`` when no tiktoken
-encoding is at hand). A complete stream's span is left exactly as the SDK made it.
+`CostSpanProcessor`). Their ``StreamedMessage`` records a streamed Message on the span as the application
+reads it, and ends the span when the stream ends. A stream left before ``message_delta`` (``break``,
+``close()``, a dropped stream, a server that cut it) gets the input usage of ``message_start`` and no output
+count: priced as it is, the call would cost its input only. So ``StreamedMessage.item`` is observed (the
+events are added up in a `Tally`, nothing else), and before ``StreamedMessage.end`` ends such a span, the
+tokens streamed so far are counted and put on it as ``gen_ai.usage.output_tokens`` with
+``llmcost.usage.status`` ``estimated`` (``partial`` when no tiktoken encoding is at hand). A complete stream's
+span is left exactly as the SDK made it.
 """
 
 from __future__ import annotations
