@@ -32,6 +32,7 @@ test: $(TEST_VENV)/.installed
 	$(TEST_VENV)/bin/ruff check src tests scripts examples benchmarks
 	$(TEST_VENV)/bin/ruff format --check src tests scripts examples benchmarks
 	$(TEST_VENV)/bin/pyright
+	$(TEST_VENV)/bin/lint-imports --no-cache
 	TIKTOKEN_CACHE_DIR=$(SHARED_TIKTOKEN) $(TEST_VENV)/bin/python -m pytest
 
 # The end-to-end tests against a real Phoenix and VictoriaMetrics (docs/e2e.md); .ci/run runs them too.

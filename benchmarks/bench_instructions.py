@@ -7,7 +7,8 @@ time (a cache miss costs more than an addition), but they are the same on every 
 share of a call's work each part is.
 
 Needs ``valgrind`` on the PATH; takes a few minutes (the interpreter runs some 50 times slower under it).
-Run: ``python benchmarks/bench_instructions.py``.
+Run: ``python benchmarks/bench_instructions.py [PIPELINE...]`` (all by default; ``bare`` is always counted).
+To compare two versions of the package in one run, count each with its ``src`` first on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -49,9 +50,13 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing to count")
         return
+    wanted = ("bare", *(name for name in sys.argv[1:] if name != "bare")) if len(sys.argv) > 1 else PIPELINES
+    unknown = sorted(set(wanted) - set(PIPELINES))
+    if unknown:
+        raise SystemExit(f"unknown pipelines {unknown}; choose from {', '.join(PIPELINES)}")
     per_call: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as directory:
-        for pipeline in PIPELINES:
+        for pipeline in wanted:
             if (
                 pipeline.startswith("official")
                 and importlib.util.find_spec("opentelemetry.instrumentation.openai_v2") is None
@@ -61,13 +66,16 @@ def main() -> None:
                 instructions(pipeline, CALLS, directory) - instructions(pipeline, 0, directory)
             ) / CALLS
     bare = per_call["bare"]
-    floor = per_call["floor"] - bare
     for pipeline, count in per_call.items():
         print(f"{'instructions per call: ' + pipeline:<50} {count:>12,.0f}  {count - bare:>+10,.0f}")
-    for pipeline in PIPELINES[2:]:
-        if pipeline not in per_call:
+    for base in ("floor", "required"):
+        if base not in per_call:
             continue
-        print(f"{pipeline + ' overhead / floor overhead':<50} {(per_call[pipeline] - bare) / floor:>12.2f}")
+        overhead = per_call[base] - bare
+        for pipeline in PIPELINES[2:]:
+            if pipeline in per_call and pipeline != base:
+                ratio = (per_call[pipeline] - bare) / overhead
+                print(f"{pipeline + f' overhead / {base} overhead':<50} {ratio:>12.2f}")
 
 
 if __name__ == "__main__":

@@ -292,3 +292,94 @@ def test_each_bucket_alone_is_written_and_read_back(field: str) -> None:
     assert read_call({"gen_ai.operation.name": "chat", **attributes}).usage == usage
     zero_tokens = field in ("input_characters", "input_audio_seconds")
     assert ("gen_ai.usage.input_tokens" in attributes) is not zero_tokens
+
+
+def test_from_reported_takes_consistent_totals_as_from_totals_does() -> None:
+    totals: dict[str, Any] = {
+        "input_tokens": 1000,
+        "output_tokens": 500,
+        "cache_read_tokens": 300,
+        "cache_write_tokens": 200,
+        "cache_write_1h_tokens": 50,
+        "input_audio_tokens": 100,
+        "cache_read_audio_tokens": 40,
+        "input_image_tokens": 60,
+        "reasoning_tokens": 350,
+        "output_audio_tokens": 20,
+        "output_image_tokens": 10,
+        "input_characters": 7,
+        "images": {"1024x1024": 1},
+        "requests": {"web_search": 2},
+    }
+    # input 1000 - (300 + 200 + 100 - 40 + 60) = 380; cache_read 300 - 40; cache_write 200 - 50; audio 100 - 40
+    # output 500 - (350 + 20 + 10) = 120
+    expected = Usage(
+        380, 260, 150, 50, 60, 40, 60, 120, 350, 20, 10, 7, Decimal(0), (("1024x1024", 1),), (("web_search", 2),)
+    )
+    assert Usage.from_totals(**totals) == expected
+    assert Usage.from_reported(**totals, total_tokens=1500) == expected
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected"),
+    [
+        # Gemini: thinking beside the candidates, the total says so: output 20 + 30 of reasoning.
+        pytest.param(
+            {"input_tokens": 100, "output_tokens": 20, "reasoning_tokens": 30, "total_tokens": 150},
+            Usage(input=100, output=20, reasoning=30),
+            id="reasoning-beside-output-by-total",
+        ),
+        # No total, but 30 reasoning tokens cannot be inside an output of 20.
+        pytest.param(
+            {"input_tokens": 100, "output_tokens": 20, "reasoning_tokens": 30},
+            Usage(input=100, output=20, reasoning=30),
+            id="reasoning-beside-output-by-size",
+        ),
+        # Reasoning inside the output (OpenAI): 50 - 30 plain output tokens.
+        pytest.param(
+            {"input_tokens": 100, "output_tokens": 50, "reasoning_tokens": 30, "total_tokens": 150},
+            Usage(input=100, output=20, reasoning=30),
+            id="reasoning-inside-output",
+        ),
+        # DeepSeek-style: 40 cached beside 100 uncached, total 100 + 40 + 10.
+        pytest.param(
+            {"input_tokens": 100, "output_tokens": 10, "cache_read_tokens": 40, "total_tokens": 150},
+            Usage(input=100, cache_read=40, output=10),
+            id="cache-beside-input-by-total",
+        ),
+        # Anthropic's raw usage: reads 300 and writes 200 cannot be inside an input of 50.
+        pytest.param(
+            {"input_tokens": 50, "output_tokens": 10, "cache_read_tokens": 300, "cache_write_tokens": 200},
+            Usage(input=50, cache_read=300, cache_write=200, output=10),
+            id="cache-beside-input-by-size",
+        ),
+        # A 1-hour part above all writes is all of them: 80 written, all for an hour.
+        pytest.param(
+            {"input_tokens": 100, "cache_write_tokens": 80, "cache_write_1h_tokens": 90},
+            Usage(input=20, cache_write_1h=80),
+            id="one-hour-writes-capped",
+        ),
+    ],
+)
+def test_from_reported_folds_parts_counted_beside_their_totals(reported: dict[str, Any], expected: Usage) -> None:
+    assert Usage.from_reported(**reported) == expected
+
+
+def test_from_reported_rejects_what_no_reading_makes_consistent() -> None:
+    with pytest.raises(ValueError, match="cannot be negative"):
+        Usage.from_reported(output_tokens=-1)
+    # 30 audio tokens in an input of 20, with no cache to have counted beside it.
+    with pytest.raises(ValueError, match=r"exceed input_tokens \(20\)"):
+        Usage.from_reported(input_tokens=20, input_audio_tokens=30)
+    # 30 image tokens in an output of 20: only reasoning is ever counted beside the output.
+    with pytest.raises(ValueError, match=r"exceed output_tokens \(20\)"):
+        Usage.from_reported(output_tokens=20, output_image_tokens=30)
+    with pytest.raises(ValueError, match="a part of both"):
+        Usage.from_reported(input_tokens=100, cache_read_tokens=10, input_audio_tokens=5, cache_read_audio_tokens=8)
+
+
+def test_spans_whose_parts_exceed_their_totals_say_so() -> None:
+    call = read_call({"gen_ai.usage.input_tokens": 20, "llmcost.usage.input_audio_tokens": 30})
+    assert call.usage is None
+    assert call.invalid_usage is not None
+    assert "exceed input_tokens (20)" in call.invalid_usage

@@ -19,6 +19,13 @@ GEN_AI_USAGE_COST_SOURCE: Final = "gen_ai.usage.cost.source"
 """Where the cost amount comes from."""
 
 
+class GenAiUsageCostCurrencyValues:
+    """Values of `gen_ai.usage.cost.currency`."""
+
+    USD: Final = "USD"
+    """US dollars, the currency of every price in the table."""
+
+
 class GenAiUsageCostSourceValues:
     """Values of `gen_ai.usage.cost.source`."""
 

@@ -4,8 +4,8 @@
 point, and checks `instrumentation_dependencies` from the installed distributions' metadata, without importing
 anything). `instrument` never imports the SDK: it registers a wrapt post-import hook on the SDK's top module,
 which runs at once when the application has imported it already, and otherwise when it does. Only then are the
-provider's adapter and patch table imported (they import the SDK) and applied. A hook cannot be removed, so
-`uninstrument` switches the pending one off.
+provider's adapter and patch table imported (they import the SDK), with the framework's per-call modules, and
+applied. A hook cannot be removed, so `uninstrument` switches the pending one off.
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from types import ModuleType
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import wrapt
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # pyright: ignore[reportMissingTypeStubs]
 
-from ._adapter import Adapter
-from ._genai import Telemetry, content_capture_from_env
 from ._guard import guarded
-from ._patches import Applied, Patch, apply
-from ._surface import Setup
+
+if TYPE_CHECKING:
+    from ._adapter import Adapter
+    from ._genai import Telemetry
+    from ._patches import Applied, Patch
 
 __all__ = ["Instrumentor", "Options"]
 
@@ -32,8 +33,11 @@ _VERSION = "0.1.0"
 
 
 class Options(NamedTuple):
-    """The provider-level options of `Instrumentor.instrument` (see the subclass's docstring)."""
+    """What `Instrumentor.instrument` was given (see the subclass's docstring), kept until the SDK is imported."""
 
+    tracer_provider: Any = None
+    meter_provider: Any = None
+    capture_content: bool | None = None
     providers: Mapping[str, str] | None = None
     request_stream_usage: bool = False
 
@@ -41,11 +45,11 @@ class Options(NamedTuple):
 class _Pending:
     """One `instrument`'s hook: it applies the patch table once the SDK is imported, unless switched off first."""
 
-    def __init__(self, instrumentor: Instrumentor, telemetry: Telemetry, options: Options) -> None:
+    def __init__(self, instrumentor: Instrumentor, options: Options) -> None:
         self._instrumentor = instrumentor
-        self._telemetry = telemetry
         self._options = options
         self.on = True
+        self.telemetry: Telemetry | None = None
         self.applied: Applied | None = None
 
     def imported(self, module: ModuleType) -> None:
@@ -55,14 +59,32 @@ class _Pending:
         guarded(self._apply)
 
     def _apply(self) -> None:
-        adapter, patches = self._instrumentor.provider(self._options)
-        self._telemetry.error_type = adapter.error_type
-        setup = Setup(self._telemetry, adapter, self._options.request_stream_usage)
-        self.applied = apply(patches, setup)
+        # The per-call machinery is imported with the SDK, not at start-up.
+        from ._genai import Telemetry, content_capture_from_env
+        from ._patches import apply
+        from ._surface import Setup
+
+        options = self._options
+        adapter, patches = self._instrumentor.provider(options)
+        capture = options.capture_content
+        telemetry = Telemetry(
+            type(self._instrumentor).__module__,
+            _VERSION,
+            tracer_provider=options.tracer_provider,
+            meter_provider=options.meter_provider,
+            capture_content=capture if capture is not None else content_capture_from_env(),
+        )
+        telemetry.error_type = adapter.error_type
+        self.telemetry = telemetry
+        self.applied = apply(patches, Setup(telemetry, adapter, options.request_stream_usage))
         _log.debug("otel-llmcost: %s patched %d methods", type(self._instrumentor).__name__, len(self.applied.names))
 
     def off(self) -> None:
         self.on = False
+        if self.telemetry is not None:
+            # Bound methods taken while instrumented (an SDK object's with_raw_response keeps them) call
+            # through from now on.
+            self.telemetry.active = False
         if self.applied is not None:
             self.applied.remove()
             self.applied = None
@@ -79,9 +101,8 @@ class Instrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBaseClass]
     sdk: ClassVar[str]
     """The SDK's top module (``"openai"``): its import applies the patch table."""
 
-    # Class defaults, not __init__: BaseInstrumentor is a singleton, and every Instrumentor() would reset them.
+    # A class default, not __init__: BaseInstrumentor is a singleton, and every Instrumentor() would reset it.
     _pending: _Pending | None = None
-    _telemetry: Telemetry | None = None
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         """The SDK's adapter and patch table; called once the SDK is imported, so the modules may import it."""
@@ -90,27 +111,17 @@ class Instrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBaseClass]
     def _instrument(self, **kwargs: Any) -> None:
         capture = kwargs.get("capture_content")
         providers = kwargs.get("providers")
-        telemetry = Telemetry(
-            type(self).__module__,
-            _VERSION,
-            tracer_provider=kwargs.get("tracer_provider"),
-            meter_provider=kwargs.get("meter_provider"),
-            capture_content=capture if isinstance(capture, bool) else content_capture_from_env(),
-        )
         options = Options(
+            kwargs.get("tracer_provider"),
+            kwargs.get("meter_provider"),
+            capture if isinstance(capture, bool) else None,
             providers if isinstance(providers, Mapping) else None,  # pyright: ignore[reportUnknownArgumentType]
-            request_stream_usage=kwargs.get("request_stream_usage") is True,
+            kwargs.get("request_stream_usage") is True,
         )
-        self._telemetry = telemetry
-        self._pending = pending = _Pending(self, telemetry, options)
+        self._pending = pending = _Pending(self, options)
         wrapt.register_post_import_hook(pending.imported, self.sdk)
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        if self._telemetry is not None:
-            # Bound methods taken while instrumented (an SDK object's with_raw_response keeps them) call
-            # through from now on.
-            self._telemetry.active = False
-            self._telemetry = None
         if self._pending is not None:
             self._pending.off()
             self._pending = None

@@ -9,6 +9,7 @@ else, with no encoding for the model, a lower bound: one output token per piece 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from .. import _attributes as a
 from ..usage import Usage
@@ -39,13 +40,24 @@ class StreamReading:
     """Stream hooks for one invocation, whose ``end`` and ``error`` both finish the call, once.
 
     A ``stream()`` helper's close may have ended the invocation first; then they do nothing. Subclasses read
-    chunks in ``chunk`` and say in ``_reading`` what the stream said (most through `settled`).
+    each chunk in ``_read`` and say in ``_reading`` what the stream said (most through `settled`); the first
+    chunk is kept (``_first``) and times ``gen_ai.client.operation.time_to_first_chunk``.
     """
 
-    __slots__ = ("_invocation",)
+    __slots__ = ("_first", "_invocation")
 
     def __init__(self, invocation: Invocation) -> None:
         self._invocation = invocation
+        self._first: Any = None
+
+    def chunk(self, chunk: object) -> None:
+        if self._first is None:
+            self._first = chunk
+            self._invocation.chunk()
+        self._read(chunk)
+
+    def _read(self, chunk: Any) -> None:
+        raise NotImplementedError
 
     def end(self) -> None:
         self._end(None)

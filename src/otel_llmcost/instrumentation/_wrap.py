@@ -74,11 +74,9 @@ def sync_method(setup: Setup, surface: Surface) -> Wrapper:
         try:
             result = wrapped(*args, **request.kwargs)
         except BaseException as error:
-            guarded(invocation.end, error=error)
+            _returned(token, invocation, error)
             raise
-        finally:
-            _INVOCATION.set(None)  # it was None before: nested calls do not get this far
-            context.detach(token)
+        _returned(token)
         return _handed_back(setup, surface, invocation, request, result)
 
     return wrapper
@@ -99,11 +97,9 @@ def async_method(setup: Setup, surface: Surface) -> Wrapper:
         try:
             result = await wrapped(*args, **request.kwargs)
         except BaseException as error:  # CancelledError included: the call ends with it
-            guarded(invocation.end, error=error)
+            _returned(token, invocation, error)
             raise
-        finally:
-            _INVOCATION.set(None)  # it was None before: nested calls do not get this far
-            context.detach(token)
+        _returned(token)
         return _handed_back(setup, surface, invocation, request, result)
 
     return wrapper
@@ -123,6 +119,14 @@ def _start(
     token = context.attach(trace.set_span_in_context(invocation.span))
     _INVOCATION.set(invocation)
     return invocation, request, token
+
+
+def _returned(token: Token[Context], invocation: Invocation | None = None, error: BaseException | None = None) -> None:
+    """The SDK method returned, or raised ``error``: the call ends with it; this task's context is restored."""
+    if error is not None and invocation is not None:
+        guarded(invocation.end, error=error)
+    _INVOCATION.set(None)  # it was None before: nested calls do not get this far
+    context.detach(token)
 
 
 def _handed_back(setup: Setup, surface: Surface, invocation: Invocation, request: Request, result: Any) -> Any:

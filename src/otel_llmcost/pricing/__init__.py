@@ -9,22 +9,31 @@ Standard library only, so it can be used without OpenTelemetry::
 
 The bundled table loads lazily, on the first call, with no network. Override files in the same format
 come from the ``OTEL_LLMCOST_PRICING_FILE`` variable or `PriceTable.load`.
+
+For a pricing engine that prices many calls alike (the cost processor): `PriceTable.plan` resolves how calls
+to a model are priced once, `Plan.prices` gives a tier's `Applied` prices, and `TokenRates` is the exact
+arithmetic of their tokens that `Plan.cost` uses.
 """
 
+from ..usage import TOKEN_UNITS, RequestContext, Usage
+from ._compute import Applied, TokenRates
 from ._errors import PriceFileError, PricingError
-from ._model import Cost, RequestContext
-from ._table import PRICING_FILE_ENV, PriceTable, default_table, price
-from ._usage import TOKEN_UNITS, Usage
+from ._model import Cost
+from ._table import PRICING_FILE_ENV, Plan, PriceTable, default_table, environment_files, price
 
 __all__ = [
     "PRICING_FILE_ENV",
     "TOKEN_UNITS",
+    "Applied",
     "Cost",
+    "Plan",
     "PriceFileError",
     "PriceTable",
     "PricingError",
     "RequestContext",
+    "TokenRates",
     "Usage",
     "default_table",
+    "environment_files",
     "price",
 ]

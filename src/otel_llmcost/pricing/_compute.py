@@ -1,30 +1,107 @@
 """Usage x prices -> cost: tiers, variants and units, in exact decimals.
 
 Resolving which prices apply (tier, then variants) is separate from the arithmetic, so that the table can
-cache it: most calls repeat a handful of (period, tier, context) combinations.
+cache it: most calls repeat a handful of (period, tier, context) combinations. The arithmetic of tokens is
+`TokenRates`: integers rather than `Decimal`s, exact, and the one the cost processor prices spans with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
-from ._model import Cost, Period, RequestContext, UnitPrices, Variant
-from ._usage import TOKEN_UNITS, Usage
+from ..usage import TOKEN_UNITS, RequestContext, Usage
+from ._model import Cost, Period, UnitPrices, Variant
 
-__all__ = ["Applied", "apply", "compute", "tier_of"]
+__all__ = ["Applied", "TokenRates", "apply", "compute", "tier_of"]
 
 _TOKEN_FIELDS = len(TOKEN_UNITS)
 _SIXTY = Decimal(60)
 _ZERO = Decimal(0)
+_K = TypeVar("_K")
+_UNITS = {unit: unit for unit in TOKEN_UNITS}
+
+
+class TokenRates(Generic[_K]):
+    """The token prices of one call's prices as integers at one scale: a usage's cost in integer arithmetic.
+
+    Each per-token price is a coefficient times ``10 ** exponent``; here all of them are integers times
+    ``10 ** scale``, the smallest exponent (at most 0). A count times a price is then an integer at that scale,
+    and so is a sum of them: exact, as the `Decimal` products and sums are while they fit the context's
+    precision, and a few times quicker. `decimal` gives an amount the exponent that `Decimal` arithmetic
+    gives it (the smallest exponent among the prices of the units used, and at most 0), so that a `Cost`
+    reads the same either way; ``amount / divisor`` is its float, correctly rounded as ``float(Decimal)`` is.
+
+    Args:
+        per_token: price per single token by unit; a unit that is not here has no price.
+        groups: token unit -> the group its amount adds to: the unit itself for a `Cost`'s breakdown, or the
+            attribute of a bucket for the processor.
+    """
+
+    __slots__ = ("_free", "_merged", "_shifts", "_units", "divisor", "exponents")
+
+    def __init__(self, per_token: Mapping[str, Decimal], groups: Mapping[str, _K]) -> None:
+        prices = {unit: price.as_tuple() for unit, price in per_token.items() if price}
+        scale = min([0, *(int(exponent) for _, _, exponent in prices.values())])
+        units: list[tuple[int, int, int, _K]] = []
+        for index, unit in enumerate(TOKEN_UNITS):
+            if unit in prices:
+                _, digits, exponent = prices[unit]
+                coefficient = int("".join(map(str, digits))) * 10 ** (int(exponent) - scale)
+                units.append((index, coefficient, min(int(exponent), 0), groups[unit]))
+        self._units = tuple(units)
+        # Units priced at zero: they cost nothing, but they have a price.
+        self._free = tuple(index for index, unit in enumerate(TOKEN_UNITS) if unit in per_token and unit not in prices)
+        self._merged = len({group for *_, group in units}) < len(units)
+        self.divisor = 10**-scale
+        """What turns an amount into US dollars."""
+        exponents: dict[_K, int] = {}
+        for _, _, exponent, group in units:
+            exponents[group] = min(exponent, exponents.get(group, 0))
+        self.exponents = exponents
+        """The exponent of each group's amount when all its units are used (one unit's: its price's)."""
+        # For each exponent an amount can have: 1E<exponent>, and what shifts an amount from the scale to it.
+        self._shifts = {
+            exponent: (Decimal((0, (1,), exponent)), 10 ** (exponent - scale))
+            for exponent in {0, *(exponent for _, _, exponent, _ in units)}
+        }
+
+    def amounts(self, tokens: Sequence[int]) -> tuple[int, dict[_K, int], int] | None:
+        """The cost of ``tokens`` (a count per unit of `TOKEN_UNITS`, in order): the total, the amount of each
+        group that has tokens, and the exponent of the total; integers at the scale (see `decimal`).
+
+        None when a unit with tokens has no price.
+        """
+        amounts: dict[_K, int] = {}
+        merged = self._merged
+        total = exponent = 0
+        used = sum(1 for index in self._free if tokens[index]) if self._free else 0
+        for index, coefficient, unit_exponent, group in self._units:
+            count = tokens[index]
+            if count:
+                used += 1
+                amount = count * coefficient
+                total += amount
+                amounts[group] = amounts.get(group, 0) + amount if merged else amount
+                if unit_exponent < exponent:
+                    exponent = unit_exponent
+        if used != len(tokens) - tokens.count(0):
+            return None
+        return total, amounts, exponent
+
+    def decimal(self, amount: int, exponent: int) -> Decimal:
+        """``amount``, an integer at the scale, as a `Decimal` with ``exponent``; exact within the precision."""
+        one, shift = self._shifts[exponent]
+        return one * (amount // shift)
 
 
 class Applied(NamedTuple):
     """The prices one call pays: a period's, with its tier and variants applied, and their names.
 
-    ``per_token`` is the token prices per single token (reasoning falling back to output), ready to multiply.
+    ``per_token`` is the token prices per single token (reasoning falling back to output), ready to multiply;
+    ``rates`` the same as integers, by unit.
     """
 
     prices: UnitPrices
@@ -32,6 +109,7 @@ class Applied(NamedTuple):
     variants: tuple[str, ...]
     effective_date: date | None
     per_token: dict[str, Decimal]
+    rates: TokenRates[str]
 
 
 def tier_of(period: Period, usage: Usage) -> int:
@@ -67,7 +145,7 @@ def apply(
     per_token = {unit: price.scaleb(-6) for unit, price in tokens.items()}
     if "reasoning" not in per_token and "output" in per_token:
         per_token["reasoning"] = per_token["output"]
-    return Applied(prices, tier_name, tuple(applied), period.start, per_token)
+    return Applied(prices, tier_name, tuple(applied), period.start, per_token, TokenRates(per_token, _UNITS))
 
 
 def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version: str) -> Cost:
@@ -77,20 +155,21 @@ def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version
     tokens, which every vendor bills as output when it gives them no price of their own.
     """
     prices = applied.prices
-    per_token = applied.per_token
+    rates = applied.rates
+    tokens: tuple[int, ...] = usage[:_TOKEN_FIELDS]  # pyright: ignore[reportAssignmentType]
+    found = rates.amounts(tokens)
     breakdown: dict[str, Decimal] = {}
     total = _ZERO
     missing: str | None = None
-    counts: tuple[int, ...] = usage[:_TOKEN_FIELDS]  # pyright: ignore[reportAssignmentType]
-    for unit, count in zip(TOKEN_UNITS, counts, strict=True):
-        if count:
-            price = per_token.get(unit)
-            if price is None:
-                missing = unit
-                break
-            if price:
-                amount = breakdown[unit] = count * price
-                total += amount
+    if found is None:
+        missing = next(
+            unit for unit, count in zip(TOKEN_UNITS, tokens, strict=True) if count and unit not in applied.per_token
+        )
+    else:
+        amount, amounts, exponent = found
+        total = rates.decimal(amount, exponent)
+        for unit, unit_amount in amounts.items():
+            breakdown[unit] = rates.decimal(unit_amount, rates.exponents[unit])
     if missing is None and (usage.input_characters or usage.input_audio_seconds or usage.images or usage.requests):
         missing = _other_units(usage, prices, breakdown)
         total = sum(breakdown.values(), _ZERO)

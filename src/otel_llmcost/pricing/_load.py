@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import cast
 
+from ..usage import TOKEN_UNITS
 from ._errors import PriceFileError
 from ._model import Entry, Period, Tier, UnitPrices, Variant
-from ._usage import TOKEN_UNITS
 
 __all__ = ["ProviderFile", "read_provider_file"]
 

@@ -10,11 +10,12 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from ..usage import RequestContext
+
 __all__ = [
     "Cost",
     "Entry",
     "Period",
-    "RequestContext",
     "Tier",
     "UnitPrices",
     "Variant",
@@ -158,21 +159,6 @@ class Entry:
             else:
                 break
         return chosen
-
-
-class RequestContext(NamedTuple):
-    """What about a request, beyond its model and usage, changes its price.
-
-    Attributes:
-        batch: the call went through a batch API.
-        service_tier: the service tier the response reported (``flex``, ``priority``, ``default``...).
-        region: the region scope of the endpoint (``us``, ``eu``, ``global``, ``regional``, ``data_zone``).
-            A Bedrock id with a geo prefix (``eu.anthropic...``) sets it when this is `None`.
-    """
-
-    batch: bool = False
-    service_tier: str | None = None
-    region: str | None = None
 
 
 CostStatus = Literal["priced", "unpriced"]

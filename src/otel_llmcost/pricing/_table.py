@@ -10,12 +10,12 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
+from ..usage import RequestContext, Usage
 from ._compute import Applied, apply, compute, tier_of
 from ._errors import PriceFileError
 from ._load import ProviderFile, read_provider_file
 from ._match import Match, ProviderIndex
-from ._model import Cost, Entry, Period, RequestContext, Variant
-from ._usage import Usage
+from ._model import Cost, Entry, Period, Variant
 
 __all__ = [
     "PRICING_FILE_ENV",
@@ -190,10 +190,7 @@ class PriceTable:
         if not model:
             return Cost("unpriced", self.version, reason="no_model", detail="the call names no model")
         plan = self.plan(provider, model, at, context)
-        if isinstance(plan, Cost):
-            return plan
-        applied = plan.prices(tier_of(plan.period, usage) if plan.period.tiers else 0)
-        return compute(usage, applied, entry=plan.entry, matched=plan.matched, version=self.version)
+        return plan if isinstance(plan, Cost) else plan.cost(usage)
 
     def plan(
         self, provider: str, model: str, at: date | datetime | None = None, context: RequestContext | None = None
@@ -228,7 +225,7 @@ class PriceTable:
             )
         priced_by, period, variants = resolved
         tiers: list[Applied | None] = [None] * (len(period.tiers) + 1)
-        return Plan(priced_by.key, found.model, found.region, context, period, variants, tiers)
+        return Plan(priced_by.key, found.model, found.region, context, period, variants, tiers, self.version)
 
     def _resolve(self, entry: Entry, day: date) -> tuple[Entry, Period, tuple[Variant, ...]] | str:
         """The entry that bills ``entry`` on ``day``, the price period and extra variants, or why there are none.
@@ -278,13 +275,24 @@ class Plan(NamedTuple):
     period: Period
     variants: tuple[Variant, ...]
     applied: list[Applied | None]
+    version: str
+
+    def tier(self, usage: Usage) -> int:
+        """The tier a call with ``usage`` is in: 0 for the base prices, else the index + 1 of the highest
+        long-context tier its input exceeds."""
+        return tier_of(self.period, usage) if self.period.tiers else 0
 
     def prices(self, tier: int) -> Applied:
-        """The prices a call in ``tier`` (see `tier_of`) pays."""
+        """The prices a call in ``tier`` (see `tier`) pays."""
         applied = self.applied[tier]
         if applied is None:
             applied = self.applied[tier] = apply(self.period, tier, self.variants, self.context, self.region)
         return applied
+
+    def cost(self, usage: Usage) -> Cost:
+        """What a call with ``usage`` costs."""
+        applied = self.prices(self.tier(usage))
+        return compute(usage, applied, entry=self.entry, matched=self.matched, version=self.version)
 
 
 def _day(at: date | datetime | None) -> date:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
 from .. import _attributes as a
-from ..pricing import Cost, PriceTable, PricingError, Usage, default_table
-from ..pricing._compute import tier_of
-from ..pricing._table import Plan
-from ..usage import GenAICall
+from ..pricing import Cost, Plan, PriceTable, PricingError, default_table
+from ..usage import GenAICall, Usage
 from ._quote import Quote
 
 __all__ = ["COST_ALIASES", "PricedCall", "Pricer"]
 
 _log = logging.getLogger("otel_llmcost")
+_S = a.LlmcostStatusValues
+_R = a.LlmcostReasonValues
+_USD = a.GenAiUsageCostCurrencyValues.USD
+_LOCAL = a.GenAiUsageCostSourceValues.LOCAL
 
 COST_ALIASES = frozenset({a.GEN_AI_USAGE_COST, a.OPERATION_COST})
 """The alias attributes the cost can also be written under."""
@@ -41,9 +44,7 @@ _BUCKETS: Mapping[str, str] = {
 
 _NS_PER_DAY = 86_400 * 10**9
 _MAX_CACHED = 4096
-_new = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
-"""Builds a named tuple from a tuple of all its fields, skipping its Python-level ``__new__``: a third of the cost."""
-_KEPT_STATUSES = ("estimated", "partial")
+_KEPT_STATUSES = (_S.ESTIMATED, _S.PARTIAL)
 """Usage statuses a priced call keeps as its own status; any other is ``priced``."""
 
 
@@ -83,7 +84,7 @@ class Pricer:
         self._aliases = tuple(sorted(cost_aliases))
         self._days: dict[int, date] = {}
         self._provenance_cache: dict[tuple[object, ...], dict[str, object]] = {}
-        self._quotes: dict[tuple[object, ...], Quote | _PlanQuotes | None] = {}
+        self._plans: dict[tuple[object, ...], _Quotes | Cost] = {}
 
     def table(self) -> PriceTable | None:
         """The table, loading it the first time; `None` (logged once) when a price file is broken."""
@@ -95,10 +96,7 @@ class Pricer:
                 _log.error("otel-llmcost cannot load its price table, so no span is priced: %s", error)
         return self._table
 
-    def _day(self, start_time_ns: int | None) -> date | None:
-        if start_time_ns is None:
-            return None
-        number = start_time_ns // _NS_PER_DAY
+    def _day(self, number: int) -> date:
         day = self._days.get(number)
         if day is None:
             if len(self._days) > 64:
@@ -106,134 +104,105 @@ class Pricer:
             day = self._days[number] = datetime.fromtimestamp(number * 86_400, timezone.utc).date()
         return day
 
-    def _amount(self, attributes: dict[str, object], amount: Decimal, source: str) -> None:
-        value = float(amount)
-        attributes[a.GEN_AI_USAGE_COST_AMOUNT] = value
-        attributes[a.GEN_AI_USAGE_COST_CURRENCY] = "USD"
-        attributes[a.GEN_AI_USAGE_COST_SOURCE] = source
-        for alias in self._aliases:
-            attributes[alias] = value
-
     def unpriced(self, call: GenAICall, reason: str, detail: str, version: str | None = None) -> PricedCall:
+        """The outcome of a call that cannot be priced, and why."""
+        return self._not_priced(_S.UNPRICED, call, reason, detail, version)
+
+    def duplicate(self, call: GenAICall, reason: str, detail: str) -> PricedCall:
+        """The outcome of a call that another span priced already."""
+        return self._not_priced(_S.DUPLICATE, call, reason, detail)
+
+    def _not_priced(
+        self, status: str, call: GenAICall, reason: str, detail: str, version: str | None = None
+    ) -> PricedCall:
         attributes: dict[str, object] = {
-            a.LLMCOST_STATUS: "unpriced",
+            a.LLMCOST_STATUS: status,
             a.LLMCOST_REASON: reason,
             a.LLMCOST_REASON_DETAIL: detail,
         }
         if version is not None:
             attributes[a.LLMCOST_PRICE_TABLE_VERSION] = version
-        return PricedCall(
-            "unpriced", attributes, None, reason, call.provider, call.response_model or call.request_model
-        )
-
-    def duplicate(self, call: GenAICall, reason: str, detail: str) -> PricedCall:
-        attributes: dict[str, object] = {
-            a.LLMCOST_STATUS: "duplicate",
-            a.LLMCOST_REASON: reason,
-            a.LLMCOST_REASON_DETAIL: detail,
-        }
-        return PricedCall(
-            "duplicate", attributes, None, reason, call.provider, call.response_model or call.request_model
-        )
+        return PricedCall(status, attributes, None, reason, call.provider, call.model)
 
     def price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
-        """What ``call``, which started at ``start_time_ns``, cost, as attributes to add to its span."""
-        usage = call.usage
-        if usage is not None and start_time_ns is not None and call.provider_cost is None:
-            key = (call.provider, call.response_model, call.request_model, start_time_ns // _NS_PER_DAY, call.context)
-            quote = self._quotes.get(key)
-            if quote is None and key not in self._quotes:
-                quote = self._plan_quotes(call, key, start_time_ns)
-            if quote is not None:
-                if isinstance(quote, _PlanQuotes):
-                    quote = quote.quote(usage)
-                status = call.usage_status if call.usage_status in _KEPT_STATUSES else "priced"
-                quoted = quote.price(usage, status)
-                if quoted is not None:
-                    attributes, amount = quoted
-                    model = call.response_model or call.request_model
-                    priced: PricedCall = _new(PricedCall, (status, attributes, amount, None, call.provider, model))
-                    return priced
-        return self.price_with_cost(call, start_time_ns)
+        """What ``call``, which started at ``start_time_ns`` (now if None), cost, as attributes to add to its span.
 
-    def price_with_cost(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
-        """`price` through a `Cost`, which prices every call; `price` takes a quicker route where it can."""
-        model = call.response_model or call.request_model
+        Calls to one model on one day in one request context share their plan, cached here with a `Quote` per
+        tier: a call of tokens only is priced by its quote, any other through a `Cost`.
+        """
+        usage = call.usage
+        model = call.model
         if call.provider_cost is not None:
-            attributes: dict[str, object] = {a.LLMCOST_STATUS: "provider_reported"}
-            self._amount(attributes, call.provider_cost, "provider")
-            return PricedCall("provider_reported", attributes, call.provider_cost, None, call.provider, model)
+            attributes: dict[str, object] = {a.LLMCOST_STATUS: _S.PROVIDER_REPORTED}
+            value = float(call.provider_cost)
+            attributes[a.GEN_AI_USAGE_COST_AMOUNT] = value
+            attributes[a.GEN_AI_USAGE_COST_CURRENCY] = _USD
+            attributes[a.GEN_AI_USAGE_COST_SOURCE] = a.GenAiUsageCostSourceValues.PROVIDER
+            for alias in self._aliases:
+                attributes[alias] = value
+            return PricedCall(_S.PROVIDER_REPORTED, attributes, call.provider_cost, None, call.provider, model)
         if call.invalid_usage is not None:
-            return self.unpriced(call, "invalid_usage", call.invalid_usage)
-        if call.usage is None:
+            return self.unpriced(call, _R.INVALID_USAGE, call.invalid_usage)
+        if usage is None:
             if call.error_type is not None:
-                return self.unpriced(call, "failed_call", f"the call failed ({call.error_type}) and reported no usage")
-            return self.unpriced(call, "no_usage", "the span reports no token or unit usage")
+                detail = f"the call failed ({call.error_type}) and reported no usage"
+                return self.unpriced(call, _R.FAILED_CALL, detail)
+            return self.unpriced(call, _R.NO_USAGE, "the span reports no token or unit usage")
         table = self._table or self.table()
         if table is None:
-            return self.unpriced(call, "internal_error", f"the price table could not load: {self._load_error}")
+            return self.unpriced(call, _R.INTERNAL_ERROR, f"the price table could not load: {self._load_error}")
         if call.provider is None:
-            return self.unpriced(call, "unknown_provider", "the span names no provider", table.version)
-        day = self._day(start_time_ns)
-        cost = table.price(call.usage, provider=call.provider, model=model, at=day, context=call.context)
+            return self.unpriced(call, _R.UNKNOWN_PROVIDER, "the span names no provider", table.version)
+        if not model:
+            return self.unpriced(call, _R.NO_MODEL, "the call names no model", table.version)
+        day = (time.time_ns() if start_time_ns is None else start_time_ns) // _NS_PER_DAY
+        key = (call.provider, call.response_model, call.request_model, day, call.context)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plan(table, call, model, key, day)
+        if isinstance(plan, Cost):
+            return self._from_cost(call, plan)
+        status = call.usage_status if call.usage_status in _KEPT_STATUSES else _S.PRICED
+        quoted = plan.quote(usage).price(usage, status)
+        if quoted is None:
+            return self._from_cost(call, plan.plan.cost(usage))
+        return PricedCall(status, quoted[0], quoted[1], None, call.provider, model)
+
+    def _plan(
+        self, table: PriceTable, call: GenAICall, model: str, key: tuple[object, ...], day: int
+    ) -> _Quotes | Cost:
+        """How calls like ``call`` are priced, now cached by ``key``: their plan's quotes, or the unpriced `Cost`."""
+        provider = call.provider
+        assert provider is not None  # `price` checked
+        plan = table.plan(provider, model, self._day(day), call.context)
         if (
-            cost.reason == "unknown_model"
+            isinstance(plan, Cost)
+            and plan.reason == _R.UNKNOWN_MODEL
             and call.request_model is not None
             and call.response_model not in (None, call.request_model)
         ):
             # A response model the table does not know (an Azure deployment's own name): try what was asked for.
-            retry = table.price(
-                call.usage, provider=call.provider, model=call.request_model, at=day, context=call.context
-            )
-            if retry.status == "priced":
-                cost = retry
-        return self._priced(call, cost)
-
-    def _plan_quotes(self, call: GenAICall, key: tuple[object, ...], start_time_ns: int) -> Quote | _PlanQuotes | None:
-        """The quote for calls like ``call`` (cached by ``key``): its plan's one, or one per tier if it has tiers.
-
-        None when only a `Cost` can price them.
-        """
-        plan = self._plan(call, start_time_ns)
-        quotes: Quote | _PlanQuotes | None = None
-        if plan is not None:
-            quotes = _PlanQuotes(plan, self._make_quote) if plan.period.tiers else self._make_quote(plan, 0)
-        if len(self._quotes) >= _MAX_CACHED:
-            self._quotes.clear()
-        self._quotes[key] = quotes
-        return quotes
-
-    def _plan(self, call: GenAICall, start_time_ns: int) -> Plan | None:
-        """The plan that `price_with_cost` would price ``call`` with, if it prices it; None if it does not."""
-        table = self._table or self.table()
-        model = call.response_model or call.request_model
-        if table is None or call.provider is None or not model:
-            return None
-        day = self._day(start_time_ns)
-        plan = table.plan(call.provider, model, day, call.context)
-        if (
-            isinstance(plan, Cost)
-            and plan.reason == "unknown_model"
-            and call.request_model is not None
-            and call.response_model not in (None, call.request_model)
-        ):
-            plan = table.plan(call.provider, call.request_model, day, call.context)
-        return plan if isinstance(plan, Plan) else None
+            retry = table.plan(provider, call.request_model, self._day(day), call.context)
+            if isinstance(retry, Plan):
+                plan = retry
+        found = _Quotes(plan, self._make_quote) if isinstance(plan, Plan) else plan
+        if len(self._plans) >= _MAX_CACHED:
+            self._plans.clear()
+        self._plans[key] = found
+        return found
 
     def _make_quote(self, plan: Plan, tier: int) -> Quote:
         applied = plan.prices(tier)
-        table = self._table
-        assert table is not None  # a plan comes from the table
         cost = Cost(
-            "priced",
-            table.version,
+            _S.PRICED,
+            plan.version,
             entry=plan.entry,
             matched_model=plan.matched,
             effective_date=applied.effective_date,
             tier=applied.tier,
             variants=applied.variants,
         )
-        templates = {status: self._head(status, 0.0, cost) for status in ("priced", *_KEPT_STATUSES)}
+        templates = {status: self._head(status, 0.0, cost) for status in (_S.PRICED, *_KEPT_STATUSES)}
         return Quote(applied, templates, (a.GEN_AI_USAGE_COST_AMOUNT, *self._aliases), _BUCKETS)
 
     def _head(self, status: str, value: float, cost: Cost) -> dict[str, object]:
@@ -241,8 +210,8 @@ class Pricer:
         attributes: dict[str, object] = {
             a.LLMCOST_STATUS: status,
             a.GEN_AI_USAGE_COST_AMOUNT: value,
-            a.GEN_AI_USAGE_COST_CURRENCY: "USD",
-            a.GEN_AI_USAGE_COST_SOURCE: "local",
+            a.GEN_AI_USAGE_COST_CURRENCY: _USD,
+            a.GEN_AI_USAGE_COST_SOURCE: _LOCAL,
         }
         for alias in self._aliases:
             attributes[alias] = value
@@ -271,38 +240,37 @@ class Pricer:
         self._provenance_cache[key] = found
         return found
 
-    def _priced(self, call: GenAICall, cost: Cost) -> PricedCall:
-        model = call.response_model or call.request_model
+    def _from_cost(self, call: GenAICall, cost: Cost) -> PricedCall:
         total = cost.total_usd
         if total is None:
-            result = self.unpriced(call, cost.reason or "unknown_model", cost.detail or "", cost.table_version)
+            result = self.unpriced(call, cost.reason or _R.UNKNOWN_MODEL, cost.detail or "", cost.table_version)
             if cost.entry is not None:
                 result.attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
             return result
-        status = call.usage_status if call.usage_status in _KEPT_STATUSES else "priced"
+        status = call.usage_status if call.usage_status in _KEPT_STATUSES else _S.PRICED
         attributes = self._head(status, float(total), cost)
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
-            key = _BUCKETS.get(unit) or _bucket(unit)
+            key = _bucket(unit)
             buckets[key] = buckets[key] + amount if key in buckets else amount
         for key, amount in buckets.items():
             attributes[key] = float(amount)
-        return PricedCall(status, attributes, total, None, call.provider, model)
+        return PricedCall(status, attributes, total, None, call.provider, call.model)
 
 
-class _PlanQuotes:
-    """The quotes of one plan with long-context tiers, one per tier, made on first use."""
+class _Quotes:
+    """A plan and its quotes, one per tier, made on first use."""
 
-    __slots__ = ("_make", "_plan", "_quotes")
+    __slots__ = ("_make", "_quotes", "plan")
 
     def __init__(self, plan: Plan, make: Callable[[Plan, int], Quote]) -> None:
-        self._plan = plan
+        self.plan = plan
         self._make = make
         self._quotes: list[Quote | None] = [None] * len(plan.applied)
 
     def quote(self, usage: Usage) -> Quote:
-        tier = tier_of(self._plan.period, usage)
+        tier = self.plan.tier(usage)
         quote = self._quotes[tier]
         if quote is None:
-            quote = self._quotes[tier] = self._make(self._plan, tier)
+            quote = self._quotes[tier] = self._make(self.plan, tier)
         return quote

@@ -12,8 +12,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import SpanContext
 
 from .. import _attributes as a
-from ..pricing import PriceTable, default_table
-from ..pricing._table import environment_files
+from ..pricing import PriceTable, default_table, environment_files
 from ..usage import operation_of, read_call
 from ._metrics import CostMetrics, CostTotal, MetricValue, UnpricedTotal, metric_attribute_keys
 from ._pricer import Pricer

@@ -7,14 +7,15 @@
 - ``_configurator``: the ``opentelemetry-instrument`` hook (entry point group ``opentelemetry_pre_instrument``).
 - ``_pipeline``: building a pipeline, and wrapping an existing one's exporting processors.
 - ``_delivery``: short export timeouts, and one warning when the collector is down.
-- ``_fork``: forked workers, and processes killed by SIGTERM, flush as they exit; ``_servers``: uvicorn's do.
+- ``_fork``: forked workers, and processes killed by SIGTERM, flush (``_flush``) as they exit; ``_servers``:
+  uvicorn's do.
 - `CostRecordingSampler` (``_sampling``): the calls a trace sampler drops are still priced and counted.
 - ``_summary``: the cost summary at exit (``OTEL_LLMCOST_SUMMARY``).
 
 ``docs/setup.md`` compares the routes.
 """
 
-from ._fork import flush
+from ._flush import flush
 from ._instrument import instrument, uninstrument
 from ._sampling import CostRecordingSampler
 

@@ -24,26 +24,18 @@ totals from zero (`CostSpanProcessor` registers that itself). What is left is th
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from types import FrameType
-from typing import Protocol, cast
 
-from opentelemetry import metrics, trace
+from ._flush import flush
 
-__all__ = ["flush", "flush_at_worker_exit", "stop_flushing_at_sigterm"]
-
-_log = logging.getLogger("otel_llmcost")
+__all__ = ["flush_at_worker_exit", "stop_flushing_at_sigterm"]
 
 # multiprocessing runs the exit finalizers with a priority >= 0 first, highest first, then the others.
 _EXIT_PRIORITY = 10
 # How long a SIGTERM waits for the export: well inside the grace period of any orchestrator (Kubernetes: 30 s).
 _SIGTERM_FLUSH_MILLIS = 3_000
-
-
-class _Flushing(Protocol):
-    def force_flush(self, timeout_millis: int = ...) -> bool: ...
 
 
 class _Token:
@@ -53,25 +45,6 @@ class _Token:
 _token = _Token()
 _registered = False
 _lock = threading.Lock()
-
-
-def flush(timeout_millis: int = 10_000) -> None:
-    """Exports the spans and metrics the global tracer and meter providers hold, now; never raises.
-
-    Call it where a process ends without running ``atexit`` handlers, from which OpenTelemetry exports
-    what is left: a Celery ``worker_process_shutdown`` receiver, the end of a serverless function's handler.
-    Processes forked by ``multiprocessing`` need no call: `instrument` has them flush as they exit.
-
-    Args:
-        timeout_millis: how long each provider may take (the batch span processor exports all it holds).
-    """
-    for provider in (trace.get_tracer_provider(), metrics.get_meter_provider()):
-        if getattr(provider, "force_flush", None) is None:
-            continue
-        try:
-            cast("_Flushing", provider).force_flush(timeout_millis)
-        except Exception:  # noqa: BLE001 - a worker's exit must not fail on our account
-            _log.debug("otel-llmcost could not flush %s", type(provider).__name__, exc_info=True)
 
 
 def _in_child(token: _Token) -> None:

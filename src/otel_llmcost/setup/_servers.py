@@ -18,7 +18,7 @@ from typing import Any
 
 import wrapt
 
-from ._fork import flush
+from ._flush import flush
 
 __all__ = ["flush_after_server_shutdown"]
 

@@ -16,8 +16,7 @@ from typing import TextIO
 
 from opentelemetry import trace
 
-from ..processor import CostSpanProcessor
-from ..processor._metrics import CostTotal, UnpricedTotal
+from ..processor import CostSpanProcessor, CostTotal, UnpricedTotal
 from ._pipeline import cost_processors
 
 __all__ = ["SUMMARY_ENV", "format_summary", "print_summary_at_exit", "summary_wanted"]

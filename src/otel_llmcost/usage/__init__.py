@@ -1,7 +1,23 @@
-"""The usage model: `Usage` to and from span attributes, across the naming families seen in the wild."""
+"""The usage model: `Usage` and `RequestContext`, building a `Usage` from what a source reported, and `Usage` to
+and from span attributes, across the naming families seen in the wild.
 
-from ..pricing import Usage
+Every room may import it: the value types and builders use the standard library only, and the attribute keys
+come from the generated constants.
+"""
+
+from ._model import INPUT_TOKEN_UNITS, OUTPUT_TOKEN_UNITS, TOKEN_UNITS, RequestContext, Usage
 from ._read import INFERENCE_OPERATIONS, GenAICall, operation_of, read_call
 from ._write import usage_attributes
 
-__all__ = ["INFERENCE_OPERATIONS", "GenAICall", "Usage", "operation_of", "read_call", "usage_attributes"]
+__all__ = [
+    "INFERENCE_OPERATIONS",
+    "INPUT_TOKEN_UNITS",
+    "OUTPUT_TOKEN_UNITS",
+    "TOKEN_UNITS",
+    "GenAICall",
+    "RequestContext",
+    "Usage",
+    "operation_of",
+    "read_call",
+    "usage_attributes",
+]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
 from .. import _attributes as a
-from ..pricing import RequestContext, Usage
+from ._model import RequestContext, Usage
 
 __all__ = ["INFERENCE_OPERATIONS", "GenAICall", "operation_of", "read_call"]
 
@@ -102,6 +102,11 @@ class GenAICall(NamedTuple):
     invalid_usage: str | None = None
     error_type: str | None = None
 
+    @property
+    def model(self) -> str | None:
+        """The model to price the call by: the one that answered, else the one asked for."""
+        return self.response_model or self.request_model
+
 
 def operation_of(attributes: Attributes) -> str | None:
     """The span's operation if it is a priced GenAI call (inference or embeddings), else `None`. Cheap."""
@@ -162,10 +167,10 @@ _EXTRA_KEYS = frozenset(
 )
 _new = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
 """Builds a named tuple from a tuple of all its fields, skipping its Python-level ``__new__``: a third of the cost."""
-_PLAIN_NAMES = ("input", "output", "cache_read", "cache_write", "reasoning")
-"""The count fields of most spans: a span that reports no other has its usage from `_plain_usage`."""
 _NO_TEXTS: list[str | None] = [None] * len(_TEXT_NAMES)
+_NO_COUNTS: list[int] = [0] * len(_COUNT_NAMES)
 _MAX_SHAPES = 1024
+_WEB_SEARCH = "web_search"
 
 
 class _Shape(NamedTuple):
@@ -175,16 +180,12 @@ class _Shape(NamedTuple):
         winners: for each field the span reports, the best-ranked key that reports it, as ``(field, key)``.
         counts: the keys of the count fields, with the field's index in ``zeros``; None when a field needs
             the general reading (seconds, which may be fractional).
-        zeros: a count for each field of `_PLAIN_NAMES` if the span reports no other, else of `_COUNT_NAMES`.
-        usage: `_plain_usage` or `_usage`, to match.
         texts: the keys of the text fields, with the field's index in `_TEXT_NAMES`.
         extras: whether the span has a key read besides the fields: usage status, reported cost, batch, region.
     """
 
     winners: tuple[tuple[str, str], ...]
     counts: tuple[tuple[str, int], ...] | None
-    zeros: list[int]
-    usage: Callable[[Attributes, list[int]], Usage]
     texts: tuple[tuple[str, int], ...]
     extras: bool
 
@@ -203,16 +204,12 @@ def _new_shape(keys: tuple[str, ...]) -> _Shape:
             if best is None or rank < best[0]:
                 found[name] = (rank, key)
     winners = tuple((name, key) for name, (_, key) in found.items())
-    count_names = [name for name, _ in winners if name not in _TEXT]
-    names = _PLAIN_NAMES if set(count_names) <= set(_PLAIN_NAMES) else _COUNT_NAMES
     counts = None
     if "seconds" not in found:
-        counts = tuple((key, names.index(name)) for name, key in winners if name not in _TEXT)
+        counts = tuple((key, _COUNT_NAMES.index(name)) for name, key in winners if name not in _TEXT)
     shape = _Shape(
         winners,
         counts,
-        [0] * len(names),
-        _plain_usage if names is _PLAIN_NAMES else _usage,
         tuple((key, _TEXT_NAMES.index(name)) for name, key in winners if name in _TEXT),
         not _EXTRA_KEYS.isdisjoint(keys),
     )
@@ -233,7 +230,7 @@ def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | Non
     counted = shape.counts
     if counted is None:
         return None
-    counts = shape.zeros.copy()
+    counts = _NO_COUNTS.copy()
     for key, index in counted:
         value = attributes[key]
         if type(value) is not int or value < 0:
@@ -244,7 +241,7 @@ def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | Non
         value = attributes[key]
         if isinstance(value, str) and value:
             texts[index] = value
-    return texts, shape.usage(attributes, counts) if counted else None
+    return texts, _usage(attributes, counts) if counted else None
 
 
 def _read(attributes: Attributes, shape: _Shape) -> tuple[list[str | None], Usage | None]:
@@ -289,27 +286,12 @@ def _scan(
     return texts, counts
 
 
-def _plain_usage(attributes: Attributes, count: Sequence[int]) -> Usage:
-    """`_usage` of a span that reports no count but those of `_PLAIN_NAMES` (in that order), as most spans do.
-
-    The same arithmetic with every other count at zero, which leaves a third of it. ``attributes`` are
-    unused: they are `_usage`'s, for images.
-    """
-    input_tokens, output_tokens, cache_read, cache_write, reasoning = count
-    parts = cache_read + cache_write
-    if parts > input_tokens:
-        input_tokens += parts  # see _usage
-    if reasoning > output_tokens:
-        output_tokens += reasoning
-    output = output_tokens - reasoning
-    usage: Usage = _new(
-        Usage, (input_tokens - parts, cache_read, cache_write, 0, 0, 0, 0, output, reasoning, 0, 0, 0, _ZERO, (), ())
-    )
-    return usage
-
-
 def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | None = None) -> Usage:
-    """The disjoint buckets of the ``count`` of each field (in `_COUNT_NAMES` order) and the seconds of audio."""
+    """The usage of the ``count`` of each field (in `_COUNT_NAMES` order) and the seconds of audio.
+
+    Raises:
+        _InvalidUsage: the parts of the usage exceed its totals, even when counted beside them.
+    """
     (
         input_tokens,
         output_tokens,
@@ -329,50 +311,36 @@ def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | 
         image_count,
         web_search,
     ) = count
-    cache_write = cache_write or cache_write_5m + cache_write_1h
-    if cache_write_1h > cache_write:
-        cache_write_1h = cache_write
-    parts = cache_read + cache_write + input_audio - cache_read_audio + input_image
-    if parts > input_tokens:
-        # The source counted cached tokens outside the input, as Anthropic's raw usage does.
-        input_tokens += cache_read + cache_write
-    output_parts = reasoning + output_audio + output_image
-    if output_parts > output_tokens:
-        # The source counted thinking outside the output, as Gemini's raw usage does.
-        output_tokens += reasoning
-    if (
-        parts > input_tokens
-        or output_parts > output_tokens
-        or cache_read_audio > cache_read
-        or cache_read_audio > input_audio
-    ):
-        raise _InvalidUsage("the parts of the usage exceed its totals even when counted outside them")
-    images: tuple[tuple[str, int], ...] = ()
+    images: dict[str, int] | None = None
     if image_count:
         size = attributes.get(a.LLMCOST_REQUEST_IMAGE_SIZE)
         quality = attributes.get(a.LLMCOST_REQUEST_IMAGE_QUALITY)
         key = size if isinstance(size, str) else "image"
-        images = ((f"{key}/{quality}" if isinstance(quality, str) and quality else key, image_count),)
-    usage: Usage = _new(
-        Usage,
-        (
-            input_tokens - parts + compaction_input,
-            cache_read - cache_read_audio,
-            cache_write - cache_write_1h,
-            cache_write_1h,
-            input_audio - cache_read_audio,
-            cache_read_audio,
-            input_image,
-            output_tokens - output_parts + compaction_output,
-            reasoning,
-            output_audio,
-            output_image,
-            input_characters,
-            _ZERO if seconds is None else Decimal(repr(float(seconds))),
-            images,
-            (("web_search", web_search),) if web_search else (),
-        ),
-    )
+        images = {f"{key}/{quality}" if isinstance(quality, str) and quality else key: image_count}
+    try:
+        usage = Usage.from_reported(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cache_read_tokens=cache_read,
+            # Anthropic's SDK reports the 5-minute and 1-hour writes, and maybe not their sum.
+            cache_write_tokens=cache_write or cache_write_5m + cache_write_1h,
+            cache_write_1h_tokens=cache_write_1h,
+            input_audio_tokens=input_audio,
+            cache_read_audio_tokens=cache_read_audio,
+            input_image_tokens=input_image,
+            reasoning_tokens=reasoning,
+            output_audio_tokens=output_audio,
+            output_image_tokens=output_image,
+            input_characters=input_characters,
+            input_audio_seconds=_ZERO if seconds is None else Decimal(repr(float(seconds))),
+            images=images,
+            requests={_WEB_SEARCH: web_search} if web_search else None,
+        )
+    except ValueError as error:
+        raise _InvalidUsage(str(error)) from None
+    if compaction_input or compaction_output:
+        # Server-side context compaction (Anthropic) counts its tokens outside the call's; they bill as plain ones.
+        usage = usage._replace(input=usage.input + compaction_input, output=usage.output + compaction_output)
     return usage
 
 

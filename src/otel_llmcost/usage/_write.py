@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import _attributes as a
-from ..pricing import Usage
+from ._model import Usage
 
 __all__ = ["usage_attributes"]
 

@@ -12,10 +12,13 @@ patched when the application imports it.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
 
-from .._adapter import Adapter
 from .._instrumentor import Instrumentor, Options
-from .._patches import Patch
+
+if TYPE_CHECKING:
+    from .._adapter import Adapter
+    from .._patches import Patch
 
 __all__ = ["OpenAIInstrumentor"]
 

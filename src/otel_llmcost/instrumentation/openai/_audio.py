@@ -55,23 +55,19 @@ def audio_usage(result: object) -> Usage | None:
 class UsageEvents(StreamReading):
     """Reads a stream whose last event carries the usage (``transcript.text.done``, ``image_generation.completed``)."""
 
-    __slots__ = ("_first", "_last", "_read")
+    __slots__ = ("_last", "_usage_of")
 
     def __init__(self, invocation: Invocation, read: Callable[[object], Usage | None]) -> None:
         super().__init__(invocation)
-        self._read = read
-        self._first = True
+        self._usage_of = read
         self._last: object = None
 
-    def chunk(self, chunk: Any) -> None:
-        if self._first:
-            self._first = False
-            self._invocation.chunk()
+    def _read(self, chunk: Any) -> None:
         if field(chunk, "usage") is not None:
             self._last = chunk
 
     def _reading(self) -> Reading:
-        return Reading(None, None if self._last is None else self._read(self._last))
+        return Reading(None, None if self._last is None else self._usage_of(self._last))
 
 
 class _SpeechToText:

@@ -23,7 +23,7 @@ from .._reading import StreamReading, settled
 from .._surface import Reading, Request, Setup
 from ._content import chat_input, chat_output, text_part, tool_call_part
 from ._providers import FIREWORKS_AI, OPENROUTER, TOGETHER_AI, VLLM
-from ._read import provider_cost, sampling_attributes, token_usage
+from ._read import sampling_attributes, token_usage, usage_fields
 
 __all__ = ["CHAT_COMPLETIONS", "with_stream_usage"]
 
@@ -134,10 +134,9 @@ def _response_attributes(values: Mapping[str, Any]) -> Attributes:
 
 
 def _usage(usage: object, attributes: Attributes) -> Usage | None:
-    if usage is None:
+    values = usage_fields(usage, attributes)
+    if values is None:
         return None
-    values = fields(usage)
-    provider_cost(values, attributes)
     prompt = fields(values.get("prompt_tokens_details"))
     completion = fields(values.get("completion_tokens_details"))
     prompt_tokens, completion_tokens = tokens(values, "prompt_tokens"), tokens(values, "completion_tokens")
@@ -179,7 +178,6 @@ class ChatStream(StreamReading):
     __slots__ = (
         "_capture",
         "_choices",
-        "_first",
         "_groq",
         "_messages",
         "_model",
@@ -193,13 +191,9 @@ class ChatStream(StreamReading):
         self._groq = state.provider == _P.GROQ
         self._capture = capture
         self._choices: dict[int, _Choice] = {}
-        self._first: Any = None
         self._usage: Any = None
 
-    def chunk(self, chunk: Any) -> None:
-        if self._first is None:
-            self._first = chunk
-            self._invocation.chunk()
+    def _read(self, chunk: Any) -> None:
         # getattr with defaults: a compatible server may leave out fields OpenAI always sends.
         for choice in getattr(chunk, "choices", None) or ():
             index = getattr(choice, "index", 0)

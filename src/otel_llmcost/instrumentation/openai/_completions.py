@@ -24,7 +24,7 @@ from .._reading import StreamReading, settled
 from .._surface import Reading, Request, Setup
 from ._chat import with_stream_usage
 from ._content import text_part
-from ._read import provider_cost, sampling_attributes, token_usage
+from ._read import sampling_attributes, token_usage, usage_fields
 
 __all__ = ["COMPLETIONS"]
 
@@ -127,10 +127,9 @@ def _response_attributes(result: object) -> Attributes:
 
 
 def _usage(usage: object, attributes: Attributes) -> Usage | None:
-    if usage is None:
+    values = usage_fields(usage, attributes)
+    if values is None:
         return None
-    values = fields(usage)
-    provider_cost(values, attributes)
     return token_usage(
         tokens(values, "prompt_tokens"),
         tokens(values, "completion_tokens"),
@@ -143,22 +142,18 @@ def _usage(usage: object, attributes: Attributes) -> Usage | None:
 class CompletionStream(StreamReading):
     """Reads a Completions stream, chunk by chunk, into its invocation; ends it once."""
 
-    __slots__ = ("_capture", "_first", "_model", "_prompt", "_reasons", "_texts", "_usage")
+    __slots__ = ("_capture", "_model", "_prompt", "_reasons", "_texts", "_usage")
 
     def __init__(self, invocation: Invocation, model: str | None, prompt: _Prompt | None, capture: bool) -> None:
         super().__init__(invocation)
         self._model = model
         self._prompt = prompt
         self._capture = capture
+        self._usage: Any = None
         self._texts: dict[int, list[str]] = {}  # choice index -> the pieces of its text
         self._reasons: dict[int, str] = {}
-        self._first: Any = None
-        self._usage: Any = None
 
-    def chunk(self, chunk: Any) -> None:
-        if self._first is None:
-            self._first = chunk
-            self._invocation.chunk()
+    def _read(self, chunk: Any) -> None:
         # getattr with defaults: a compatible server may leave out fields OpenAI always sends.
         for choice in getattr(chunk, "choices", None) or ():
             index = getattr(choice, "index", 0)

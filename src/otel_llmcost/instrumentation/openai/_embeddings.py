@@ -13,7 +13,7 @@ from .._genai import Attributes, Invocation
 from .._read import field, fields, identity, text, tokens
 from .._stream import StreamHooks
 from .._surface import Reading, Request, Setup
-from ._read import provider_cost
+from ._read import usage_fields
 
 __all__ = ["EMBEDDINGS"]
 
@@ -36,11 +36,9 @@ class Embeddings:
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         attributes: Attributes = {}
         identity(fields(result), attributes)
-        usage = field(result, "usage")
-        if usage is None:
+        values = usage_fields(field(result, "usage"), attributes)
+        if values is None:
             return Reading(attributes)
-        values = fields(usage)
-        provider_cost(values, attributes)
         return Reading(attributes, Usage(input=tokens(values, "prompt_tokens")))
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:

@@ -28,7 +28,7 @@ _DALL_E: Final = "dall-e-"
 _DALL_E_SIZE: Final = "1024x1024"
 
 
-def _token_usage(usage: object) -> Usage:
+def _token_usage(usage: object) -> Usage | None:
     output = count(usage, "output_tokens")
     output_details = field(usage, "output_tokens_details")
     return token_usage(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -10,14 +11,17 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from ... import _attributes as a
 from ...usage import Usage
 from .._genai import Attributes
-from .._read import number, text
+from .._read import fields, number, text
 
 __all__ = [
     "provider_cost",
     "sampling_attributes",
     "service_tier",
     "token_usage",
+    "usage_fields",
 ]
+
+_log = logging.getLogger("otel_llmcost")
 
 _AUTO: Final = "auto"
 _NUMBERS: Final = (
@@ -77,34 +81,39 @@ def token_usage(
     output_image: int = 0,
     total: int = 0,
     requests: Mapping[str, int] | None = None,
-) -> Usage:
-    """A `Usage` from the totals and parts an OpenAI-style usage object reports.
+) -> Usage | None:
+    """A `Usage` from the totals and parts an OpenAI-style usage object reports (`Usage.from_reported`).
 
     OpenAI counts cached, audio and image tokens inside the prompt and reasoning tokens inside the
-    completion. Some compatible APIs count reasoning tokens beside the completion (their total is prompt plus
-    completion plus reasoning), or cached tokens beside the prompt: such parts are folded into their total,
-    so that every token is counted once.
+    completion; the compatible APIs that count some beside are folded by the usage model's rules. Counts whose
+    parts exceed their totals even so describe no usage that can be billed: `None`, never a guess.
     """
-    if reasoning and (total == input_tokens + output_tokens + reasoning or reasoning > output_tokens):
-        output_tokens += reasoning
-    if cache_read and (total == input_tokens + cache_read + output_tokens or cache_read > input_tokens):
-        input_tokens += cache_read
-    output_parts = reasoning + output_audio + output_image
-    input_parts = cache_read + cache_write + input_audio + input_image
-    # The counts are non-negative (see `tokens`) and the parts at most their totals: the buckets are built
-    # directly, rather than through Usage.from_totals's checks, on every call's path.
-    return Usage(
-        input=max(input_tokens - input_parts, 0),
-        cache_read=cache_read,
-        cache_write=cache_write,
-        input_audio=input_audio,
-        input_image=input_image,
-        output=max(output_tokens - output_parts, 0),
-        reasoning=reasoning,
-        output_audio=output_audio,
-        output_image=output_image,
-        requests=tuple(sorted((kind, found) for kind, found in requests.items() if found)) if requests else (),
-    )
+    try:
+        return Usage.from_reported(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cache_read_tokens=cache_read,
+            cache_write_tokens=cache_write,
+            input_audio_tokens=input_audio,
+            input_image_tokens=input_image,
+            reasoning_tokens=reasoning,
+            output_audio_tokens=output_audio,
+            output_image_tokens=output_image,
+            total_tokens=total,
+            requests=requests,
+        )
+    except ValueError:
+        _log.debug("otel-llmcost: an OpenAI usage that cannot be billed as reported", exc_info=True)
+        return None
+
+
+def usage_fields(usage: object, attributes: Attributes) -> Mapping[str, Any] | None:
+    """The `fields` of a response's ``usage`` object (`None` when there is none), after its reported cost."""
+    if usage is None:
+        return None
+    values = fields(usage)
+    provider_cost(values, attributes)
+    return values
 
 
 def provider_cost(usage: Mapping[str, Any], attributes: Attributes) -> None:

@@ -22,7 +22,7 @@ from .._read import count, field, fields, identity, text, tokens
 from .._reading import StreamReading, settled
 from .._surface import Reading, Request, Setup
 from ._content import responses_input, responses_output, text_part
-from ._read import provider_cost, sampling_attributes, token_usage
+from ._read import sampling_attributes, token_usage, usage_fields
 
 __all__ = ["RESPONSES", "RESPONSES_RETRIEVE"]
 
@@ -143,11 +143,9 @@ def _response_attributes(values: Mapping[str, Any]) -> Attributes:
 
 def _usage(response: Mapping[str, Any], attributes: Attributes) -> Usage | None:
     """The usage in a response's `fields`."""
-    usage = response.get("usage")
-    if usage is None:
+    values = usage_fields(response.get("usage"), attributes)
+    if values is None:
         return None
-    values = fields(usage)
-    provider_cost(values, attributes)
     details = fields(values.get("input_tokens_details"))
     searches = count(field(response.get("tool_usage"), _WEB_SEARCH), "num_requests")
     return token_usage(
@@ -164,7 +162,7 @@ def _usage(response: Mapping[str, Any], attributes: Attributes) -> Usage | None:
 class ResponsesStream(StreamReading):
     """Reads a Responses API event stream into its invocation; ends it once."""
 
-    __slots__ = ("_bills", "_capture", "_deltas", "_first", "_input", "_model", "_response")
+    __slots__ = ("_bills", "_capture", "_deltas", "_input", "_model", "_response")
 
     def __init__(
         self, invocation: Invocation, model: str | None, state: _Input | None, bills: bool, capture: bool
@@ -175,13 +173,9 @@ class ResponsesStream(StreamReading):
         self._bills = bills
         self._capture = capture
         self._deltas: list[str] = []
-        self._first = True
         self._response: Any = None
 
-    def chunk(self, chunk: Any) -> None:
-        if self._first:
-            self._first = False
-            self._invocation.chunk()
+    def _read(self, chunk: Any) -> None:
         kind = chunk.type
         if kind in _DELTA_EVENTS:
             delta = chunk.delta

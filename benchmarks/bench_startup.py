@@ -1,0 +1,82 @@
+"""What ``import otel_llmcost; otel_llmcost.instrument()`` adds to an application's start-up.
+
+Each run is a fresh interpreter that never imports a provider SDK (the SDKs are patched when the application
+imports them, so an SDK the application does not use costs nothing). The three ``OTEL_*_EXPORTER`` variables
+are ``none``: the exporters' own imports are not ours. The baseline is ``import opentelemetry.sdk.trace``
+alone, run interleaved with ours in the same process tree, so that both see the same machine. Each child
+reports its peak resident set; the wall time of the whole child is measured here.
+
+Run: ``python benchmarks/bench_startup.py [RUNS]`` (15 runs each by default). The target: at most +50 ms and
++3 MB over the baseline.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+SDKS = ("openai", "anthropic", "google.genai", "mistralai", "cohere", "groq", "boto3")
+_REPORT = (
+    "import resource, sys\n"
+    f"loaded = [name for name in {SDKS!r} if name in sys.modules]\n"
+    "assert not loaded, f'a provider SDK was imported: {loaded}'\n"
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+)
+PROGRAMS = {
+    "baseline: import opentelemetry.sdk.trace": "import opentelemetry.sdk.trace\n",
+    "ours: import otel_llmcost; otel_llmcost.instrument()": "import otel_llmcost\notel_llmcost.instrument()\n",
+    # The instrumentors alone (found by entry point, instrumented), without the SDK pipeline: where it goes.
+    "instrumentors only: instrument(setup_sdk=False)": (
+        "import otel_llmcost\notel_llmcost.instrument(setup_sdk=False)\n"
+    ),
+}
+# Bytecode is written (by the warm-up run) and read, as for an installed package: compiling our modules on
+# every start-up would measure the compiler.
+ENVIRONMENT = {
+    **{name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"},
+    "OTEL_TRACES_EXPORTER": "none",
+    "OTEL_METRICS_EXPORTER": "none",
+    "OTEL_LOGS_EXPORTER": "none",
+}
+
+
+def run(program: str) -> tuple[float, int]:
+    """Seconds of wall time of one interpreter running ``program``, and its peak RSS in kB."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", program + _REPORT], env=ENVIRONMENT, capture_output=True, text=True, check=True
+    )
+    elapsed = time.perf_counter() - started
+    return elapsed, int(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    times: dict[str, list[float]] = {name: [] for name in PROGRAMS}
+    rss: dict[str, list[int]] = {name: [] for name in PROGRAMS}
+    for program in PROGRAMS.values():  # warm the file and bytecode caches, not counted
+        run(program)
+    for _ in range(runs):
+        for name, program in PROGRAMS.items():
+            elapsed, peak = run(program)
+            times[name].append(elapsed)
+            rss[name].append(peak)
+    for name in PROGRAMS:
+        print(
+            f"{name:<55} min {min(times[name]) * 1e3:7.1f} ms  median {statistics.median(times[name]) * 1e3:7.1f} ms"
+            f"  max RSS {max(rss[name]) / 1024:6.1f} MB"
+        )
+    base, *others = PROGRAMS
+    for name in others:
+        print(
+            f"{'added by ' + name.split(':')[0]:<55} min {(min(times[name]) - min(times[base])) * 1e3:+7.1f} ms"
+            f"  median {(statistics.median(times[name]) - statistics.median(times[base])) * 1e3:+7.1f} ms"
+            f"  max RSS {(max(rss[name]) - max(rss[base])) / 1024:+6.1f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

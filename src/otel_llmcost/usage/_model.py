@@ -1,0 +1,339 @@
+"""The usage model's value types: `Usage`, what one call consumed, in disjoint buckets so that every unit is
+priced exactly once, and `RequestContext`, what else about the call changes its price.
+
+Standard library only: pricing, the instrumentors and the processor all import them from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import NamedTuple
+
+__all__ = ["INPUT_TOKEN_UNITS", "OUTPUT_TOKEN_UNITS", "TOKEN_UNITS", "RequestContext", "Usage"]
+
+INPUT_TOKEN_UNITS = (
+    "input",
+    "cache_read",
+    "cache_write",
+    "cache_write_1h",
+    "input_audio",
+    "cache_read_audio",
+    "input_image",
+)
+"""The buckets of input tokens. ``input`` holds the tokens that are in no other bucket."""
+
+OUTPUT_TOKEN_UNITS = ("output", "reasoning", "output_audio", "output_image")
+"""The buckets of output tokens. ``output`` holds the tokens that are in no other bucket."""
+
+TOKEN_UNITS = INPUT_TOKEN_UNITS + OUTPUT_TOKEN_UNITS
+
+_ZERO = Decimal(0)
+
+
+def _frozen(counts: Mapping[str, int] | None) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((key, count) for key, count in counts.items() if count)) if counts else ()
+
+
+class Usage(NamedTuple):
+    """The units one call consumed, each in exactly one bucket. Immutable (a named tuple, for speed).
+
+    Token fields are disjoint: ``input`` is the input tokens that are not cache reads, cache writes, audio
+    or image tokens; ``output`` is the output tokens that are not reasoning, audio or image tokens. Build a
+    `Usage` from the totals that APIs and the GenAI conventions report with `Usage.from_totals`, which
+    subtracts the parts from the totals, or with `Usage.from_reported` where a source may count a part
+    beside its total rather than inside it.
+
+    Attributes:
+        input: plain input tokens.
+        cache_read: input tokens read from a prompt cache.
+        cache_write: input tokens written to a prompt cache with a 5-minute (or unreported) lifetime.
+        cache_write_1h: input tokens written to a prompt cache with a 1-hour lifetime.
+        input_audio: audio input tokens, not cached.
+        cache_read_audio: audio input tokens read from a cache.
+        input_image: image input tokens.
+        output: plain output tokens.
+        reasoning: reasoning (thinking) tokens.
+        output_audio: audio output tokens.
+        output_image: image output tokens.
+        input_characters: characters of text turned into speech.
+        input_audio_seconds: seconds of audio transcribed or translated.
+        images: images generated, by ``"<size>"`` or ``"<size>/<quality>"`` key.
+        requests: billed calls and tool uses, by kind (``"request"``, ``"web_search"``).
+    """
+
+    input: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    cache_write_1h: int = 0
+    input_audio: int = 0
+    cache_read_audio: int = 0
+    input_image: int = 0
+    output: int = 0
+    reasoning: int = 0
+    output_audio: int = 0
+    output_image: int = 0
+    input_characters: int = 0
+    input_audio_seconds: Decimal = _ZERO
+    images: tuple[tuple[str, int], ...] = ()
+    requests: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def from_totals(
+        cls,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        cache_write_1h_tokens: int = 0,
+        input_audio_tokens: int = 0,
+        cache_read_audio_tokens: int = 0,
+        input_image_tokens: int = 0,
+        reasoning_tokens: int = 0,
+        output_audio_tokens: int = 0,
+        output_image_tokens: int = 0,
+        input_characters: int = 0,
+        input_audio_seconds: Decimal | int | str = 0,
+        images: Mapping[str, int] | None = None,
+        requests: Mapping[str, int] | None = None,
+    ) -> Usage:
+        """A `Usage` from totals and their parts, as the GenAI conventions report them.
+
+        ``input_tokens`` counts every input token (cached, audio and image ones included) and
+        ``output_tokens`` every output token (reasoning, audio and image ones included).
+        ``cache_write_tokens`` counts every cache write; ``cache_write_1h_tokens`` is the part of them with a
+        1-hour lifetime. Cached audio tokens are a part of both ``cache_read_tokens`` and
+        ``input_audio_tokens``.
+
+        Raises:
+            ValueError: a count is negative, or the parts add up to more than their total.
+        """
+        if cache_write_1h_tokens > cache_write_tokens >= 0:
+            raise ValueError(
+                f"cache_write_1h_tokens ({cache_write_1h_tokens}) exceeds cache_write_tokens ({cache_write_tokens}),"
+                " of which it is a part"
+            )
+        return _disjoint(
+            input_tokens,
+            output_tokens,
+            cache_read_tokens,
+            cache_write_tokens,
+            cache_write_1h_tokens,
+            input_audio_tokens,
+            cache_read_audio_tokens,
+            input_image_tokens,
+            reasoning_tokens,
+            output_audio_tokens,
+            output_image_tokens,
+            input_characters,
+            Decimal(input_audio_seconds),
+            images,
+            requests,
+        )
+
+    @classmethod
+    def from_reported(
+        cls,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        cache_write_1h_tokens: int = 0,
+        input_audio_tokens: int = 0,
+        cache_read_audio_tokens: int = 0,
+        input_image_tokens: int = 0,
+        reasoning_tokens: int = 0,
+        output_audio_tokens: int = 0,
+        output_image_tokens: int = 0,
+        input_characters: int = 0,
+        input_audio_seconds: Decimal = _ZERO,
+        images: Mapping[str, int] | None = None,
+        requests: Mapping[str, int] | None = None,
+        total_tokens: int = 0,
+    ) -> Usage:
+        """A `Usage` from what a provider's response or a span reported: `from_totals`, lenient where sources
+        are known to differ from the conventions.
+
+        Some sources count a part beside its total rather than inside it; that part is added to its total,
+        so that every token is counted once:
+
+        - reasoning beside the output (Gemini's raw usage, some OpenAI-compatible APIs): when
+          ``total_tokens`` is input plus output plus reasoning, or the output's parts exceed the output;
+        - cache reads and writes beside the input (Anthropic's raw usage, some OpenAI-compatible APIs): when
+          ``total_tokens`` is input plus cached plus output, or the input's parts exceed the input.
+
+        A 1-hour cache write count above the count of all cache writes is taken as all of them.
+        ``total_tokens`` is only a hint (0: not reported); ``input_audio_seconds`` must be a `Decimal`.
+
+        Raises:
+            ValueError: a count is negative, or the parts exceed their totals even when counted beside them.
+        """
+        if reasoning_tokens and (
+            (total_tokens and total_tokens == input_tokens + output_tokens + reasoning_tokens)
+            or reasoning_tokens + output_audio_tokens + output_image_tokens > output_tokens
+        ):
+            output_tokens += reasoning_tokens
+        cached = cache_read_tokens + cache_write_tokens
+        if cached and (
+            (total_tokens and total_tokens == input_tokens + cached + output_tokens)
+            or cached + input_audio_tokens - cache_read_audio_tokens + input_image_tokens > input_tokens
+        ):
+            input_tokens += cached
+        return _disjoint(
+            input_tokens,
+            output_tokens,
+            cache_read_tokens,
+            cache_write_tokens,
+            min(cache_write_1h_tokens, cache_write_tokens),
+            input_audio_tokens,
+            cache_read_audio_tokens,
+            input_image_tokens,
+            reasoning_tokens,
+            output_audio_tokens,
+            output_image_tokens,
+            input_characters,
+            input_audio_seconds,
+            images,
+            requests,
+        )
+
+    @property
+    def input_tokens(self) -> int:
+        """Every input token: the sum of the input buckets. Long-context tiers compare this with their threshold."""
+        return (
+            self.input
+            + self.cache_read
+            + self.cache_write
+            + self.cache_write_1h
+            + self.input_audio
+            + self.cache_read_audio
+            + self.input_image
+        )  # as a sum of attributes: this runs once per priced span
+
+    @property
+    def output_tokens(self) -> int:
+        """Every output token: the sum of the output buckets."""
+        return self.output + self.reasoning + self.output_audio + self.output_image
+
+    def tokens(self, unit: str) -> int:
+        """The tokens in the bucket named ``unit``, one of `TOKEN_UNITS`."""
+        count: int = getattr(self, unit)
+        return count
+
+    def is_empty(self) -> bool:
+        """Whether the call consumed nothing at all."""
+        return (
+            self.input_tokens == 0
+            and self.output_tokens == 0
+            and not self.input_characters
+            and not self.input_audio_seconds
+            and not self.images
+            and not self.requests
+        )
+
+
+_COUNT_NAMES = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "input_audio_tokens",
+    "cache_read_audio_tokens",
+    "input_image_tokens",
+    "reasoning_tokens",
+    "output_audio_tokens",
+    "output_image_tokens",
+    "input_characters",
+)
+
+
+def _disjoint(
+    input_tokens: int,
+    output_tokens: int,
+    cache_read: int,
+    cache_write: int,
+    cache_write_1h: int,
+    input_audio: int,
+    cache_read_audio: int,
+    input_image: int,
+    reasoning: int,
+    output_audio: int,
+    output_image: int,
+    input_characters: int,
+    seconds: Decimal,
+    images: Mapping[str, int] | None,
+    requests: Mapping[str, int] | None,
+) -> Usage:
+    """The rules both builders share: totals and their parts -> disjoint buckets, or why they cannot be.
+
+    Raises:
+        ValueError: a count is negative, or the parts add up to more than their total.
+    """
+    counts = (
+        input_tokens,
+        output_tokens,
+        cache_read,
+        cache_write,
+        cache_write_1h,
+        input_audio,
+        cache_read_audio,
+        input_image,
+        reasoning,
+        output_audio,
+        output_image,
+        input_characters,
+    )
+    if min(counts) < 0:
+        name, count = next((name, count) for name, count in zip(_COUNT_NAMES, counts, strict=True) if count < 0)
+        raise ValueError(f"{name} is {count}: token counts cannot be negative")
+    if cache_read_audio > cache_read or cache_read_audio > input_audio:
+        raise ValueError("cache_read_audio_tokens is a part of both cache_read_tokens and input_audio_tokens")
+    input_parts = cache_read + cache_write + input_audio - cache_read_audio + input_image
+    if input_parts > input_tokens:
+        raise ValueError(
+            f"the parts of the input (cache reads, cache writes, audio and image tokens: {input_parts})"
+            f" exceed input_tokens ({input_tokens}), which must include them"
+        )
+    output_parts = reasoning + output_audio + output_image
+    if output_parts > output_tokens:
+        raise ValueError(
+            f"the parts of the output (reasoning, audio and image tokens: {output_parts})"
+            f" exceed output_tokens ({output_tokens}), which must include them"
+        )
+    if seconds < 0:
+        raise ValueError(f"input_audio_seconds is {seconds}: it cannot be negative")
+    return Usage(
+        input_tokens - input_parts,
+        cache_read - cache_read_audio,
+        cache_write - cache_write_1h,
+        cache_write_1h,
+        input_audio - cache_read_audio,
+        cache_read_audio,
+        input_image,
+        output_tokens - output_parts,
+        reasoning,
+        output_audio,
+        output_image,
+        input_characters,
+        seconds,
+        _frozen(images),
+        _frozen(requests),
+    )
+
+
+class RequestContext(NamedTuple):
+    """What about a request, beyond its model and usage, changes its price.
+
+    Attributes:
+        batch: the call went through a batch API.
+        service_tier: the service tier the response reported (``flex``, ``priority``, ``default``...).
+        region: the region scope of the endpoint (``us``, ``eu``, ``global``, ``regional``, ``data_zone``).
+            A Bedrock id with a geo prefix (``eu.anthropic...``) sets it when this is `None`.
+    """
+
+    batch: bool = False
+    service_tier: str | None = None
+    region: str | None = None
