@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, as_is, both
+from .._retry import build_request
 from .._wrap import async_helper_stream_close, helper_stream_close
-from ..openai._retry import build_request
 from ._batches import async_batch_results, batch_results
 from ._count_tokens import COUNT_TOKENS
 from ._messages import MESSAGES, async_stream_helper, rebuilt_stream, stream_helper
