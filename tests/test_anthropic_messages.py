@@ -276,3 +276,38 @@ def test_content_is_captured_only_when_asked(tracing: Tracing, instrumented: Ant
     (block,) = json.loads(attributes["gen_ai.output.messages"])
     assert block["type"] == "text"
     assert block["text"].startswith("The invoice shows two charges")
+
+
+def test_async_create_stream_left_with_break_in_its_block_is_estimated(tracing: Tracing) -> None:
+    async def call() -> None:
+        async with async_client("sonnet_stream") as client:
+            stream = await client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True)
+            async with stream:
+                deltas = 0
+                async for event in stream:
+                    if event.type == "content_block_delta":
+                        deltas += 1
+                        if deltas == 2:
+                            break
+
+    asyncio.run(call())
+    _assert_estimated(tracing)
+
+
+def test_stream_helper_block_left_by_the_callers_exception_ends_the_span_once_estimated(tracing: Tracing) -> None:
+    class Stop(Exception):
+        pass
+
+    def read_then_fail(client: anthropic.Anthropic) -> None:
+        with client.messages.stream(model=SONNET, max_tokens=1024, messages=MESSAGES) as stream:
+            _two_deltas(stream)
+            raise Stop
+
+    with sync_client("sonnet_stream") as client, pytest.raises(Stop):
+        read_then_fail(client)
+
+    spans = tracing.exporter.get_finished_spans()
+    assert len(spans) == 1
+    attributes = attributes_of(spans[0])
+    assert attributes["gen_ai.usage.output_tokens"] == EARLY_OUTPUT
+    assert attributes["llmcost.usage.status"] == "estimated"
