@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anthropic
 import pytest
@@ -311,3 +311,22 @@ def test_stream_helper_block_left_by_the_callers_exception_ends_the_span_once_es
     attributes = attributes_of(spans[0])
     assert attributes["gen_ai.usage.output_tokens"] == EARLY_OUTPUT
     assert attributes["llmcost.usage.status"] == "estimated"
+
+
+def test_token_usage_and_duration_metrics_are_recorded(tracing: Tracing) -> None:
+    with sync_client("sonnet_cache") as client:
+        client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
+
+    data = tracing.metric_reader.get_metrics_data()
+    points: dict[str, list[tuple[dict[str, Any], float]]] = {}
+    for resource in data.resource_metrics if data else ():
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                for point in metric.data.data_points:
+                    points.setdefault(metric.name, []).append((dict(point.attributes or {}), getattr(point, "sum", 0)))
+    tokens = {attributes["gen_ai.token.type"]: value for attributes, value in points["gen_ai.client.token.usage"]}
+    # Input includes the cache reads and writes: 412 + 10,240 + 3,200.
+    assert tokens == {"input": 13_852, "output": 523}
+    ((attributes, _),) = points["gen_ai.client.operation.duration"]
+    assert attributes["gen_ai.provider.name"] == "anthropic"
+    assert attributes["gen_ai.response.model"] == SONNET_SNAPSHOT
