@@ -270,12 +270,15 @@ def test_content_is_captured_only_when_asked(tracing: Tracing, instrumented: Ant
 
     attributes = attributes_of(only_span(tracing))
     assert json.loads(attributes["gen_ai.input.messages"]) == [
-        {"role": "system", "content": "Be brief."},
-        {"role": "user", "content": "Why was I charged twice this month?"},
+        {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+        {"role": "user", "parts": [{"type": "text", "content": "Why was I charged twice this month?"}]},
     ]
-    (block,) = json.loads(attributes["gen_ai.output.messages"])
-    assert block["type"] == "text"
-    assert block["text"].startswith("The invoice shows two charges")
+    (output,) = json.loads(attributes["gen_ai.output.messages"])
+    assert output["role"] == "assistant"
+    assert output["finish_reason"] == "end_turn"
+    (part,) = output["parts"]
+    assert part["type"] == "text"
+    assert part["content"].startswith("The invoice shows two charges")
 
 
 def test_async_create_stream_left_with_break_in_its_block_is_estimated(tracing: Tracing) -> None:

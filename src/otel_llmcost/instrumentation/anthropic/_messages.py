@@ -22,6 +22,7 @@ from .._read import field, number, text
 from .._reading import StreamReading
 from .._surface import Reading, Request, Setup
 from .._wrap import Wrapper, async_method, sync_method
+from ._content import input_messages, output_messages
 from ._events import Tally
 from ._usage import message_attributes, message_usage
 
@@ -70,13 +71,8 @@ class Messages:
         if tier is not None and tier != _AUTO:
             attributes[a.ANTHROPIC_REQUEST_SERVICE_TIER] = tier
         if setup.telemetry.capture_content:
-            messages = kwargs.get("messages")
-            if isinstance(messages, (list, tuple)):
-                system = kwargs.get("system")
-                prompt: list[object] = (
-                    [{"role": "system", "content": system}] if isinstance(system, (str, list)) else []
-                )
-                attributes[gen_ai.GEN_AI_INPUT_MESSAGES] = bounded_json([*prompt, *cast("Sequence[object]", messages)])
+            prompt = input_messages(kwargs.get("system"), kwargs.get("messages"))
+            attributes[gen_ai.GEN_AI_INPUT_MESSAGES] = bounded_json(prompt)
         stream = self._helper or kwargs.get("stream") is True
         if stream:
             attributes[gen_ai.GEN_AI_REQUEST_STREAM] = True
@@ -87,26 +83,11 @@ class Messages:
         attributes: Attributes = {}
         message_attributes(result, usage, attributes)
         if setup.telemetry.capture_content:
-            content = field(result, "content")
-            if content is not None:
-                attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(_dumped(content))
+            attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(output_messages(result))
         return Reading(attributes, message_usage(usage))
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> MessageStream:
         return MessageStream(invocation, request.model)
-
-
-def _dumped(content: object) -> object:
-    """A Message's content blocks as plain data, for content capture."""
-    if isinstance(content, (list, tuple)):
-        blocks = cast("Sequence[object]", content)
-        return [_plain(block) for block in blocks]
-    return content
-
-
-def _plain(block: object) -> object:
-    dump = getattr(block, "model_dump", None)
-    return dump() if callable(dump) else block
 
 
 class MessageStream(StreamReading):
