@@ -7,9 +7,11 @@ Pipelines, each making the same ``messages.create`` call over a recorded respons
   instrumented  AnthropicInstrumentor (the SDK's tracing off), spans priced by CostSpanProcessor
   native        the SDK's own tracing (anthropic 2.x), spans priced by CostSpanProcessor
   openllmetry   OpenLLMetry's instrumentor, spans priced by CostSpanProcessor (when installed)
-Every span goes to a no-op processor (behind CostSpanProcessor where priced). For each pipeline this runs
-``bench_anthropic.py PIPELINE N`` under callgrind with N = 0 and N = CALLS and divides the difference, so
-start-up, imports and warm-up cancel out; the ratio printed is (pipeline - bare) / (required - bare).
+Every span goes to a no-op processor (behind CostSpanProcessor where priced). Each pipeline runs in a process
+of its own under callgrind with instrumentation off (start-up and imports run uninstrumented, several times
+faster); once it has made a warm-up call, ``callgrind_control`` switches instrumentation on, and the
+instructions of a section of 0 calls and of one of CALLS calls are read; their difference over CALLS is the
+count per call. The ratio printed is (pipeline - bare) / (required - bare).
 
 Needs ``valgrind`` on the PATH. Run: ``python benchmarks/bench_anthropic.py``.
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 PIPELINES = ("bare", "required", "instrumented", "native", "openllmetry")
-CALLS = 100
+CALLS = 50
 RECORDING = Path(__file__).parents[1] / "tests" / "recordings" / "anthropic" / "sonnet_cache.json"
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 MODEL = "claude-sonnet-4-5"
@@ -118,31 +120,61 @@ def run(pipeline: str, calls: int) -> None:
             tokens.record(523, {**metric, "gen_ai.token.type": "output"})
 
     call()
-    for _ in range(calls):
-        call()
+    for section in (0, calls):
+        print("ready", flush=True)
+        sys.stdin.readline()
+        for _ in range(section):
+            call()
+        print("done", flush=True)
+        sys.stdin.readline()
 
 
-def instructions(pipeline: str, calls: int, directory: str) -> int:
-    """The instructions callgrind counts for a whole run of ``calls`` calls of ``pipeline``."""
-    out = Path(directory) / f"{pipeline}.{calls}.out"
-    done = subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__, pipeline, str(calls)],
+def _control(pid: int, *options: str) -> str:
+    return subprocess.run(["callgrind_control", *options, str(pid)], capture_output=True, text=True, check=True).stdout
+
+
+def per_call(pipeline: str, directory: str) -> float:
+    """The instructions callgrind counts per call of ``pipeline``: (CALLS calls - 0 calls) / CALLS."""
+    out = Path(directory) / f"{pipeline}.out"
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+    child = subprocess.Popen(
+        [*command, sys.executable, __file__, pipeline, str(CALLS)],
         env={**os.environ, "PYTHONHASHSEED": "0"},
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
-        check=True,
     )
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"callgrind printed no count for {pipeline}:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
+    assert child.stdin is not None
+    assert child.stdout is not None
+    counts: list[int] = []
+    try:
+        for _ in range(2):
+            if child.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{pipeline} did not start")
+            _control(child.pid, "--instr=on")
+            _control(child.pid, "--zero")
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            child.stdout.readline()
+            found = re.search(r"Th 1\s+([\d,]+)", _control(child.pid, "-e", "Ir"))  # "Th 1  126,952,369"
+            _control(child.pid, "--instr=off")
+            if found is None:
+                raise RuntimeError(f"callgrind_control printed no count for {pipeline}")
+            counts.append(int(found.group(1).replace(",", "")))
+            child.stdin.write("next\n")
+            child.stdin.flush()
+    finally:
+        child.stdin.close()
+        child.wait()
+    return (counts[1] - counts[0]) / CALLS
 
 
 def main() -> None:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing to count")
         return
-    per_call: dict[str, float] = {}
+    counted: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as directory:
         for pipeline in PIPELINES:
             if (
@@ -150,12 +182,11 @@ def main() -> None:
                 and importlib.util.find_spec("opentelemetry.instrumentation.anthropic") is None
             ):
                 continue
-            per_call[pipeline] = (
-                instructions(pipeline, CALLS, directory) - instructions(pipeline, 0, directory)
-            ) / CALLS
-    bare = per_call["bare"]
-    required = per_call["required"] - bare
-    for pipeline, count in per_call.items():
+            counted[pipeline] = per_call(pipeline, directory)
+            print(f"{pipeline}: {counted[pipeline]:,.0f} instructions per call", flush=True)
+    bare = counted["bare"]
+    required = counted["required"] - bare
+    for pipeline, count in counted.items():
         ratio = f"{(count - bare) / required:>8.2f}x required" if pipeline != "bare" else ""
         print(f"{'instructions per call: ' + pipeline:<40} {count:>12,.0f}  {count - bare:>+10,.0f}  {ratio}")
 
