@@ -154,3 +154,30 @@ def test_stream_left_early_with_no_encoding_at_hand_is_partial(
     assert attributes["llmcost.status"] == "partial"
     # The input alone, a lower bound: 2,100 x $3 / 1M = $0.0063
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.0063, abs=1e-12)
+
+
+@pytest.mark.parametrize("recording", ["sonnet_cache", "sonnet_thinking_tool", "sonnet_web_search", "sonnet_batch"])
+def test_our_span_and_the_sdks_read_as_the_same_usage(tracing: Tracing, instrumented: Any, recording: str) -> None:
+    from otel_llmcost.usage import read_call
+
+    with native(tracing, recording) as client:
+        client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
+    with sync_client(recording) as client:
+        client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
+
+    sdk, ours = tracing.exporter.get_finished_spans()
+    assert sdk.name == "anthropic.messages.create"
+    assert ours.name == f"chat {SONNET}"
+    sdk_call, our_call = read_call(attributes_of(sdk)), read_call(attributes_of(ours))
+    assert our_call.usage == sdk_call.usage
+    assert our_call.context == sdk_call.context
+
+
+def test_web_searches_are_put_on_the_sdks_span_and_priced(tracing: Tracing) -> None:
+    with native(tracing, "sonnet_web_search") as client:
+        client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
+
+    attributes = _sdk_span(tracing)
+    assert attributes["llmcost.usage.web_search_calls"] == 2
+    # 6,520 x $3 / 1M + 720 x $15 / 1M + 2 searches x $10 / 1,000 = $0.01956 + $0.0108 + $0.02 = $0.05036
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.05036, abs=1e-12)

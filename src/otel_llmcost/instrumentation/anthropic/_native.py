@@ -9,6 +9,10 @@ events are added up in a `Tally`, nothing else), and before ``StreamedMessage.en
 tokens streamed so far are counted and put on it as ``gen_ai.usage.output_tokens`` with
 ``llmcost.usage.status`` ``estimated`` (``partial`` when no tiktoken encoding is at hand). A complete stream's
 span is left exactly as the SDK made it.
+
+The SDK's spans also leave out server-side web searches, billed per search: its ``set_usage_sums`` (how the
+SDK reads a Message's usage sums onto a span, plain or streamed) is observed, and the count of searches goes on
+the span as ``llmcost.usage.web_search_calls``.
 """
 
 from __future__ import annotations
@@ -19,14 +23,18 @@ from typing import Any
 
 from ... import _attributes as a
 from .._guard import guarded
+from .._read import count, field
 from .._surface import Setup
 from .._wrap import Wrapper
 from ._events import Tally
 
-__all__ = ["NATIVE_STREAM", "streamed_message_end", "streamed_message_item"]
+__all__ = ["NATIVE_CALL", "NATIVE_STREAM", "set_usage_sums", "streamed_message_end", "streamed_message_item"]
 
 NATIVE_STREAM = "anthropic.lib._tracing._streaming"
 """The SDK module whose ``StreamedMessage`` records a stream on the SDK's own span."""
+
+NATIVE_CALL = "anthropic.lib._tracing._api_call"
+"""The SDK module that records a plain Message on the SDK's own span."""
 
 _S = a.LlmcostUsageStatusValues
 _TALLIES: weakref.WeakKeyDictionary[object, Tally] = weakref.WeakKeyDictionary()
@@ -77,3 +85,22 @@ def streamed_message_end(setup: Setup) -> Wrapper:
         return wrapped(*args, **kwargs)
 
     return end
+
+
+def _searches(span: Any, message: object) -> None:
+    searches = count(field(field(message, "usage"), "server_tool_use"), "web_search_requests")
+    if searches and span.is_recording():
+        span.set_attribute(a.LLMCOST_USAGE_WEB_SEARCH_CALLS, searches)
+
+
+def set_usage_sums(setup: Setup) -> Wrapper:
+    """Wraps the SDK's ``set_usage_sums(span, message, ...)``: the span also gets the Message's web searches."""
+    telemetry = setup.telemetry
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        result = wrapped(*args, **kwargs)
+        if telemetry.active and len(args) >= 2:
+            guarded(_searches, args[0], args[1])
+        return result
+
+    return wrapper
