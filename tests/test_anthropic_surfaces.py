@@ -286,3 +286,14 @@ def test_a_retried_call_is_one_span_with_its_resend_count(tracing: Tracing) -> N
     assert attributes["http.request.resend_count"] == 1
     assert "error.type" not in attributes
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.0084, abs=1e-12)
+
+
+@pytest.mark.skipif(
+    "inference_geo" not in inspect.signature(anthropic.resources.messages.Messages.create).parameters,
+    reason="the installed anthropic SDK has no inference_geo parameter",
+)
+def test_inference_geo_is_the_request_region(tracing: Tracing) -> None:
+    with sync_client("sonnet_plain") as client:
+        client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, inference_geo="us")
+
+    assert attributes_of(only_span(tracing))["llmcost.request.region"] == "us"

@@ -67,6 +67,9 @@ class Messages:
             sequences = [item for item in cast("Sequence[object]", stop) if isinstance(item, str)]
             if sequences:
                 attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = sequences
+        geo = text(kwargs.get("inference_geo"))
+        if geo is not None:
+            attributes[a.LLMCOST_REQUEST_REGION] = geo  # "us" selects the US-only price of newer models
         tier = text(kwargs.get("service_tier"))
         if tier is not None and tier != _AUTO:
             attributes[a.ANTHROPIC_REQUEST_SERVICE_TIER] = tier
