@@ -152,3 +152,11 @@ def test_the_fields_of_an_sdk_model_and_its_extras_are_read_from_its_dicts() -> 
     values = fields(usage)
     assert (values["prompt_tokens"], values["completion_tokens"], values["cost"]) == (1200, 300, 0.0042)
     assert field({"cost": 0.5}, "cost") == 0.5
+
+
+def test_every_max_tokens_name_of_a_surface_is_a_sampling_parameter() -> None:
+    # sampling_attributes returns at once for a call that names none of _SAMPLING: a name missing there is lost.
+    from otel_llmcost.instrumentation.openai import _completions, _read, _responses
+
+    for surface in (_chat, _completions, _responses):
+        assert set(surface._MAX_TOKENS) <= _read._SAMPLING, surface.__name__  # pyright: ignore[reportPrivateUsage]

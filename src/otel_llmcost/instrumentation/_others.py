@@ -33,23 +33,23 @@ def _genai_tracer(wrapper: object, tracers: tuple[str, ...]) -> bool:
     return module.startswith(tracers)
 
 
-def _is_wrapper(candidate: object) -> bool:
-    return isinstance(candidate, _WRAPPERS)
-
-
 def _wraps_traced(chain: Any, tracers: tuple[str, ...]) -> bool:
     """Whether a wrapt wrapper in ``chain`` (a class attribute or a bound method) is a GenAI tracer's."""
-    for _ in range(_MAX_DEPTH):
-        if not _is_wrapper(chain):
-            return False
-        if _genai_tracer(getattr(chain, "_self_wrapper", None), tracers):
+    depth = 0
+    while isinstance(chain, _WRAPPERS) and depth < _MAX_DEPTH:
+        link: Any = chain  # pyright: ignore[reportUnknownVariableType] - wrapt types its proxies loosely
+        if _genai_tracer(getattr(link, "_self_wrapper", None), tracers):
             return True
-        chain = chain.__wrapped__
+        chain = link.__wrapped__
+        depth += 1
     return False
 
 
 def _class_attribute(cls: type[Any], name: str) -> object:
-    for klass in cls.__mro__:
+    found = cls.__dict__.get(name)  # a patch on the class itself is here: most calls end at this look-up
+    if found is not None:
+        return found
+    for klass in cls.__mro__[1:]:
         found = vars(klass).get(name)
         if found is not None:
             return found
@@ -63,10 +63,11 @@ def traced_elsewhere(instance: Any, wrapped: Any, tracers: tuple[str, ...]) -> b
     ``wrapped`` is what our wrapper was handed: a wrapper below ours shows there; one above ours shows only on
     the class attribute; OpenInference's shows on the client's ``request``.
     """
-    if _is_wrapper(wrapped) and _wraps_traced(wrapped, tracers):
+    if _wraps_traced(wrapped, tracers):
         return True
     name = getattr(wrapped, "__name__", None)
     if isinstance(name, str) and _wraps_traced(_class_attribute(instance.__class__, name), tracers):
         return True
     client: object = getattr(instance, "_client", None)
-    return client is not None and _wraps_traced(_class_attribute(type(client), "request"), tracers)
+    # The class's ``request`` as getattr finds it: the function itself, unless a wrapper binds to the class.
+    return client is not None and _wraps_traced(getattr(type(client), "request", None), tracers)

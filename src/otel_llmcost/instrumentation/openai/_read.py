@@ -30,6 +30,13 @@ _NUMBERS: Final = (
     (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
     (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
 )
+_SAMPLING: Final = frozenset(
+    {
+        *(name for _, name in _NUMBERS),
+        *("max_completion_tokens", "max_tokens", "max_output_tokens"),  # every surface's ``max_tokens`` names
+        *("seed", "n", "stop", "service_tier"),
+    }
+)
 
 
 def service_tier(kwargs: Mapping[str, Any], attributes: Attributes) -> None:
@@ -41,6 +48,8 @@ def service_tier(kwargs: Mapping[str, Any], attributes: Attributes) -> None:
 
 def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_tokens: tuple[str, ...]) -> None:
     """The sampling parameters of a request, as the GenAI conventions name them; ``max_tokens`` in order."""
+    if kwargs.keys().isdisjoint(_SAMPLING):  # a call that names none of them (one look-up per argument)
+        return
     for key, name in _NUMBERS:
         if name in kwargs:  # most calls name few of them: no call for the others
             value = number(kwargs[name])
