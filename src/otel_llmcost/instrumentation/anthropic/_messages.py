@@ -1,6 +1,6 @@
 """The Messages API: ``messages.create`` (streamed or not), ``messages.stream()``, their beta twins, ``parse``.
 
-A call's span reads its request (model, sampling, service tier, thinking budget) and its Message, or its
+A call's span reads its request (model, sampling, service tier, region) and its Message, or its
 stream's events (`Tally`). ``messages.stream()`` calls no ``create()``: it hands back a manager whose request
 is sent when the ``with`` block is entered, so the manager's request is traced (`stream_helper`), and the
 ``MessageStream`` reads the SDK stream behind our proxy: every way of reading it (iteration, ``text_stream``,
