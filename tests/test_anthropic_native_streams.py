@@ -181,3 +181,17 @@ def test_web_searches_are_put_on_the_sdks_span_and_priced(tracing: Tracing) -> N
     assert attributes["llmcost.usage.web_search_calls"] == 2
     # 6,520 x $3 / 1M + 720 x $15 / 1M + 2 searches x $10 / 1,000 = $0.01956 + $0.0108 + $0.02 = $0.05036
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.05036, abs=1e-12)
+
+
+@pytest.mark.parametrize("sdk_tracing", [True, False], ids=["sdk-span", "our-span"])
+def test_a_streamed_calls_web_searches_are_priced(tracing: Tracing, sdk_tracing: bool) -> None:
+    options: Any = {"tracer_provider": tracing.tracer_provider} if sdk_tracing else False
+    with sync_client("sonnet_web_search_stream", sdk_tracing=options) as client:
+        with client.messages.stream(model=SONNET, max_tokens=1024, messages=MESSAGES) as stream:
+            stream.until_done()
+
+    attributes = attributes_of(only_span(tracing))
+    assert attributes["llmcost.usage.web_search_calls"] == 2
+    assert attributes["gen_ai.usage.output_tokens"] == 720
+    # 6,520 x $3 / 1M + 720 x $15 / 1M + 2 searches x $10 / 1,000 = $0.05036
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.05036, abs=1e-12)

@@ -10,9 +10,9 @@ tokens streamed so far are counted and put on it as ``gen_ai.usage.output_tokens
 ``llmcost.usage.status`` ``estimated`` (``partial`` when no tiktoken encoding is at hand). A complete stream's
 span is left exactly as the SDK made it.
 
-The SDK's spans also leave out server-side web searches, billed per search: its ``set_usage_sums`` (how the
-SDK reads a Message's usage sums onto a span, plain or streamed) is observed, and the count of searches goes on
-the span as ``llmcost.usage.web_search_calls``.
+The SDK's spans also leave out server-side web searches, billed per search: the count of searches goes on the
+span as ``llmcost.usage.web_search_calls``, from the Message its ``record_messages_create`` records (a plain
+call), or from the stream's events (a streamed one).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .._surface import Setup
 from .._wrap import Wrapper
 from ._events import Tally
 
-__all__ = ["NATIVE_CALL", "NATIVE_STREAM", "set_usage_sums", "streamed_message_end", "streamed_message_item"]
+__all__ = ["NATIVE_CALL", "NATIVE_STREAM", "record_messages_create", "streamed_message_end", "streamed_message_item"]
 
 NATIVE_STREAM = "anthropic.lib._tracing._streaming"
 """The SDK module whose ``StreamedMessage`` records a stream on the SDK's own span."""
@@ -50,10 +50,13 @@ def _add(instance: object, event: object) -> None:
 def _fill(instance: object) -> None:
     """Puts the estimated output on the span of a stream that ended before ``message_delta``."""
     tally = _TALLIES.pop(instance, None)
-    if tally is None or not tally.started or tally.complete:
+    if tally is None or not tally.started:
         return
     span: Any = getattr(instance, "_span", None)
     if span is None or not span.is_recording():
+        return
+    _searches(span, tally.usage)
+    if tally.complete:
         return
     estimate = tally.estimated_output()
     if estimate is None:
@@ -87,20 +90,21 @@ def streamed_message_end(setup: Setup) -> Wrapper:
     return end
 
 
-def _searches(span: Any, message: object) -> None:
-    searches = count(field(field(message, "usage"), "server_tool_use"), "web_search_requests")
+def _searches(span: Any, usage: object) -> None:
+    searches = count(field(usage, "server_tool_use"), "web_search_requests")
     if searches and span.is_recording():
         span.set_attribute(a.LLMCOST_USAGE_WEB_SEARCH_CALLS, searches)
 
 
-def set_usage_sums(setup: Setup) -> Wrapper:
-    """Wraps the SDK's ``set_usage_sums(span, message, ...)``: the span also gets the Message's web searches."""
+def record_messages_create(setup: Setup) -> Wrapper:
+    """Wraps the SDK's ``record_messages_create(client, span, result, returns)``: a plain call's span also gets
+    the Message's web searches (a streamed call's come from its events, in `streamed_message_end`)."""
     telemetry = setup.telemetry
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        result = wrapped(*args, **kwargs)
-        if telemetry.active and len(args) >= 2:
-            guarded(_searches, args[0], args[1])
-        return result
+        observer = wrapped(*args, **kwargs)
+        if telemetry.active and len(args) >= 3:
+            guarded(_searches, args[1], field(field(args[2], "data"), "usage"))
+        return observer
 
     return wrapper

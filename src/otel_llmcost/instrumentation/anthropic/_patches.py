@@ -10,7 +10,7 @@ from .._wrap import async_helper_stream_close, helper_stream_close
 from ._batches import async_batch_results, batch_results
 from ._count_tokens import COUNT_TOKENS
 from ._messages import MESSAGES, async_stream_helper, rebuilt_stream, stream_helper
-from ._native import NATIVE_CALL, NATIVE_STREAM, set_usage_sums, streamed_message_end, streamed_message_item
+from ._native import NATIVE_CALL, NATIVE_STREAM, record_messages_create, streamed_message_end, streamed_message_item
 
 __all__ = ["PATCHES"]
 
@@ -51,8 +51,7 @@ PATCHES: Final[tuple[Patch, ...]] = (
     # The SDK's own spans (1.17, 2.x): a stream left before message_delta gets its output counted (no span of ours).
     Patch(NATIVE_STREAM, "StreamedMessage.item", streamed_message_item),
     Patch(NATIVE_STREAM, "StreamedMessage.end", streamed_message_end),
-    # ...and its web searches, which the SDK's spans leave out (its modules call their own import of the function).
-    Patch(NATIVE_CALL, "set_usage_sums", set_usage_sums),
-    Patch(NATIVE_STREAM, "set_usage_sums", set_usage_sums),
+    # ...and a plain call's web searches, which the SDK's spans leave out.
+    Patch(NATIVE_CALL, "record_messages_create", record_messages_create),
 )
 """Everything the Anthropic instrumentor wraps."""
