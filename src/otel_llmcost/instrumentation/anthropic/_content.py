@@ -26,8 +26,7 @@ def _items(value: object) -> list[object]:
     return list(cast("Iterable[object]", value)) if isinstance(value, (list, tuple)) else []
 
 
-def _part(block: object) -> dict[str, Any]:
-    kind = field(block, _TYPE)
+def _part(block: object, kind: str) -> dict[str, Any]:
     if kind == "text":
         return {_TYPE: "text", _CONTENT: field(block, "text")}
     if kind in _TOOL_CALLS:
@@ -41,13 +40,14 @@ def _part(block: object) -> dict[str, Any]:
         return {_TYPE: "tool_call_response", "id": field(block, "tool_use_id"), "response": field(block, _CONTENT)}
     if kind == "thinking":
         return {_TYPE: "reasoning", _CONTENT: field(block, "thinking")}
-    return {_TYPE: kind if isinstance(kind, str) else "unknown"}
+    return {_TYPE: kind}
 
 
 def _parts(content: object) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [{_TYPE: "text", _CONTENT: content}]
-    return [_part(block) for block in _items(content)]
+    blocks = ((block, field(block, _TYPE)) for block in _items(content))
+    return [_part(block, kind) for block, kind in blocks if isinstance(kind, str)]
 
 
 def input_messages(system: object, messages: object) -> list[Message]:
