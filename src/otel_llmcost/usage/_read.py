@@ -8,12 +8,12 @@ the output count), the part is folded into the total, so every token lands in ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
 from .. import _attributes as a
-from ._model import RequestContext, Usage
+from ._model import RequestContext, Usage, new_tuple
 
 __all__ = ["INFERENCE_OPERATIONS", "GenAICall", "operation_of", "read_call"]
 
@@ -168,8 +168,6 @@ _SPECIAL = frozenset({"cache_write_5m", "compaction_input", "compaction_output",
 _EXTRA_KEYS = frozenset(
     {a.LLMCOST_USAGE_STATUS, a.LLMCOST_PROVIDER_REPORTED_COST, a.LLMCOST_REQUEST_BATCH, a.LLMCOST_REQUEST_REGION}
 )
-_new = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
-"""Builds a named tuple from a tuple of all its fields, skipping its Python-level ``__new__``: a third of the cost."""
 _NO_TEXTS: list[str | None] = [None] * len(_TEXT_NAMES)
 _MAX_SHAPES = 1024
 _WEB_SEARCH = "web_search"
@@ -390,7 +388,7 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
         context = _context(attributes, service_tier)
     elif service_tier is not None:
         context = _tier_context(service_tier)
-    call: GenAICall = _new(
+    call: GenAICall = new_tuple(
         GenAICall,
         (
             operation if operation is not None else operation_of(attributes),
