@@ -42,6 +42,7 @@ e2e: $(TEST_VENV)/.installed
 bench: $(TEST_VENV)/.installed
 	$(TEST_VENV)/bin/python benchmarks/bench_processor.py
 	$(TEST_VENV)/bin/python benchmarks/bench_openai.py
+	$(TEST_VENV)/bin/python benchmarks/bench_anthropic.py
 
 clean: demo-stop
 	rm -rf $(DEMO_VENV) $(TEST_VENV) .e2e .demo build dist

@@ -35,6 +35,7 @@ NOT_REGISTRY_VALUES: dict[tuple[str, str], str] = {
     ("instrumentation/openai/__init__.py", "openai"): "the SDK's module name, whose import patches it",
     ("instrumentation/google_genai/_adapter.py", "generate_content"): "the name of an SDK method other tracers wrap",
     ("instrumentation/google_genai/_usage.py", "embeddings"): "a field of google-genai's embedding response",
+    ("instrumentation/anthropic/__init__.py", "anthropic"): "the SDK's module name, whose import patches it",
 }
 
 

@@ -62,6 +62,7 @@ PUBLIC: dict[str, list[str]] = {
     "otel_llmcost.export": ["FILE_MAX_BYTES_ENV", "FILE_PATH_ENV", "FileSpanExporter", "encode_spans"],
     "otel_llmcost.instrumentation": [],
     "otel_llmcost.instrumentation.google_genai": ["GoogleGenAIInstrumentor"],
+    "otel_llmcost.instrumentation.anthropic": ["AnthropicInstrumentor"],
     "otel_llmcost.instrumentation.openai": ["OpenAIInstrumentor"],
     "otel_llmcost.pricing": [
         "PRICING_FILE_ENV",

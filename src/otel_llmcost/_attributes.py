@@ -497,6 +497,9 @@ ANTHROPIC_USAGE_COMPACTION_INPUT_TOKENS: Final = "anthropic.usage.compaction.inp
 ANTHROPIC_USAGE_COMPACTION_OUTPUT_TOKENS: Final = "anthropic.usage.compaction.output_tokens"
 """Output tokens produced by server-side context compaction."""
 
+ANTHROPIC_MESSAGE_COUNT_TOKENS_INPUT_TOKENS: Final = "anthropic.message.count_tokens.input_tokens"
+"""The input tokens `messages.count_tokens` counted for a request that was not sent."""
+
 
 # registry.read.openllmetry: Read from OpenLLMetry
 
