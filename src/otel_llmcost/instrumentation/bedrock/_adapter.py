@@ -1,0 +1,79 @@
+"""botocore's answers to the framework: a client's endpoint, an error's type, a result's kind, other tracers.
+
+Imported when the application imports ``botocore`` (the instrumentor's post-import hook), never before.
+
+Other GenAI tracers of Bedrock: when one of them traces a call, ours steps aside (`_others`) and the processor
+prices their span:
+
+- ``opentelemetry-instrumentation-botocore`` wraps ``BaseClient._make_api_call``, as we do, and emits GenAI
+  spans for the Bedrock Runtime operations;
+- the official ``opentelemetry-instrumentation-genai-bedrock`` and OpenLLMetry's
+  ``opentelemetry-instrumentation-bedrock`` replace the operation's method on each client they see created
+  (``client.converse``), with functions of their own modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from botocore.eventstream import EventStream  # pyright: ignore[reportMissingTypeStubs]
+from botocore.exceptions import ClientError  # pyright: ignore[reportMissingTypeStubs]
+
+from ... import _attributes as a
+from .._adapter import Kind
+from .._endpoints import Endpoint, Endpoints
+from .._others import traced_elsewhere
+from ._call import Call
+from ._read import mapping
+
+__all__ = ["GENAI_TRACERS", "BedrockAdapter"]
+
+GENAI_TRACERS: Final = (
+    "opentelemetry.instrumentation.botocore.",  # the official botocore instrumentation (its bedrock extension)
+    "opentelemetry.instrumentation.genai_bedrock.",  # the official GenAI Bedrock instrumentation
+    "opentelemetry.instrumentation.bedrock.",  # OpenLLMetry (Traceloop)
+    "openinference.instrumentation.bedrock.",  # OpenInference (Arize)
+    "openlit.instrumentation.bedrock.",  # OpenLIT
+)
+"""The modules whose wrappers emit GenAI spans for Bedrock calls (a module name prefix each)."""
+
+_TRACER_MODULES: Final = tuple(prefix.rstrip(".") for prefix in GENAI_TRACERS)
+
+
+def _theirs(function: object) -> bool:
+    module = getattr(function, "__module__", None)
+    return isinstance(module, str) and (module.startswith(GENAI_TRACERS) or module in _TRACER_MODULES)
+
+
+class BedrockAdapter:
+    """The `Adapter` of ``botocore``'s ``bedrock-runtime`` clients."""
+
+    __slots__ = ("_endpoints",)
+
+    def __init__(self, providers: Mapping[str, str] | None) -> None:
+        self._endpoints = Endpoints(providers, default=a.GenAiProviderNameValues.AWS_BEDROCK)
+
+    def endpoint(self, instance: Any) -> Endpoint:
+        return self._endpoints.of(instance.meta.endpoint_url)
+
+    def error_type(self, error: BaseException) -> str:
+        """The AWS error code (``ThrottlingException``, ``ValidationException``), else the class name."""
+        if isinstance(error, ClientError):
+            response: object = getattr(error, "response", None)
+            code = mapping(mapping(response).get("Error")).get("Code")
+            if isinstance(code, str) and code:
+                return code
+        return type(error).__qualname__
+
+    def kind(self, result: object) -> Kind:
+        return Kind.STREAM if isinstance(result, EventStream) else Kind.PLAIN
+
+    def traced_elsewhere(self, instance: Any, wrapped: Any) -> bool:
+        if not isinstance(wrapped, Call):
+            return traced_elsewhere(instance, wrapped, GENAI_TRACERS)
+        if traced_elsewhere(instance, wrapped.wrapped, GENAI_TRACERS):
+            return True
+        # A tracer that replaced the operation's method on this client (OpenLLMetry, genai-bedrock).
+        method: object = getattr(instance, "__dict__", {}).get(wrapped.method)
+        return method is not None and _theirs(method)
