@@ -130,7 +130,7 @@ def client(*names: str) -> tuple[Any, Replay]:
         region_name=REGION,
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        config=boto3.session.Config(retries={"max_attempts": 1}),  # pyright: ignore[reportAttributeAccessIssue]
+        config=boto3.session.Config(retries={"total_max_attempts": 1}),  # pyright: ignore[reportAttributeAccessIssue]
     )
     sdk.meta.events.register("before-send.bedrock-runtime", replay)
     return sdk, replay

@@ -30,20 +30,26 @@ from ._read import mapping
 __all__ = ["GENAI_TRACERS", "BedrockAdapter"]
 
 GENAI_TRACERS: Final = (
-    "opentelemetry.instrumentation.botocore.",  # the official botocore instrumentation (its bedrock extension)
-    "opentelemetry.instrumentation.genai_bedrock.",  # the official GenAI Bedrock instrumentation
-    "opentelemetry.instrumentation.bedrock.",  # OpenLLMetry (Traceloop)
-    "openinference.instrumentation.bedrock.",  # OpenInference (Arize)
-    "openlit.instrumentation.bedrock.",  # OpenLIT
+    # The official botocore instrumentation: its wrapper is a method of its instrumentor, in the package's
+    # __init__, and its bedrock extension makes GenAI spans of Bedrock Runtime calls.
+    "opentelemetry.instrumentation.botocore",
+    "opentelemetry.instrumentation.genai_bedrock",  # the official GenAI Bedrock instrumentation
+    "opentelemetry.instrumentation.bedrock",  # OpenLLMetry (Traceloop)
+    "openinference.instrumentation.bedrock",  # OpenInference (Arize)
+    "openlit.instrumentation.bedrock",  # OpenLIT
 )
 """The modules whose wrappers emit GenAI spans for Bedrock calls (a module name prefix each)."""
 
-_TRACER_MODULES: Final = tuple(prefix.rstrip(".") for prefix in GENAI_TRACERS)
-
 
 def _theirs(function: object) -> bool:
-    module = getattr(function, "__module__", None)
-    return isinstance(module, str) and (module.startswith(GENAI_TRACERS) or module in _TRACER_MODULES)
+    """Whether a client's own method was put there by a GenAI tracer.
+
+    Its module is read from the function's globals: ``functools.wraps`` copies ``__module__`` from the
+    method it wraps (``botocore.client``).
+    """
+    function = getattr(function, "__func__", function)
+    module = getattr(function, "__globals__", {}).get("__name__")
+    return isinstance(module, str) and module.startswith(GENAI_TRACERS)
 
 
 class BedrockAdapter:
