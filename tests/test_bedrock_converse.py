@@ -24,6 +24,8 @@ from opentelemetry.trace import StatusCode
 from bedrock_support import RECORDINGS, SERVER, Traced, client, event_stream, instrumented, recording
 from conftest import Tracing
 
+PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+FOUNDATION_ARN = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
 SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "Why was I charged twice this month?"}]}]
@@ -98,16 +100,8 @@ def test_converse_is_priced_with_cache_and_the_geographic_profile(priced: Tracin
         # in-Region (a bare id) and a geographic profile: x 1.1
         ("anthropic.claude-sonnet-4-5-20250929-v1:0", "regional", Decimal("0.01169784")),
         ("eu.anthropic.claude-sonnet-4-5-20250929-v1:0", None, Decimal("0.01169784")),
-        (
-            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-            None,
-            Decimal("0.01169784"),
-        ),
-        (
-            "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
-            "regional",
-            Decimal("0.01169784"),
-        ),
+        (PROFILE_ARN, None, Decimal("0.01169784")),
+        (FOUNDATION_ARN, "regional", Decimal("0.01169784")),
     ],
 )
 def test_model_ids_go_to_pricing_as_given_and_the_table_reads_their_region(
@@ -227,9 +221,13 @@ def test_converse_stream_exception_event_ends_the_span_with_its_type(traced: Tra
     sdk, _ = client("converse_stream_throttled")
     stream = sdk.converse_stream(modelId=HAIKU, messages=MESSAGES)["stream"]
     received: list[str] = []
-    with pytest.raises(EventStreamError):
+
+    def read() -> None:
         for event in stream:
             received.append(next(iter(event)))
+
+    with pytest.raises(EventStreamError):
+        read()
 
     assert received == ["messageStart", "contentBlockDelta", "contentBlockDelta"]
     span = traced.span()
