@@ -29,6 +29,7 @@ from typing import Any, Final, cast
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
+from ... import _attributes as a
 from ...usage import Usage
 from .._genai import Attributes, Invocation
 from .._read import identity, text, tokens
@@ -236,5 +237,8 @@ class InvokeStream(StreamReading):
         attributes = self._attributes
         if self._reason is not None:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = [self._reason]
-        usage = self._metrics or self._usage or self._input
+        usage = self._metrics or self._usage
+        if usage is None and self._input is not None:
+            # Cut short after Anthropic's message_start: its input is known, the output only so far.
+            return Reading(attributes, self._input, a.LlmcostUsageStatusValues.PARTIAL)
         return settled(attributes, usage, lambda: None, self._pieces)
