@@ -6,10 +6,15 @@ Other GenAI tracers of Bedrock: when one of them traces a call, ours steps aside
 prices their span:
 
 - ``opentelemetry-instrumentation-botocore`` wraps ``BaseClient._make_api_call``, as we do, and emits GenAI
-  spans for the Bedrock Runtime operations;
-- the official ``opentelemetry-instrumentation-genai-bedrock`` and OpenLLMetry's
-  ``opentelemetry-instrumentation-bedrock`` replace the operation's method on each client they see created
-  (``client.converse``), with functions of their own modules.
+  spans for the Bedrock Runtime operations; so does the official ``opentelemetry-instrumentation-genai-bedrock``;
+- OpenInference and OpenLIT replace the operation's method on each client they see created (``client.converse``)
+  with functions of their own modules.
+
+OpenLLMetry's ``opentelemetry-instrumentation-bedrock`` also replaces the client's methods, but its spans name
+the model without its vendor and inference-profile prefix (``claude-sonnet-4-5-20250929-v1:0`` for
+``us.anthropic.claude-sonnet-4-5-20250929-v1:0``), which no price entry matches and which has lost its region.
+So ours does not step aside for it: its span wraps ours, and the processor prices ours and marks theirs
+``duplicate``. One call, one priced span.
 """
 
 from __future__ import annotations
@@ -33,8 +38,7 @@ GENAI_TRACERS: Final = (
     # The official botocore instrumentation: its wrapper is a method of its instrumentor, in the package's
     # __init__, and its bedrock extension makes GenAI spans of Bedrock Runtime calls.
     "opentelemetry.instrumentation.botocore",
-    "opentelemetry.instrumentation.genai_bedrock",  # the official GenAI Bedrock instrumentation
-    "opentelemetry.instrumentation.bedrock",  # OpenLLMetry (Traceloop)
+    "opentelemetry.instrumentation.genai.bedrock",  # the official GenAI Bedrock instrumentation
     "openinference.instrumentation.bedrock",  # OpenInference (Arize)
     "openlit.instrumentation.bedrock",  # OpenLIT
 )
