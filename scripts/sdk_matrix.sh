@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The openai instrumentor on older SDK majors: tests/test_openai_sdk_versions.py in one virtual environment per
-# openai version, under .sdk-matrix/ (kept between runs; a second run only re-installs this package).
+# openai version, under .sdk-matrix/ (kept between runs; a second run only re-installs this package). Then the
+# bedrock instrumentor's tests on the oldest and newest supported botocore (BEDROCK_VERSIONS).
 #
 #   scripts/sdk_matrix.sh                 # the default versions below
-#   scripts/sdk_matrix.sh 1.55.0 2.10.0   # others
+#   scripts/sdk_matrix.sh 1.55.0 2.10.0   # other openai versions
+#   BEDROCK_VERSIONS="1.35.0" scripts/sdk_matrix.sh
 #
 # openai 1.x and 2.x talk HTTP through httpx, 3.x through httpx2; the tests take whichever the SDK uses.
 set -euo pipefail
@@ -29,5 +31,20 @@ for version in "${VERSIONS[@]}"; do
 	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[openai]" "openai==$version" httpx2 pytest
 	echo "== openai $version: $("$venv/bin/python" -c 'import openai, sys; print(openai.__version__, "on", "httpx2" if "httpx2" in vars(openai._base_client) else "httpx")')"
 	"$venv/bin/python" -m pytest tests/test_openai_sdk_versions.py -q -p no:cacheprovider || status=1
+done
+# boto3 and botocore share their version numbers. 1.34.116 is the first with Converse; the newest is the one
+# the pricing table's serviceTier tests need (older ones skip them).
+read -r -a BEDROCK <<<"${BEDROCK_VERSIONS:-1.34.116 1.44.18}"
+for version in "${BEDROCK[@]}"; do
+	venv=.sdk-matrix/botocore-$version
+	if [[ ! -x $venv/bin/python ]]; then
+		"$PYTHON" -m venv "$venv"
+		"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+	fi
+	# openai and httpx2 only for the test suite's shared fixtures (conftest loads the openai ones).
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[bedrock,openai]" "boto3==$version" "botocore==$version" httpx2 pytest
+	echo "== botocore $("$venv/bin/python" -c 'import botocore; print(botocore.__version__)')"
+	"$venv/bin/python" -m pytest tests/test_bedrock_converse.py tests/test_bedrock_invoke.py tests/test_bedrock_instrumentor.py \
+		-q -p no:cacheprovider || status=1
 done
 exit "$status"

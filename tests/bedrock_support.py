@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import boto3
+import botocore.session
+import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -30,6 +32,18 @@ from urllib3 import HTTPResponse
 from otel_llmcost.instrumentation.bedrock import BedrockInstrumentor
 
 RECORDINGS = Path(__file__).parent / "recordings" / "bedrock"
+# Whether this botocore knows Bedrock's service tiers (Converse's serviceTier, InvokeModel's tier header).
+SERVICE_TIERS = (
+    "serviceTier"
+    in botocore.session.get_session().get_service_model("bedrock-runtime").shape_for("ConverseRequest").members
+)
+needs_service_tiers = pytest.mark.skipif(not SERVICE_TIERS, reason="this botocore predates Bedrock's service tiers")
+# Whether this botocore parses Converse's cache counts (older ones drop them from the response they parse).
+PROMPT_CACHE = (
+    "cacheReadInputTokens"
+    in botocore.session.get_session().get_service_model("bedrock-runtime").shape_for("TokenUsage").members
+)
+needs_prompt_cache = pytest.mark.skipif(not PROMPT_CACHE, reason="this botocore drops Converse's cache counts")
 REGION = "us-east-1"
 SERVER = {"server.address": "bedrock-runtime.us-east-1.amazonaws.com", "server.port": 443}
 
@@ -78,7 +92,8 @@ def recorded_body(name: str) -> bytes:
     stream = RECORDINGS / f"{name}.eventstream"
     if stream.exists():
         return stream.read_bytes()
-    return json.dumps(recording(name)["body"]).encode()
+    found = recording(name)
+    return found["text"].encode() if "text" in found else json.dumps(found["body"]).encode()
 
 
 class Replay:
@@ -122,17 +137,17 @@ class _Body:
         self.closed = True
 
 
-def client(*names: str) -> tuple[Any, Replay]:
-    """A real ``bedrock-runtime`` client whose requests are answered with the recordings ``names``, in order."""
+def client(*names: str, service: str = "bedrock-runtime") -> tuple[Any, Replay]:
+    """A real ``service`` client whose requests are answered with the recordings ``names``, in order."""
     replay = Replay(*names)
     sdk: Any = boto3.client(  # pyright: ignore[reportUnknownMemberType]
-        "bedrock-runtime",
+        service,
         region_name=REGION,
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         config=boto3.session.Config(retries={"total_max_attempts": 1}),  # pyright: ignore[reportAttributeAccessIssue]
     )
-    sdk.meta.events.register("before-send.bedrock-runtime", replay)
+    sdk.meta.events.register(f"before-send.{sdk.meta.service_model.service_id.hyphenize()}", replay)
     return sdk, replay
 
 

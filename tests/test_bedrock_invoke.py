@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
-from bedrock_support import SERVER, Traced, client, instrumented, recording
+from bedrock_support import SERVER, Traced, client, instrumented, needs_service_tiers, recording
 from conftest import Tracing
 
 
@@ -172,7 +172,14 @@ FAMILIES = {
 }
 
 
-@pytest.mark.parametrize("family", FAMILIES.values(), ids=FAMILIES.keys())
+# gpt-oss's recording is on the flex tier, which botocore reads from a header only since it knows the tiers.
+PARAMETERS = [
+    pytest.param(family, id=name, marks=[needs_service_tiers] if name == "openai" else [])
+    for name, family in FAMILIES.items()
+]
+
+
+@pytest.mark.parametrize("family", PARAMETERS)
 def test_invoke_model_reads_each_family_body_and_the_caller_still_reads_it(traced: Traced, family: Family) -> None:
     sdk, replay = client(family.recording)
     response = sdk.invoke_model(modelId=family.model, body=json.dumps(family.request))
@@ -190,7 +197,7 @@ def test_invoke_model_reads_each_family_body_and_the_caller_still_reads_it(trace
     }
 
 
-@pytest.mark.parametrize("family", FAMILIES.values(), ids=FAMILIES.keys())
+@pytest.mark.parametrize("family", PARAMETERS)
 def test_invoke_model_is_priced_per_family(priced: Tracing, family: Family) -> None:
     sdk, _ = client(family.recording)
     sdk.invoke_model(modelId=family.model, body=json.dumps(family.request).encode())

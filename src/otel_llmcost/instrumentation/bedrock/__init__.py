@@ -38,7 +38,7 @@ class BedrockInstrumentor(Instrumentor):
     sdk = "botocore"
 
     def instrumentation_dependencies(self) -> Collection[str]:
-        return ("botocore >= 1.34",)
+        return ("botocore >= 1.34.116",)
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         from ._adapter import BedrockAdapter
