@@ -12,7 +12,7 @@ import gc
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.client
 import pytest
@@ -32,7 +32,9 @@ from bedrock_support import (
     needs_service_tiers,
     recording,
 )
-from conftest import Tracing
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 FOUNDATION_ARN = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from opentelemetry.instrumentation.bedrock import BedrockInstrumentor as OpenLLMetryBedrock
@@ -21,7 +21,9 @@ from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
 from opentelemetry.sdk.trace import ReadableSpan
 
 from bedrock_support import client, instrumented
-from conftest import Tracing
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 OURS = "otel_llmcost.instrumentation.bedrock"
 BOTOCORE = "opentelemetry.instrumentation.botocore.bedrock-runtime"
@@ -94,15 +96,18 @@ def test_one_call_one_priced_span(tracing: Tracing, theirs: tuple[str, ...], cal
         assert OPENLLMETRY in scopes
 
 
-def test_ours_steps_aside_for_botocore_instrumented_first_or_last(tracing: Tracing) -> None:
+@pytest.mark.parametrize("ours_first", [True, False], ids=["ours-first", "botocore-first"])
+def test_ours_steps_aside_for_botocore_instrumented_first_or_last(tracing: Tracing, ours_first: bool) -> None:
     botocore_instrumentor = BotocoreInstrumentor()
-    botocore_instrumentor.instrument(tracer_provider=tracing.tracer_provider)
-    try:
-        with instrumented(tracing.tracer_provider):
-            sdk, _ = client("converse_claude_sonnet_4_5_cache")
-            converse(sdk)
-    finally:
-        botocore_instrumentor.uninstrument()
+    with ExitStack() as stack:
+        if ours_first:
+            stack.enter_context(instrumented(tracing.tracer_provider))
+        botocore_instrumentor.instrument(tracer_provider=tracing.tracer_provider)
+        stack.callback(botocore_instrumentor.uninstrument)
+        if not ours_first:
+            stack.enter_context(instrumented(tracing.tracer_provider))
+        sdk, _ = client("converse_claude_sonnet_4_5_cache")
+        converse(sdk)
 
     spans = list(tracing.exporter.get_finished_spans())
     assert [span.instrumentation_scope.name for span in spans if span.instrumentation_scope] == [BOTOCORE]

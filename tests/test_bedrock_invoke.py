@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
 from bedrock_support import SERVER, Traced, client, instrumented, needs_service_tiers, recording
-from conftest import Tracing
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 
 @pytest.fixture
