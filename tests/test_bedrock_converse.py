@@ -281,3 +281,65 @@ def test_uninstrument_restores_make_api_call() -> None:
 def test_event_stream_recordings_are_the_encoding_of_their_events(path: Any) -> None:
     events = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["events"]
     assert path.read_bytes() == event_stream(events)
+
+
+def test_converse_content_is_captured_when_asked_in_the_conventions_message_format() -> None:
+    messages = [
+        {"role": "user", "content": [{"text": "Why was I charged twice?"}]},
+        {
+            "role": "assistant",
+            "content": [{"toolUse": {"toolUseId": "tooluse_1", "name": "invoices", "input": {"month": "2026-11"}}}],
+        },
+        {
+            "role": "user",
+            "content": [
+                {"toolResult": {"toolUseId": "tooluse_1", "content": [{"json": {"charges": 2}}]}},
+                {"image": {"format": "png", "source": {"bytes": b"\x89PNG"}}},
+            ],
+        },
+    ]
+    with instrumented(capture_content=True) as traced:
+        sdk, _ = client("converse_claude_sonnet_4_5_cache")
+        sdk.converse(modelId=SONNET, messages=messages, system=[{"text": "You are a billing assistant."}])
+
+    attributes = dict(traced.span().attributes or {})
+    assert json.loads(str(attributes["gen_ai.input.messages"])) == [
+        {"role": "user", "parts": [{"type": "text", "content": "Why was I charged twice?"}]},
+        {
+            "role": "assistant",
+            "parts": [{"type": "tool_call", "id": "tooluse_1", "name": "invoices", "arguments": {"month": "2026-11"}}],
+        },
+        {
+            "role": "user",
+            "parts": [
+                {"type": "tool_call_response", "id": "tooluse_1", "response": [{"json": {"charges": 2}}]},
+                {"type": "image"},
+            ],
+        },
+    ]
+    assert json.loads(str(attributes["gen_ai.system_instructions"])) == [
+        {"type": "text", "content": "You are a billing assistant."}
+    ]
+    text = recording("converse_claude_sonnet_4_5_cache")["body"]["output"]["message"]["content"][0]["text"]
+    assert json.loads(str(attributes["gen_ai.output.messages"])) == [
+        {"role": "assistant", "parts": [{"type": "text", "content": text}], "finish_reason": "end_turn"}
+    ]
+
+
+def test_converse_stream_content_is_captured_when_asked() -> None:
+    with instrumented(capture_content=True) as traced:
+        sdk, _ = client("converse_stream_claude_haiku_4_5")
+        for _ in sdk.converse_stream(modelId=HAIKU, messages=MESSAGES)["stream"]:
+            pass
+
+    attributes = dict(traced.span().attributes or {})
+    assert json.loads(str(attributes["gen_ai.input.messages"])) == [
+        {"role": "user", "parts": [{"type": "text", "content": "Why was I charged twice this month?"}]}
+    ]
+    assert json.loads(str(attributes["gen_ai.output.messages"])) == [
+        {
+            "role": "assistant",
+            "parts": [{"type": "text", "content": "Your invoice shows two charges: the renewal and the upgrade."}],
+            "finish_reason": "end_turn",
+        }
+    ]

@@ -29,8 +29,9 @@ class BedrockInstrumentor(Instrumentor):
 
     `instrument` takes, besides ``tracer_provider`` and ``meter_provider``:
 
-    - ``capture_content`` (bool): accepted for symmetry with the other instrumentors; Bedrock spans carry no
-      prompts or completions yet.
+    - ``capture_content`` (bool): record Converse's prompts, system instructions and completions on spans
+      (InvokeModel's family-specific bodies are not recorded); by default the value of
+      ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides (off when unset).
     - ``providers`` (mapping): ``gen_ai.provider.name`` for endpoint hosts that are not Bedrock's own (a VPC
       endpoint, a proxy), as ``{"host": "provider"}``; every host is ``aws.bedrock`` otherwise.
     """

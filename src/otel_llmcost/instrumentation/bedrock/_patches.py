@@ -39,7 +39,7 @@ class Runtime:
         attributes: Attributes = {}
         model = model_attributes(api_params, attributes)
         if operation in ("Converse", "ConverseStream"):
-            converse_request(api_params, attributes)
+            converse_request(api_params, attributes, setup.telemetry.capture_content)
         else:
             invoke_request(api_params, attributes)
         return Request(model, attributes, kwargs, operation in _STREAMS, state=operation)
@@ -47,12 +47,12 @@ class Runtime:
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         response = cast("Mapping[str, Any]", result) if isinstance(result, Mapping) else _EMPTY
         if request.state == "Converse":
-            return converse_response(response)
+            return converse_response(response, setup.telemetry.capture_content)
         return invoke_response(response)
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
         if request.state == "ConverseStream":
-            return ConverseStream(invocation)
+            return ConverseStream(invocation, setup.telemetry.capture_content)
         return InvokeStream(invocation)
 
 
