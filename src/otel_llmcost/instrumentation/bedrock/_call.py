@@ -10,8 +10,9 @@ wrapper as a `Call`, which returns what the framework reads:
 - ``ConverseStream`` / ``InvokeModelWithResponseStream``: the ``EventStream`` out of the response, which the
   framework hands back behind its stream proxy; the proxy goes back into the dict the caller gets.
 
-botocore's Stubber and event hooks see neither the body nor the events the caller reads; this does, without
-consuming them.
+Why a wrapper and not botocore's event hooks: an ``after-call`` hook sees the parsed response, but the stream in
+it is the caller's, and reading it there would consume it; a wrapper hands the caller the stream behind a proxy
+that sees each event as the caller reads it, and ends the call however the caller leaves it.
 """
 
 from __future__ import annotations
