@@ -303,3 +303,38 @@ def test_invoke_stream_of_meta_is_priced(priced: Tracing) -> None:
     assert attributes["gen_ai.usage.output_tokens"] == 6
     assert attributes["gen_ai.response.finish_reasons"] == ("stop",)
     assert cost(span) == Decimal("0.00027792")  # (380 * 0.72 + 6 * 0.72) / 1e6
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "request_body", "tokens", "expected"),
+    [
+        (
+            "invoke_titan_embed_text_v2",
+            "amazon.titan-embed-text-v2:0",
+            {"inputText": "Why was I charged twice this month?", "dimensions": 256},
+            1250,  # inputTextTokenCount
+            Decimal("0.000025"),  # 1250 * 0.02 / 1e6
+        ),
+        (
+            "invoke_cohere_embed_english_v3",
+            "cohere.embed-english-v3",
+            {"texts": ["why was i charged twice this month?"], "input_type": "search_query"},
+            640,  # X-Amzn-Bedrock-Input-Token-Count
+            Decimal("0.000064"),  # 640 * 0.10 / 1e6
+        ),
+    ],
+)
+def test_invoke_model_of_an_embedding_model_is_an_embeddings_call(
+    priced: Tracing, name: str, model: str, request_body: Mapping[str, Any], tokens: int, expected: Decimal
+) -> None:
+    sdk, _ = client(name)
+    response = sdk.invoke_model(modelId=model, body=json.dumps(request_body))
+
+    assert json.loads(response["body"].read()) == recording(name)["body"]
+    (span,) = priced.exporter.get_finished_spans()
+    assert span.name == f"embeddings {model}"
+    attributes = dict(span.attributes or {})
+    assert attributes["gen_ai.operation.name"] == "embeddings"
+    assert attributes["gen_ai.usage.input_tokens"] == tokens
+    assert attributes["gen_ai.usage.output_tokens"] == 0
+    assert cost(span) == expected

@@ -1,8 +1,9 @@
 """The patch table of ``botocore``, and the one surface of Bedrock Runtime's four paid operations.
 
 Every operation is a ``chat`` (Converse is; InvokeModel bodies are the families' chat or text completion
-formats, which are priced alike). The call's arguments are ``_make_api_call``'s: the operation's name and
-its parameters.
+formats, which are priced alike), except InvokeModel of an embedding model (Titan, Cohere and Nova
+embeddings: ``embed`` in the model id), an ``embeddings``. The call's arguments are ``_make_api_call``'s: the
+operation's name and its parameters.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = ["PATCHES", "RUNTIME"]
 
 _STREAMS: Final = frozenset({"ConverseStream", "InvokeModelWithResponseStream"})
 _EMPTY: Final[Mapping[str, Any]] = {}
+_EMBED: Final = "embed"
 
 
 class Runtime:
@@ -42,7 +44,9 @@ class Runtime:
             converse_request(api_params, attributes, setup.telemetry.capture_content)
         else:
             invoke_request(api_params, attributes)
-        return Request(model, attributes, kwargs, operation in _STREAMS, state=operation)
+        embeds = operation == "InvokeModel" and model is not None and _EMBED in model.lower()
+        kind = a.GenAiOperationNameValues.EMBEDDINGS if embeds else None
+        return Request(model, attributes, kwargs, operation in _STREAMS, state=operation, operation=kind)
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         response = cast("Mapping[str, Any]", result) if isinstance(result, Mapping) else _EMPTY
