@@ -59,13 +59,22 @@ def _theirs(function: object) -> bool:
 class BedrockAdapter:
     """The `Adapter` of ``botocore``'s ``bedrock-runtime`` clients."""
 
-    __slots__ = ("_endpoints",)
+    __slots__ = ("_endpoints", "_last")
 
     def __init__(self, providers: Mapping[str, str] | None) -> None:
         self._endpoints = Endpoints(providers, default=a.GenAiProviderNameValues.AWS_BEDROCK)
+        self._last: tuple[object, Endpoint] | None = None
 
     def endpoint(self, instance: Any) -> Endpoint:
-        return self._endpoints.of(instance.meta.endpoint_url)
+        # botocore keeps the endpoint URL as a string, which Endpoints parses on every call: an application's
+        # clients have one or a few, so the last one answers most calls.
+        url: object = instance.meta.endpoint_url
+        last = self._last
+        if last is not None and last[0] == url:
+            return last[1]
+        found = self._endpoints.of(url)
+        self._last = (url, found)
+        return found
 
     def error_type(self, error: BaseException) -> str:
         """The AWS error code (``ThrottlingException``, ``ValidationException``), else the class name."""
