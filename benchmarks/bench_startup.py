@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-SDKS = ("openai", "anthropic", "google.genai", "mistralai", "cohere", "groq", "boto3")
+SDKS = ("openai", "anthropic", "google.genai", "mistralai", "cohere", "groq", "boto3", "botocore")
 _REPORT = (
     "import resource, sys\n"
     f"loaded = [name for name in {SDKS!r} if name in sys.modules]\n"

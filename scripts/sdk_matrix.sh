@@ -1,60 +1,55 @@
 #!/usr/bin/env bash
-# The openai instrumentor on older SDK majors: tests/test_openai_sdk_versions.py in one virtual environment per
-# openai version, under .sdk-matrix/ (kept between runs; a second run only re-installs this package). Then the
-# anthropic instrumentor's tests on the oldest supported anthropic and the last 1.x (ANTHROPIC_VERSIONS; 2.x is
-# the one `make test` runs on).
+# Each instrumentor on the SDK releases `make test` does not run: its tests in one virtual environment per SDK
+# release, under .sdk-matrix/ (kept between runs; a second run only re-installs this package).
 #
-#   scripts/sdk_matrix.sh                 # the default versions below
-#   scripts/sdk_matrix.sh 1.55.0 2.10.0   # others
+#   scripts/sdk_matrix.sh                              # the default versions below
+#   scripts/sdk_matrix.sh 1.55.0 2.10.0                # other openai versions
+#   ANTHROPIC_VERSIONS="0.50.0" GOOGLE_GENAI_VERSIONS="1.20.0" BEDROCK_VERSIONS="1.35.0" scripts/sdk_matrix.sh
 #
-# Then the Google Gen AI instrumentor's tests on the oldest supported google-genai and the last 2.x (the newest,
-# 3.x, is the one `make test` runs on); GOOGLE_GENAI_VERSIONS="1.20.0 2.0.0" names others.
-#
-# openai 1.x and 2.x talk HTTP through httpx, 3.x through httpx2; the tests take whichever the SDK uses.
+# openai: the oldest supported, the last 1.x and the last 2.x (3.x runs in `make test`); 1.x and 2.x talk HTTP
+# through httpx, 3.x through httpx2, and the tests take whichever the SDK uses. anthropic: the oldest supported
+# and the last 1.x (2.x runs in `make test`). google-genai: the oldest supported and the last 2.x (3.x runs in
+# `make test`). boto3/botocore (one version number): 1.34.116, the first with Converse, and a current one.
+# Every environment also gets openai, anthropic and httpx2: the suite's shared fixtures (conftest) import them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-# The oldest supported, the last 1.x, the last 2.x (3.x is the one `make test` runs on).
-VERSIONS=("$@")
-[[ ${#VERSIONS[@]} -gt 0 ]] || VERSIONS=(1.40.0 1.109.1 2.54.0)
 status=0
-for version in "${VERSIONS[@]}"; do
-	venv=.sdk-matrix/openai-$version
-	if [[ ! -x $venv/bin/python ]]; then
-		"$PYTHON" -m venv "$venv"
-		"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-	fi
-	# httpx2 and anthropic only for the test suite's shared fixtures (conftest), which import them.
-	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[openai,anthropic]" "openai==$version" httpx2 pytest
-	echo "== openai $version: $("$venv/bin/python" -c 'import openai, sys; print(openai.__version__, "on", "httpx2" if "httpx2" in vars(openai._base_client) else "httpx")')"
-	"$venv/bin/python" -m pytest tests/test_openai_sdk_versions.py -q -p no:cacheprovider || status=1
-done
-# google-genai talks httpx on every supported release; the shared fixtures (conftest) import openai, anthropic
-# and httpx2.
-read -r -a GOOGLE <<<"${GOOGLE_GENAI_VERSIONS:-1.11.0 2.34.0}"
-for version in "${GOOGLE[@]}"; do
-	venv=.sdk-matrix/google-genai-$version
-	if [[ ! -x $venv/bin/python ]]; then
-		"$PYTHON" -m venv "$venv"
-		"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-	fi
-	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[google,openai,anthropic]" "google-genai==$version" httpx2 pytest
-	echo "== google-genai $("$venv/bin/python" -c 'from google.genai import version; print(version.__version__)')"
-	"$venv/bin/python" -m pytest tests/test_google_genai_generate.py tests/test_google_genai_stream.py \
-		tests/test_google_genai_embed.py -q -p no:cacheprovider || status=1
-done
 
+# run NAME EXTRA "PINS" TEST_FILE...: the test files in the environment .sdk-matrix/NAME.
+run() {
+	local name=$1 extra=$2 pins=$3
+	shift 3
+	local venv=.sdk-matrix/$name
+	if [[ ! -x $venv/bin/python ]]; then
+		"$PYTHON" -m venv "$venv"
+		"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+	fi
+	# shellcheck disable=SC2086 # the pins are words
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[openai,anthropic,$extra]" $pins httpx2 pytest
+	echo "== $name"
+	"$venv/bin/python" -m pytest "$@" -q -p no:cacheprovider || status=1
+}
+
+OPENAI=("$@")
+[[ ${#OPENAI[@]} -gt 0 ]] || OPENAI=(1.40.0 1.109.1 2.54.0)
+for version in "${OPENAI[@]}"; do
+	run "openai-$version" openai "openai==$version" tests/test_openai_sdk_versions.py
+done
 read -r -a ANTHROPIC <<<"${ANTHROPIC_VERSIONS:-0.40.0 1.17.0}"
 for version in "${ANTHROPIC[@]}"; do
-	venv=.sdk-matrix/anthropic-$version
-	if [[ ! -x $venv/bin/python ]]; then
-		"$PYTHON" -m venv "$venv"
-		"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-	fi
-	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[openai,anthropic]" "anthropic==$version" httpx2 pytest
-	echo "== anthropic $("$venv/bin/python" -c 'import anthropic; print(anthropic.__version__)')"
-	"$venv/bin/python" -m pytest tests/test_anthropic_messages.py tests/test_anthropic_surfaces.py \
-		tests/test_anthropic_native_streams.py tests/test_anthropic_coexistence.py -q -p no:cacheprovider || status=1
+	run "anthropic-$version" anthropic "anthropic==$version" tests/test_anthropic_messages.py \
+		tests/test_anthropic_surfaces.py tests/test_anthropic_native_streams.py tests/test_anthropic_coexistence.py
+done
+read -r -a GOOGLE <<<"${GOOGLE_GENAI_VERSIONS:-1.11.0 2.34.0}"
+for version in "${GOOGLE[@]}"; do
+	run "google-genai-$version" google "google-genai==$version" tests/test_google_genai_generate.py \
+		tests/test_google_genai_stream.py tests/test_google_genai_embed.py
+done
+read -r -a BEDROCK <<<"${BEDROCK_VERSIONS:-1.34.116 1.44.18}"
+for version in "${BEDROCK[@]}"; do
+	run "botocore-$version" bedrock "boto3==$version botocore==$version" tests/test_bedrock_converse.py \
+		tests/test_bedrock_invoke.py tests/test_bedrock_instrumentor.py
 done
 exit "$status"

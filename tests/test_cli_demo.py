@@ -19,10 +19,11 @@ DEMO_TOTALS = {
     # model: (calls, cost) as the demo prints them; tests/test_demo.py works them out from the table
     "claude-haiku-4-5-20251001": (1, Decimal("0.000427")),
     "claude-sonnet-4-6": (3, Decimal("0.0407964")),
+    "gemini-2.5-flash": (1, Decimal("0.0003145")),
     "gpt-4o-mini-2024-07-18": (3, Decimal("0.00072")),
     "llama-3.3-70b-versatile": (1, Decimal("0.00003701")),
     "text-embedding-3-small": (1, Decimal("0.00000016")),
-    "total": (9, Decimal("0.04198057")),
+    "total": (10, Decimal("0.04229507")),
 }
 
 

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import tiktoken
 from opentelemetry.trace import StatusCode
 
 from google_genai_support import (
@@ -31,6 +30,7 @@ from google_genai_support import (
     usage_of,
     usd,
 )
+from otel_llmcost.tokens import encoding_for
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -45,6 +45,11 @@ REPORTED = {
 }
 
 
+def bundled_o200k() -> Any:
+    """o200k_base as the package ships it (tiktoken's own file; tests/test_estimate.py checks they match)."""
+    return encoding_for("gpt-4o")
+
+
 def _texts(events: int) -> list[str]:
     """The answer's text in the first ``events`` chunks of the recording."""
     raw = (RECORDINGS / "flash_stream.sse").read_bytes().decode().split("\r\n\r\n")[:events]
@@ -53,7 +58,7 @@ def _texts(events: int) -> list[str]:
 
 def _counted(events: int) -> int:
     """tiktoken's o200k_base count of the answer text seen in ``events`` chunks, piece by piece."""
-    encoding = tiktoken.get_encoding("o200k_base")
+    encoding = bundled_o200k()
     return sum(len(encoding.encode_ordinary(text)) for text in _texts(events))
 
 

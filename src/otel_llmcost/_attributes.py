@@ -262,6 +262,9 @@ LLMCOST_REQUEST_BATCH: Final = "llmcost.request.batch"
 LLMCOST_REQUEST_REGION: Final = "llmcost.request.region"
 """Region scope that served the call, for providers that price by region or data zone."""
 
+LLMCOST_REQUEST_SERVICE_TIER: Final = "llmcost.request.service_tier"
+"""Service tier that served the call, for providers with no attribute of their own for it."""
+
 LLMCOST_PROVIDER_REPORTED_COST: Final = "llmcost.provider_reported.cost"
 """Charge in US dollars that the provider reported for the call."""
 

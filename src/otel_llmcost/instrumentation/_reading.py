@@ -10,10 +10,10 @@ with nothing received, the usage stays unknown.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from .. import _attributes as a
-from ..tokens import why_no_estimate
+from ..tokens import ESTIMATE_UNAVAILABLE, why_no_estimate
 from ..usage import Usage
 from ._genai import Attributes, Invocation
 from ._guard import guarded
@@ -23,6 +23,11 @@ __all__ = ["StreamReading", "settled"]
 
 _S = a.LlmcostUsageStatusValues
 _NOTHING = Reading(None)
+_UNCOUNTED: Final = object()
+_UNCOUNTED_REASON: Final = {
+    a.LLMCOST_REASON: ESTIMATE_UNAVAILABLE,
+    a.LLMCOST_REASON_DETAIL: "the stream ended before its usage, and this provider's tokens are not counted",
+}
 
 
 def settled(
@@ -31,17 +36,18 @@ def settled(
     counted: Callable[[], tuple[int, int] | None],
     pieces: int,
     *,
-    model: object,
+    model: object = _UNCOUNTED,
 ) -> Reading:
     """The `Reading` a stream ends with: the ``reported`` usage, else ``counted()`` (input and output tokens,
     `None` without an encoding) as ``estimated``, else ``pieces`` output tokens as ``partial``, with the reason
-    no count was possible for ``model`` (the model the stream was counted for)."""
+    no count was possible for ``model`` (the model the stream was counted for; not given where ``counted``
+    never counts)."""
     if reported is not None:
         return Reading(attributes, reported)
     counts = counted()
     if counts is not None:
         return Reading(attributes, Usage.from_totals(input_tokens=counts[0], output_tokens=counts[1]), _S.ESTIMATED)
-    attributes.update(why_no_estimate(model))
+    attributes.update(_UNCOUNTED_REASON if model is _UNCOUNTED else why_no_estimate(model))
     return Reading(attributes, Usage.from_totals(output_tokens=pieces) if pieces else None, _S.PARTIAL)
 
 

@@ -46,6 +46,8 @@ class Request(NamedTuple):
         hide: which stream items the user does not see (those an option asked for).
         state: whatever the surface keeps for reading the response (input messages to estimate from).
         known: what the request alone determines (the characters of speech), even for a response never read.
+        operation: the ``gen_ai.operation.name`` of this call when the request, not the surface, decides it
+            (Bedrock's InvokeModel of an embedding model); `None`: the surface's.
     """
 
     model: str | None
@@ -55,6 +57,7 @@ class Request(NamedTuple):
     hide: Callable[[object], bool] | None = None
     state: object = None
     known: Reading | None = None
+    operation: str | None = None
 
 
 class Surface(Protocol):

@@ -120,7 +120,8 @@ def _start(
     endpoint = setup.adapter.endpoint(instance)
     request = surface.request(args, kwargs, endpoint.provider, setup)
     server = (endpoint.address, endpoint.port) if endpoint.address is not None and endpoint.port is not None else None
-    invocation = setup.telemetry.start(surface.operation, endpoint.provider, request.model, request.attributes, server)
+    operation = request.operation or surface.operation
+    invocation = setup.telemetry.start(operation, endpoint.provider, request.model, request.attributes, server)
     token = context.attach(trace.set_span_in_context(invocation.span))
     _INVOCATION.set(invocation)
     return invocation, request, token, endpoint.provider

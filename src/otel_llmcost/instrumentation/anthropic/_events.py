@@ -15,8 +15,8 @@ from typing import Any
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
+from ...tokens import estimate_text
 from ...usage import Usage
-from .._estimate import estimate_text
 from .._genai import Attributes
 from .._read import field, fields, text
 from ._usage import message_attributes, message_usage

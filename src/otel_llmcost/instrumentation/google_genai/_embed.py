@@ -13,8 +13,8 @@ from typing import Any, ClassVar, Final
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
+from ...tokens import estimate_text
 from ...usage import Usage
-from .._estimate import estimate_text
 from .._genai import Attributes, Invocation
 from .._read import field, text
 from .._stream import StreamHooks

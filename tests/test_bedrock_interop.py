@@ -1,0 +1,116 @@
+"""Bedrock with the other GenAI instrumentations of botocore: one call, one priced span, whichever are on.
+
+- ``opentelemetry-instrumentation-botocore`` (its bedrock extension) wraps ``BaseClient._make_api_call`` as we
+  do: ours steps aside and the processor prices its span.
+- OpenLLMetry's ``opentelemetry-instrumentation-bedrock`` replaces each client's methods and names the model
+  without its vendor and profile prefix, which cannot be priced: ours keeps its span inside theirs, and the
+  processor prices ours and marks theirs ``duplicate`` (or leaves it unpriced when it ends first).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from opentelemetry.instrumentation.bedrock import BedrockInstrumentor as OpenLLMetryBedrock
+from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+from opentelemetry.sdk.trace import ReadableSpan
+
+from bedrock_support import client, instrumented
+
+if TYPE_CHECKING:
+    from conftest import Tracing
+
+OURS = "otel_llmcost.instrumentation.bedrock"
+BOTOCORE = "opentelemetry.instrumentation.botocore.bedrock-runtime"
+OPENLLMETRY = "opentelemetry.instrumentation.bedrock"
+MESSAGES = [{"role": "user", "content": [{"text": "Why was I charged twice this month?"}]}]
+
+
+@contextmanager
+def others(tracing: Tracing, names: tuple[str, ...]) -> Iterator[None]:
+    with ExitStack() as stack:
+        for name in names:
+            instrumentor: Any = BotocoreInstrumentor() if name == "botocore" else OpenLLMetryBedrock()
+            instrumentor.instrument(tracer_provider=tracing.tracer_provider)
+            stack.callback(instrumentor.uninstrument)
+        yield
+
+
+def converse(sdk: Any) -> None:
+    sdk.converse(modelId="us.anthropic.claude-sonnet-4-5-20250929-v1:0", messages=MESSAGES)
+
+
+def converse_stream(sdk: Any) -> None:
+    for _ in sdk.converse_stream(modelId="us.anthropic.claude-haiku-4-5-20251001-v1:0", messages=MESSAGES)["stream"]:
+        pass
+
+
+def invoke_model(sdk: Any) -> None:
+    body = json.dumps({"prompt": "Why was I charged twice this month?", "max_gen_len": 256})
+    sdk.invoke_model(modelId="us.meta.llama3-3-70b-instruct-v1:0", body=body)["body"].read()
+
+
+CALLS: dict[str, tuple[str, Callable[[Any], None], Decimal]] = {
+    # (1200 * 3.00 + 2048 * 0.30 + 512 * 3.75 + 300 * 15.00) / 1e6 x 1.1
+    "converse": ("converse_claude_sonnet_4_5_cache", converse, Decimal("0.01169784")),
+    # (850 * 1.00 + 640 * 0.10 + 120 * 5.00) / 1e6 x 1.1
+    "converse_stream": ("converse_stream_claude_haiku_4_5", converse_stream, Decimal("0.0016654")),
+    # (420 + 96) * 0.72 / 1e6
+    "invoke_model": ("invoke_meta_llama3_3_70b", invoke_model, Decimal("0.00037152")),
+}
+COMBINATIONS = [(), ("botocore",), ("openllmetry",), ("botocore", "openllmetry")]
+
+
+def _priced(spans: list[ReadableSpan]) -> list[ReadableSpan]:
+    return [span for span in spans if (span.attributes or {}).get("llmcost.status") == "priced"]
+
+
+@pytest.mark.parametrize("theirs", COMBINATIONS, ids=lambda names: "+".join(("ours", *names)))
+@pytest.mark.parametrize("call", CALLS, ids=str)
+def test_one_call_one_priced_span(tracing: Tracing, theirs: tuple[str, ...], call: str) -> None:
+    recording, make, expected = CALLS[call]
+    with instrumented(tracing.tracer_provider), others(tracing, theirs):
+        sdk, replay = client(recording)
+        make(sdk)
+
+    assert len(replay.requests) == 1
+    spans = list(tracing.exporter.get_finished_spans())
+    scopes = sorted(span.instrumentation_scope.name for span in spans if span.instrumentation_scope)
+    (priced,) = _priced(spans)
+    if "botocore" in theirs:
+        # The official instrumentation traces the call: ours adds no span.
+        assert OURS not in scopes
+        assert priced.instrumentation_scope is not None
+        assert priced.instrumentation_scope.name == BOTOCORE
+    else:
+        assert scopes.count(OURS) == 1
+        assert priced.instrumentation_scope is not None
+        assert priced.instrumentation_scope.name == OURS
+        assert Decimal(repr((priced.attributes or {})["gen_ai.usage.cost.amount"])) == expected
+    if "openllmetry" in theirs:
+        assert OPENLLMETRY in scopes
+
+
+@pytest.mark.parametrize("ours_first", [True, False], ids=["ours-first", "botocore-first"])
+def test_ours_steps_aside_for_botocore_instrumented_first_or_last(tracing: Tracing, ours_first: bool) -> None:
+    botocore_instrumentor = BotocoreInstrumentor()
+    with ExitStack() as stack:
+        if ours_first:
+            stack.enter_context(instrumented(tracing.tracer_provider))
+        botocore_instrumentor.instrument(tracer_provider=tracing.tracer_provider)
+        stack.callback(botocore_instrumentor.uninstrument)
+        if not ours_first:
+            stack.enter_context(instrumented(tracing.tracer_provider))
+        sdk, _ = client("converse_claude_sonnet_4_5_cache")
+        converse(sdk)
+
+    spans = list(tracing.exporter.get_finished_spans())
+    assert [span.instrumentation_scope.name for span in spans if span.instrumentation_scope] == [BOTOCORE]
+    # The botocore span names Converse's inputTokens (1200, cache excluded) as its input; the processor reads
+    # the cache counts beside it since they exceed it: the same price as ours.
+    assert Decimal(repr((spans[0].attributes or {})["gen_ai.usage.cost.amount"])) == Decimal("0.01169784")
