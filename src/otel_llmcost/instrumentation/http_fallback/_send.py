@@ -154,7 +154,11 @@ def _ended(call: _Call) -> None:
 def _httpx_begin(fallback: Fallback, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call | None:
     request = args[0] if args else kwargs["request"]
     url = request.url
-    return fallback.begin(url.host, url.port or _default_port(url.scheme), url.path, lambda: request.content)
+    host = url.host
+    port = url.port or _default_port(url.scheme)
+    if fallback.hosts.provider(host, port) is None:  # most requests end here
+        return None
+    return fallback.begin(host, port, url.path, lambda: request.content)
 
 
 def _default_port(scheme: str) -> int | None:
