@@ -292,3 +292,39 @@ def test_uninstrument_leaves_the_clients_as_they_were(tracing: Tracing) -> None:
     assert httpx.Client.send is not send
     instrumentor.uninstrument()
     assert httpx.Client.send is send
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"gen_ai.system": "openai", "llm.request.type": "chat"},
+        {"openinference.span.kind": "LLM"},
+        {"gen_ai.operation.name": "embeddings"},
+    ],
+    ids=["openllmetry", "openinference", "embeddings"],
+)
+def test_a_call_inside_another_instrumentors_model_span_adds_nothing(
+    fallback: Tracing, attributes: dict[str, str]
+) -> None:
+    with fallback.tracer_provider.get_tracer("another").start_as_current_span("a call", attributes=attributes):
+        with httpx_client(httpx, "openai", "chat_gpt_4o_mini") as client:
+            client.post(OPENAI_CHAT, json={"model": "gpt-4o-mini"})
+
+    assert [span.name for span in fallback.exporter.get_finished_spans()] == ["a call"]
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [{"gen_ai.operation.name": "invoke_agent"}, {"openinference.span.kind": "CHAIN"}],
+    ids=["agent", "chain"],
+)
+def test_a_call_inside_an_agent_or_chain_span_is_traced(fallback: Tracing, attributes: dict[str, str]) -> None:
+    with fallback.tracer_provider.get_tracer("a.framework").start_as_current_span("agent", attributes=attributes):
+        with httpx_client(httpx, "openai", "chat_gpt_4o_mini") as client:
+            client.post(OPENAI_CHAT, json={"model": "gpt-4o-mini"})
+
+    call, agent = fallback.exporter.get_finished_spans()
+    assert agent.name == "agent"
+    assert call.parent is not None
+    assert call.parent.span_id == agent.context.span_id
+    assert dict(call.attributes or {})["gen_ai.usage.cost.amount"] == pytest.approx(GPT_4O_MINI_COST, abs=1e-15)

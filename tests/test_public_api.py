@@ -28,6 +28,7 @@ PUBLIC: dict[str, list[str]] = {
         "uninstrument",
     ],
     "otel_llmcost.instrumentation": [],
+    "otel_llmcost.instrumentation.http_fallback": ["HTTPFallbackInstrumentor"],
     "otel_llmcost.instrumentation.openai": ["OpenAIInstrumentor"],
     "otel_llmcost.pricing": [
         "PRICING_FILE_ENV",

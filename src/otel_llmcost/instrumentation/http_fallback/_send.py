@@ -8,7 +8,10 @@ stream put in the place of the response's own (``httpx``'s ``Response.stream``, 
 which ends the call when it is exhausted or closed.
 
 Nobody traces the call yet when no SDK call of ours is in flight (`call_in_flight`) and the current span is no
-GenAI span (an SDK instrumentor's, or an SDK's native one, says ``gen_ai.operation.name`` or ``gen_ai.system``).
+model call's (an SDK instrumentor's, or an SDK's native one, says ``gen_ai.operation.name`` ``chat``,
+``text_completion``, ``generate_content`` or ``embeddings``, or only ``gen_ai.system``; OpenInference's says
+``openinference.span.kind`` ``LLM`` or ``EMBEDDING``). An agent's or a workflow's span around the call does not
+count: the call is still untraced.
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ from ._hosts import Hosts
 __all__ = ["Fallback", "HTTPStatusError", "async_httpx_send", "httpx_send", "requests_send"]
 
 _EVENT_STREAM: Final = "text/event-stream"
-_GENAI_KEYS: Final = (a.GEN_AI_OPERATION_NAME, a.GEN_AI_SYSTEM)
+_OP = a.GenAiOperationNameValues
+# The operations of one model call: an agent's or a workflow's span may be current around calls of its own.
+_CALLS: Final = frozenset({_OP.CHAT, _OP.TEXT_COMPLETION, _OP.GENERATE_CONTENT, _OP.EMBEDDINGS})
+_OPENINFERENCE_CALLS: Final = frozenset({a.OpeninferenceSpanKindValues.LLM, a.OpeninferenceSpanKindValues.EMBEDDING})
 _DECODERS: Final[dict[str, Callable[[], Any]]] = {
     "gzip": lambda: zlib.decompressobj(zlib.MAX_WBITS | 16),
     "deflate": lambda: zlib.decompressobj(),
@@ -71,8 +77,15 @@ class Fallback:
 
 
 def _traced(span: object) -> bool:
-    attributes = getattr(span, "attributes", None)
-    return bool(attributes) and any(key in attributes for key in _GENAI_KEYS)  # pyright: ignore[reportOperatorIssue]
+    """Whether ``span`` is one model call's: the conventions' (or their older ``gen_ai.system`` alone), or
+    OpenInference's."""
+    attributes: Any = getattr(span, "attributes", None)
+    if not attributes:
+        return False
+    operation = attributes.get(a.GEN_AI_OPERATION_NAME)
+    if operation is not None:
+        return operation in _CALLS
+    return a.GEN_AI_SYSTEM in attributes or attributes.get(a.OPENINFERENCE_SPAN_KIND) in _OPENINFERENCE_CALLS
 
 
 class _Call:
