@@ -328,3 +328,48 @@ def test_a_call_inside_an_agent_or_chain_span_is_traced(fallback: Tracing, attri
     assert call.parent is not None
     assert call.parent.span_id == agent.context.span_id
     assert dict(call.attributes or {})["gen_ai.usage.cost.amount"] == pytest.approx(GPT_4O_MINI_COST, abs=1e-15)
+
+
+# responses_gpt_4o_mini(_stream): the same counts as chat_gpt_4o_mini
+# embeddings_text_embedding_3_small: 8 input tokens at $0.02 per 1M
+EMBEDDINGS_COST = 8 * 0.02 / 1e6
+# cohere_command_a(_stream): billed 1,250 input and 310 output tokens (1,432 counted: not billed) at $2.50 / $10
+COHERE_COST = 1250 * 2.50 / 1e6 + 310 * 10 / 1e6  # = 0.006225
+# converse_claude_3_haiku: 1,250 input and 310 output tokens at $0.25 / $1.25 per 1M
+CONVERSE_COST = 1250 * 0.25 / 1e6 + 310 * 1.25 / 1e6  # = 0.0007
+BEDROCK = "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse"
+
+
+@pytest.mark.parametrize(
+    ("provider", "name", "url", "body", "operation", "model", "cost"),
+    [
+        ("openai", "responses_gpt_4o_mini", "https://api.openai.com/v1/responses", {"model": "gpt-4o-mini"},
+         "chat", "gpt-4o-mini", GPT_4O_MINI_COST),
+        ("openai", "responses_gpt_4o_mini_stream", "https://api.openai.com/v1/responses",
+         {"model": "gpt-4o-mini", "stream": True}, "chat", "gpt-4o-mini", GPT_4O_MINI_COST),
+        ("openai", "embeddings_text_embedding_3_small", "https://api.openai.com/v1/embeddings",
+         {"model": "text-embedding-3-small", "input": "refund"}, "embeddings", "text-embedding-3-small",
+         EMBEDDINGS_COST),
+        ("http_fallback", "cohere_command_a", "https://api.cohere.com/v2/chat", {"model": "command-a-03-2025"},
+         "chat", "command-a-03-2025", COHERE_COST),
+        ("http_fallback", "cohere_command_a_stream", "https://api.cohere.com/v2/chat",
+         {"model": "command-a-03-2025", "stream": True}, "chat", "command-a-03-2025", COHERE_COST),
+        ("http_fallback", "converse_claude_3_haiku", BEDROCK, {"messages": []}, "chat",
+         "anthropic.claude-3-haiku-20240307-v1:0", CONVERSE_COST),
+    ],
+    ids=["responses", "responses-stream", "embeddings", "cohere", "cohere-stream", "bedrock-converse"],
+)  # fmt: skip
+def test_each_api_streamed_by_the_caller(
+    fallback: Tracing, provider: str, name: str, url: str, body: dict[str, Any], operation: str, model: str, cost: float
+) -> None:
+    with httpx_client(httpx, provider, name) as client:
+        with client.stream("POST", url, json=body) as response:
+            read = b"".join(response.iter_bytes())
+    assert read == recording(provider, name)[2]
+
+    span = one_span(fallback)
+    attributes = dict(span.attributes or {})
+    assert span.name == f"{operation} {model}"
+    assert attributes["gen_ai.request.model"] == model
+    assert attributes["llmcost.status"] == "priced"
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-15)
