@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import httpx2
@@ -21,8 +21,10 @@ import urllib3
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
-from conftest import Tracing
 from otel_llmcost.instrumentation.http_fallback import HTTPFallbackInstrumentor
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 RECORDINGS = Path(__file__).parent / "recordings"
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]

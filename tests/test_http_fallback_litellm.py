@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from conftest import Tracing
 from otel_llmcost.instrumentation.http_fallback import HTTPFallbackInstrumentor
 from test_http_fallback import GEMINI_COST, GPT_4O_MINI_COST, SONNET_STREAM_COST, pieces, recording
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 litellm: Any = pytest.importorskip("litellm")
