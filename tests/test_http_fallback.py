@@ -375,3 +375,12 @@ def test_each_api_streamed_by_the_caller(
     assert attributes["gen_ai.request.model"] == model
     assert attributes["llmcost.status"] == "priced"
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-15)
+
+
+def test_a_host_the_price_files_list_is_looked_at(fallback: Tracing) -> None:
+    with httpx_client(httpx, "openai", "chat_gpt_4o_mini") as client:
+        client.post("https://openrouter.ai/api/v1/chat/completions", json={"model": "openai/gpt-4o-mini"})
+
+    attributes = dict(one_span(fallback).attributes or {})
+    assert attributes["gen_ai.provider.name"] == "openrouter"
+    assert attributes["gen_ai.request.model"] == "openai/gpt-4o-mini"

@@ -12,6 +12,7 @@ passes through after one dictionary look-up.
 | ``api.cohere.com``, ``api.cohere.ai``                  | ``cohere``               |
 | ``bedrock-runtime.{region}.amazonaws.com``             | ``aws.bedrock``          |
 | ``api.mistral.ai``, ``api.groq.com``, ``api.deepseek.com``, ``api.x.ai``, ``api.perplexity.ai`` | theirs |
+| the hosts the price files list (``hosts``: ``openrouter.ai``, ``api.cerebras.ai``...) | theirs |
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from ... import _attributes as a
+from .._hosts import TABLE_HOSTS
 
 __all__ = ["Hosts"]
 
@@ -70,7 +72,7 @@ class Hosts:
             named = self._overrides.get(f"{host}:{port}") or self._overrides.get(host)
             if named:
                 return named
-        known = _KNOWN.get(host)
+        known = _KNOWN.get(host) or TABLE_HOSTS.get(host)
         if known is not None:
             return known
         for suffix, provider in _SUFFIXES:
