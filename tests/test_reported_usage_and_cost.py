@@ -74,13 +74,15 @@ def test_openrouters_infinite_cost_never_reaches_the_counter(priced: Tracing) ->
 
     (span,) = priced.exporter.get_finished_spans()
     attributes: dict[str, Any] = dict(span.attributes or {})
-    # The usage the SDK returned is kept; OpenRouter has no local prices, so the call is unpriced and says both.
+    # The usage the SDK returned is kept, and the call is priced from it at OpenRouter's listed price for
+    # openai/gpt-4o-mini ($0.15 in, $0.60 out per million): 22 * 0.15/1e6 + 14 * 0.60/1e6 = 0.0000117.
     assert (attributes["gen_ai.usage.input_tokens"], attributes["gen_ai.usage.output_tokens"]) == (22, 14)
-    assert (attributes["llmcost.status"], attributes["llmcost.reason"]) == ("unpriced", "unknown_provider")
-    assert attributes["llmcost.reason.detail"].endswith(
-        "; the provider reported a cost of inf, not a finite non-negative number; priced locally"
+    assert (attributes["llmcost.status"], attributes["llmcost.reason"]) == ("priced", "provider_cost_invalid")
+    assert attributes["llmcost.reason.detail"] == (
+        "the provider reported a cost of inf, not a finite non-negative number; priced locally"
     )
-    assert "gen_ai.usage.cost.amount" not in attributes
+    assert attributes["gen_ai.usage.cost.amount"] == 0.0000117
+    assert attributes["gen_ai.usage.cost.source"] == "local"
     data = priced.metric_reader.get_metrics_data()
     costs = [
         point.value  # type: ignore[union-attr]
@@ -90,7 +92,7 @@ def test_openrouters_infinite_cost_never_reaches_the_counter(priced: Tracing) ->
         if metric.name == "llmcost.cost"
         for point in metric.data.data_points
     ]
-    assert costs == []
+    assert costs == [0.0000117]
     assert json.loads("1e999") == float("inf")  # what the SDK's JSON reading made of it
 
 
