@@ -64,6 +64,7 @@ PUBLIC: dict[str, list[str]] = {
     "otel_llmcost.instrumentation.google_genai": ["GoogleGenAIInstrumentor"],
     "otel_llmcost.instrumentation.anthropic": ["AnthropicInstrumentor"],
     "otel_llmcost.instrumentation.bedrock": ["BedrockInstrumentor"],
+    "otel_llmcost.instrumentation.http_fallback": ["HTTPFallbackInstrumentor"],
     "otel_llmcost.instrumentation.openai": ["OpenAIInstrumentor"],
     "otel_llmcost.pricing": [
         "PRICING_FILE_ENV",

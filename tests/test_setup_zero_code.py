@@ -150,8 +150,9 @@ def test_openai_calls_are_traced_by_our_instrumentor_and_priced(otlp_receiver: O
 
 @needs_install
 def test_disabling_llmcost_openai_leaves_openai_calls_untraced(otlp_receiver: OTLPReceiver) -> None:
+    # The HTTP fallback would trace the call at the HTTP client instead (see the test below): off too here.
     environment = zero_code_environment(
-        otlp_receiver, disabled=("llmcost_openai",), OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf"
+        otlp_receiver, disabled=("llmcost_openai", "llmcost_http"), OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf"
     )
 
     run = run_app("openai", environment=environment, zero_code=True)
@@ -160,6 +161,20 @@ def test_disabling_llmcost_openai_leaves_openai_calls_untraced(otlp_receiver: OT
     assert otlp_receiver.spans == []
     assert otlp_receiver.points_of("llmcost.cost") == []
     assert otlp_receiver.points_of("gen_ai.client.token.usage") == []
+
+
+@needs_install
+def test_with_llmcost_openai_disabled_the_http_fallback_prices_the_call(otlp_receiver: OTLPReceiver) -> None:
+    environment = zero_code_environment(
+        otlp_receiver, disabled=("llmcost_openai",), OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf"
+    )
+
+    run_app("openai", environment=environment, zero_code=True)
+
+    (span,) = otlp_receiver.spans
+    assert span.scope == "otel_llmcost.instrumentation.http_fallback"
+    # 600 uncached input, 400 cached and 200 output tokens of gpt-4o-mini: 600*0.15/1e6 + 400*0.075/1e6 + 200*0.60/1e6
+    assert span.attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.00024, abs=1e-15)
 
 
 @needs_install

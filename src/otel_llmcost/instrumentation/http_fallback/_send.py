@@ -1,0 +1,354 @@
+"""The fallback's wrappers of ``httpx``/``httpx2`` ``Client.send`` and ``requests`` ``Session.send``.
+
+A request to a host that is no known LLM API (`Hosts`) passes through after a dictionary look-up. A billed call
+(`route_of` its path) that no one traces yet gets a CLIENT span, current while the request is sent (the HTTP
+client's own span, if it is instrumented, is its child). The body the caller reads is never read for them: a
+whole response is read from what the client has read already; a streamed one is seen as it passes, through a
+stream put in the place of the response's own (``httpx``'s ``Response.stream``, ``requests``' ``Response.raw``),
+which ends the call when it is exhausted or closed.
+
+Nobody traces the call yet when no SDK call of ours is in flight (`call_in_flight`) and the current span is no
+model call's (an SDK instrumentor's, or an SDK's native one, says ``gen_ai.operation.name`` ``chat``,
+``text_completion``, ``generate_content`` or ``embeddings``, or only ``gen_ai.system``; OpenInference's says
+``openinference.span.kind`` ``LLM`` or ``EMBEDDING``). An agent's or a workflow's span around the call does not
+count: the call is still untraced.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from opentelemetry import context, trace
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+from ... import _attributes as a
+from .._genai import Invocation, Telemetry
+from .._guard import guarded
+from .._wrap import call_in_flight
+from ._formats import Reading, Route, Stream, model_in, read_body, route_of
+from ._hosts import Hosts
+
+__all__ = ["Fallback", "HTTPStatusError", "async_httpx_send", "httpx_send", "requests_send"]
+
+_EVENT_STREAM: Final = "text/event-stream"
+_OP = a.GenAiOperationNameValues
+# The operations of one model call: an agent's or a workflow's span may be current around calls of its own.
+_CALLS: Final = frozenset({_OP.CHAT, _OP.TEXT_COMPLETION, _OP.GENERATE_CONTENT, _OP.EMBEDDINGS})
+_OPENINFERENCE_CALLS: Final = frozenset({a.OpeninferenceSpanKindValues.LLM, a.OpeninferenceSpanKindValues.EMBEDDING})
+_DECODERS: Final[dict[str, Callable[[], Any]]] = {
+    "gzip": lambda: zlib.decompressobj(zlib.MAX_WBITS | 16),
+    "deflate": lambda: zlib.decompressobj(),
+}
+
+
+class HTTPStatusError(Exception):
+    """The ``error.type`` of a call the API answered with an error status: the status code."""
+
+
+class Fallback:
+    """What the wrappers share: the instrumentor's telemetry and the hosts it knows."""
+
+    __slots__ = ("hosts", "telemetry")
+
+    def __init__(self, telemetry: Telemetry, hosts: Hosts) -> None:
+        self.telemetry = telemetry
+        self.hosts = hosts
+
+    def begin(self, host: str, port: int | None, path: str, body: Callable[[], bytes]) -> _Call | None:
+        """The call of a request to ``host``/``path``, or `None` when the fallback leaves it alone."""
+        provider = self.hosts.provider(host, port)
+        if provider is None:
+            return None
+        route = route_of(path)
+        if route is None or not self.telemetry.active or call_in_flight() is not None:
+            return None
+        if not is_instrumentation_enabled() or _traced(trace.get_current_span()):
+            return None
+        model, streams = model_in(json.loads(body() or b"null"))
+        model = model or route.model
+        attributes: dict[str, Any] = {}
+        server = (host, port) if port is not None else None
+        invocation = self.telemetry.start(route.operation, provider, model, attributes, server)
+        return _Call(invocation, route, streams)
+
+
+def _traced(span: object) -> bool:
+    """Whether ``span`` is one model call's: the conventions' (or their older ``gen_ai.system`` alone), or
+    OpenInference's."""
+    attributes: Any = getattr(span, "attributes", None)
+    if not attributes:
+        return False
+    operation = attributes.get(a.GEN_AI_OPERATION_NAME)
+    if operation is not None:
+        return operation in _CALLS
+    return a.GEN_AI_SYSTEM in attributes or attributes.get(a.OPENINFERENCE_SPAN_KIND) in _OPENINFERENCE_CALLS
+
+
+class _Call:
+    """One billed call: its invocation, made current while the request is sent."""
+
+    __slots__ = ("_decoder", "_stream", "_token", "invocation", "route", "streams")
+
+    def __init__(self, invocation: Invocation, route: Route, streams: bool) -> None:
+        self.invocation = invocation
+        self.route = route
+        self.streams = streams
+        self._token = context.attach(trace.set_span_in_context(invocation.span))
+        self._stream: Stream | list[bytes] | None = None
+        self._decoder: Any = None
+
+    def sent(self) -> None:
+        context.detach(self._token)
+
+    def failed(self, error: BaseException) -> None:
+        self.invocation.end(error=error)
+
+    def status(self, code: int) -> bool:
+        """Whether the API answered with success; else the call ends with the status as its error."""
+        if code < 400:
+            return True
+        self.invocation.end(error=HTTPStatusError(f"HTTP {code}"), error_type=str(code))
+        return False
+
+    def whole(self, content_type: str, content: bytes) -> None:
+        if content_type.startswith(_EVENT_STREAM):
+            stream = Stream(self.route.format)
+            stream.piece(content)
+            self._end(stream.reading())
+        else:
+            self._end(read_body(self.route.format, content))
+
+    def streamed(self, content_type: str, encoding: str) -> None:
+        """The body will be seen as the caller reads it (``encoding``: its content coding, read here)."""
+        self._stream = Stream(self.route.format) if content_type.startswith(_EVENT_STREAM) else []
+        if encoding and encoding != "identity":
+            decoder = _DECODERS.get(encoding)
+            self._decoder = decoder() if decoder is not None else False
+
+    def piece(self, data: bytes) -> None:
+        if self.invocation.ended or self._decoder is False:
+            return
+        if self._decoder is not None:
+            data = self._decoder.decompress(data)
+        self.invocation.chunk()
+        if isinstance(self._stream, Stream):
+            self._stream.piece(data)
+        elif self._stream is not None:
+            self._stream.append(data)
+
+    def end(self) -> None:
+        if self.invocation.ended:
+            return
+        stream = self._stream
+        if isinstance(stream, Stream):
+            self._end(stream.reading())
+        elif stream and self._decoder is not False:
+            self._end(read_body(self.route.format, b"".join(stream)))
+        else:
+            self.invocation.end()
+
+    def _end(self, reading: Reading) -> None:
+        self.invocation.end(reading.attributes, reading.usage)
+
+
+def _ended(call: _Call) -> None:
+    if not call.invocation.ended:
+        guarded(call.end)
+        call.invocation.end()  # whatever failed in reading, the span ends
+
+
+# ----- httpx and httpx2 -----
+
+
+def _httpx_begin(fallback: Fallback, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call | None:
+    request = args[0] if args else kwargs["request"]
+    url = request.url
+    host = url.host
+    port = url.port or _default_port(url.scheme)
+    if fallback.hosts.provider(host, port) is None:  # most requests end here
+        return None
+    return fallback.begin(host, port, url.path, lambda: request.content)
+
+
+def _default_port(scheme: str) -> int | None:
+    return 443 if scheme == "https" else 80 if scheme == "http" else None
+
+
+def _httpx_response(call: _Call, response: Any, stream: bool, tee: Callable[[Any, _Call], Any]) -> None:
+    if not call.status(response.status_code):
+        return
+    headers = response.headers
+    content_type = str(headers.get("content-type", ""))
+    content = getattr(response, "_content", None)  # a body built from bytes (a mock's) is read already
+    if not stream or isinstance(content, bytes):
+        call.whole(content_type, response.content)
+        return
+    call.streamed(content_type, str(headers.get("content-encoding", "")).lower())
+    response.stream = tee(response.stream, call)
+
+
+def httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
+    """The wrapper of ``module.Client.send`` (``module`` is ``httpx`` or ``httpx2``)."""
+
+    class Tee(module.SyncByteStream):
+        """The response's stream, seen by the call as the caller reads it."""
+
+        def __init__(self, stream: Any, call: _Call) -> None:
+            self._stream = stream
+            self._call = call
+
+        def __iter__(self) -> Iterator[bytes]:
+            call = self._call
+            for chunk in self._stream:
+                guarded(call.piece, chunk)
+                yield chunk
+            _ended(call)
+
+        def close(self) -> None:
+            try:
+                self._stream.close()
+            finally:
+                _ended(self._call)
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        call = guarded(_httpx_begin, fallback, args, kwargs)
+        if call is None:
+            return wrapped(*args, **kwargs)
+        try:
+            response = wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.sent()
+            guarded(call.failed, error)
+            raise
+        call.sent()
+        guarded(_httpx_response, call, response, kwargs.get("stream") is True, Tee)
+        if not kwargs.get("stream"):
+            _ended(call)
+        return response
+
+    return wrapper
+
+
+def async_httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
+    """The wrapper of ``module.AsyncClient.send``."""
+
+    class AsyncTee(module.AsyncByteStream):
+        def __init__(self, stream: Any, call: _Call) -> None:
+            self._stream = stream
+            self._call = call
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            call = self._call
+            async for chunk in self._stream:
+                guarded(call.piece, chunk)
+                yield chunk
+            _ended(call)
+
+        async def aclose(self) -> None:
+            try:
+                await self._stream.aclose()
+            finally:
+                _ended(self._call)
+
+    async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        call = guarded(_httpx_begin, fallback, args, kwargs)
+        if call is None:
+            return await wrapped(*args, **kwargs)
+        try:
+            response = await wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.sent()
+            guarded(call.failed, error)
+            raise
+        call.sent()
+        guarded(_httpx_response, call, response, kwargs.get("stream") is True, AsyncTee)
+        if not kwargs.get("stream"):
+            _ended(call)
+        return response
+
+    return wrapper
+
+
+# ----- requests -----
+
+
+class _RawTee:
+    """A ``requests`` response's ``raw`` (urllib3's), whose decoded bytes the call sees as the caller reads them."""
+
+    def __init__(self, raw: Any, call: _Call) -> None:
+        self._raw = raw
+        self._call = call
+
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[bytes]:
+        call = self._call
+        for chunk in self._raw.stream(*args, **kwargs):
+            guarded(call.piece, chunk)
+            yield chunk
+        _ended(call)
+
+    def read(self, *args: Any, **kwargs: Any) -> Any:
+        data = self._raw.read(*args, **kwargs)
+        if data:
+            guarded(self._call.piece, data)
+        else:
+            _ended(self._call)
+        return data
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            _ended(self._call)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _requests_begin(fallback: Fallback, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call | None:
+    request = args[0] if args else kwargs["request"]
+    parts = urlsplit(str(request.url))
+    port = parts.port or _default_port(parts.scheme)
+    body: Any = request.body
+    return fallback.begin(parts.hostname or "", port, parts.path, lambda: _as_bytes(body))
+
+
+def _as_bytes(body: object) -> bytes:
+    return body.encode() if isinstance(body, str) else body if isinstance(body, bytes) else b""
+
+
+def _requests_response(call: _Call, response: Any, stream: bool) -> None:
+    if not call.status(response.status_code):
+        return
+    content_type = str(response.headers.get("content-type", ""))
+    if not stream:
+        call.whole(content_type, response.content)
+        return
+    call.streamed(content_type, "")  # urllib3 decodes what requests reads
+    response.raw = _RawTee(response.raw, call)
+
+
+def requests_send(fallback: Fallback) -> Callable[..., Any]:
+    """The wrapper of ``requests.Session.send``."""
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        call = guarded(_requests_begin, fallback, args, kwargs)
+        if call is None:
+            return wrapped(*args, **kwargs)
+        try:
+            response = wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.sent()
+            guarded(call.failed, error)
+            raise
+        call.sent()
+        stream = kwargs.get("stream") is True
+        guarded(_requests_response, call, response, stream)
+        if not stream:
+            _ended(call)
+        return response
+
+    return wrapper
