@@ -9,21 +9,16 @@ codestral-2508 $0.30 / $0.90; mistral-embed $0.10.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import httpx2
 import pytest
-from mistralai.client import Mistral
-from mistralai.client.errors import SDKError
-from opentelemetry.sdk.trace import ReadableSpan
 
 from conftest import Tracing
+from mistralai_support import MESSAGES, SDKError, attributes, client, cost, only_span, priced, recording
 from otel_llmcost.instrumentation.mistralai import MistralInstrumentor
-from replay import Replay, recorded
 
-MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
+__all__ = ["priced"]  # the fixture
 
 # chat_large: 1,200 prompt tokens of which 200 cached, 300 completion tokens, on mistral-large-2512.
 # 1000 * 0.50/1e6 + 200 * 0.05/1e6 + 300 * 1.50/1e6
@@ -33,43 +28,6 @@ CHAT_USAGE = {
     "gen_ai.usage.output_tokens": 300,
     "gen_ai.usage.cache_read.input_tokens": 200,
 }
-
-
-def recording(name: str) -> httpx2.Response:
-    return recorded("mistralai", name)
-
-
-def client(*responses: httpx2.Response) -> tuple[Mistral, Replay]:
-    replay = Replay(*responses)
-    transport = httpx2.MockTransport(replay)
-    sdk = Mistral(
-        api_key="test", client=httpx2.Client(transport=transport), async_client=httpx2.AsyncClient(transport=transport)
-    )
-    return sdk, replay
-
-
-@pytest.fixture
-def priced(tracing: Tracing) -> Iterator[Tracing]:
-    instrumentor = MistralInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    try:
-        yield tracing
-    finally:
-        instrumentor.uninstrument()
-
-
-def only_span(tracing: Tracing) -> ReadableSpan:
-    spans = list(tracing.exporter.get_finished_spans())
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
-
-
-def attributes(tracing: Tracing) -> dict[str, Any]:
-    return dict(only_span(tracing).attributes or {})
-
-
-def cost(found: dict[str, Any]) -> Decimal:
-    return Decimal(repr(found["gen_ai.usage.cost.amount"]))
 
 
 def assert_chat(found: dict[str, Any], response_id: str) -> None:
@@ -224,7 +182,7 @@ def test_embeddings_are_priced_by_their_input_tokens(priced: Tracing) -> None:
 
 
 def test_uninstrument_restores_the_sdk(tracing: Tracing) -> None:
-    from mistralai.client.chat import Chat
+    from mistralai_support import Chat
 
     original = Chat.complete
     instrumentor = MistralInstrumentor()
