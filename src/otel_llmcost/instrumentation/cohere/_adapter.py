@@ -6,6 +6,8 @@ first read.
 
 When OpenLLMetry's ``opentelemetry-instrumentation-cohere`` (which wraps ``ClientV2``'s methods), OpenInference's
 or OpenLIT's wrapper traces a call, ours steps aside (`_others`): one span per call, priced by the processor.
+Except for embed and rerank under OpenLLMetry: its spans of those carry no usage (0.62), so that ours, beside
+theirs, is the call's one priced span.
 """
 
 from __future__ import annotations
@@ -21,8 +23,15 @@ from .._others import traced_elsewhere
 
 __all__ = ["GENAI_TRACERS", "CohereAdapter"]
 
+_UNPRICED_BY_OPENLLMETRY: Final = frozenset({"embed", "rerank"})
+"""The methods whose OpenLLMetry spans carry no usage."""
+_PRICED_TRACERS: Final = (
+    "openinference.instrumentation.cohere.",
+    "openlit.instrumentation.cohere.",
+)
+
 GENAI_TRACERS: Final = (
-    "opentelemetry.instrumentation.cohere.",  # OpenLLMetry (Traceloop)
+    "opentelemetry.instrumentation.cohere",  # OpenLLMetry (Traceloop): its wrappers are in the package itself
     "openinference.instrumentation.cohere.",  # OpenInference (Arize)
     "openlit.instrumentation.cohere.",  # OpenLIT
 )
@@ -52,4 +61,6 @@ class CohereAdapter:
         return Kind.STREAM if inspect.isgenerator(result) or inspect.isasyncgen(result) else Kind.PLAIN
 
     def traced_elsewhere(self, instance: Any, wrapped: Any) -> bool:
+        if getattr(wrapped, "__name__", None) in _UNPRICED_BY_OPENLLMETRY:
+            return traced_elsewhere(instance, wrapped, _PRICED_TRACERS)
         return traced_elsewhere(instance, wrapped, GENAI_TRACERS)

@@ -16,18 +16,25 @@ from ._embed import EMBED, RERANK
 
 __all__ = ["PATCHES"]
 
-_V2: Final = "cohere.v2.client"
-
 
 def _chat_stream(setup: Setup) -> Wrapper:
     return sync_method(setup, CHAT_STREAM)
 
 
+def _client(module: str, sync: str, asynchronous: str) -> tuple[Patch, ...]:
+    return (
+        *both(module, f"{sync}.chat", f"{asynchronous}.chat", CHAT),
+        Patch(module, f"{sync}.chat_stream", _chat_stream),
+        Patch(module, f"{asynchronous}.chat_stream", _chat_stream),
+        *both(module, f"{sync}.embed", f"{asynchronous}.embed", EMBED),
+        *both(module, f"{sync}.rerank", f"{asynchronous}.rerank", RERANK),
+    )
+
+
 PATCHES: Final[tuple[Patch, ...]] = (
-    *both(_V2, "V2Client.chat", "AsyncV2Client.chat", CHAT),
-    Patch(_V2, "V2Client.chat_stream", _chat_stream),
-    Patch(_V2, "AsyncV2Client.chat_stream", _chat_stream),
-    *both(_V2, "V2Client.embed", "AsyncV2Client.embed", EMBED),
-    *both(_V2, "V2Client.rerank", "AsyncV2Client.rerank", RERANK),
+    *_client("cohere.v2.client", "V2Client", "AsyncV2Client"),
+    # ``ClientV2`` inherits them, but another instrumentor may wrap them on ``ClientV2`` itself (OpenLLMetry does):
+    # ours there too sees every call (the inner one steps aside, as in any nested call).
+    *_client("cohere.client_v2", "ClientV2", "AsyncClientV2"),
 )
 """Everything the Cohere instrumentor wraps."""

@@ -35,7 +35,7 @@ except ImportError:  # mistralai 1.x
 __all__ = ["GENAI_TRACERS", "MistralAdapter"]
 
 GENAI_TRACERS: Final = (
-    "opentelemetry.instrumentation.mistralai.",  # OpenLLMetry (Traceloop)
+    "opentelemetry.instrumentation.mistralai",  # OpenLLMetry (Traceloop): its wrappers are in the package itself
     "openinference.instrumentation.mistralai.",  # OpenInference (Arize)
     "openlit.instrumentation.mistral.",  # OpenLIT
 )
