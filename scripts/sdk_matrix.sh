@@ -30,4 +30,5 @@ for version in "${VERSIONS[@]}"; do
 	echo "== openai $version: $("$venv/bin/python" -c 'import openai, sys; print(openai.__version__, "on", "httpx2" if "httpx2" in vars(openai._base_client) else "httpx")')"
 	"$venv/bin/python" -m pytest tests/test_openai_sdk_versions.py -q -p no:cacheprovider || status=1
 done
+scripts/sdk_matrix_mistral_cohere.sh || status=1
 exit "$status"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -223,3 +225,20 @@ def test_uninstrument_restores_the_sdk(tracing: Tracing) -> None:
     assert V2Client.chat is not original
     instrumentor.uninstrument()
     assert V2Client.chat is original
+
+
+def test_instrumenting_does_not_import_the_sdk_and_its_import_patches_it() -> None:
+    script = """
+import sys
+import wrapt
+from opentelemetry.sdk.trace import TracerProvider
+from otel_llmcost.instrumentation.cohere import CohereInstrumentor
+
+CohereInstrumentor().instrument(tracer_provider=TracerProvider())
+imported = "cohere" in sys.modules
+from cohere.v2.client import V2Client
+print(imported, isinstance(vars(V2Client)["chat"], wrapt.FunctionWrapper))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False True"

@@ -9,6 +9,8 @@ codestral-2508 $0.30 / $0.90; mistral-embed $0.10.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -194,3 +196,23 @@ def test_uninstrument_restores_the_sdk(tracing: Tracing) -> None:
     sdk, _ = client(recording("chat_large"))
     sdk.chat.complete(model="mistral-large-2512", messages=MESSAGES)
     assert list(tracing.exporter.get_finished_spans()) == []
+
+
+def test_instrumenting_does_not_import_the_sdk_and_its_import_patches_it() -> None:
+    script = """
+import sys
+import wrapt
+from opentelemetry.sdk.trace import TracerProvider
+from otel_llmcost.instrumentation.mistralai import MistralInstrumentor
+
+MistralInstrumentor().instrument(tracer_provider=TracerProvider())
+imported = "mistralai" in sys.modules
+try:
+    from mistralai.client.chat import Chat
+except ImportError:
+    from mistralai.chat import Chat
+print(imported, isinstance(vars(Chat)["complete"], wrapt.FunctionWrapper))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False True"

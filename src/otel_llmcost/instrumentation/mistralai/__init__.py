@@ -11,7 +11,9 @@ importing this module nor instrumenting imports ``mistralai``: the SDK is patche
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
+
+import wrapt
 
 from ... import _attributes as a
 from .._endpoints import Endpoints
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from .._patches import Patch
 
 __all__ = ["MistralInstrumentor"]
+
+_CLIENT: Final = "mistralai.client"
 
 
 class MistralInstrumentor(Instrumentor):
@@ -35,6 +39,14 @@ class MistralInstrumentor(Instrumentor):
     """
 
     sdk = "mistralai"
+
+    def _instrument(self, **kwargs: Any) -> None:
+        super()._instrument(**kwargs)
+        pending = self._pending
+        if pending is not None:
+            # mistralai 3.x's top module is a namespace package, whose import runs no post-import hook: its
+            # client package's does (mistralai 1.x's top module is a regular package; each hook applies once).
+            wrapt.register_post_import_hook(pending.imported, _CLIENT)
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ("mistralai >= 1.0",)
