@@ -242,3 +242,15 @@ print(imported, isinstance(vars(V2Client)["chat"], wrapt.FunctionWrapper))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False True"
+
+
+def test_rerank_of_many_documents_is_priced_for_each_search_unit(priced: Tracing) -> None:
+    sdk, _ = client(recording("rerank_v35_three_units"))
+    documents = [f"Billing article {number}" for number in range(250)]  # 250 documents: 3 searches of up to 100
+    sdk.rerank(model="rerank-v3.5", query="double charge", documents=documents, top_n=2)
+
+    found = attributes(priced)
+    assert found["llmcost.usage.search_units"] == 3
+    assert found["gen_ai.request.top_k"] == 2.0
+    # 3 search units * $2.00 / 1,000
+    assert cost(found) == Decimal("0.006")

@@ -196,6 +196,9 @@ LLMCOST_USAGE_IMAGES: Final = "llmcost.usage.images"
 LLMCOST_USAGE_WEB_SEARCH_CALLS: Final = "llmcost.usage.web_search_calls"
 """Web searches the provider ran for the call and bills per search."""
 
+LLMCOST_USAGE_SEARCH_UNITS: Final = "llmcost.usage.search_units"
+"""Search units a reranking call is billed by (Cohere's rerank bills one per query of up to 100 documents)."""
+
 LLMCOST_REQUEST_IMAGE_SIZE: Final = "llmcost.request.image.size"
 """Size of the images requested, as the provider's API spells it."""
 

@@ -146,6 +146,7 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("input_characters", (a.LLMCOST_USAGE_INPUT_CHARACTERS,)),
     ("images", (a.LLMCOST_USAGE_IMAGES,)),
     ("web_search", (a.LLMCOST_USAGE_WEB_SEARCH_CALLS,)),
+    ("search_units", (a.LLMCOST_USAGE_SEARCH_UNITS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
 )
 _TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -171,6 +172,17 @@ _NO_TEXTS: list[str | None] = [None] * len(_TEXT_NAMES)
 _NO_COUNTS: list[int] = [0] * len(_COUNT_NAMES)
 _MAX_SHAPES = 1024
 _WEB_SEARCH = "web_search"
+_REQUEST = "request"
+
+
+def _requests(web_search: int, search_units: int) -> dict[str, int]:
+    """The billed requests: web searches, and a rerank's search units (each one of the model's requests)."""
+    found: dict[str, int] = {}
+    if web_search:
+        found[_WEB_SEARCH] = web_search
+    if search_units:
+        found[_REQUEST] = search_units
+    return found
 
 
 class _Shape(NamedTuple):
@@ -310,6 +322,7 @@ def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | 
         input_characters,
         image_count,
         web_search,
+        search_units,
     ) = count
     images: dict[str, int] | None = None
     if image_count:
@@ -334,7 +347,7 @@ def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | 
             input_characters=input_characters,
             input_audio_seconds=_ZERO if seconds is None else Decimal(repr(float(seconds))),
             images=images,
-            requests={_WEB_SEARCH: web_search} if web_search else None,
+            requests=_requests(web_search, search_units) if web_search or search_units else None,
         )
     except ValueError as error:
         raise _InvalidUsage(str(error)) from None
