@@ -32,7 +32,9 @@ for spec in "${MISTRAL[@]/#/mistralai==}" "${COHERE[@]/#/cohere==}"; do
 	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[$extra,openai]" "$spec" httpx2 pytest \
 		"opentelemetry-instrumentation-$name==0.62.4"
 	echo "== $spec"
-	"$venv/bin/python" -m pytest "tests/test_${name}_calls.py" "tests/test_${name}_matrix.py" -q -p no:cacheprovider ||
+	# Older cohere releases declare pydantic v1-style json_encoders, which pydantic 2 warns about on import.
+	"$venv/bin/python" -m pytest "tests/test_${name}_calls.py" "tests/test_${name}_matrix.py" -q -p no:cacheprovider \
+		-W "ignore::pydantic.warnings.PydanticDeprecatedSince20" ||
 		status=1
 done
 exit "$status"

@@ -36,6 +36,8 @@ HTTP: ModuleType = importlib.import_module(
     vars(importlib.import_module(f"{SDK_PACKAGE}.utils.eventstreaming"))["httpx"].__name__
 )
 """httpx2 for mistralai 3.x, httpx for 1.x."""
+STREAM_OBJECTS = hasattr(importlib.import_module(f"{SDK_PACKAGE}.utils.eventstreaming"), "EventStream")
+"""Whether streams are the SDK's objects (with ``close`` and ``with``), not bare generators (before mistralai 1.2)."""
 
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 

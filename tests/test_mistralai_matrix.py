@@ -115,3 +115,23 @@ def test_the_instrumentor_never_turns_the_sdk_tracing_on(tracing: Tracing) -> No
     assert hook.tracer_provider is None
     assert hook._auto_telemetry_provider is None  # no dedicated provider: nothing exported to Mistral
     assert only_span(tracing).instrumentation_scope.name.startswith("otel_llmcost")
+
+
+def test_global_mode_without_an_application_provider_leaves_the_call_to_ours(tracing: Tracing) -> None:
+    """``global`` sends the SDK's spans to the global tracer provider: with none set, they go nowhere."""
+    if not _native_available():
+        pytest.skip("this mistralai has no tracing of its own")
+    from mistralai.extra.observability.telemetry import configure_telemetry
+    from opentelemetry import trace
+
+    if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        pytest.skip("a global tracer provider was set by an earlier test")
+    with ours(tracing):
+        sdk, _ = client(recording("chat_large"))
+        configure_telemetry(sdk, provider="global", redaction=False)
+        sdk.chat.complete(model="mistral-large-2512", messages=MESSAGES)
+
+    span = only_span(tracing)
+    assert span.instrumentation_scope is not None
+    assert span.instrumentation_scope.name != NATIVE_SCOPE
+    assert cost(dict(span.attributes or {})) == CHAT_COST

@@ -15,6 +15,7 @@ Other tracers of a call, for which ours steps aside (one span per call):
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any, Final
 
@@ -26,11 +27,18 @@ from .._others import traced_elsewhere
 
 try:  # mistralai 3.x
     from mistralai.client.utils.eventstreaming import EventStream, EventStreamAsync
-except ImportError:  # mistralai 1.x
-    from mistralai.utils.eventstreaming import (  # pyright: ignore[reportMissingImports]
-        EventStream,  # pyright: ignore[reportUnknownVariableType]
-        EventStreamAsync,  # pyright: ignore[reportUnknownVariableType]
-    )
+
+    _STREAMS: tuple[type, ...] = (EventStream, EventStreamAsync)
+except ImportError:  # mistralai 1.x: its stream classes, or (before 1.2) generators
+    try:
+        from mistralai.utils.eventstreaming import (  # pyright: ignore[reportMissingImports]
+            EventStream,  # pyright: ignore[reportUnknownVariableType]
+            EventStreamAsync,  # pyright: ignore[reportUnknownVariableType]
+        )
+
+        _STREAMS = (EventStream, EventStreamAsync)  # pyright: ignore[reportConstantRedefinition, reportUnknownVariableType]
+    except ImportError:
+        _STREAMS = ()  # pyright: ignore[reportConstantRedefinition]
 
 __all__ = ["GENAI_TRACERS", "MistralAdapter"]
 
@@ -41,7 +49,7 @@ GENAI_TRACERS: Final = (
 )
 """The modules whose wrappers emit GenAI spans for Mistral calls (a module name prefix each)."""
 
-_STREAMS: Final[tuple[type, ...]] = (EventStream, EventStreamAsync)  # pyright: ignore[reportUnknownVariableType]
+_MAX_KNOWN: Final = 64
 _TELEMETRY_ENV: Final = "MISTRAL_SDK_TELEMETRY"
 _GLOBAL: Final = "global"
 
@@ -77,20 +85,29 @@ def _real_provider() -> bool:
 class MistralAdapter:
     """The `Adapter` of the ``mistralai`` SDK (1.x to 3.x)."""
 
-    __slots__ = ("_endpoints",)
+    __slots__ = ("_endpoints", "_known")
 
     def __init__(self, endpoints: Endpoints) -> None:
         self._endpoints = endpoints
+        self._known: dict[str, Endpoint] = {}  # by server URL: the SDK builds a new string on every call
 
     def endpoint(self, instance: Any) -> Endpoint:
-        return self._endpoints.of(instance.sdk_configuration.get_server_details()[0])
+        url: str = instance.sdk_configuration.get_server_details()[0]
+        found = self._known.get(url)
+        if found is None:
+            if len(self._known) >= _MAX_KNOWN:
+                self._known.clear()
+            found = self._known[url] = self._endpoints.of(url)
+        return found
 
     def error_type(self, error: BaseException) -> str:
         """The exception's class name (``SDKError``, ``HTTPValidationError``): the API sends no error code."""
         return type(error).__qualname__
 
     def kind(self, result: object) -> Kind:
-        return Kind.STREAM if isinstance(result, _STREAMS) else Kind.PLAIN
+        if isinstance(result, _STREAMS) or inspect.isgenerator(result) or inspect.isasyncgen(result):
+            return Kind.STREAM
+        return Kind.PLAIN
 
     def traced_elsewhere(self, instance: Any, wrapped: Any) -> bool:
         return traced_elsewhere(instance, wrapped, GENAI_TRACERS) or native_tracing(instance)
