@@ -39,6 +39,11 @@ HTTP: ModuleType = importlib.import_module(
 STREAM_OBJECTS = hasattr(importlib.import_module(f"{SDK_PACKAGE}.utils.eventstreaming"), "EventStream")
 """Whether streams are the SDK's objects (with ``close`` and ``with``), not bare generators (before mistralai 1.2)."""
 
+_usage_info: Any = importlib.import_module(f"{SDK_PACKAGE}.models").UsageInfo
+CACHED_TOKENS_KEPT = _usage_info.model_config.get("extra") == "allow"
+"""Whether the SDK keeps the usage fields it does not declare (``prompt_tokens_details``): mistralai 1.0 drops
+them, and so the cached part of a prompt, which is then billed as plain input."""
+
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 
 

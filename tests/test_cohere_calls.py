@@ -194,7 +194,12 @@ def test_an_error_response_ends_the_span_with_its_type_and_reaches_the_caller(pr
 
 def test_embed_is_priced_by_its_billed_input_tokens(priced: Tracing) -> None:
     sdk, replay = client(recording("embed_v4"))
-    sdk.embed(model="embed-v4.0", texts=["Why was I charged twice this month?"], input_type="search_query")
+    sdk.embed(
+        model="embed-v4.0",
+        texts=["Why was I charged twice this month?"],
+        input_type="search_query",
+        embedding_types=["float"],
+    )
 
     assert replay.requests[0].url.path == "/v2/embed"
     found = attributes(priced)

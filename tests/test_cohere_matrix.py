@@ -58,7 +58,12 @@ def chat_stream(sdk: Any) -> None:
 
 
 def embed(sdk: Any) -> None:
-    sdk.embed(model="embed-v4.0", texts=["Why was I charged twice this month?"], input_type="search_query")
+    sdk.embed(
+        model="embed-v4.0",
+        texts=["Why was I charged twice this month?"],
+        input_type="search_query",
+        embedding_types=["float"],
+    )
 
 
 def rerank(sdk: Any) -> None:
