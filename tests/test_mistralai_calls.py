@@ -252,3 +252,21 @@ def test_a_server_url_of_its_own_is_the_span_s_server(priced: Tracing) -> None:
     assert (found["server.address"], found["server.port"]) == ("mistral.gateway.internal", 8443)
     assert found["gen_ai.provider.name"] == "mistral_ai"
     assert cost(found) == CHAT_COST
+
+
+def test_ocr_is_priced_per_page_processed(priced: Tracing) -> None:
+    sdk, replay = client(recording("ocr_pdf"))
+
+    async def call() -> None:
+        await sdk.ocr.process_async(
+            model="mistral-ocr-2505", document={"type": "document_url", "document_url": "https://example.com/a.pdf"}
+        )
+
+    asyncio.run(call())
+    assert replay.requests[0].url.path == "/v1/ocr"
+    found = attributes(priced)
+    assert found["gen_ai.operation.name"] == "ocr"
+    assert found["llmcost.usage.pages"] == 12
+    assert found["llmcost.price.entry"] == "mistral_ai/mistral-ocr-2505"
+    # 12 pages * $1.00 / 1,000 pages
+    assert cost(found) == Decimal("0.012")

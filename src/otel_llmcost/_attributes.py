@@ -196,6 +196,9 @@ LLMCOST_USAGE_IMAGES: Final = "llmcost.usage.images"
 LLMCOST_USAGE_WEB_SEARCH_CALLS: Final = "llmcost.usage.web_search_calls"
 """Web searches the provider ran for the call and bills per search."""
 
+LLMCOST_USAGE_PAGES: Final = "llmcost.usage.pages"
+"""Pages of a document a call read and is billed by (Mistral's OCR bills per page processed)."""
+
 LLMCOST_USAGE_SEARCH_UNITS: Final = "llmcost.usage.search_units"
 """Search units a reranking call is billed by (Cohere's rerank bills one per query of up to 100 documents)."""
 

@@ -37,6 +37,7 @@ INFERENCE_OPERATIONS = frozenset(
         "translation",
         "image_generation",
         "image_edit",
+        "ocr",
     }
 )
 """Operations whose spans are priced. Agent, tool and workflow spans are not calls and get roll-ups."""
@@ -147,6 +148,7 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("images", (a.LLMCOST_USAGE_IMAGES,)),
     ("web_search", (a.LLMCOST_USAGE_WEB_SEARCH_CALLS,)),
     ("search_units", (a.LLMCOST_USAGE_SEARCH_UNITS,)),
+    ("pages", (a.LLMCOST_USAGE_PAGES,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
 )
 _TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -173,15 +175,18 @@ _NO_COUNTS: list[int] = [0] * len(_COUNT_NAMES)
 _MAX_SHAPES = 1024
 _WEB_SEARCH = "web_search"
 _REQUEST = "request"
+_PAGE = "page"
 
 
-def _requests(web_search: int, search_units: int) -> dict[str, int]:
-    """The billed requests: web searches, and a rerank's search units (each one of the model's requests)."""
+def _requests(web_search: int, search_units: int, pages: int) -> dict[str, int]:
+    """The billed requests: web searches, a rerank's search units (each one of the model's requests), pages read."""
     found: dict[str, int] = {}
     if web_search:
         found[_WEB_SEARCH] = web_search
     if search_units:
         found[_REQUEST] = search_units
+    if pages:
+        found[_PAGE] = pages
     return found
 
 
@@ -323,6 +328,7 @@ def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | 
         image_count,
         web_search,
         search_units,
+        pages,
     ) = count
     images: dict[str, int] | None = None
     if image_count:
@@ -347,7 +353,7 @@ def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | 
             input_characters=input_characters,
             input_audio_seconds=_ZERO if seconds is None else Decimal(repr(float(seconds))),
             images=images,
-            requests=_requests(web_search, search_units) if web_search or search_units else None,
+            requests=_requests(web_search, search_units, pages) if web_search or search_units or pages else None,
         )
     except ValueError as error:
         raise _InvalidUsage(str(error)) from None

@@ -29,7 +29,7 @@ _CLIENT: Final = "mistralai.client"
 
 
 class MistralInstrumentor(Instrumentor):
-    """Traces the Mistral SDK's paid endpoints: chat (``complete``, ``stream``), FIM, agents, embeddings.
+    """Traces the Mistral SDK's paid endpoints: chat (``complete``, ``stream``), FIM, agents, embeddings, OCR.
 
     When the SDK's own tracing (mistralai 3.x, ``MISTRAL_SDK_TELEMETRY`` or ``configure_telemetry``) is on
     for a client, its spans are the call's and ours steps aside: the cost processor prices them.

@@ -8,6 +8,7 @@ from typing import Final
 from .._patches import Patch, both
 from ._chat import AGENTS, AGENTS_STREAM, CHAT, CHAT_STREAM, FIM, FIM_STREAM
 from ._embeddings import EMBEDDINGS
+from ._ocr import OCR
 
 __all__ = ["PATCHES"]
 
@@ -21,6 +22,7 @@ def _resources(package: str) -> tuple[Patch, ...]:
         *both(f"{package}.agents", "Agents.complete", "Agents.complete_async", AGENTS),
         *both(f"{package}.agents", "Agents.stream", "Agents.stream_async", AGENTS_STREAM),
         *both(f"{package}.embeddings", "Embeddings.create", "Embeddings.create_async", EMBEDDINGS),
+        *both(f"{package}.ocr", "Ocr.process", "Ocr.process_async", OCR),
     )
 
 
