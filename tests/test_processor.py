@@ -664,3 +664,21 @@ def test_spans_are_tracked_by_the_context_property_if_the_span_id_moves_in_the_t
         call(pipeline.tracer, "chat gpt-4o-mini", OFFICIAL)
     assert pipeline.attributes("agent")["llmcost.subtree.cost"] == 0.00024
     assert len(pipeline.processor._tracker) == 0  # pyright: ignore[reportPrivateUsage]
+
+
+def test_the_sdk_internals_the_processor_reads_are_still_there() -> None:
+    # The processor reads an SDK span's attributes from BoundedAttributes._dict (`plain_attributes`) and its id
+    # from SpanContext by index (`_SPAN_ID`), without a Python call per key or per span. Both fall back to the
+    # public API when the SDK changes; this test fails loudly then, so that the trick is looked at again.
+    from otel_llmcost.processor import _processor
+    from otel_llmcost.processor._tracking import plain_attributes
+
+    provider = TracerProvider()
+    span = provider.get_tracer("t").start_span("s", attributes={"gen_ai.operation.name": "chat"})
+    span.end()
+    readable = span._readable_span()  # pyright: ignore[reportPrivateUsage]
+    assert type(readable._attributes._dict) is dict  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue, reportOptionalMemberAccess, reportUnknownMemberType]
+    assert plain_attributes(readable) is readable._attributes._dict  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue, reportOptionalMemberAccess, reportUnknownMemberType]
+    assert _processor._SPAN_ID == 1  # pyright: ignore[reportPrivateUsage]
+    assert readable.context is not None
+    assert readable._context[_processor._SPAN_ID] == readable.context.span_id  # pyright: ignore[reportPrivateUsage, reportOptionalSubscript]

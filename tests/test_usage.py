@@ -383,3 +383,30 @@ def test_spans_whose_parts_exceed_their_totals_say_so() -> None:
     assert call.usage is None
     assert call.invalid_usage is not None
     assert "exceed input_tokens (20)" in call.invalid_usage
+
+
+def test_named_tuples_built_as_tuples_are_those_their_constructors_build() -> None:
+    # The usage room builds Usage and GenAICall with tuple.__new__ (`new_tuple`) on the processor's path:
+    # should a Python upgrade make named tuples more than tuples, this fails.
+    from otel_llmcost.usage import GenAICall
+    from otel_llmcost.usage._model import new_tuple
+
+    fields = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, Decimal("1.5"), (("1024x1024", 1),), (("web_search", 2),))
+    assert new_tuple(Usage, fields) == Usage(*fields)
+    assert type(new_tuple(Usage, fields)) is Usage
+    assert new_tuple(Usage, fields).input_audio_seconds == Decimal("1.5")
+    call_fields = (
+        "chat",
+        "openai",
+        "gpt-4o",
+        None,
+        "r1",
+        Usage(input=1),
+        "reported",
+        RequestContext(),
+        None,
+        None,
+        None,
+    )
+    assert new_tuple(GenAICall, call_fields) == GenAICall(*call_fields)
+    assert new_tuple(GenAICall, call_fields).model == "gpt-4o"

@@ -300,6 +300,24 @@ class GenAiOperationNameValues:
     EXECUTE_TOOL: Final = "execute_tool"
     """Execute a tool."""
 
+    SPEECH: Final = "speech"
+    """Text to speech, such as the OpenAI Create Speech API (this library's name; none upstream yet)."""
+
+    TRANSCRIPTION: Final = "transcription"
+    """Speech to text, such as the OpenAI Create Transcription API (this library's name)."""
+
+    TRANSLATION: Final = "translation"
+    """Speech to English text, such as the OpenAI Create Translation API (this library's name)."""
+
+    IMAGE_GENERATION: Final = "image_generation"
+    """Image generation, such as the OpenAI Create Image API (this library's name)."""
+
+    IMAGE_EDIT: Final = "image_edit"
+    """Image edits and variations, such as the OpenAI Create Image Edit API (this library's name)."""
+
+    OCR: Final = "ocr"
+    """Text read from documents, billed per page, such as Mistral's OCR API (this library's name)."""
+
 
 class GenAiProviderNameValues:
     """Values of `gen_ai.provider.name`."""

@@ -12,12 +12,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Generic, NamedTuple, TypeVar
 
+from .. import _attributes as a
 from ..usage import TOKEN_UNITS, RequestContext, Usage
 from ._model import Cost, Period, UnitPrices, Variant
 
 __all__ = ["Applied", "TokenRates", "apply", "compute", "tier_of"]
 
 _TOKEN_FIELDS = len(TOKEN_UNITS)
+_S = a.LlmcostStatusValues
+_R = a.LlmcostReasonValues
 _SIXTY = Decimal(60)
 _ZERO = Decimal(0)
 _K = TypeVar("_K")
@@ -178,16 +181,16 @@ def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version
         total += breakdown["request:request"]
     if missing is not None:
         return Cost(
-            "unpriced",
+            _S.UNPRICED,
             version,
             entry=entry,
             matched_model=matched,
             effective_date=applied.effective_date,
-            reason="missing_price",
+            reason=_R.MISSING_PRICE,
             detail=f"no price for unit {missing} in {entry}",
         )
     return Cost(
-        "priced",
+        _S.PRICED,
         version,
         total,
         breakdown,

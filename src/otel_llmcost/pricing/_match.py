@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from .. import _attributes as a
 from ._errors import PriceFileError
 from ._load import ProviderFile
 from ._model import Entry
@@ -115,7 +116,13 @@ class ProviderIndex:
             found = layer.match(normalised)
             if found is not None:
                 return Match(found, normalised, region)
-        return Match(None, normalised, region, "unknown_model", f"no {self.provider} price entry matches {model!r}")
+        return Match(
+            None,
+            normalised,
+            region,
+            a.LlmcostReasonValues.UNKNOWN_MODEL,
+            f"no {self.provider} price entry matches {model!r}",
+        )
 
 
 @dataclass(frozen=True, slots=True)

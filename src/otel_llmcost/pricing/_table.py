@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
+from .. import _attributes as a
 from ..usage import RequestContext, Usage
 from ._compute import Applied, apply, compute, tier_of
 from ._errors import PriceFileError
@@ -31,6 +32,8 @@ PRICING_FILE_ENV = "OTEL_LLMCOST_PRICING_FILE"
 """Names override price files, separated by the platform's path separator (``:`` on Unix)."""
 
 _MAX_CACHED_MODELS = 4096
+_S = a.LlmcostStatusValues
+_R = a.LlmcostReasonValues
 _NO_CONTEXT = RequestContext()
 
 
@@ -162,10 +165,12 @@ class PriceTable:
     def _match(self, provider: str, model: str) -> Match:
         name = self.provider_name(provider)
         if name is None:
-            return Match(None, model, reason="unknown_provider", detail=f"the price table has no provider {provider!r}")
+            return Match(
+                None, model, reason=_R.UNKNOWN_PROVIDER, detail=f"the price table has no provider {provider!r}"
+            )
         index = self._providers[name]
         if index.not_priced is not None:
-            return Match(None, model, reason="not_priced", detail=index.not_priced)
+            return Match(None, model, reason=_R.NOT_PRICED, detail=index.not_priced)
         mapped = self._model_map.get(model.strip().lower(), model)
         return index.match(mapped)
 
@@ -188,7 +193,7 @@ class PriceTable:
             context: batch, service tier and region, which select price variants.
         """
         if not model:
-            return Cost("unpriced", self.version, reason="no_model", detail="the call names no model")
+            return Cost(_S.UNPRICED, self.version, reason=_R.NO_MODEL, detail="the call names no model")
         plan = self.plan(provider, model, at, context)
         return plan if isinstance(plan, Cost) else plan.cost(usage)
 
@@ -212,15 +217,15 @@ class PriceTable:
         """How calls to ``model`` on ``day`` in ``context`` are priced, or the unpriced `Cost` they all get."""
         found = self.match(provider, model)
         if found.entry is None:
-            return Cost("unpriced", self.version, reason=found.reason, detail=found.detail, matched_model=found.model)
+            return Cost(_S.UNPRICED, self.version, reason=found.reason, detail=found.detail, matched_model=found.model)
         resolved = self._resolve(found.entry, day)
         if isinstance(resolved, str):
             return Cost(
-                "unpriced",
+                _S.UNPRICED,
                 self.version,
                 entry=found.entry.key,
                 matched_model=found.model,
-                reason="not_priced" if found.entry.not_priced else "unknown_model",
+                reason=_R.NOT_PRICED if found.entry.not_priced else _R.UNKNOWN_MODEL,
                 detail=resolved,
             )
         priced_by, period, variants = resolved
@@ -331,11 +336,11 @@ def default_table() -> PriceTable:
 def price(
     usage: Usage,
     *,
+    table: PriceTable | None = None,
     provider: str,
     model: str | None,
     at: date | datetime | None = None,
     context: RequestContext | None = None,
-    table: PriceTable | None = None,
 ) -> Cost:
     """The cost of one call, from ``table`` or the default table (see `PriceTable.price`)."""
     return (table or default_table()).price(usage, provider=provider, model=model, at=at, context=context)

@@ -73,10 +73,14 @@ class CostSpanExporter(SpanExporter):
             key = (call.usage.input_tokens, call.usage.output_tokens) if call.usage is not None else (-1, -1)
             response = (call.provider or "", call.response_id) if call.response_id is not None else None
             if key in below.get(span_id, set()):
-                priced = self._pricer.duplicate(call, "duplicate_nested", "a span inside this one priced this call")
+                priced = self._pricer.duplicate(
+                    call, a.LlmcostReasonValues.DUPLICATE_NESTED, "a span inside this one priced this call"
+                )
             elif response is not None and response in self._responses:
                 priced = self._pricer.duplicate(
-                    call, "duplicate_response_id", f"another span already priced response {call.response_id}"
+                    call,
+                    a.LlmcostReasonValues.DUPLICATE_RESPONSE_ID,
+                    f"another span already priced response {call.response_id}",
                 )
             else:
                 priced = self._pricer.price(call, span.start_time)

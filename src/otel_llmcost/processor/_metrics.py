@@ -33,6 +33,7 @@ METRIC_ATTRIBUTES_ENV = "OTEL_LLMCOST_METRIC_ATTRIBUTES"
 """Span attribute keys to add to the cost counter, comma-separated (``tenant.id,customer.tier``); off when unset."""
 
 _MAX_MODELS = 500
+_S = a.LlmcostStatusValues
 _ZERO = Decimal(0)
 _OTHER = "_OTHER"
 _VERSION = "0.1.0"
@@ -160,7 +161,7 @@ class CostMetrics:
         ``values`` are the call's values of the opt-in attributes, in order; None where it has none.
         """
         amount = priced.amount_usd
-        if amount is None and (priced.status != "unpriced" or priced.reason == "failed_call"):
+        if amount is None and (priced.status != _S.UNPRICED or priced.reason == a.LlmcostReasonValues.FAILED_CALL):
             return
         request_model, response_model, models = call.request_model, call.response_model, self._models
         lock = self._lock
@@ -171,7 +172,7 @@ class CostMetrics:
             if response_model not in models:
                 response_model = self._model(response_model)
             if amount is None:
-                reason = priced.reason or "unknown_model"
+                reason = priced.reason or a.LlmcostReasonValues.UNKNOWN_MODEL
                 key: _Key = (call.provider, call.operation, request_model, response_model, reason)
                 self._unpriced[key] = self._unpriced.get(key, 0) + 1
                 return

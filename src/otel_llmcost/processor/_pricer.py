@@ -163,7 +163,7 @@ class Pricer:
         if isinstance(plan, Cost):
             return self._from_cost(call, plan)
         status = call.usage_status if call.usage_status in _KEPT_STATUSES else _S.PRICED
-        quoted = plan.quote(usage).price(usage, status)
+        quoted = (plan.single or plan.quote(usage)).price(usage, status)
         if quoted is None:
             return self._from_cost(call, plan.plan.cost(usage))
         return PricedCall(status, quoted[0], quoted[1], None, call.provider, model)
@@ -259,14 +259,15 @@ class Pricer:
 
 
 class _Quotes:
-    """A plan and its quotes, one per tier, made on first use."""
+    """A plan and its quotes, one per tier, made on first use; ``single`` is the quote of a plan without tiers."""
 
-    __slots__ = ("_make", "_quotes", "plan")
+    __slots__ = ("_make", "_quotes", "plan", "single")
 
     def __init__(self, plan: Plan, make: Callable[[Plan, int], Quote]) -> None:
         self.plan = plan
         self._make = make
         self._quotes: list[Quote | None] = [None] * len(plan.applied)
+        self.single = make(plan, 0) if len(plan.applied) == 1 else None
 
     def quote(self, usage: Usage) -> Quote:
         tier = self.plan.tier(usage)

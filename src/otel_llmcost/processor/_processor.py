@@ -53,32 +53,26 @@ def priced_copy(
 ) -> ReadableSpan:
     """``span`` with ``extra`` attributes (an ended span cannot be changed, so this is a copy).
 
-    ``attributes`` are the span's own, for a caller that has them already (`plain_attributes`).
+    ``attributes`` are the span's own, for a caller that has them already (`plain_attributes`). The copy has
+    no stale subtree totals, and cache writes under both names. Its attributes are built in one dict copy.
     """
     if attributes is None:
         attributes = plain_attributes(span)
-    if _SUBTREE[0] in attributes or a.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS in attributes:
-        attributes = _adjusted(attributes)
+    if _SUBTREE[0] in attributes:
+        attributes = {key: value for key, value in attributes.items() if key not in _SUBTREE}
+    written = attributes.get(a.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
+    if written is not None and a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS not in attributes:
+        # The Anthropic SDK's own name for cache writes: backends that price spans themselves (Phoenix) read
+        # the conventions' name, so the copy carries both.
+        merged = {**attributes, a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: written, **extra}
+    else:
+        merged = {**attributes, **extra}
     copy = object.__new__(_PricedSpan)
     state = span.__dict__.copy()  # a dict's own copy: twice as fast as updating the new object's
-    state["_attributes"] = {**attributes, **extra}
+    state["_attributes"] = merged
     state["_dropped"] = span.dropped_attributes
     copy.__dict__ = state
     return copy
-
-
-def _adjusted(attributes: Mapping[str, object]) -> dict[str, object]:
-    """A priced copy's own attributes: without stale subtree totals, with cache writes under both names."""
-    adjusted = dict(attributes)
-    if _SUBTREE[0] in adjusted:
-        for key in _SUBTREE:
-            adjusted.pop(key, None)
-    written = adjusted.get(a.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
-    if written is not None and a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS not in adjusted:
-        # The Anthropic SDK's own name for cache writes: backends that price spans themselves (Phoenix) read
-        # the conventions' name, so the copy carries both.
-        adjusted[a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = written
-    return adjusted
 
 
 def _metric_value(value: object) -> MetricValue | None:
@@ -211,7 +205,9 @@ class CostSpanProcessor(SpanProcessor):
         usage, response_id = call.usage, call.response_id
         if below and usage is not None and (usage.input_tokens, usage.output_tokens) in below:
             priced = self._pricer.duplicate(
-                call, "duplicate_nested", "a span inside this one already priced a call with the same usage"
+                call,
+                a.LlmcostReasonValues.DUPLICATE_NESTED,
+                "a span inside this one already priced a call with the same usage",
             )
         else:
             # Priced first, then checked: a priced call checks and claims its response id in one step, and a
@@ -224,7 +220,9 @@ class CostSpanProcessor(SpanProcessor):
                     earlier = tracker.priced_response(call.provider, response_id)
                 if earlier is not None:
                     priced = self._pricer.duplicate(
-                        call, "duplicate_response_id", f"span {earlier:016x} already priced response {response_id}"
+                        call,
+                        a.LlmcostReasonValues.DUPLICATE_RESPONSE_ID,
+                        f"span {earlier:016x} already priced response {response_id}",
                     )
         amount = priced.amount_usd
         if amount is not None and self._metrics.attribute_keys:

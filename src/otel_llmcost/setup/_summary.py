@@ -16,6 +16,7 @@ from typing import TextIO
 
 from opentelemetry import trace
 
+from .. import _attributes as a
 from ..processor import CostSpanProcessor, CostTotal, UnpricedTotal
 from ._pipeline import cost_processors
 
@@ -54,7 +55,7 @@ def format_summary(priced: list[CostTotal], unpriced: list[UnpricedTotal]) -> st
     for total in priced:
         key = (total.provider or "?", total.response_model or total.request_model or "?")
         cost, calls, statuses = rows.get(key, (Decimal(0), 0, set[str]()))
-        if total.status != "priced":
+        if total.status != a.LlmcostStatusValues.PRICED:
             statuses.add(total.status)
         rows[key] = (cost + total.cost_usd, calls + total.calls, statuses)
     ordered = sorted(rows.items(), key=lambda item: (-item[1][0], item[0]))

@@ -5,7 +5,7 @@ Every room may import it: the value types and builders use the standard library 
 come from the generated constants.
 """
 
-from ._model import INPUT_TOKEN_UNITS, OUTPUT_TOKEN_UNITS, TOKEN_UNITS, RequestContext, Usage
+from ._model import INPUT_TOKEN_UNITS, OUTPUT_TOKEN_UNITS, TOKEN_UNITS, RequestContext, Totals, Usage
 from ._read import INFERENCE_OPERATIONS, GenAICall, operation_of, read_call
 from ._write import usage_attributes
 
@@ -16,6 +16,7 @@ __all__ = [
     "TOKEN_UNITS",
     "GenAICall",
     "RequestContext",
+    "Totals",
     "Usage",
     "operation_of",
     "read_call",

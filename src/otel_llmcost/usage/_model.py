@@ -6,11 +6,14 @@ Standard library only: pricing, the instrumentors and the processor all import t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
-__all__ = ["INPUT_TOKEN_UNITS", "OUTPUT_TOKEN_UNITS", "TOKEN_UNITS", "RequestContext", "Usage"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing's own from Python 3.11
+
+__all__ = ["INPUT_TOKEN_UNITS", "OUTPUT_TOKEN_UNITS", "TOKEN_UNITS", "RequestContext", "Totals", "Usage"]
 
 INPUT_TOKEN_UNITS = (
     "input",
@@ -31,8 +34,37 @@ TOKEN_UNITS = INPUT_TOKEN_UNITS + OUTPUT_TOKEN_UNITS
 _ZERO = Decimal(0)
 
 
-def _frozen(counts: Mapping[str, int] | None) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted((key, count) for key, count in counts.items() if count)) if counts else ()
+class Totals(TypedDict, total=False):
+    """What a call consumed as totals and their parts: the arguments of `Usage.from_totals` and `from_reported`.
+
+    ``input_tokens`` counts every input token (cached, audio and image ones included) and ``output_tokens``
+    every output token (reasoning, audio and image ones included). ``cache_write_tokens`` counts every cache
+    write; ``cache_write_1h_tokens`` is the part of them with a 1-hour lifetime. Cached audio tokens are a part
+    of both ``cache_read_tokens`` and ``input_audio_tokens``. What is not given is 0.
+    """
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cache_write_1h_tokens: int
+    input_audio_tokens: int
+    cache_read_audio_tokens: int
+    input_image_tokens: int
+    reasoning_tokens: int
+    output_audio_tokens: int
+    output_image_tokens: int
+    input_characters: int
+    input_audio_seconds: Decimal | int | str
+    images: Mapping[str, int] | None
+    requests: Mapping[str, int] | None
+
+
+_TOTALS = frozenset(Totals.__annotations__)
+
+
+def _frozen(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((key, count) for key, count in counts.items() if count))
 
 
 class Usage(NamedTuple):
@@ -79,58 +111,37 @@ class Usage(NamedTuple):
     requests: tuple[tuple[str, int], ...] = ()
 
     @classmethod
-    def from_totals(
-        cls,
-        *,
-        input_tokens: int = 0,
-        output_tokens: int = 0,
-        cache_read_tokens: int = 0,
-        cache_write_tokens: int = 0,
-        cache_write_1h_tokens: int = 0,
-        input_audio_tokens: int = 0,
-        cache_read_audio_tokens: int = 0,
-        input_image_tokens: int = 0,
-        reasoning_tokens: int = 0,
-        output_audio_tokens: int = 0,
-        output_image_tokens: int = 0,
-        input_characters: int = 0,
-        input_audio_seconds: Decimal | int | str = 0,
-        images: Mapping[str, int] | None = None,
-        requests: Mapping[str, int] | None = None,
-    ) -> Usage:
-        """A `Usage` from totals and their parts, as the GenAI conventions report them.
-
-        ``input_tokens`` counts every input token (cached, audio and image ones included) and
-        ``output_tokens`` every output token (reasoning, audio and image ones included).
-        ``cache_write_tokens`` counts every cache write; ``cache_write_1h_tokens`` is the part of them with a
-        1-hour lifetime. Cached audio tokens are a part of both ``cache_read_tokens`` and
-        ``input_audio_tokens``.
+    def from_totals(cls, **totals: Unpack[Totals]) -> Usage:
+        """A `Usage` from totals and their parts (see `Totals`), as the GenAI conventions report them.
 
         Raises:
             ValueError: a count is negative, or the parts add up to more than their total.
+            TypeError: an argument that `Totals` does not name.
         """
-        if cache_write_1h_tokens > cache_write_tokens >= 0:
+        if not totals.keys() <= _TOTALS:
+            unknown = sorted(totals.keys() - _TOTALS)[0]
+            raise TypeError(f"unexpected argument {unknown!r}; the arguments are {', '.join(sorted(_TOTALS))}")
+        cache_write, cache_write_1h = totals.get("cache_write_tokens", 0), totals.get("cache_write_1h_tokens", 0)
+        if cache_write_1h > cache_write >= 0:
             raise ValueError(
-                f"cache_write_1h_tokens ({cache_write_1h_tokens}) exceeds cache_write_tokens ({cache_write_tokens}),"
+                f"cache_write_1h_tokens ({cache_write_1h}) exceeds cache_write_tokens ({cache_write}),"
                 " of which it is a part"
             )
-        return _disjoint(
-            input_tokens,
-            output_tokens,
-            cache_read_tokens,
-            cache_write_tokens,
-            cache_write_1h_tokens,
-            input_audio_tokens,
-            cache_read_audio_tokens,
-            input_image_tokens,
-            reasoning_tokens,
-            output_audio_tokens,
-            output_image_tokens,
-            input_characters,
-            Decimal(input_audio_seconds),
-            images,
-            requests,
-        )
+        usage = cls.from_reported(**totals)
+        # from_reported adds a part that exceeds its total to the total: totals that include their parts, as
+        # these must, come back unchanged.
+        input_tokens, output_tokens = totals.get("input_tokens", 0), totals.get("output_tokens", 0)
+        if usage.input_tokens != input_tokens:
+            raise ValueError(
+                f"the parts of the input (cache reads, cache writes, audio and image tokens:"
+                f" {usage.input_tokens - usage.input}) exceed input_tokens ({input_tokens}), which must include them"
+            )
+        if usage.output_tokens != output_tokens:
+            raise ValueError(
+                f"the parts of the output (reasoning, audio and image tokens: {usage.output_tokens - usage.output})"
+                f" exceed output_tokens ({output_tokens}), which must include them"
+            )
+        return usage
 
     @classmethod
     def from_reported(
@@ -148,13 +159,13 @@ class Usage(NamedTuple):
         output_audio_tokens: int = 0,
         output_image_tokens: int = 0,
         input_characters: int = 0,
-        input_audio_seconds: Decimal = _ZERO,
+        input_audio_seconds: Decimal | int | str = _ZERO,
         images: Mapping[str, int] | None = None,
         requests: Mapping[str, int] | None = None,
         total_tokens: int = 0,
     ) -> Usage:
-        """A `Usage` from what a provider's response or a span reported: `from_totals`, lenient where sources
-        are known to differ from the conventions.
+        """A `Usage` from what a provider's response or a span reported (the arguments of `Totals`):
+        `from_totals`, lenient where sources are known to differ from the conventions.
 
         Some sources count a part beside its total rather than inside it; that part is added to its total,
         so that every token is counted once:
@@ -165,11 +176,43 @@ class Usage(NamedTuple):
           ``total_tokens`` is input plus cached plus output, or the input's parts exceed the input.
 
         A 1-hour cache write count above the count of all cache writes is taken as all of them.
-        ``total_tokens`` is only a hint (0: not reported); ``input_audio_seconds`` must be a `Decimal`.
+        ``total_tokens`` is only a hint (0: not reported).
 
         Raises:
             ValueError: a count is negative, or the parts exceed their totals even when counted beside them.
         """
+        if (
+            input_tokens
+            | output_tokens
+            | cache_read_tokens
+            | cache_write_tokens
+            | cache_write_1h_tokens
+            | input_audio_tokens
+            | cache_read_audio_tokens
+            | input_image_tokens
+            | reasoning_tokens
+            | output_audio_tokens
+            | output_image_tokens
+            | input_characters
+        ) < 0:  # the bitwise or of ints is negative if one of them is
+            named = {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_tokens": cache_read_tokens,
+                "cache_write_tokens": cache_write_tokens,
+                "cache_write_1h_tokens": cache_write_1h_tokens,
+                "input_audio_tokens": input_audio_tokens,
+                "cache_read_audio_tokens": cache_read_audio_tokens,
+                "input_image_tokens": input_image_tokens,
+                "reasoning_tokens": reasoning_tokens,
+                "output_audio_tokens": output_audio_tokens,
+                "output_image_tokens": output_image_tokens,
+                "input_characters": input_characters,
+            }
+            name, count = next((name, count) for name, count in named.items() if count < 0)
+            raise ValueError(f"{name} is {count}: token counts cannot be negative")
+        if type(input_audio_seconds) is not Decimal:
+            input_audio_seconds = Decimal(input_audio_seconds)
         if reasoning_tokens and (
             (total_tokens and total_tokens == input_tokens + output_tokens + reasoning_tokens)
             or reasoning_tokens + output_audio_tokens + output_image_tokens > output_tokens
@@ -181,22 +224,44 @@ class Usage(NamedTuple):
             or cached + input_audio_tokens - cache_read_audio_tokens + input_image_tokens > input_tokens
         ):
             input_tokens += cached
-        return _disjoint(
-            input_tokens,
-            output_tokens,
-            cache_read_tokens,
-            cache_write_tokens,
-            min(cache_write_1h_tokens, cache_write_tokens),
-            input_audio_tokens,
-            cache_read_audio_tokens,
-            input_image_tokens,
-            reasoning_tokens,
-            output_audio_tokens,
-            output_image_tokens,
-            input_characters,
-            input_audio_seconds,
-            images,
-            requests,
+        if cache_write_1h_tokens > cache_write_tokens:
+            cache_write_1h_tokens = cache_write_tokens
+        if cache_read_audio_tokens > cache_read_tokens or cache_read_audio_tokens > input_audio_tokens:
+            raise ValueError("cache_read_audio_tokens is a part of both cache_read_tokens and input_audio_tokens")
+        input_parts = (
+            cache_read_tokens + cache_write_tokens + input_audio_tokens - cache_read_audio_tokens + input_image_tokens
+        )
+        if input_parts > input_tokens:
+            raise ValueError(
+                f"the parts of the input (cache reads, cache writes, audio and image tokens: {input_parts})"
+                f" exceed input_tokens ({input_tokens}), which must include them"
+            )
+        output_parts = reasoning_tokens + output_audio_tokens + output_image_tokens
+        if output_parts > output_tokens:
+            raise ValueError(
+                f"the parts of the output (reasoning, audio and image tokens: {output_parts})"
+                f" exceed output_tokens ({output_tokens}), which must include them"
+            )
+        if input_audio_seconds is not _ZERO and input_audio_seconds < 0:
+            raise ValueError(f"input_audio_seconds is {input_audio_seconds}: it cannot be negative")
+        return _usage_of(
+            (
+                input_tokens - input_parts,
+                cache_read_tokens - cache_read_audio_tokens,
+                cache_write_tokens - cache_write_1h_tokens,
+                cache_write_1h_tokens,
+                input_audio_tokens - cache_read_audio_tokens,
+                cache_read_audio_tokens,
+                input_image_tokens,
+                output_tokens - output_parts,
+                reasoning_tokens,
+                output_audio_tokens,
+                output_image_tokens,
+                input_characters,
+                input_audio_seconds,
+                _frozen(images) if images else (),
+                _frozen(requests) if requests else (),
+            )
         )
 
     @property
@@ -234,94 +299,20 @@ class Usage(NamedTuple):
         )
 
 
-_COUNT_NAMES = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "input_audio_tokens",
-    "cache_read_audio_tokens",
-    "input_image_tokens",
-    "reasoning_tokens",
-    "output_audio_tokens",
-    "output_image_tokens",
-    "input_characters",
-)
+new_tuple = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
+"""``new_tuple(NamedTupleClass, fields)``: the named tuple of all its ``fields``, in order, built as the tuple it is.
+
+The one place of this speed trick in the usage room: a named tuple's own ``__new__`` is a Python function that
+only passes its arguments on to ``tuple.__new__``, and skipping it is a measurable share of the processor's time
+per priced span (benchmarks/bench_processor.py). `tests/test_usage.py` checks that what it builds is what the
+class's own constructor builds.
+"""
 
 
-def _disjoint(
-    input_tokens: int,
-    output_tokens: int,
-    cache_read: int,
-    cache_write: int,
-    cache_write_1h: int,
-    input_audio: int,
-    cache_read_audio: int,
-    input_image: int,
-    reasoning: int,
-    output_audio: int,
-    output_image: int,
-    input_characters: int,
-    seconds: Decimal,
-    images: Mapping[str, int] | None,
-    requests: Mapping[str, int] | None,
-) -> Usage:
-    """The rules both builders share: totals and their parts -> disjoint buckets, or why they cannot be.
-
-    Raises:
-        ValueError: a count is negative, or the parts add up to more than their total.
-    """
-    counts = (
-        input_tokens,
-        output_tokens,
-        cache_read,
-        cache_write,
-        cache_write_1h,
-        input_audio,
-        cache_read_audio,
-        input_image,
-        reasoning,
-        output_audio,
-        output_image,
-        input_characters,
-    )
-    if min(counts) < 0:
-        name, count = next((name, count) for name, count in zip(_COUNT_NAMES, counts, strict=True) if count < 0)
-        raise ValueError(f"{name} is {count}: token counts cannot be negative")
-    if cache_read_audio > cache_read or cache_read_audio > input_audio:
-        raise ValueError("cache_read_audio_tokens is a part of both cache_read_tokens and input_audio_tokens")
-    input_parts = cache_read + cache_write + input_audio - cache_read_audio + input_image
-    if input_parts > input_tokens:
-        raise ValueError(
-            f"the parts of the input (cache reads, cache writes, audio and image tokens: {input_parts})"
-            f" exceed input_tokens ({input_tokens}), which must include them"
-        )
-    output_parts = reasoning + output_audio + output_image
-    if output_parts > output_tokens:
-        raise ValueError(
-            f"the parts of the output (reasoning, audio and image tokens: {output_parts})"
-            f" exceed output_tokens ({output_tokens}), which must include them"
-        )
-    if seconds < 0:
-        raise ValueError(f"input_audio_seconds is {seconds}: it cannot be negative")
-    return Usage(
-        input_tokens - input_parts,
-        cache_read - cache_read_audio,
-        cache_write - cache_write_1h,
-        cache_write_1h,
-        input_audio - cache_read_audio,
-        cache_read_audio,
-        input_image,
-        output_tokens - output_parts,
-        reasoning,
-        output_audio,
-        output_image,
-        input_characters,
-        seconds,
-        _frozen(images),
-        _frozen(requests),
-    )
+def _usage_of(fields: tuple[object, ...]) -> Usage:
+    """The `Usage` of all its fields, in order (see `new_tuple`)."""
+    usage: Usage = new_tuple(Usage, fields)
+    return usage
 
 
 class RequestContext(NamedTuple):

@@ -8,36 +8,38 @@ the output count), the part is folded into the total, so every token lands in ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
 from .. import _attributes as a
-from ._model import RequestContext, Usage
+from ._model import RequestContext, Usage, new_tuple
 
 __all__ = ["INFERENCE_OPERATIONS", "GenAICall", "operation_of", "read_call"]
 
 Attributes = Mapping[str, object]
+_O = a.GenAiOperationNameValues
+_U = a.LlmcostUsageStatusValues
 
 INFERENCE_OPERATIONS = frozenset(
     {
         # The GenAI conventions.
-        "chat",
-        "text_completion",
-        "generate_content",
-        "embeddings",
+        _O.CHAT,
+        _O.TEXT_COMPLETION,
+        _O.GENERATE_CONTENT,
+        _O.EMBEDDINGS,
         # OpenLLMetry's llm.request.type and OpenInference's span kinds, lowercased.
-        "completion",
-        "embedding",
-        "rerank",
-        "llm",
+        a.LlmRequestTypeValues.COMPLETION,
+        a.LlmRequestTypeValues.EMBEDDING,
+        a.LlmRequestTypeValues.RERANK,
+        a.OpeninferenceSpanKindValues.LLM.lower(),
         # The paid endpoints our instrumentors trace that the conventions do not name yet.
-        "speech",
-        "transcription",
-        "translation",
-        "image_generation",
-        "image_edit",
-        "ocr",
+        _O.SPEECH,
+        _O.TRANSCRIPTION,
+        _O.TRANSLATION,
+        _O.IMAGE_GENERATION,
+        _O.IMAGE_EDIT,
+        _O.OCR,
     }
 )
 """Operations whose spans are priced. Agent, tool and workflow spans are not calls and get roll-ups."""
@@ -128,20 +130,21 @@ class _InvalidUsage(ValueError):
     pass
 
 
-# Every attribute that reports a usage field, with its rank among the names for that field (0 wins).
+# Every attribute that reports a usage field, with its rank among the names for that field (0 wins). The fields
+# are the arguments of `Usage.from_reported` (`Totals`), and the few below that map to them in `_usage`.
 _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("input", _INPUT),
-    ("output", _OUTPUT),
-    ("cache_read", _CACHE_READ),
-    ("cache_write", _CACHE_WRITE),
+    ("input_tokens", _INPUT),
+    ("output_tokens", _OUTPUT),
+    ("cache_read_tokens", _CACHE_READ),
+    ("cache_write_tokens", _CACHE_WRITE),
     ("cache_write_5m", (a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_5M_INPUT_TOKENS,)),
-    ("cache_write_1h", (a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_1H_INPUT_TOKENS,)),
-    ("reasoning", _REASONING),
-    ("input_audio", _INPUT_AUDIO),
-    ("cache_read_audio", (a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS,)),
-    ("input_image", (a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS,)),
-    ("output_audio", _OUTPUT_AUDIO),
-    ("output_image", (a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS,)),
+    ("cache_write_1h_tokens", (a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_1H_INPUT_TOKENS,)),
+    ("reasoning_tokens", _REASONING),
+    ("input_audio_tokens", _INPUT_AUDIO),
+    ("cache_read_audio_tokens", (a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS,)),
+    ("input_image_tokens", (a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS,)),
+    ("output_audio_tokens", _OUTPUT_AUDIO),
+    ("output_image_tokens", (a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS,)),
     ("compaction_input", (a.ANTHROPIC_USAGE_COMPACTION_INPUT_TOKENS,)),
     ("compaction_output", (a.ANTHROPIC_USAGE_COMPACTION_OUTPUT_TOKENS,)),
     ("input_characters", (a.LLMCOST_USAGE_INPUT_CHARACTERS,)),
@@ -164,30 +167,26 @@ _SLOTS: dict[str, tuple[str, int]] = {
 }
 _TEXT = frozenset(name for name, _ in _TEXT_FIELDS)
 _TEXT_NAMES = tuple(name for name, _ in _TEXT_FIELDS)
-_COUNT_NAMES = tuple(name for name, _ in _FIELDS if name != "seconds")
+_SPECIAL = frozenset(
+    {
+        "cache_write_5m",
+        "compaction_input",
+        "compaction_output",
+        "images",
+        "web_search",
+        "search_units",
+        "pages",
+        "seconds",
+    }
+)
 _EXTRA_KEYS = frozenset(
     {a.LLMCOST_USAGE_STATUS, a.LLMCOST_PROVIDER_REPORTED_COST, a.LLMCOST_REQUEST_BATCH, a.LLMCOST_REQUEST_REGION}
 )
-_new = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
-"""Builds a named tuple from a tuple of all its fields, skipping its Python-level ``__new__``: a third of the cost."""
 _NO_TEXTS: list[str | None] = [None] * len(_TEXT_NAMES)
-_NO_COUNTS: list[int] = [0] * len(_COUNT_NAMES)
 _MAX_SHAPES = 1024
 _WEB_SEARCH = "web_search"
 _REQUEST = "request"
 _PAGE = "page"
-
-
-def _requests(web_search: int, search_units: int, pages: int) -> dict[str, int]:
-    """The billed requests: web searches, a rerank's search units (each one of the model's requests), pages read."""
-    found: dict[str, int] = {}
-    if web_search:
-        found[_WEB_SEARCH] = web_search
-    if search_units:
-        found[_REQUEST] = search_units
-    if pages:
-        found[_PAGE] = pages
-    return found
 
 
 class _Shape(NamedTuple):
@@ -195,16 +194,18 @@ class _Shape(NamedTuple):
 
     Attributes:
         winners: for each field the span reports, the best-ranked key that reports it, as ``(field, key)``.
-        counts: the keys of the count fields, with the field's index in ``zeros``; None when a field needs
-            the general reading (seconds, which may be fractional).
+        counts: the keys of the count fields, with the field's name; None when a field needs the general
+            reading (seconds, which may be fractional).
         texts: the keys of the text fields, with the field's index in `_TEXT_NAMES`.
         extras: whether the span has a key read besides the fields: usage status, reported cost, batch, region.
+        plain: whether every count field is an argument of `Usage.from_reported`, as in most spans.
     """
 
     winners: tuple[tuple[str, str], ...]
-    counts: tuple[tuple[str, int], ...] | None
+    counts: tuple[tuple[str, str], ...] | None
     texts: tuple[tuple[str, int], ...]
     extras: bool
+    plain: bool
 
 
 _SHAPES: dict[tuple[str, ...], _Shape] = {}
@@ -220,15 +221,18 @@ def _new_shape(keys: tuple[str, ...]) -> _Shape:
             best = found.get(name)
             if best is None or rank < best[0]:
                 found[name] = (rank, key)
+    if "cache_write_tokens" in found:
+        found.pop("cache_write_5m", None)  # the sum is there: the 5-minute part adds nothing
     winners = tuple((name, key) for name, (_, key) in found.items())
     counts = None
     if "seconds" not in found:
-        counts = tuple((key, _COUNT_NAMES.index(name)) for name, key in winners if name not in _TEXT)
+        counts = tuple((key, name) for name, key in winners if name not in _TEXT)
     shape = _Shape(
         winners,
         counts,
         tuple((key, _TEXT_NAMES.index(name)) for name, key in winners if name in _TEXT),
         not _EXTRA_KEYS.isdisjoint(keys),
+        _SPECIAL.isdisjoint(found),
     )
     if len(_SHAPES) >= _MAX_SHAPES:
         _SHAPES.clear()
@@ -247,18 +251,25 @@ def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | Non
     counted = shape.counts
     if counted is None:
         return None
-    counts = _NO_COUNTS.copy()
-    for key, index in counted:
+    counts: dict[str, int | float] = {}
+    for key, name in counted:
         value = attributes[key]
         if type(value) is not int or value < 0:
             return None
-        counts[index] = value
+        counts[name] = value
     texts = _NO_TEXTS.copy()
     for key, index in shape.texts:
         value = attributes[key]
-        if isinstance(value, str) and value:
+        if type(value) is str and value:
             texts[index] = value
-    return texts, _usage(attributes, counts) if counted else None
+    if not counted:
+        return texts, None
+    if not shape.plain:
+        return texts, _usage(attributes, counts)
+    try:
+        return texts, Usage.from_reported(**counts)  # pyright: ignore[reportArgumentType] - the names are its own
+    except ValueError as error:
+        raise _InvalidUsage(str(error)) from None
 
 
 def _read(attributes: Attributes, shape: _Shape) -> tuple[list[str | None], Usage | None]:
@@ -271,8 +282,7 @@ def _read(attributes: Attributes, shape: _Shape) -> tuple[list[str | None], Usag
     texts = [named.get(name) for name in _TEXT_NAMES]
     if not values:
         return texts, None
-    seconds = values.pop("seconds", None)
-    return texts, _usage(attributes, [int(values.get(name, 0)) for name in _COUNT_NAMES], seconds)
+    return texts, _usage(attributes, values)
 
 
 def _scan(
@@ -303,63 +313,47 @@ def _scan(
     return texts, counts
 
 
-def _usage(attributes: Attributes, count: Sequence[int], seconds: int | float | None = None) -> Usage:
-    """The usage of the ``count`` of each field (in `_COUNT_NAMES` order) and the seconds of audio.
+def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
+    """The usage of a span's ``counts`` by field (see `_FIELDS`); only seconds may be fractional.
 
     Raises:
         _InvalidUsage: the parts of the usage exceed its totals, even when counted beside them.
     """
-    (
-        input_tokens,
-        output_tokens,
-        cache_read,
-        cache_write,
-        cache_write_5m,
-        cache_write_1h,
-        reasoning,
-        input_audio,
-        cache_read_audio,
-        input_image,
-        output_audio,
-        output_image,
-        compaction_input,
-        compaction_output,
-        input_characters,
-        image_count,
-        web_search,
-        search_units,
-        pages,
-    ) = count
-    images: dict[str, int] | None = None
-    if image_count:
-        size = attributes.get(a.LLMCOST_REQUEST_IMAGE_SIZE)
-        quality = attributes.get(a.LLMCOST_REQUEST_IMAGE_QUALITY)
-        key = size if isinstance(size, str) else "image"
-        images = {f"{key}/{quality}" if isinstance(quality, str) and quality else key: image_count}
+    extra_input = extra_output = 0
+    if not _SPECIAL.isdisjoint(counts):
+        # Anthropic's SDK reports the 5-minute and 1-hour writes, and maybe not their sum.
+        write_5m = counts.pop("cache_write_5m", 0)
+        if not counts.get("cache_write_tokens"):
+            counts["cache_write_tokens"] = write_5m + counts.get("cache_write_1h_tokens", 0)
+        # Server-side context compaction (Anthropic) counts its tokens outside the call's; they bill as plain ones.
+        extra_input = int(counts.pop("compaction_input", 0))
+        extra_output = int(counts.pop("compaction_output", 0))
+        image_count = counts.pop("images", 0)
+        if image_count:
+            size = attributes.get(a.LLMCOST_REQUEST_IMAGE_SIZE)
+            quality = attributes.get(a.LLMCOST_REQUEST_IMAGE_QUALITY)
+            key = size if isinstance(size, str) else "image"
+            counts["images"] = {f"{key}/{quality}" if isinstance(quality, str) and quality else key: image_count}  # pyright: ignore[reportArgumentType]
+        requests = {
+            kind: count
+            for kind, count in (
+                (_WEB_SEARCH, counts.pop("web_search", 0)),
+                (_REQUEST, counts.pop("search_units", 0)),  # a rerank's search units: each one of the model's requests
+                (_PAGE, counts.pop("pages", 0)),
+            )
+            if count
+        }
+        if requests:
+            counts["requests"] = requests  # pyright: ignore[reportArgumentType]
+        seconds = counts.pop("seconds", None)
+        if seconds is not None:
+            counts["input_audio_seconds"] = Decimal(repr(float(seconds)))  # pyright: ignore[reportArgumentType]
     try:
-        usage = Usage.from_reported(
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cache_read_tokens=cache_read,
-            # Anthropic's SDK reports the 5-minute and 1-hour writes, and maybe not their sum.
-            cache_write_tokens=cache_write or cache_write_5m + cache_write_1h,
-            cache_write_1h_tokens=cache_write_1h,
-            input_audio_tokens=input_audio,
-            cache_read_audio_tokens=cache_read_audio,
-            input_image_tokens=input_image,
-            reasoning_tokens=reasoning,
-            output_audio_tokens=output_audio,
-            output_image_tokens=output_image,
-            input_characters=input_characters,
-            input_audio_seconds=_ZERO if seconds is None else Decimal(repr(float(seconds))),
-            images=images,
-            requests=_requests(web_search, search_units, pages) if web_search or search_units or pages else None,
-        )
+        usage = Usage.from_reported(**counts)  # pyright: ignore[reportArgumentType] - the names are its own
     except ValueError as error:
         raise _InvalidUsage(str(error)) from None
-    if compaction_input or compaction_output:
-        # Server-side context compaction (Anthropic) counts its tokens outside the call's; they bill as plain ones.
-        usage = usage._replace(input=usage.input + compaction_input, output=usage.output + compaction_output)
+    if extra_input or extra_output:
+        usage = usage._replace(input=usage.input + extra_input, output=usage.output + extra_output)
     return usage
 
 
@@ -384,6 +378,19 @@ def _context(attributes: Attributes | None, tier: str | None) -> RequestContext:
     )
 
 
+_TIER_CONTEXTS: dict[str, RequestContext] = {}
+
+
+def _tier_context(tier: str) -> RequestContext:
+    """The context of a span whose only request fact is its service ``tier``; spans of one source repeat a few."""
+    context = _TIER_CONTEXTS.get(tier)
+    if context is None:
+        if len(_TIER_CONTEXTS) >= _MAX_SHAPES:
+            _TIER_CONTEXTS.clear()
+        context = _TIER_CONTEXTS[tier] = _context(None, tier)
+    return context
+
+
 def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall:
     """What the span ``attributes`` say about their call. Never raises: bad usage is reported, not thrown."""
     keys = tuple(attributes)
@@ -404,8 +411,8 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
             provider_cost = Decimal(repr(float(cost)))
         context = _context(attributes, service_tier)
     elif service_tier is not None:
-        context = _context(None, service_tier)
-    call: GenAICall = _new(
+        context = _tier_context(service_tier)
+    call: GenAICall = new_tuple(
         GenAICall,
         (
             operation if operation is not None else operation_of(attributes),
@@ -414,7 +421,7 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
             response_model,
             response_id,
             usage,
-            status if isinstance(status, str) and status in ("estimated", "partial") else "reported",
+            status if isinstance(status, str) and status in (_U.ESTIMATED, _U.PARTIAL) else _U.REPORTED,
             context,
             provider_cost,
             invalid,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
+from ... import _attributes as a
 from ...usage import Usage
 from .._genai import Attributes, Invocation
 from .._read import count, field, fields, identity, text
@@ -23,7 +24,7 @@ _PAGE: Final = "page"
 class Ocr:
     """The OCR API."""
 
-    operation: ClassVar[str] = "ocr"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.OCR
 
     def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
         return Request(text(kwargs.get("model")), {}, kwargs)

@@ -86,19 +86,19 @@ class _SpeechToText:
 class Transcriptions(_SpeechToText):
     """``audio.transcriptions``."""
 
-    operation: ClassVar[str] = "transcription"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.TRANSCRIPTION
 
 
 class Translations(_SpeechToText):
     """``audio.translations``."""
 
-    operation: ClassVar[str] = "translation"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.TRANSLATION
 
 
 class Speech:
     """``audio.speech``: billed by the characters (or tokens) of the input, known from the request."""
 
-    operation: ClassVar[str] = "speech"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.SPEECH
 
     def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
         model = text(kwargs.get("model"))

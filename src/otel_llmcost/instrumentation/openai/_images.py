@@ -88,13 +88,13 @@ class _Images:
 class ImageGenerations(_Images):
     """``images.generate``."""
 
-    operation: ClassVar[str] = "image_generation"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.IMAGE_GENERATION
 
 
 class ImageEdits(_Images):
     """``images.edit`` and ``images.create_variation``."""
 
-    operation: ClassVar[str] = "image_edit"
+    operation: ClassVar[str] = a.GenAiOperationNameValues.IMAGE_EDIT
 
 
 IMAGE_GENERATIONS: Final = ImageGenerations()

@@ -1,0 +1,93 @@
+"""The public surface, pinned: a change to any public module's ``__all__`` is a change to this list too.
+
+Public modules are the package and its subpackages whose names have no leading underscore; everything else
+is private (``_module.py``) and may change freely.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import otel_llmcost
+
+PUBLIC: dict[str, list[str]] = {
+    "otel_llmcost": [
+        "Cost",
+        "CostRecordingSampler",
+        "CostSpanExporter",
+        "CostSpanProcessor",
+        "PriceFileError",
+        "PriceTable",
+        "PricingError",
+        "RequestContext",
+        "Usage",
+        "flush",
+        "instrument",
+        "price",
+        "uninstrument",
+    ],
+    "otel_llmcost.instrumentation": [],
+    "otel_llmcost.instrumentation.openai": ["OpenAIInstrumentor"],
+    "otel_llmcost.pricing": [
+        "PRICING_FILE_ENV",
+        "TOKEN_UNITS",
+        "Applied",
+        "Cost",
+        "Plan",
+        "PriceFileError",
+        "PriceTable",
+        "PricingError",
+        "RequestContext",
+        "TokenRates",
+        "Usage",
+        "default_table",
+        "environment_files",
+        "price",
+    ],
+    "otel_llmcost.processor": ["CostSpanExporter", "CostSpanProcessor", "CostTotal", "UnpricedTotal"],
+    "otel_llmcost.setup": ["CostRecordingSampler", "flush", "instrument", "uninstrument"],
+    "otel_llmcost.usage": [
+        "INFERENCE_OPERATIONS",
+        "INPUT_TOKEN_UNITS",
+        "OUTPUT_TOKEN_UNITS",
+        "TOKEN_UNITS",
+        "GenAICall",
+        "RequestContext",
+        "Totals",
+        "Usage",
+        "operation_of",
+        "read_call",
+        "usage_attributes",
+    ],
+}
+
+
+def public_modules() -> list[str]:
+    found = ["otel_llmcost"]
+    for module in pkgutil.walk_packages(otel_llmcost.__path__, "otel_llmcost."):
+        if not any(part.startswith("_") for part in module.name.split(".")):
+            found.append(module.name)
+    return sorted(found)
+
+
+def test_the_public_modules_are_the_listed_ones() -> None:
+    assert public_modules() == sorted(PUBLIC)
+
+
+def test_each_public_module_exports_exactly_its_listed_names() -> None:
+    for name, exported in PUBLIC.items():
+        module = importlib.import_module(name)
+        assert sorted(getattr(module, "__all__", [])) == sorted(exported), name
+        for attribute in exported:
+            assert getattr(module, attribute) is not None, f"{name}.{attribute}"
+
+
+def test_names_exported_twice_are_the_same_object() -> None:
+    # Re-exports (otel_llmcost.Usage, otel_llmcost.pricing.Usage) are the one class, not copies.
+    for attribute in ("Usage", "RequestContext", "TOKEN_UNITS"):
+        assert getattr(otel_llmcost.pricing, attribute) is getattr(otel_llmcost.usage, attribute)
+    for attribute in ("Cost", "PriceTable", "Usage", "price"):
+        assert getattr(otel_llmcost, attribute) is getattr(otel_llmcost.pricing, attribute)
+    for attribute in ("CostSpanProcessor", "CostSpanExporter"):
+        assert getattr(otel_llmcost, attribute) is getattr(otel_llmcost.processor, attribute)
