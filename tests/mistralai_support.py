@@ -11,14 +11,16 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
-from conftest import Tracing
 from otel_llmcost.instrumentation.mistralai import MistralInstrumentor
 from replay import RECORDINGS
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 try:
     from mistralai.client import Mistral, chat, errors  # mistralai 3.x

@@ -13,16 +13,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cohere
 import httpx
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
-from conftest import Tracing
 from otel_llmcost.instrumentation.cohere import CohereInstrumentor
 from replay import RECORDINGS
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 MODEL = "command-a-03-2025"

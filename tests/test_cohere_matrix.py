@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cohere
 import pytest
 from opentelemetry.instrumentation.cohere import CohereInstrumentor as OpenLLMetryCohere
 
-from conftest import Tracing
 from otel_llmcost.instrumentation.cohere import CohereInstrumentor
 from test_cohere_calls import MESSAGES, MODEL, client, cost, recording
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 
 @contextmanager

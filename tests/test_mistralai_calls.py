@@ -12,11 +12,10 @@ import asyncio
 import subprocess
 import sys
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conftest import Tracing
 from mistralai_support import (
     CACHED_TOKENS_KEPT,
     MESSAGES,
@@ -30,6 +29,9 @@ from mistralai_support import (
     recording,
 )
 from otel_llmcost.instrumentation.mistralai import MistralInstrumentor
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 __all__ = ["priced"]  # the fixture
 

@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conftest import Tracing
 from mistralai_support import CACHED_TOKENS_KEPT, MESSAGES, client, cost, only_span, recording
 from otel_llmcost.instrumentation.mistralai import MistralInstrumentor
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 # chat_large and chat_large_stream: 1,200 prompt tokens (200 cached), 300 completion tokens, mistral-large-2512.
 # 1000 * 0.50/1e6 + 200 * 0.05/1e6 + 300 * 1.50/1e6;
