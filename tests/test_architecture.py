@@ -28,6 +28,7 @@ NOT_REGISTRY_VALUES: dict[tuple[str, str], str] = {
     ("setup/_summary.py", "provider"): "a column heading of the cost summary",
     ("usage/_read.py", "provider"): "the name of a GenAICall field",
     ("instrumentation/openai/__init__.py", "openai"): "the SDK's module name, whose import patches it",
+    ("instrumentation/cohere/__init__.py", "cohere"): "the SDK's module name, whose import patches it",
 }
 
 

@@ -265,7 +265,7 @@ def test_the_entry_point_is_registered_under_our_own_name() -> None:
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
     entry_points = pyproject["project"]["entry-points"]["opentelemetry_instrumentor"]
-    assert entry_points == {"llmcost_openai": "otel_llmcost.instrumentation.openai:OpenAIInstrumentor"}
+    assert entry_points["llmcost_openai"] == "otel_llmcost.instrumentation.openai:OpenAIInstrumentor"
     module, _, name = entry_points["llmcost_openai"].partition(":")
     assert getattr(__import__(module, fromlist=[name]), name) is OpenAIInstrumentor
 

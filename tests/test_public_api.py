@@ -28,6 +28,8 @@ PUBLIC: dict[str, list[str]] = {
         "uninstrument",
     ],
     "otel_llmcost.instrumentation": [],
+    "otel_llmcost.instrumentation.cohere": ["CohereInstrumentor"],
+    "otel_llmcost.instrumentation.mistralai": ["MistralInstrumentor"],
     "otel_llmcost.instrumentation.openai": ["OpenAIInstrumentor"],
     "otel_llmcost.pricing": [
         "PRICING_FILE_ENV",

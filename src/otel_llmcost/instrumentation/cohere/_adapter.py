@@ -16,6 +16,7 @@ import inspect
 from typing import Any, Final
 
 from cohere.core.api_error import ApiError
+from cohere.v2.client import V2Client
 
 from .._adapter import Kind
 from .._endpoints import Endpoint, Endpoints
@@ -23,7 +24,7 @@ from .._others import traced_elsewhere
 
 __all__ = ["GENAI_TRACERS", "CohereAdapter"]
 
-_UNPRICED_BY_OPENLLMETRY: Final = frozenset({"embed", "rerank"})
+_UNPRICED_BY_OPENLLMETRY: Final = frozenset({V2Client.embed.__name__, V2Client.rerank.__name__})
 """The methods whose OpenLLMetry spans carry no usage."""
 _PRICED_TRACERS: Final = (
     "openinference.instrumentation.cohere.",
