@@ -128,13 +128,19 @@ def test_chat_stream_async_is_priced(priced: Tracing) -> None:
 def test_chat_stream_async_closed_early_ends_its_span_once_with_a_partial_usage(priced: Tracing) -> None:
     sdk, _ = client(recording("chat_large_stream"))
 
-    async def call() -> None:
-        stream = await sdk.chat.stream_async(model="mistral-large-2512", messages=MESSAGES)
+    async def first_text(stream: Any) -> None:
         async for event in stream:
             if event.data.choices[0].delta.content:
                 break
-        close = getattr(stream, "close", None) or stream.aclose  # an async generator before mistralai 1.2
-        await close()
+
+    async def call() -> None:
+        stream = await sdk.chat.stream_async(model="mistral-large-2512", messages=MESSAGES)
+        if STREAM_OBJECTS:  # left by its async with block (some releases' streams have no close())
+            async with stream:
+                await first_text(stream)
+        else:  # an async generator, before mistralai 1.2
+            await first_text(stream)
+            await stream.aclose()
 
     asyncio.run(call())
     found = attributes(priced)
@@ -258,6 +264,8 @@ def test_a_server_url_of_its_own_is_the_span_s_server(priced: Tracing) -> None:
 
 def test_ocr_is_priced_per_page_processed(priced: Tracing) -> None:
     sdk, replay = client(recording("ocr_pdf"))
+    if not hasattr(sdk, "ocr"):
+        pytest.skip("this mistralai has no OCR")
 
     async def call() -> None:
         await sdk.ocr.process_async(
