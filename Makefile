@@ -2,7 +2,6 @@
 PYTHON ?= python3
 DEMO_VENV := .venv-demo
 TEST_VENV := .venv
-SHARED_TIKTOKEN := $(abspath ../shared/tiktoken)
 
 .PHONY: demo demo-stop test e2e bench clean
 
@@ -33,7 +32,7 @@ test: $(TEST_VENV)/.installed
 	$(TEST_VENV)/bin/ruff format --check src tests scripts examples benchmarks
 	$(TEST_VENV)/bin/pyright
 	$(TEST_VENV)/bin/lint-imports --no-cache
-	TIKTOKEN_CACHE_DIR=$(SHARED_TIKTOKEN) $(TEST_VENV)/bin/python -m pytest
+	$(TEST_VENV)/bin/python -m pytest
 
 # The end-to-end tests against a real Phoenix and VictoriaMetrics (docs/e2e.md); .ci/run runs them too.
 e2e: $(TEST_VENV)/.installed

@@ -42,6 +42,59 @@ PROVIDERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "together_ai": (("together",), ("together_ai",)),
     "fireworks_ai": (("fireworks",), ("fireworks_ai", "fireworks_ai-*")),
     "voyage_ai": (("voyageai",), ("voyage",)),
+    # issue 15
+    "openrouter": (("openrouter",), ("openrouter",)),
+    "cerebras": (("cerebras",), ("cerebras",)),
+    "sambanova": ((), ("sambanova",)),
+    "deepinfra": ((), ("deepinfra",)),
+    "novita": (("novita",), ("novita",)),
+    "hyperbolic": ((), ("hyperbolic",)),
+    "nebius": ((), ("nebius",)),
+    "cloudflare": (("cloudflare",), ("cloudflare",)),
+    "databricks": (("databricks",), ("databricks",)),
+    "ibm.watsonx.ai": ((), ("watsonx", "watsonx_text")),
+    "moonshot_ai": (("moonshotai",), ("moonshot",)),
+    "z_ai": (("zai",), ("zai",)),
+    "alibaba_cloud": ((), ("dashscope",)),
+    "minimax": (("minimax",), ("minimax",)),
+    "ai21": ((), ("ai21",)),
+    "huggingface": (
+        tuple(
+            f"huggingface_{name}"
+            for name in (
+                "cerebras",
+                "fireworks-ai",
+                "groq",
+                "hyperbolic",
+                "nebius",
+                "novita",
+                "nscale",
+                "ovhcloud",
+                "publicai",
+                "sambanova",
+                "together",
+            )
+        ),
+        (),
+    ),
+    "replicate": ((), ("replicate",)),
+    "baseten": (("baseten",), ("baseten",)),
+    "ovhcloud": (("ovhcloud",), ("ovhcloud",)),
+    "scaleway": ((), ("scaleway",)),
+    "jina_ai": ((), ("jina_ai",)),
+    "azure.ai.inference": ((), ("azure_ai",)),
+    "arcee": (("arcee",), ()),
+    "avian": (("avian",), ()),
+    "modal": (("modal",), ()),
+    "lambda_ai": ((), ("lambda_ai",)),
+    "nscale": ((), ("nscale",)),
+    "friendliai": ((), ("friendliai",)),
+    "snowflake": ((), ("snowflake",)),
+    "oci": ((), ("oci",)),
+    "gmi": ((), ("gmi",)),
+    "volcengine": ((), ("volcengine",)),
+    "wandb": ((), ("wandb",)),
+    "crusoe": ((), ("crusoe",)),
 }
 UNITS = ("input", "cache_read", "cache_write", "cache_write_1h", "input_audio", "output", "output_audio")
 GENAI_UNITS = {f"{unit}_mtok": unit for unit in UNITS}
@@ -64,7 +117,10 @@ _LITELLM_KEY = re.compile(r"(?P<base>\w+?)(?:_above_(?P<k>\d+)k_tokens)?")
 _LITELLM_SKIP = re.compile(r"^(?:fireworks-ai|together-ai)-|\*|-commitment/|(?:^|/)(?:\d+|max)-x-(?:\d+|max)/")
 _PREFIX = re.compile(
     r"(?:openai|azure|azure_ai|anthropic|bedrock|bedrock_converse|invoke|converse|gemini|vertex_ai|mistral|codestral"
-    r"|text-completion-[a-z]+|cohere|cohere_chat|groq|deepseek|xai|perplexity|together_ai|fireworks_ai|voyage)/"
+    r"|text-completion-[a-z]+|cohere|cohere_chat|groq|deepseek|xai|perplexity|together_ai|fireworks_ai|voyage"
+    r"|openrouter|cerebras|sambanova|deepinfra|novita|hyperbolic|nebius|cloudflare|databricks|watsonx|watsonx_text"
+    r"|moonshot|zai|dashscope|minimax|ai21|replicate|baseten|ovhcloud|scaleway|jina_ai|azure_ai|lambda_ai|nscale"
+    r"|friendliai|snowflake|oci|gmi|volcengine|wandb|crusoe)/"
     r"|(?:accounts|publishers)/[^/]+/models/|models/|(?:us|eu|apac|global|global-standard|us-gov|data-zone)/"
     r"|[a-z]{2}(?:-gov)?-[a-z]+-\d+/|(?:us|eu|apac|global|regional|jp|au|ca|us-gov)\.(?=.)"
 )

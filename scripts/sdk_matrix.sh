@@ -13,11 +13,6 @@ PYTHON=${PYTHON:-python3}
 # The oldest supported, the last 1.x, the last 2.x (3.x is the one `make test` runs on).
 VERSIONS=("$@")
 [[ ${#VERSIONS[@]} -gt 0 ]] || VERSIONS=(1.40.0 1.109.1 2.54.0)
-if [[ -d ../shared/tiktoken ]]; then
-	TIKTOKEN_CACHE_DIR=${TIKTOKEN_CACHE_DIR:-$(cd ../shared/tiktoken && pwd)}
-	export TIKTOKEN_CACHE_DIR
-fi
-
 status=0
 for version in "${VERSIONS[@]}"; do
 	venv=.sdk-matrix/openai-$version

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -18,14 +16,6 @@ from otel_llmcost import CostSpanProcessor
 
 # The OpenAI instrumentor's fixtures (`traced`, `priced`), for every test_openai_* module.
 pytest_plugins = ["openai_support"]
-
-_TIKTOKEN_CACHE = Path(__file__).resolve().parents[2] / "shared" / "tiktoken"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # tiktoken downloads its encodings on first use; tests run offline from a shared copy when there is one.
-    if _TIKTOKEN_CACHE.is_dir():
-        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_TIKTOKEN_CACHE))
 
 
 class Tracing(NamedTuple):

@@ -18,11 +18,13 @@ GENERATED = {SRC / "_attributes.py"}
 # Literals that spell a registry value but mean something else, with what they mean.
 NOT_REGISTRY_VALUES: dict[tuple[str, str], str] = {
     ("pricing/_load.py", "provider"): "a field of the price file format",
+    ("pricing/_table.py", "provider"): "a field of the price file format, read from a file's head",
     ("pricing/_load.py", "not_priced"): "a field of the price file format",
     ("pricing/_model.py", "priced"): "Cost.status's typing.Literal, which takes no constant",
     ("pricing/_model.py", "unpriced"): "Cost.status's typing.Literal, which takes no constant",
     ("setup/_configurator.py", "unknown"): "an outcome of setup's wrap(), not llm.request.type",
     ("setup/_instrument.py", "unknown"): "an outcome of setup's wrap(), not llm.request.type",
+    ("setup/_instrument.py", "priced"): "an outcome of setup's wrap(), not llmcost.status",
     ("setup/_pipeline.py", "unknown"): "an outcome of setup's wrap(), not llm.request.type",
     ("setup/_pipeline.py", "priced"): "an outcome of setup's wrap(), not llmcost.status",
     ("setup/_summary.py", "provider"): "a column heading of the cost summary",

@@ -106,22 +106,24 @@ def test_the_setup_instrument_imports_no_sdk() -> None:
 
 def test_a_stream_with_its_usage_reported_ends_with_it() -> None:
     reported = Usage.from_totals(input_tokens=12, output_tokens=3)
-    reading = settled({}, reported, lambda: pytest.fail("nothing to count"), 5)
+    reading = settled({}, reported, lambda: pytest.fail("nothing to count"), 5, model="gpt-4o-mini")
     assert (reading.usage, reading.usage_status) == (reported, "reported")
 
 
 def test_a_stream_without_usage_ends_with_its_counted_tokens_as_estimated() -> None:
-    reading = settled({}, None, lambda: (40, 7), 5)
+    reading = settled({}, None, lambda: (40, 7), 5, model="gpt-4o-mini")
     assert (reading.usage, reading.usage_status) == (Usage.from_totals(input_tokens=40, output_tokens=7), "estimated")
 
 
 def test_a_stream_without_usage_or_encoding_ends_with_one_token_per_piece_as_partial() -> None:
-    reading = settled({}, None, lambda: None, 5)
+    attributes: dict[str, Any] = {}
+    reading = settled(attributes, None, lambda: None, 5, model="claude-unknown")
     assert (reading.usage, reading.usage_status) == (Usage.from_totals(output_tokens=5), "partial")
+    assert attributes["llmcost.reason"] == "estimate_unavailable"
 
 
 def test_a_stream_with_nothing_received_ends_with_no_usage() -> None:
-    reading = settled({}, None, lambda: None, 0)
+    reading = settled({}, None, lambda: None, 0, model=None)
     assert (reading.usage, reading.usage_status) == (None, "partial")
 
 

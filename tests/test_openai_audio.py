@@ -64,7 +64,7 @@ TOKENS = {
     **_request("transcription", "gpt-4o-transcribe"),
     "gen_ai.usage.input_tokens": 112,
     "gen_ai.usage.output_tokens": 28,
-    "llmcost.usage.input_audio_tokens": 112,
+    "gen_ai.usage.audio.input_tokens": 112,
 }
 
 
@@ -109,7 +109,7 @@ def test_a_streamed_transcription_reports_its_usage_when_done(traced: Traced) ->
             **_request("transcription", "gpt-4o-mini-transcribe"),
             "gen_ai.usage.input_tokens": 109,
             "gen_ai.usage.output_tokens": 27,
-            "llmcost.usage.input_audio_tokens": 109,
+            "gen_ai.usage.audio.input_tokens": 109,
         },
     )
 

@@ -196,6 +196,7 @@ def test_the_span_is_current_while_the_sdk_sends(traced: Traced) -> None:
             {
                 "gen_ai.usage.input_tokens": 812,
                 "gen_ai.usage.output_tokens": 1456,
+                "gen_ai.usage.cache_read.input_tokens": 0,  # reported as 0, so recorded as 0
                 "gen_ai.usage.reasoning.output_tokens": 1280,
             },
             id="reasoning",
@@ -206,8 +207,9 @@ def test_the_span_is_current_while_the_sdk_sends(traced: Traced) -> None:
             {
                 "gen_ai.usage.input_tokens": 58,
                 "gen_ai.usage.output_tokens": 312,
-                "llmcost.usage.input_audio_tokens": 40,
-                "llmcost.usage.output_audio_tokens": 254,
+                "gen_ai.usage.cache_read.input_tokens": 0,
+                "gen_ai.usage.audio.input_tokens": 40,
+                "gen_ai.usage.audio.output_tokens": 254,
             },
             id="audio",
         ),
@@ -297,6 +299,8 @@ def test_stream_without_usage_and_without_an_encoding_is_partial(
             "gen_ai.usage.input_tokens": 0,
             "gen_ai.usage.output_tokens": 20,
             "llmcost.usage.status": "partial",
+            "llmcost.reason": "estimate_unavailable",
+            "llmcost.reason.detail": "the request's input could not be read, so its tokens could not be counted",
         },
     )
 
@@ -600,6 +604,7 @@ PARSED = {
     "openai.response.system_fingerprint": "fp_560af6e559",
     "gen_ai.usage.input_tokens": 142,
     "gen_ai.usage.output_tokens": 38,
+    "gen_ai.usage.cache_read.input_tokens": 0,  # the API reported cached_tokens 0
 }
 
 

@@ -118,7 +118,7 @@ def test_tool_calls_and_their_results() -> None:
             {
                 "role": "assistant",
                 "parts": [
-                    {"type": "tool_call", "id": "call_1", "name": "get_invoice", "arguments": '{"month":"2026-10"}'}
+                    {"type": "tool_call", "id": "call_1", "name": "get_invoice", "arguments": {"month": "2026-10"}}
                 ],
             },
             {"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_1", "response": '{"total":38.0}'}]},
@@ -131,7 +131,7 @@ def test_tool_calls_and_their_results() -> None:
                         "type": "tool_call",
                         "id": "call_Q8wL2xV4nR7cT1mZ9bK3sJ6d",
                         "name": "get_invoice",
-                        "arguments": '{"month":"2026-11"}',
+                        "arguments": {"month": "2026-11"},  # a JSON object, as the message schema says
                     }
                 ],
                 "finish_reason": "tool_calls",

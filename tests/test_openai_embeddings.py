@@ -28,8 +28,7 @@ EMBEDDINGS = {
     "gen_ai.request.model": "text-embedding-3-small",
     **OPENAI_SERVER,
     "gen_ai.response.model": "text-embedding-3-small",
-    "gen_ai.usage.input_tokens": 8,
-    "gen_ai.usage.output_tokens": 0,
+    "gen_ai.usage.input_tokens": 8,  # and no output tokens: embeddings have none
 }
 
 

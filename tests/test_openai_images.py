@@ -47,7 +47,7 @@ GPT_IMAGE = {
     "llmcost.request.image.quality": "medium",
     "gen_ai.usage.input_tokens": 50,
     "gen_ai.usage.output_tokens": 1056,
-    "llmcost.usage.output_image_tokens": 1056,
+    "gen_ai.usage.image.output_tokens": 1056,
 }
 
 
@@ -93,8 +93,8 @@ def test_an_edit_counts_its_input_image_tokens(traced: Traced) -> None:
             "llmcost.request.image.size": "1024x1536",
             "gen_ai.usage.input_tokens": 373,
             "gen_ai.usage.output_tokens": 272,
-            "llmcost.usage.input_image_tokens": 323,
-            "llmcost.usage.output_image_tokens": 272,
+            "gen_ai.usage.image.input_tokens": 323,
+            "gen_ai.usage.image.output_tokens": 272,
         },
     )
 

@@ -137,6 +137,7 @@ def test_reasoning_and_web_searches_are_usage(traced: Traced) -> None:
             "openai.response.service_tier": "default",
             "gen_ai.usage.input_tokens": 9250,
             "gen_ai.usage.output_tokens": 610,
+            "gen_ai.usage.cache_read.input_tokens": 0,  # reported as 0
             "gen_ai.usage.reasoning.output_tokens": 448,
             "llmcost.usage.web_search_calls": 2,
         },
@@ -160,6 +161,7 @@ def test_an_incomplete_response_says_why_it_stopped(traced: Traced) -> None:
             "openai.response.service_tier": "default",
             "gen_ai.usage.input_tokens": 1000,
             "gen_ai.usage.output_tokens": 16,
+            "gen_ai.usage.cache_read.input_tokens": 0,  # reported as 0
         },
     )
 
@@ -268,6 +270,7 @@ PARSED = {
     "openai.response.service_tier": "default",
     "gen_ai.usage.input_tokens": 142,
     "gen_ai.usage.output_tokens": 38,
+    "gen_ai.usage.cache_read.input_tokens": 0,  # the API reported cached_tokens 0
 }
 
 

@@ -20,7 +20,7 @@ from otel_llmcost.pricing._table import bundled_pricing_dir
 
 PRICING = bundled_pricing_dir()
 FILES = sorted((PRICING / "providers").glob("*.json"))
-TODAY = date(2026, 11, 22)
+TODAY = date(2026, 12, 7)
 REQUIRED_PROVIDERS = {
     "openai",
     "azure.ai.openai",
@@ -40,6 +40,65 @@ REQUIRED_PROVIDERS = {
     "ollama",
     "vllm",
     "lm_studio",
+    # issue 15
+    "openrouter",
+    "cerebras",
+    "sambanova",
+    "deepinfra",
+    "novita",
+    "hyperbolic",
+    "nebius",
+    "cloudflare",
+    "databricks",
+    "ibm.watsonx.ai",
+    "moonshot_ai",
+    "z_ai",
+    "alibaba_cloud",
+    "minimax",
+    "ai21",
+    "huggingface",
+    "replicate",
+    "baseten",
+    "ovhcloud",
+    "scaleway",
+    "jina_ai",
+    "azure.ai.inference",
+}
+NEW_PROVIDERS = {
+    "openrouter",
+    "cerebras",
+    "sambanova",
+    "deepinfra",
+    "novita",
+    "hyperbolic",
+    "nebius",
+    "cloudflare",
+    "databricks",
+    "ibm.watsonx.ai",
+    "moonshot_ai",
+    "z_ai",
+    "alibaba_cloud",
+    "minimax",
+    "ai21",
+    "huggingface",
+    "replicate",
+    "baseten",
+    "ovhcloud",
+    "scaleway",
+    "jina_ai",
+    "azure.ai.inference",
+    "arcee",
+    "avian",
+    "modal",
+    "lambda_ai",
+    "nscale",
+    "friendliai",
+    "snowflake",
+    "oci",
+    "gmi",
+    "volcengine",
+    "wandb",
+    "crusoe",
 }
 ANTHROPIC_CACHE_RULE = {"anthropic"}
 CACHE_RULE_EXCEPTIONS = {"anthropic/claude-3-haiku"}  # Anthropic lists a $0.30 write on a $0.25 input (1.2x)
@@ -71,6 +130,38 @@ def test_every_file_is_named_for_its_provider_and_loads_strictly() -> None:
 
 def test_the_table_covers_every_provider_it_promises(table: PriceTable) -> None:
     assert set(table.providers) >= REQUIRED_PROVIDERS
+
+
+def test_the_table_is_wide_and_every_priced_entry_has_a_source_url_and_a_date() -> None:
+    providers: set[str] = set()
+    priced = 0
+    for path in FILES:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        sources = document["sources"]
+        for model in document["models"]:
+            if "prices" not in model:
+                continue
+            where = f"{path.name}: {model['id']}"
+            assert sources[model["source"]]["url"].startswith("https://"), where
+            assert model["source_kind"] in {"vendor", "table"}, where
+            first = model["prices"][0]
+            # the date the price took effect: the first period's `from`, or for a price in force since the
+            # model's launch (the older entries), the day its source was checked
+            assert date.fromisoformat(first.get("from") or sources[model["source"]]["checked"]) <= TODAY, where
+            priced += 1
+            providers.add(document["provider"])
+    assert len(providers) >= 40
+    assert priced >= 1500
+
+
+def test_entries_of_new_providers_say_when_their_price_took_effect() -> None:
+    for path in FILES:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if document["provider"] not in NEW_PROVIDERS:
+            continue
+        for model in document["models"]:
+            if "prices" in model:
+                assert all("from" in period for period in model["prices"]), f"{path.name}: {model['id']}"
 
 
 def test_the_table_has_a_version() -> None:
@@ -263,3 +354,13 @@ def test_the_wheel_ships_the_table_and_loads_it_from_inside_the_package(tmp_path
         check=True,
     )
     assert found.stdout.strip() == str(tmp_path / "site" / "otel_llmcost" / "_pricing_data")
+
+
+def test_a_host_names_one_provider() -> None:
+    owners: dict[str, str] = {}
+    for path in FILES:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for host in document.get("hosts", []):
+            assert owners.setdefault(host, document["provider"]) == document["provider"], host
+    assert owners["api.cerebras.ai"] == "cerebras"
+    assert owners["router.huggingface.co"] == "huggingface"

@@ -17,12 +17,15 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, Tracer
 
-from otel_llmcost import CostSpanProcessor, PriceFileError
+from otel_llmcost import CostSpanProcessor
 from otel_llmcost.pricing import PriceTable, RequestContext, Usage, default_table
 from otel_llmcost.processor import _pricer, _quote
 from otel_llmcost.processor._tracking import Tracker
+from otel_llmcost.setup._pipeline import Pricing, Wrapping, wrap
 from otel_llmcost.usage import GenAICall
 
 GPT_4O_MINI = {"input": Decimal("0.15"), "cache_read": Decimal("0.075"), "output": Decimal("0.6")}  # USD per 1M
@@ -468,26 +471,67 @@ def test_aliases_are_switchable() -> None:
         CostSpanProcessor(recorder, cost_aliases=("cost",))
 
 
-def test_a_broken_override_file_is_an_error_when_given_and_unpriced_spans_when_from_the_environment(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("route", ["environment", "processor", "instrument"])
+def test_a_broken_override_file_leaves_every_span_unpriced_with_its_own_reason_on_every_route(
+    route: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Nothing raises, nothing is mispriced (not even bundled models), the usage stays on the span."""
     broken = tmp_path / "mine.json"
     broken.write_text('{"provider": "openai", "models": [{"id": "gpt-4o"}]}', encoding="utf-8")
-    with pytest.raises(PriceFileError, match=r"mine\.json: models\[0\] \(gpt-4o\): give exactly one of"):
-        CostSpanProcessor(Recorder(), pricing_file=str(broken))
-    monkeypatch.setenv("OTEL_LLMCOST_PRICING_FILE", str(broken))
+    monkeypatch.setattr("otel_llmcost.pricing._table._default", None)
+    recorder, exporter = Recorder(), InMemorySpanExporter()
+    provider = TracerProvider()
+    with caplog.at_level(logging.ERROR, logger="otel_llmcost"):
+        if route == "environment":
+            monkeypatch.setenv("OTEL_LLMCOST_PRICING_FILE", str(broken))
+            provider.add_span_processor(CostSpanProcessor(recorder, meter_provider=MeterProvider()))
+        elif route == "processor":
+            provider.add_span_processor(
+                CostSpanProcessor(recorder, pricing_file=str(broken), meter_provider=MeterProvider())
+            )
+        else:  # what instrument(pricing_file=...) does to an application's tracer provider
+            provider.add_span_processor(SimpleSpanProcessor(exporter))
+            assert isinstance(wrap(provider, Pricing(pricing_file=str(broken))), Wrapping)
+        call(provider.get_tracer("t"), "a", OFFICIAL)
+        call(provider.get_tracer("t"), "b", {**OFFICIAL, "gen_ai.response.id": "other"})
+    assert [record.getMessage().split(":")[0] for record in caplog.records] == [
+        "otel-llmcost cannot load its price table, so no span is priced until it is fixed"
+    ]
+    assert str(broken) in caplog.records[0].getMessage()
+    ended = [*recorder.ended, *exporter.get_finished_spans()]
+    assert len(ended) == 2
+    for span in ended:
+        attributes = dict(span.attributes or {})
+        assert (attributes["llmcost.status"], attributes["llmcost.reason"]) == ("unpriced", "price_file_error")
+        assert attributes["llmcost.reason.detail"] == (
+            f"the price table could not load: {broken}: models[0] (gpt-4o): give exactly one of prices, alias,"
+            " inherit, not_priced; found none"
+        )
+        assert attributes["gen_ai.usage.input_tokens"] == 1000
+        assert "gen_ai.usage.cost.amount" not in attributes
+    monkeypatch.setattr("otel_llmcost.pricing._table._default", None)
+
+
+def test_the_variable_can_name_one_file_whose_path_holds_the_separator(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "prices:2026"
+    folder.mkdir()
+    negotiated = folder / "negotiated.json"
+    negotiated.write_text(
+        '{"provider": "openai", "models": [{"id": "gpt-4o-mini", "prices": [{"usd_per_million_tokens":'
+        ' {"input": "0.1", "cache_read": "0.05", "output": "0.4"}}]}]}',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("OTEL_LLMCOST_PRICING_FILE", str(negotiated))
     monkeypatch.setattr("otel_llmcost.pricing._table._default", None)
     recorder = Recorder()
     provider = TracerProvider()
     provider.add_span_processor(CostSpanProcessor(recorder, meter_provider=MeterProvider()))
-    with caplog.at_level(logging.ERROR, logger="otel_llmcost"):
-        call(provider.get_tracer("t"), "a", OFFICIAL)
-        call(provider.get_tracer("t"), "b", {**OFFICIAL, "gen_ai.response.id": "other"})
-    assert [record.getMessage().split(":")[0] for record in caplog.records] == [
-        "otel-llmcost cannot load its price table, so no span is priced"
-    ]
-    attributes = dict(recorder.ended[1].attributes or {})
-    assert (attributes["llmcost.status"], attributes["llmcost.reason"]) == ("unpriced", "internal_error")
+    call(provider.get_tracer("t"), "c", OFFICIAL)
+    attributes = dict(recorder.ended[0].attributes or {})
+    # 600 x 0.1 + 400 x 0.05 + 200 x 0.4 per million, at the negotiated prices
+    assert attributes["gen_ai.usage.cost.amount"] == float(Decimal("0.00016"))
     monkeypatch.setattr("otel_llmcost.pricing._table._default", None)
 
 
@@ -557,8 +601,12 @@ def test_a_quote_prices_every_bundled_entry_as_a_cost_does(quotes_used: dict[str
                     assert outcome(pricer.price(call, start)) == outcome(price_with_cost(pricer, call, start))
                     at = datetime.fromtimestamp(start / 10**9, timezone.utc)
                     cost = table.price(usage, provider=provider, model=entry.id, at=at, context=context)
-                    # Every call a Cost prices takes the quick route, but for a fee per call, which a Cost adds.
-                    quotable = cost.status == "priced" and "request:request" not in cost.breakdown_usd
+                    # Every call a Cost prices takes the quick route (a period with peak hours too: its plan has
+                    # an off-peak quote), but for a fee per call, which a Cost adds, and input billed by characters
+                    # estimated from tokens (Vertex AI's text embeddings), which a Cost estimates.
+                    quotable = (
+                        cost.status == "priced" and "request:request" not in cost.breakdown_usd and not cost.estimated
+                    )
                     assert (quotes_used["priced"] > before) == quotable
     assert quotes_used["priced"] > 10_000
     assert quotes_used["declined"] > 0

@@ -31,3 +31,23 @@ def test_the_one_line_example_builds_a_pipeline() -> None:
     exec(compile(block, "README.md", "exec"), namespace)
     provider = namespace["provider"]
     provider.shutdown()  # type: ignore[attr-defined]
+
+
+def test_the_first_command_a_user_types_installs_the_package_with_its_extras() -> None:
+    first = re.search(r"```(?:sh|python)\n(.*?)```", README, flags=re.DOTALL)
+    assert first is not None
+    assert first.group(1).strip() == 'pip install "otel-llmcost[openai]"'
+    extras = re.search(r"Extras: (.*?);", README, flags=re.DOTALL)
+    assert extras is not None
+    named = set(re.findall(r"`(\w+)`", extras.group(1)))
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    declared = set(
+        re.findall(r"^(\w+) = \[", pyproject.split("[project.optional-dependencies]")[1].split("\n[")[0], re.M)
+    )
+    assert named == declared - {"dev", "interop"}
+
+
+def test_skipped_tests_say_why_in_the_test_commands_output() -> None:
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    (addopts,) = re.findall(r'^addopts = "(.*)"$', pyproject, flags=re.M)
+    assert "-rs" in addopts.split()

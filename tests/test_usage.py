@@ -256,11 +256,11 @@ def test_usage_round_trips_through_the_current_conventions() -> None:
         "gen_ai.usage.cache_creation.input_tokens": 800,
         "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 300,
         "gen_ai.usage.reasoning.output_tokens": 500,
-        "llmcost.usage.input_audio_tokens": 400,
-        "llmcost.usage.cache_read_audio_tokens": 100,
-        "llmcost.usage.input_image_tokens": 50,
-        "llmcost.usage.output_audio_tokens": 100,
-        "llmcost.usage.output_image_tokens": 10,
+        "gen_ai.usage.audio.input_tokens": 400,
+        "gen_ai.usage.audio.cache_read.input_tokens": 100,
+        "gen_ai.usage.image.input_tokens": 50,
+        "gen_ai.usage.audio.output_tokens": 100,
+        "gen_ai.usage.image.output_tokens": 10,
         "llmcost.usage.input_characters": 77,
         "llmcost.usage.web_search_calls": 4,
         "llmcost.usage.input_audio_seconds": 12.5,
@@ -407,6 +407,65 @@ def test_named_tuples_built_as_tuples_are_those_their_constructors_build() -> No
         None,
         None,
         None,
+        None,
     )
     assert new_tuple(GenAICall, call_fields) == GenAICall(*call_fields)
     assert new_tuple(GenAICall, call_fields).model == "gpt-4o"
+
+
+# The conventions' usage by modality (semantic-conventions-genai #440), as another instrumentation writes it.
+# gpt-realtime: 1,000 input tokens of which 600 audio (100 of them cached) and 200 cached in all; 500 output
+# tokens of which 400 audio.
+REALTIME_BY_MODALITY = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "gpt-realtime",
+    "gen_ai.usage.input_tokens": 1000,
+    "gen_ai.usage.output_tokens": 500,
+    "gen_ai.usage.cache_read.input_tokens": 200,
+    "gen_ai.usage.text.input_tokens": 400,
+    "gen_ai.usage.text.cache_read.input_tokens": 100,
+    "gen_ai.usage.audio.input_tokens": 600,
+    "gen_ai.usage.audio.cache_read.input_tokens": 100,
+    "gen_ai.usage.text.output_tokens": 100,
+    "gen_ai.usage.audio.output_tokens": 400,
+}
+
+
+def test_usage_by_modality_in_the_conventions_names_is_read_into_its_buckets() -> None:
+    assert read_call(REALTIME_BY_MODALITY).usage == Usage(
+        input=300,  # 1000 - 200 cached - 500 uncached audio
+        cache_read=100,  # text
+        input_audio=500,
+        cache_read_audio=100,
+        output=100,
+        output_audio=400,
+    )
+
+
+def test_the_conventions_names_win_over_the_older_ones_which_are_still_read() -> None:
+    older = {key: value for key, value in REALTIME_BY_MODALITY.items() if not key.startswith("gen_ai.usage.audio.")} | {
+        "llmcost.usage.input_audio_tokens": 600,
+        "llmcost.usage.cache_read_audio_tokens": 100,
+        "llmcost.usage.output_audio_tokens": 400,
+    }
+    assert read_call(older).usage == read_call(REALTIME_BY_MODALITY).usage
+    both = {**REALTIME_BY_MODALITY, "llmcost.usage.input_audio_tokens": 1}
+    assert read_call(both).usage == read_call(REALTIME_BY_MODALITY).usage
+
+
+def test_cached_image_tokens_are_priced_once_as_cache_reads() -> None:
+    # The conventions' worked example, with 50 of the 200 image tokens cached too: input 300, cache reads 90.
+    attributes = {
+        "gen_ai.usage.input_tokens": 300,
+        "gen_ai.usage.output_tokens": 10,
+        "gen_ai.usage.cache_read.input_tokens": 90,
+        "gen_ai.usage.text.input_tokens": 100,
+        "gen_ai.usage.text.cache_read.input_tokens": 40,
+        "gen_ai.usage.image.input_tokens": 200,
+        "gen_ai.usage.image.cache_read.input_tokens": 50,
+        "gen_ai.usage.video.input_tokens": 0,
+    }
+    assert read_call(attributes).usage == Usage(input=60, cache_read=90, input_image=150, output=10)
+    too_many = {**attributes, "gen_ai.usage.image.cache_read.input_tokens": 250}
+    assert read_call(too_many).invalid_usage == "the cached image tokens exceed the image input or the cache reads"

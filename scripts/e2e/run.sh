@@ -21,10 +21,6 @@ if [[ ! -d .e2e ]]; then
 fi
 
 export OTEL_LLMCOST_E2E=1
-if [[ -d ../shared/tiktoken ]]; then
-	TIKTOKEN_CACHE_DIR=${TIKTOKEN_CACHE_DIR:-$(cd ../shared/tiktoken && pwd)}
-	export TIKTOKEN_CACHE_DIR
-fi
 
 LIMIT=${E2E_TIMEOUT:-900}
 # At the limit `timeout` signals its whole process group: pytest and the backends it started.

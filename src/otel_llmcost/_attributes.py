@@ -51,7 +51,7 @@ LLMCOST_STATUS: Final = "llmcost.status"
 """Outcome of pricing this span."""
 
 LLMCOST_REASON: Final = "llmcost.reason"
-"""Why the span carries no cost."""
+"""Why the span carries no cost, or why its cost is not the usual one."""
 
 LLMCOST_REASON_DETAIL: Final = "llmcost.reason.detail"
 """A sentence that explains `llmcost.reason` for a person."""
@@ -112,7 +112,7 @@ class LlmcostStatusValues:
     """Usage reported by the provider, priced from the price table."""
 
     ESTIMATED: Final = "estimated"
-    """Usage counted by the library (with tiktoken, say) as the provider did not report it; then priced."""
+    """Usage counted by the library (tiktoken), or billed characters estimated from tokens; then priced."""
 
     PARTIAL: Final = "partial"
     """Usage incomplete, such as a stream cut before its usage arrived; the cost is a lower bound."""
@@ -158,7 +158,16 @@ class LlmcostReasonValues:
     """An inference span below this one already priced the same call."""
 
     INTERNAL_ERROR: Final = "internal_error"
-    """Pricing failed on an error in the library, or the price table could not load."""
+    """Pricing failed on an error in the library."""
+
+    PRICE_FILE_ERROR: Final = "price_file_error"
+    """An override price file is unreadable or invalid; no span is priced until it is fixed."""
+
+    ESTIMATE_UNAVAILABLE: Final = "estimate_unavailable"
+    """No usage was reported and the tokens could not be counted; the usage is a lower bound."""
+
+    PROVIDER_COST_INVALID: Final = "provider_cost_invalid"
+    """The provider's reported cost was not finite and non-negative; the call was priced locally."""
 
     FAILED_CALL: Final = "failed_call"
     """The call failed (the span has `error.type`) and reported no usage, so nothing is billed."""
@@ -170,19 +179,19 @@ LLMCOST_USAGE_STATUS: Final = "llmcost.usage.status"
 """How complete the usage on the span is."""
 
 LLMCOST_USAGE_INPUT_AUDIO_TOKENS: Final = "llmcost.usage.input_audio_tokens"
-"""Audio tokens in the input; part of `gen_ai.usage.input_tokens`."""
+"""Deprecated, use `gen_ai.usage.audio.input_tokens` instead (still read)."""
 
 LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS: Final = "llmcost.usage.cache_read_audio_tokens"
-"""Audio tokens read from the cache; part of `gen_ai.usage.cache_read.input_tokens`."""
+"""Deprecated, use `gen_ai.usage.audio.cache_read.input_tokens` instead (still read)."""
 
 LLMCOST_USAGE_INPUT_IMAGE_TOKENS: Final = "llmcost.usage.input_image_tokens"
-"""Image tokens in the input; part of `gen_ai.usage.input_tokens`."""
+"""Deprecated, use `gen_ai.usage.image.input_tokens` instead (still read)."""
 
 LLMCOST_USAGE_OUTPUT_AUDIO_TOKENS: Final = "llmcost.usage.output_audio_tokens"
-"""Audio tokens in the output; part of `gen_ai.usage.output_tokens`."""
+"""Deprecated, use `gen_ai.usage.audio.output_tokens` instead (still read)."""
 
 LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS: Final = "llmcost.usage.output_image_tokens"
-"""Image tokens in the output; part of `gen_ai.usage.output_tokens`."""
+"""Deprecated, use `gen_ai.usage.image.output_tokens` instead (still read)."""
 
 LLMCOST_USAGE_INPUT_AUDIO_SECONDS: Final = "llmcost.usage.input_audio_seconds"
 """Seconds of input audio, for calls billed by duration such as transcriptions."""
@@ -262,6 +271,42 @@ GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation.i
 
 GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
 """The number of output tokens used for reasoning."""
+
+GEN_AI_USAGE_TEXT_INPUT_TOKENS: Final = "gen_ai.usage.text.input_tokens"
+"""The number of text tokens in the GenAI input."""
+
+GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.text.cache_read.input_tokens"
+"""The number of text input tokens served from a provider-managed cache."""
+
+GEN_AI_USAGE_TEXT_OUTPUT_TOKENS: Final = "gen_ai.usage.text.output_tokens"
+"""The number of text tokens in the GenAI output."""
+
+GEN_AI_USAGE_AUDIO_INPUT_TOKENS: Final = "gen_ai.usage.audio.input_tokens"
+"""The number of audio tokens in the GenAI input."""
+
+GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.audio.cache_read.input_tokens"
+"""The number of audio input tokens served from a provider-managed cache."""
+
+GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS: Final = "gen_ai.usage.audio.output_tokens"
+"""The number of audio tokens in the GenAI output."""
+
+GEN_AI_USAGE_IMAGE_INPUT_TOKENS: Final = "gen_ai.usage.image.input_tokens"
+"""The number of image tokens in the GenAI input."""
+
+GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.image.cache_read.input_tokens"
+"""The number of image input tokens served from a provider-managed cache."""
+
+GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.image.output_tokens"
+"""The number of image tokens in the GenAI output."""
+
+GEN_AI_USAGE_VIDEO_INPUT_TOKENS: Final = "gen_ai.usage.video.input_tokens"
+"""The number of video tokens in the GenAI input."""
+
+GEN_AI_USAGE_VIDEO_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.video.cache_read.input_tokens"
+"""The number of video input tokens served from a provider-managed cache."""
+
+GEN_AI_USAGE_VIDEO_OUTPUT_TOKENS: Final = "gen_ai.usage.video.output_tokens"
+"""The number of video tokens in the GenAI output."""
 
 OPENAI_REQUEST_SERVICE_TIER: Final = "openai.request.service_tier"
 """The service tier requested from OpenAI."""

@@ -1,37 +1,85 @@
 """Token counts estimated with tiktoken, for streams that ended before the API reported their usage.
 
-An estimate is only made with an encoding that is already in memory or in tiktoken's file cache: counting
-runs at the end of a user's stream, where a download has no place. `prefetch` downloads the encodings ahead,
-at setup time. tiktoken itself is imported on first use, since its import alone takes tens of milliseconds.
+The encodings every current OpenAI model uses, o200k_base and cl100k_base, ship inside the package
+(``_encodings/``, tiktoken's own files, gzipped; see NOTICE) and load from there: an estimate never needs the
+network and never downloads. The legacy ones (p50k_base, r50k_base) are used only when tiktoken's file cache
+already holds them. tiktoken itself is imported on first use, since its import alone takes tens of
+milliseconds; an encoding loads on first use too (a fraction of a second), or ahead with `prefetch`.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
+from importlib import resources
 from typing import TYPE_CHECKING, Final, cast
+
+from .. import _attributes as a
 
 if TYPE_CHECKING:
     import tiktoken
 
-__all__ = ["encoding_for", "encoding_name", "estimate_chat", "estimate_text", "prefetch"]
+__all__ = [
+    "ESTIMATE_UNAVAILABLE",
+    "encoding_for",
+    "encoding_name",
+    "estimate_chat",
+    "estimate_text",
+    "prefetch",
+    "why_no_estimate",
+]
 
 _log = logging.getLogger("otel_llmcost")
+_PACKAGE: Final = __name__.rpartition(".")[0]
 
-# Where tiktoken_ext/openai_public.py loads each encoding from, and the SHA-256 tiktoken checks the file
-# against: a cached file that fails the check is deleted and downloaded again, so it is checked here first.
-_BLOBS: Final = {
+ESTIMATE_UNAVAILABLE: Final = a.LlmcostReasonValues.ESTIMATE_UNAVAILABLE
+"""The ``llmcost.reason`` of a span whose usage could not be counted, only bounded (``partial``)."""
+
+# The bundled encodings, as tiktoken_ext/openai_public.py (tiktoken 0.7 to 0.14) builds them: the SHA-256 of
+# the uncompressed file (the one tiktoken checks its download against), the split pattern, the special tokens.
+_O200K_PATTERN: Final = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+_CL100K_PATTERN: Final = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+    r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+_BUNDLED: Final[dict[str, tuple[str, str, dict[str, int]]]] = {
     "o200k_base": (
-        "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
         "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        _O200K_PATTERN,
+        {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
     ),
     "cl100k_base": (
-        "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
         "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        _CL100K_PATTERN,
+        {
+            "<|endoftext|>": 100257,
+            "<|fim_prefix|>": 100258,
+            "<|fim_middle|>": 100259,
+            "<|fim_suffix|>": 100260,
+            "<|endofprompt|>": 100276,
+        },
     ),
+}
+# Where tiktoken_ext/openai_public.py downloads the legacy encodings from (which names their file in
+# tiktoken's cache), and the SHA-256 it checks: a cached file that fails the check is deleted and downloaded
+# again by tiktoken, so it is checked here first.
+_BLOBS: Final = {
     "p50k_base": (
         "https://openaipublic.blob.core.windows.net/encodings/p50k_base.tiktoken",
         "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069",
@@ -59,6 +107,7 @@ REPLY_PRIMER: Final = 3
 
 _loaded: dict[str, tiktoken.Encoding] = {}
 _unusable: set[str] = set()
+_loading = threading.Lock()
 
 
 def encoding_name(model: str) -> str:
@@ -74,35 +123,81 @@ def encoding_name(model: str) -> str:
 
 
 def encoding_for(model: str) -> tiktoken.Encoding | None:
-    """The encoding of ``model`` if it is in memory or in tiktoken's cache, else None; never downloads."""
+    """The encoding of ``model``: bundled, in memory or in tiktoken's cache, else None; never downloads."""
     try:
-        name = encoding_name(model)
-        encoding = _loaded.get(name)
-        if encoding is None and _is_cached(name):
-            import tiktoken
-
-            encoding = _loaded[name] = tiktoken.get_encoding(name)
-        return encoding
+        return _encoding(encoding_name(model))
     except Exception:  # noqa: BLE001 - the one guarded place for loading encodings: no encoding, no estimate
         _log.debug("otel-llmcost could not load the tiktoken encoding of %r", model, exc_info=True)
         return None
 
 
 def prefetch(encodings: Iterable[str] = ("o200k_base", "cl100k_base")) -> bool:
-    """Downloads (into tiktoken's cache) and loads ``encodings``, for estimates to be possible later.
+    """Loads ``encodings`` now, so that the first estimate does not pay for it. Never downloads.
 
-    Call it at setup time, off the hot path: it may take seconds. Returns whether every encoding loaded.
+    The bundled encodings always load; others only from tiktoken's cache. Returns whether every one loaded.
     """
-    import tiktoken
-
     every = True
     for name in encodings:
         try:
-            _loaded[name] = tiktoken.get_encoding(name)
+            loaded = _encoding(name)
         except Exception:  # noqa: BLE001 - no encoding, no estimate; prefetch is best effort
-            _log.debug("otel-llmcost could not fetch the tiktoken encoding %r", name, exc_info=True)
-            every = False
+            _log.debug("otel-llmcost could not load the tiktoken encoding %r", name, exc_info=True)
+            loaded = None
+        every = every and loaded is not None
     return every
+
+
+def why_no_estimate(model: object) -> dict[str, str]:
+    """The ``llmcost.reason`` and its detail for a call whose tokens could not be counted with ``model``'s encoding."""
+    if not isinstance(model, str) or not model:
+        detail = "the call names no model, so its tokens could not be counted"
+    elif encoding_for(model) is None:
+        detail = (
+            f"the tiktoken encoding of {model!r} ({encoding_name(model)}) is not bundled and not in tiktoken's "
+            "cache, so its tokens could not be counted (estimates never download)"
+        )
+    else:
+        detail = "the request's input could not be read, so its tokens could not be counted"
+    return {a.LLMCOST_REASON: ESTIMATE_UNAVAILABLE, a.LLMCOST_REASON_DETAIL: detail}
+
+
+def _encoding(name: str) -> tiktoken.Encoding | None:
+    encoding = _loaded.get(name)
+    if encoding is not None:
+        return encoding
+    with _loading:  # two streams ending together load it once
+        encoding = _loaded.get(name)
+        if encoding is None:
+            if name in _BUNDLED:
+                encoding = _bundled(name)
+            elif _is_cached(name):
+                import tiktoken
+
+                encoding = tiktoken.get_encoding(name)
+            if encoding is not None:
+                _loaded[name] = encoding
+    return encoding
+
+
+def _bundled(name: str) -> tiktoken.Encoding:
+    """Bundled encoding ``name``, parsed as tiktoken.load.load_tiktoken_bpe parses its files.
+
+    Raises:
+        ValueError: the file is not the one tiktoken publishes (its SHA-256 differs).
+    """
+    import tiktoken
+
+    sha256, pattern, special_tokens = _BUNDLED[name]
+    packed = resources.files(_PACKAGE).joinpath("_encodings").joinpath(f"{name}.tiktoken.gz").read_bytes()
+    contents = gzip.decompress(packed)
+    if hashlib.sha256(contents).hexdigest() != sha256:
+        raise ValueError(f"the bundled encoding {name} is damaged: reinstall otel-llmcost")
+    ranks: dict[bytes, int] = {}
+    for line in contents.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return tiktoken.Encoding(name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special_tokens)
 
 
 def estimate_text(model: str, texts: Iterable[str]) -> int | None:

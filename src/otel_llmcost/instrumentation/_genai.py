@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from timeit import default_timer
 from typing import Final, cast
 
+from opentelemetry import trace
+from opentelemetry._logs import LoggerProvider, LogRecord, get_logger
 from opentelemetry.metrics import MeterProvider, get_meter
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics  # pyright: ignore[reportMissingTypeStubs]
@@ -35,14 +37,24 @@ __all__ = [
     "bounded_json",
     "content_capture_from_env",
     "error_class",
+    "events_from_env",
 ]
 
 Attributes = dict[str, AttributeValue]
 
 CAPTURE_MESSAGE_CONTENT_ENV: Final = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+EMIT_EVENT_ENV: Final = "OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT"
+INFERENCE_DETAILS_EVENT: Final = "gen_ai.client.inference.operation.details"
+"""The conventions' event for one inference call: the span's attributes, with the content when captured."""
 # Values that put content on spans: ``true`` (the legacy switch) and the modes of opentelemetry-util-genai's
-# ContentCapturingMode that include spans. ``event_only`` asks for events, which we do not emit.
+# ContentCapturingMode that include spans; the modes that ask for events, as util-genai reads them.
 _CAPTURE_ON_SPANS = frozenset({"true", "span_only", "span_and_event"})
+_CAPTURE_ON_EVENTS = frozenset({"event_only", "span_and_event"})
+_CONTENT_KEYS: Final[tuple[str, ...]] = (
+    gen_ai.GEN_AI_INPUT_MESSAGES,
+    gen_ai.GEN_AI_OUTPUT_MESSAGES,
+    gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS,
+)
 
 CONTENT_LIMIT_BYTES: Final = 32 * 1024
 """The most UTF-8 bytes of JSON that one content attribute (input or output messages) holds."""
@@ -68,6 +80,17 @@ def content_capture_from_env() -> bool:
     instrumentations; ``false``, ``no_content``, ``event_only`` and anything else leave it off.
     """
     return os.environ.get(CAPTURE_MESSAGE_CONTENT_ENV, "").strip().lower() in _CAPTURE_ON_SPANS
+
+
+def events_from_env() -> tuple[bool, bool]:
+    """(emit the inference details event, with content on it), as opentelemetry-util-genai decides them.
+
+    ``event_only`` and ``span_and_event`` ask for the event with the content; ``OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT``
+    (``true`` / ``false``) overrides whether it is emitted.
+    """
+    content = os.environ.get(CAPTURE_MESSAGE_CONTENT_ENV, "").strip().lower() in _CAPTURE_ON_EVENTS
+    emit = os.environ.get(EMIT_EVENT_ENV, "").strip().lower()
+    return (emit == "true" if emit in ("true", "false") else content), content
 
 
 def bounded_json(value: object, limit: int = CONTENT_LIMIT_BYTES) -> str:
@@ -112,7 +135,9 @@ class Telemetry:
     """An instrumentor's tracer, GenAI metrics and content setting.
 
     Attributes:
-        capture_content: whether prompts and completions go on spans.
+        capture_content: whether prompts and completions are recorded (on spans, events or both).
+        content_on_spans: whether the recorded content goes on spans.
+        events: whether each call also emits the conventions' inference details event (a log record).
         error_type: the ``error.type`` of an exception a call ended with (the SDK's adapter says, once it is
             imported).
         active: false once the instrumentor is uninstrumented; a wrapper that outlives its patch (a bound
@@ -127,7 +152,10 @@ class Telemetry:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         capture_content: bool = False,
+        logger_provider: LoggerProvider | None = None,
+        events: tuple[bool, bool] = (False, False),
     ) -> None:
+        """``events``: (emit the inference details event, put the content on it), see `events_from_env`."""
         self._tracer = get_tracer(name, version, tracer_provider)
         meter = get_meter(name, version, meter_provider)
         self.duration = meter.create_histogram(
@@ -148,7 +176,12 @@ class Telemetry:
             description="Time to receive the first chunk of a streamed response.",
             explicit_bucket_boundaries_advisory=list(SECONDS_BUCKETS),
         )
-        self.capture_content = capture_content
+        emit, content_on_events = events
+        self.capture_content = capture_content or content_on_events
+        self.content_on_spans = capture_content
+        self.events = emit
+        self.content_on_events = content_on_events
+        self.logger = get_logger(name, version, logger_provider) if emit else None
         self.error_type: Callable[[BaseException], str] = error_class
         self.active = True
 
@@ -168,10 +201,16 @@ class Telemetry:
             metric[a.SERVER_ADDRESS] = server[0]
             metric[server_attributes.SERVER_PORT] = server[1]
         attributes.update(metric)
+        request = dict(attributes) if self.events else None
+        if self.capture_content and not self.content_on_spans:
+            for key in _CONTENT_KEYS:
+                attributes.pop(key, None)
         span = self._tracer.start_span(
             f"{operation} {model}" if model else operation, kind=SpanKind.CLIENT, attributes=attributes
         )
-        return Invocation(self, span, metric)
+        invocation = Invocation(self, span, metric)
+        invocation.request = request
+        return invocation
 
 
 class Invocation:
@@ -182,7 +221,17 @@ class Invocation:
         resend_count: how many times the SDK resent the request (retries), when it did.
     """
 
-    __slots__ = ("_first_chunk_at", "_metric", "_started", "_telemetry", "attempts", "ended", "resend_count", "span")
+    __slots__ = (
+        "_first_chunk_at",
+        "_metric",
+        "_started",
+        "_telemetry",
+        "attempts",
+        "ended",
+        "request",
+        "resend_count",
+        "span",
+    )
 
     def __init__(self, telemetry: Telemetry, span: Span, metric: Attributes) -> None:
         self._telemetry = telemetry
@@ -193,6 +242,7 @@ class Invocation:
         self.ended = False
         self.resend_count = 0
         self.attempts = 0  # requests built for the call, for SDKs that do not count their retries themselves
+        self.request: Attributes | None = None  # the start attributes, kept for the event when one is emitted
 
     def chunk(self) -> None:
         """A streamed chunk arrived: the first one records ``gen_ai.client.operation.time_to_first_chunk``."""
@@ -229,6 +279,9 @@ class Invocation:
                 metric[a.GEN_AI_RESPONSE_MODEL] = response_model
             if usage is not None:
                 values.update(usage_attributes(usage))
+                # Embeddings have no output: the conventions leave gen_ai.usage.output_tokens off their spans.
+                if not usage.output_tokens and metric[a.GEN_AI_OPERATION_NAME] == a.GenAiOperationNameValues.EMBEDDINGS:
+                    del values[a.GEN_AI_USAGE_OUTPUT_TOKENS]
             if usage_status != a.LlmcostUsageStatusValues.REPORTED:
                 values[a.LLMCOST_USAGE_STATUS] = usage_status
             if self.resend_count:
@@ -238,6 +291,11 @@ class Invocation:
                 values[a.ERROR_TYPE] = kind
                 span.set_status(Status(StatusCode.ERROR, str(error) or kind))
                 metric[a.ERROR_TYPE] = kind
+            if self.request is not None:
+                self._emit(values)
+            if self._telemetry.capture_content and not self._telemetry.content_on_spans:
+                for key in _CONTENT_KEYS:
+                    values.pop(key, None)
             if values:
                 span.set_attributes(values)
         finally:
@@ -250,3 +308,19 @@ class Invocation:
             output_tokens = usage.output_tokens
             if output_tokens or metric[a.GEN_AI_OPERATION_NAME] != a.GenAiOperationNameValues.EMBEDDINGS:
                 telemetry.token_usage.record(output_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _OUTPUT})
+
+    def _emit(self, values: Mapping[str, AttributeValue]) -> None:
+        """The inference details event: the span's attributes (content only when events carry it)."""
+        telemetry = self._telemetry
+        attributes = {**(self.request or {}), **values}
+        if not telemetry.content_on_events:
+            for key in _CONTENT_KEYS:
+                attributes.pop(key, None)
+        if telemetry.logger is not None:
+            telemetry.logger.emit(
+                LogRecord(
+                    event_name=INFERENCE_DETAILS_EVENT,
+                    attributes=attributes,
+                    context=trace.set_span_in_context(self.span),
+                )
+            )

@@ -37,6 +37,7 @@ class Options(NamedTuple):
 
     tracer_provider: Any = None
     meter_provider: Any = None
+    logger_provider: Any = None
     capture_content: bool | None = None
     providers: Mapping[str, str] | None = None
     request_stream_usage: bool = False
@@ -60,7 +61,7 @@ class _Pending:
 
     def _apply(self) -> None:
         # The per-call machinery is imported with the SDK, not at start-up.
-        from ._genai import Telemetry, content_capture_from_env
+        from ._genai import Telemetry, content_capture_from_env, events_from_env
         from ._patches import apply
         from ._surface import Setup
 
@@ -73,6 +74,8 @@ class _Pending:
             tracer_provider=options.tracer_provider,
             meter_provider=options.meter_provider,
             capture_content=capture if capture is not None else content_capture_from_env(),
+            logger_provider=options.logger_provider,
+            events=events_from_env(),
         )
         telemetry.error_type = adapter.error_type
         self.telemetry = telemetry
@@ -93,8 +96,10 @@ class _Pending:
 class Instrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBaseClass]
     """A provider's instrumentor: say which SDK module to wait for (`sdk`) and give the table (`provider`).
 
-    `instrument` takes, besides ``tracer_provider`` and ``meter_provider``, ``capture_content`` (bool: prompts
-    and completions on spans; by default ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides),
+    `instrument` takes, besides ``tracer_provider``, ``meter_provider`` and ``logger_provider``,
+    ``capture_content`` (bool: prompts and completions on spans; by default
+    ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides, whose ``event_only`` and ``span_and_event``
+    modes also emit the conventions' ``gen_ai.client.inference.operation.details`` event per call),
     ``providers`` (a mapping of base URL host to ``gen_ai.provider.name``) and ``request_stream_usage`` (bool).
     """
 
@@ -114,6 +119,7 @@ class Instrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBaseClass]
         options = Options(
             kwargs.get("tracer_provider"),
             kwargs.get("meter_provider"),
+            kwargs.get("logger_provider"),
             capture if isinstance(capture, bool) else None,
             providers if isinstance(providers, Mapping) else None,  # pyright: ignore[reportUnknownArgumentType]
             kwargs.get("request_stream_usage") is True,

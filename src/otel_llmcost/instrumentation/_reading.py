@@ -3,7 +3,8 @@
 A stream's usage is what the provider reported (usually in its last event); else, when the stream ended
 without it (cut short, or never asked for), the tokens counted with the model's encoding (``estimated``);
 else, with no encoding for the model, a lower bound: one output token per piece of text received
-(``partial``). A missing number is never a zero: with nothing received, the usage stays unknown.
+(``partial``, with ``llmcost.reason`` saying why no count was possible). A missing number is never a zero:
+with nothing received, the usage stays unknown.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from .. import _attributes as a
 from ..usage import Usage
+from ._estimate import why_no_estimate
 from ._genai import Attributes, Invocation
 from ._guard import guarded
 from ._surface import Reading
@@ -24,15 +26,22 @@ _NOTHING = Reading(None)
 
 
 def settled(
-    attributes: Attributes, reported: Usage | None, counted: Callable[[], tuple[int, int] | None], pieces: int
+    attributes: Attributes,
+    reported: Usage | None,
+    counted: Callable[[], tuple[int, int] | None],
+    pieces: int,
+    *,
+    model: object,
 ) -> Reading:
     """The `Reading` a stream ends with: the ``reported`` usage, else ``counted()`` (input and output tokens,
-    `None` without an encoding) as ``estimated``, else ``pieces`` output tokens as ``partial``."""
+    `None` without an encoding) as ``estimated``, else ``pieces`` output tokens as ``partial``, with the reason
+    no count was possible for ``model`` (the model the stream was counted for)."""
     if reported is not None:
         return Reading(attributes, reported)
     counts = counted()
     if counts is not None:
         return Reading(attributes, Usage.from_totals(input_tokens=counts[0], output_tokens=counts[1]), _S.ESTIMATED)
+    attributes.update(why_no_estimate(model))
     return Reading(attributes, Usage.from_totals(output_tokens=pieces) if pieces else None, _S.PARTIAL)
 
 

@@ -9,14 +9,14 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import cast
 
 from ..usage import TOKEN_UNITS
 from ._errors import PriceFileError
-from ._model import Entry, Period, Tier, UnitPrices, Variant
+from ._model import Entry, PeakHours, Period, Tier, UnitPrices, Variant
 
 __all__ = ["ProviderFile", "read_provider_file"]
 
@@ -33,9 +33,37 @@ _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_image": None,
     "usd_per_request": None,
 }
-_FILE_KEYS = {"$schema", "provider", "name", "aliases", "strip_prefixes", "region_prefixes", "not_priced", "sources"}
-_MODEL_KEYS = {"id", "name", "source", "note", "match", "prices", "alias", "inherit", "variants", "not_priced"}
-_PERIOD_KEYS = {"from", "tiers", "variants", "note", *_UNIT_MAPS}
+_FILE_KEYS = {
+    "$schema",
+    "provider",
+    "name",
+    "aliases",
+    "strip_prefixes",
+    "region_prefixes",
+    "hosts",
+    "not_priced",
+    "sources",
+}
+_MODEL_KEYS = {
+    "id",
+    "name",
+    "source",
+    "source_kind",
+    "note",
+    "match",
+    "prices",
+    "alias",
+    "inherit",
+    "variants",
+    "not_priced",
+}
+_SOURCE_KINDS = ("vendor", "table")
+"""``vendor``: the vendor's own page, API or docs. ``table``: only another price table (genai-prices, LiteLLM)."""
+_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
+_PERIOD_KEYS = {"from", "tiers", "variants", "peak_hours", "characters_per_token", "note", *_UNIT_MAPS}
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_OFFSET = re.compile(r"([+-])([01][0-9]|2[0-3]):([0-5][0-9])")
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 _VARIANT_KEYS = {"name", "when", "multiplier", "multiplier_units", *_UNIT_MAPS}
 _MATCH_KEYS = {"ids", "snapshots", "patterns", "examples"}
 _WAYS = ("prices", "alias", "inherit", "not_priced")
@@ -52,6 +80,7 @@ class ProviderFile:
     region_prefixes: Mapping[str, str]
     not_priced: str | None
     entries: tuple[Entry, ...]
+    hosts: tuple[str, ...] = ()
 
 
 class _Reader:
@@ -133,12 +162,15 @@ class _Reader:
         self.keys(raw, _VARIANT_KEYS, where)
         name = self.string(raw.get("name"), f"{where}.name")
         when = self.mapping(raw.get("when"), f"{where}.when")
-        self.keys(when, {"batch", "service_tier", "region"}, f"{where}.when")
+        self.keys(when, {"batch", "service_tier", "region", "off_peak"}, f"{where}.when")
         if not when:
-            raise self.fail(f"{where}.when", "give at least one of batch, service_tier, region")
+            raise self.fail(f"{where}.when", "give at least one of batch, service_tier, region, off_peak")
         batch = when.get("batch")
         if batch is not None and not isinstance(batch, bool):
             raise self.fail(f"{where}.when.batch", f"expected true or false, found {batch!r}")
+        off_peak = when.get("off_peak")
+        if off_peak is not None and not isinstance(off_peak, bool):
+            raise self.fail(f"{where}.when.off_peak", f"expected true or false, found {off_peak!r}")
         multiplier = raw.get("multiplier")
         prices = self.unit_prices(raw, where)
         has_prices = any(raw.get(field) for field in _UNIT_MAPS)
@@ -163,7 +195,44 @@ class _Reader:
             regions=self.choices(when.get("region"), f"{where}.when.region"),
             multiplier=None if multiplier is None else self.price(multiplier, f"{where}.multiplier"),
             prices=prices,
+            off_peak=off_peak,
         )
+
+    def peak_hours(self, value: object, where: str) -> PeakHours:
+        raw = self.mapping(value, where)
+        self.keys(raw, {"utc_offset", "days", "hours", "holidays"}, where)
+        offset = _OFFSET.fullmatch(self.string(raw.get("utc_offset"), f"{where}.utc_offset"))
+        if offset is None:
+            raise self.fail(f"{where}.utc_offset", f"{raw.get('utc_offset')!r} is not an offset like '+08:00'")
+        sign = -1 if offset[1] == "-" else 1
+        days = self.strings(raw.get("days"), f"{where}.days")
+        unknown = sorted(set(days) - set(_WEEKDAYS))
+        if unknown or not days:
+            raise self.fail(f"{where}.days", f"give days among {', '.join(_WEEKDAYS)}; found {list(days)!r}")
+        hours: list[tuple[time, time]] = []
+        for index, item in enumerate(cast("list[object]", raw.get("hours") or [])):
+            span = self.mapping(item, f"{where}.hours[{index}]")
+            self.keys(span, {"from", "to"}, f"{where}.hours[{index}]")
+            start, end = (self.clock(span.get(key), f"{where}.hours[{index}].{key}") for key in ("from", "to"))
+            if start >= end:
+                raise self.fail(f"{where}.hours[{index}]", "'from' must be before 'to' (one day; split at midnight)")
+            hours.append((start, end))
+        if not hours:
+            raise self.fail(f"{where}.hours", "give at least one {'from': 'HH:MM', 'to': 'HH:MM'}")
+        holidays = frozenset(
+            self.day(item, f"{where}.holidays[{index}]")
+            for index, item in enumerate(self.strings(raw.get("holidays") or [], f"{where}.holidays"))
+        )
+        return PeakHours(
+            utc_offset=sign * timedelta(hours=int(offset[2]), minutes=int(offset[3])),
+            weekdays=frozenset(_WEEKDAYS.index(day) + 1 for day in days),
+            hours=tuple(hours),
+            holidays=holidays,
+        )
+
+    def clock(self, value: object, where: str) -> time:
+        text = self.string(value, where, _CLOCK, "a time of day written HH:MM")
+        return time.max if text == "24:00" else time(int(text[:2]), int(text[3:]))
 
     def choices(self, value: object, where: str) -> frozenset[str] | None:
         if value is None:
@@ -204,7 +273,19 @@ class _Reader:
             )
         ):
             raise self.fail(where, "a price period needs at least one unit price")
-        return Period(start, prices, tuple(tiers), variants)
+        peak = None if raw.get("peak_hours") is None else self.peak_hours(raw["peak_hours"], f"{where}.peak_hours")
+        if peak is not None and not any(variant.off_peak for variant in variants):
+            raise self.fail(f"{where}.peak_hours", "peak hours need a variant with when.off_peak: true")
+        ratio = raw.get("characters_per_token")
+        characters_per_token = None
+        if ratio is not None:
+            characters_per_token = self.price(ratio, f"{where}.characters_per_token")
+            if not characters_per_token or "input" not in prices.per_million_characters:
+                raise self.fail(
+                    f"{where}.characters_per_token",
+                    "a positive ratio that goes with usd_per_million_characters.input",
+                )
+        return Period(start, prices, tuple(tiers), variants, peak, characters_per_token)
 
     def entry(self, value: object, where: str, provider: str, sources: Mapping[str, object]) -> Entry:
         raw = self.mapping(value, where)
@@ -219,6 +300,9 @@ class _Reader:
             raise self.fail(f"{where}.source", f"{source!r} is not a key of the file's sources")
         if source is None and self.strict:
             raise self.fail(f"{where}.source", "every bundled entry names one of the file's sources")
+        source_kind = raw.get("source_kind")
+        if source_kind is not None and source_kind not in _SOURCE_KINDS:
+            raise self.fail(f"{where}.source_kind", f"{source_kind!r} is not one of {', '.join(_SOURCE_KINDS)}")
         match = self.mapping(raw.get("match") or {}, f"{where}.match")
         self.keys(match, _MATCH_KEYS, f"{where}.match")
         ids = tuple(
@@ -318,6 +402,10 @@ class _Reader:
             },
             not_priced=None if not_priced is None else self.string(not_priced, "not_priced"),
             entries=entries,
+            hosts=tuple(
+                self.string(host, f"hosts[{index}]", _HOST, "a lowercase host name like 'api.example.com'")
+                for index, host in enumerate(self.strings(raw.get("hosts") or [], "hosts"))
+            ),
         )
 
 

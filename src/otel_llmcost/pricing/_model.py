@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal, NamedTuple
@@ -15,6 +15,7 @@ from ..usage import RequestContext
 __all__ = [
     "Cost",
     "Entry",
+    "PeakHours",
     "Period",
     "Tier",
     "UnitPrices",
@@ -93,15 +94,41 @@ class Variant:
     multiplier: Decimal | None = None
     multiplier_units: frozenset[str] | None = None
     prices: UnitPrices = UnitPrices()
+    off_peak: bool | None = None
 
     def applies_to(self, context: RequestContext, region: str | None) -> bool:
         """Whether the request ``context`` (with the region scope its model id named) selects this variant."""
         if self.batch is not None and self.batch != context.batch:
             return False
+        if self.off_peak is not None and self.off_peak != context.off_peak:
+            return False
         if self.service_tiers is not None and (context.service_tier or "").lower() not in self.service_tiers:
             return False
         scope = context.region or region
         return self.regions is None or (scope or "").lower() in self.regions
+
+
+@dataclass(frozen=True, slots=True)
+class PeakHours:
+    """When a vendor bills its peak rate (DeepSeek): hours of some weekdays in its time zone, holidays excepted.
+
+    Every other moment is off-peak, which the period's ``off_peak`` variants price.
+    """
+
+    utc_offset: timedelta
+    weekdays: frozenset[int]  # ISO: Monday is 1
+    hours: tuple[tuple[time, time], ...]
+    holidays: frozenset[date] = frozenset()
+
+    def is_peak(self, at: datetime) -> bool:
+        """Whether ``at`` (naive means UTC) falls in the peak hours, read in the vendor's time zone."""
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        local = at.astimezone(timezone(self.utc_offset))
+        if local.isoweekday() not in self.weekdays or local.date() in self.holidays:
+            return False
+        clock = local.time().replace(tzinfo=None)
+        return any(start <= clock < end for start, end in self.hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +139,9 @@ class Period:
     prices: UnitPrices
     tiers: tuple[Tier, ...] = ()
     variants: tuple[Variant, ...] = ()
+    peak: PeakHours | None = None
+    characters_per_token: Decimal | None = None
+    """For input billed by characters: how many characters a token stands for when a call reports only tokens."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +210,8 @@ class Cost(NamedTuple):
         variants: the variants applied, such as ``("batch",)``.
         reason: why the call is unpriced: ``unknown_provider``, ``unknown_model``, ``not_priced``,
             ``missing_price`` or ``no_model``.
-        detail: a sentence that explains the reason.
+        detail: a sentence that explains the reason (or, for an estimated cost, the estimate).
+        estimated: a unit the vendor bills (characters) was estimated from another the call reported (tokens).
     """
 
     status: CostStatus
@@ -194,3 +225,4 @@ class Cost(NamedTuple):
     variants: tuple[str, ...] = ()
     reason: str | None = None
     detail: str | None = None
+    estimated: bool = False

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .. import _attributes as a
-from ..pricing import Cost, Plan, PriceTable, PricingError, default_table
+from ..pricing import Cost, Plan, PriceFileError, PriceTable, PricingError, default_table
 from ..usage import GenAICall, Usage
 from ._quote import Quote
 
@@ -81,6 +81,7 @@ class Pricer:
         self._table = table if isinstance(table, PriceTable) else None
         self._load = table if not isinstance(table, PriceTable) else None
         self._load_error: str | None = None
+        self._load_reason: str = _R.INTERNAL_ERROR
         self._aliases = tuple(sorted(cost_aliases))
         self._days: dict[int, date] = {}
         self._provenance_cache: dict[tuple[object, ...], dict[str, object]] = {}
@@ -93,7 +94,11 @@ class Pricer:
                 self._table = self._load()
             except PricingError as error:
                 self._load_error = str(error)
-                _log.error("otel-llmcost cannot load its price table, so no span is priced: %s", error)
+                if isinstance(error, PriceFileError):
+                    self._load_reason = _R.PRICE_FILE_ERROR
+                _log.error(
+                    "otel-llmcost cannot load its price table, so no span is priced until it is fixed: %s", error
+                )
         return self._table
 
     def _day(self, number: int) -> date:
@@ -127,6 +132,26 @@ class Pricer:
     def price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
         """What ``call``, which started at ``start_time_ns`` (now if None), cost, as attributes to add to its span.
 
+        A reported cost the call could not be trusted with (not a finite number >= 0) is ignored: the call is
+        priced from its usage, and says why.
+        """
+        if call.invalid_provider_cost is not None:
+            return self._explained(self._price(call, start_time_ns), call.invalid_provider_cost)
+        return self._price(call, start_time_ns)
+
+    @staticmethod
+    def _explained(result: PricedCall, detail: str) -> PricedCall:
+        """``result`` of a call whose reported cost was ignored, saying so unless it has a reason of its own."""
+        if result.reason is None:
+            result.attributes[a.LLMCOST_REASON] = _R.PROVIDER_COST_INVALID
+            result.attributes[a.LLMCOST_REASON_DETAIL] = detail
+        else:
+            result.attributes[a.LLMCOST_REASON_DETAIL] = f"{result.attributes.get(a.LLMCOST_REASON_DETAIL)}; {detail}"
+        return result
+
+    def _price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
+        """`price`, for a call with no reported cost to ignore.
+
         Calls to one model on one day in one request context share their plan, cached here with a `Quote` per
         tier: a call of tokens only is priced by its quote, any other through a `Cost`.
         """
@@ -150,7 +175,7 @@ class Pricer:
             return self.unpriced(call, _R.NO_USAGE, "the span reports no token or unit usage")
         table = self._table or self.table()
         if table is None:
-            return self.unpriced(call, _R.INTERNAL_ERROR, f"the price table could not load: {self._load_error}")
+            return self.unpriced(call, self._load_reason, f"the price table could not load: {self._load_error}")
         if call.provider is None:
             return self.unpriced(call, _R.UNKNOWN_PROVIDER, "the span names no provider", table.version)
         if not model:
@@ -162,6 +187,10 @@ class Pricer:
             plan = self._plan(table, call, model, key, day)
         if isinstance(plan, Cost):
             return self._from_cost(call, plan)
+        if plan.peak is not None:  # peak hours (DeepSeek): the start time itself picks the plan, not its day
+            started = time.time_ns() if start_time_ns is None else start_time_ns
+            if not plan.peak.is_peak(datetime.fromtimestamp(started / 1e9, timezone.utc)):
+                plan = plan.off_peak or plan
         status = call.usage_status if call.usage_status in _KEPT_STATUSES else _S.PRICED
         quoted = (plan.single or plan.quote(usage)).price(usage, status)
         if quoted is None:
@@ -184,8 +213,10 @@ class Pricer:
             # A response model the table does not know (an Azure deployment's own name): try what was asked for.
             retry = table.plan(provider, call.request_model, self._day(day), call.context)
             if isinstance(retry, Plan):
-                plan = retry
+                plan, model = retry, call.request_model
         found = _Quotes(plan, self._make_quote) if isinstance(plan, Plan) else plan
+        if isinstance(found, _Quotes) and found.peak is not None:
+            found.off_peak = _Quotes(table.off_peak_plan(found.plan, provider, model, self._day(day)), self._make_quote)
         if len(self._plans) >= _MAX_CACHED:
             self._plans.clear()
         self._plans[key] = found
@@ -247,7 +278,9 @@ class Pricer:
             if cost.entry is not None:
                 result.attributes[a.LLMCOST_PRICE_ENTRY] = cost.entry
             return result
-        status = call.usage_status if call.usage_status in _KEPT_STATUSES else _S.PRICED
+        status = (
+            _S.ESTIMATED if cost.estimated else call.usage_status if call.usage_status in _KEPT_STATUSES else _S.PRICED
+        )
         attributes = self._head(status, float(total), cost)
         buckets: dict[str, Decimal] = {}
         for unit, amount in cost.breakdown_usd.items():
@@ -261,10 +294,13 @@ class Pricer:
 class _Quotes:
     """A plan and its quotes, one per tier, made on first use; ``single`` is the quote of a plan without tiers."""
 
-    __slots__ = ("_make", "_quotes", "plan", "single")
+    __slots__ = ("_make", "_quotes", "off_peak", "peak", "plan", "single")
 
     def __init__(self, plan: Plan, make: Callable[[Plan, int], Quote]) -> None:
         self.plan = plan
+        self.peak = plan.period.peak
+        """The vendor's peak hours, if its prices have some; outside them, ``off_peak`` prices the call."""
+        self.off_peak: _Quotes | None = None
         self._make = make
         self._quotes: list[Quote | None] = [None] * len(plan.applied)
         self.single = make(plan, 0) if len(plan.applied) == 1 else None

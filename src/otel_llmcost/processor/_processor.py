@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Collection, Mapping
 from typing import cast
@@ -99,8 +100,9 @@ class CostSpanProcessor(SpanProcessor):
         next_processor: the processor that receives every span, priced ones as copies with the cost.
         table: the price table; by default the bundled one plus ``OTEL_LLMCOST_PRICING_FILE``, loaded on
             the first priced span.
-        pricing_file: override price files, loaded now after those ``OTEL_LLMCOST_PRICING_FILE`` names (a bad
-            file raises `PriceFileError` here).
+        pricing_file: override price files, loaded now after those ``OTEL_LLMCOST_PRICING_FILE`` names. A bad
+            file does not raise: it is logged once as an error and every span is ``unpriced`` with reason
+            ``price_file_error`` until it is fixed, as with the variable (`PriceTable.load` raises, to check one).
         model_map: model names to price as others, such as Azure deployment names (``{"my-gpt4o": "gpt-4o"}``).
         cost_aliases: extra attributes that repeat the amount: ``gen_ai.usage.cost`` (the default, read by
             Langfuse and OpenLIT) and ``operation.cost`` (Logfire).
@@ -130,10 +132,13 @@ class CostSpanProcessor(SpanProcessor):
     ) -> None:
         self._next = next_processor
         source: PriceTable | Callable[[], PriceTable] = table if table is not None else default_table
-        if table is None and (pricing_file or model_map):
+        explicit = table is None and bool(pricing_file or model_map)
+        if explicit:
             files = [pricing_file] if isinstance(pricing_file, str) else list(pricing_file or ())
-            source = PriceTable.load([*environment_files(), *files], model_map=model_map)
+            source = functools.partial(PriceTable.load, [*environment_files(), *files], model_map=model_map)
         self._pricer = Pricer(source, cost_aliases=cost_aliases)
+        if explicit:
+            self._pricer.table()  # loaded now: a broken file is logged at setup, as the variable's is at first use
         self._metrics = CostMetrics(
             meter_provider,
             metric_attributes=metric_attribute_keys(metric_attributes),

@@ -6,24 +6,39 @@ to exit, spent retrying its last spans and its last metrics. The pipelines this 
 OTLP exporters a timeout of `EXPORT_TIMEOUT_S` when no timeout variable is set, and `quiet_export_errors`
 turns the exporters' and batch processor's failure lines into one warning of ours; the lines after it go to
 the ``otel_llmcost`` logger at debug level, with another warning at most once an hour while the failures go on.
+
+At exit, the pipelines this package builds flush within one budget, `exit_timeout_s` (``OTEL_BSP_EXPORT_TIMEOUT``
+when set, else `EXIT_TIMEOUT_S`): a collector that accepts connections and never answers cannot hold the
+process for longer, whatever the exporters' retries and the number of queued batches.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, Protocol
 
 from opentelemetry.sdk.environment_variables import (
+    OTEL_BSP_EXPORT_TIMEOUT,
     OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
     OTEL_EXPORTER_OTLP_TIMEOUT,
     OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
 )
 
-__all__ = ["EXPORT_TIMEOUT_S", "ExportErrors", "exporter_options", "quiet_export_errors"]
+__all__ = [
+    "EXIT_TIMEOUT_S",
+    "EXPORT_TIMEOUT_S",
+    "ExportErrors",
+    "exit_timeout_s",
+    "exporter_options",
+    "quiet_export_errors",
+    "shut_down",
+    "shut_down_at_exit",
+]
 
 _log = logging.getLogger("otel_llmcost")
 
@@ -33,6 +48,11 @@ EXPORT_TIMEOUT_S = 2.0
 Loopback and LAN collectors answer in milliseconds and hosted backends well under a second; with the
 endpoint refusing connections, the exporters' back-off (1 s, then 2 s) gives up after one retry, so exit
 waits about a second per signal instead of seven.
+"""
+
+EXIT_TIMEOUT_S = 3.0
+"""Seconds the pipelines this package builds may spend flushing at exit, spans and metrics together, when
+``OTEL_BSP_EXPORT_TIMEOUT`` is not set: enough for a reachable collector, and a bound for one that never answers.
 """
 
 OTLP_EXPORTERS = frozenset({"otlp_proto_http", "otlp_proto_grpc"})
@@ -126,3 +146,55 @@ def quiet_export_errors() -> None:
         _installed = True
         for name in _LOGGERS:
             logging.getLogger(name).addFilter(_filter)
+
+
+class _Provider(Protocol):
+    def shutdown(self) -> object: ...
+
+
+def exit_timeout_s() -> float:
+    """The exit budget: ``OTEL_BSP_EXPORT_TIMEOUT`` (milliseconds) when it is a number >= 0, else `EXIT_TIMEOUT_S`."""
+    value = os.environ.get(OTEL_BSP_EXPORT_TIMEOUT, "").strip()
+    if value:
+        try:
+            millis = float(value)
+        except ValueError:
+            millis = -1.0
+        if millis >= 0:
+            return millis / 1000
+        _log.warning(
+            "otel-llmcost: %s=%r is not a number of milliseconds; using %s s",
+            OTEL_BSP_EXPORT_TIMEOUT,
+            value,
+            EXIT_TIMEOUT_S,
+        )
+    return EXIT_TIMEOUT_S
+
+
+def shut_down(*providers: _Provider, timeout_s: float | None = None) -> bool:
+    """Shuts ``providers`` down in order (exporting what they hold), waiting at most ``timeout_s`` in all.
+
+    The shutdown runs in a daemon thread; past the budget it is abandoned, and what it had not sent is lost.
+    Returns whether it finished in time.
+    """
+    budget = exit_timeout_s() if timeout_s is None else timeout_s
+
+    def run() -> None:
+        for provider in providers:
+            try:
+                provider.shutdown()
+            except Exception:  # noqa: BLE001 - the one guarded place for shutting down at exit
+                _log.debug("otel-llmcost could not shut down %s", type(provider).__name__, exc_info=True)
+
+    thread = threading.Thread(target=run, name="otel-llmcost-exit", daemon=True)
+    thread.start()
+    thread.join(budget)
+    if thread.is_alive():
+        _log.debug("otel-llmcost: exit flush abandoned after %s s", budget)
+        return False
+    return True
+
+
+def shut_down_at_exit(*providers: _Provider) -> None:
+    """Has ``providers`` (built with ``shutdown_on_exit=False``) shut down at exit within `exit_timeout_s`."""
+    atexit.register(shut_down, *providers)

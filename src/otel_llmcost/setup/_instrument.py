@@ -8,7 +8,7 @@ import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Protocol, cast
+from typing import Literal, Protocol, cast
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.dependencies import get_dependency_conflicts  # pyright: ignore[reportMissingTypeStubs]
@@ -51,6 +51,11 @@ class _State:
 
     instrumentors: list[_Instrumentor] = field(default_factory=list[_Instrumentor])
     wrapping: Wrapping | None = None
+    pricing: Pricing | None = None
+    """The options of the cost processor `instrument` put in place (it outlives `uninstrument` when `instrument`
+    built the global tracer provider, which cannot be unset)."""
+    capture_content: bool | None = None
+    """The content setting the instrumentors in place were given."""
 
 
 _lock = threading.Lock()
@@ -83,7 +88,10 @@ def instrument(
 ) -> None:
     """Prices every GenAI span the application exports, and instruments the provider SDKs that are installed.
 
-    Call it once at start-up, before the SDK clients are made. With nothing configured yet, it sets a global
+    Call it once at start-up, before the SDK clients are made. A later call instruments SDKs not instrumented
+    yet and applies ``summary``; options the pipeline or instrumentors in place were built with otherwise
+    (``pricing_file``, ``model_map``, ``cost_aliases``, ``metric_attributes``, ``capture_content``) cannot change
+    and a different value is ignored with one warning that names them. With nothing configured yet, it sets a global
     tracer provider and meter provider from the standard ``OTEL_*`` variables (service name and resource,
     sampler, exporters, OTLP protocol, endpoints and headers) with `CostSpanProcessor` in front of the span
     exporters. When the application has set an SDK `TracerProvider` already, it puts one `CostSpanProcessor`
@@ -97,7 +105,8 @@ def instrument(
             The Anthropic SDK (2.x) traces itself and needs no instrumentor.
         capture_content: record prompts and completions on the spans; by default
             ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides (off when unset).
-        pricing_file: price files that override the bundled table, after ``OTEL_LLMCOST_PRICING_FILE``.
+        pricing_file: price files that override the bundled table, after ``OTEL_LLMCOST_PRICING_FILE``. A broken
+            one is logged as an error and leaves every span ``unpriced`` (``price_file_error``); it never raises.
         model_map: model names to price as others, such as Azure deployment names (``{"my-gpt4o": "gpt-4o"}``).
         cost_aliases: extra attributes that repeat the amount; ``("gen_ai.usage.cost",)`` by default.
         metric_attributes: span attributes to add to the cost counter, such as ``("tenant.id",)``: a call's
@@ -112,7 +121,6 @@ def instrument(
         ValueError: ``providers`` names an SDK this package has no instrumentor for, an ``OTEL_*`` variable
             names an exporter or protocol that cannot be built, or ``metric_attributes`` names an attribute the
             cost counter has already.
-        PriceFileError: a price file cannot be loaded.
     """
     available = our_instrumentors()
     if isinstance(providers, str):
@@ -125,9 +133,26 @@ def instrument(
                 f"{', '.join(sorted(available)) or 'none (is the package installed?)'}. "
                 "The Anthropic SDK traces itself and needs none."
             )
+    pricing = Pricing(pricing_file, model_map, cost_aliases, metric_attributes)
     with _lock:
-        if setup_sdk and _state.wrapping is None:
-            _state.wrapping = _price_pipeline(Pricing(pricing_file, model_map, cost_aliases, metric_attributes))
+        ignored: list[str] = []
+        if setup_sdk and _state.pricing is not None:
+            ignored += _differing(pricing, _state.pricing)
+        elif setup_sdk and _state.wrapping is None:
+            priced = _price_pipeline(pricing)
+            if isinstance(priced, Wrapping) or priced == "built":
+                _state.pricing = pricing
+                _state.wrapping = priced if isinstance(priced, Wrapping) else None
+            elif priced == "priced":
+                ignored += _differing(pricing, Pricing())  # the application's own cost processor decides
+        if capture_content is not None and _state.instrumentors and capture_content != _state.capture_content:
+            ignored.append("capture_content")
+        if ignored:
+            _log.warning(
+                "otel-llmcost: instrument() ignores %s: the cost processor and instrumentors in place keep the "
+                "options they were built with (uninstrument() first to rebuild what it can)",
+                ", ".join(ignored),
+            )
         if setup_sdk and not sdk_disabled():
             quiet_export_errors()
             flush_at_worker_exit()
@@ -142,16 +167,43 @@ def instrument(
                 continue
             instrumentor = _instrument_one(entry_point, options, requested=providers is not None)
             if instrumentor is not None:
+                if not _state.instrumentors:
+                    _state.capture_content = capture_content
                 _state.instrumentors.append(instrumentor)
                 _log.debug("otel-llmcost: instrumented %s", name)
 
 
-def _price_pipeline(pricing: Pricing) -> Wrapping | None:
+_PRICING_OPTIONS = ("pricing_file", "model_map", "cost_aliases", "metric_attributes")
+
+
+def _differing(given: Pricing, built: Pricing) -> list[str]:
+    """The pricing options of ``given`` that are set and differ from those the processor in place was ``built`` with."""
+    return [
+        name
+        for name in _PRICING_OPTIONS
+        if getattr(given, name) is not None and _normal(getattr(given, name)) != _normal(getattr(built, name))
+    ]
+
+
+def _normal(value: object) -> object:
+    """An option's value, comparable whatever collection it came in: ``"a.json"`` is ``["a.json"]``."""
+    if value is None or isinstance(value, str):
+        return None if value is None else (value,)
+    if isinstance(value, Mapping):
+        return dict(cast("Mapping[object, object]", value))
+    if isinstance(value, Collection):
+        return tuple(cast("Collection[object]", value))
+    return value
+
+
+def _price_pipeline(pricing: Pricing) -> Wrapping | Literal["built", "priced"] | None:
+    """Prices the global pipeline with ``pricing``: a wrapping of the application's, ``"built"`` when it built the
+    global one, ``"priced"`` when a cost processor was there already, or None when it could do nothing."""
     if sdk_disabled():
         return None
     if tracer_provider_unset():
         configure(pricing)
-        return None
+        return "built"
     provider = trace.get_tracer_provider()
     if not isinstance(provider, TracerProvider):
         if not isinstance(provider, trace.NoOpTracerProvider):
@@ -163,7 +215,7 @@ def _price_pipeline(pricing: Pricing) -> Wrapping | None:
             )
         return None
     outcome = wrap(provider, pricing)
-    if isinstance(outcome, Wrapping):
+    if isinstance(outcome, Wrapping) or outcome == "priced":
         return outcome
     if outcome == "nothing to wrap":
         _log.warning(
@@ -216,4 +268,5 @@ def uninstrument() -> None:
         if _state.wrapping is not None:
             _state.wrapping.unwrap()
             _state.wrapping = None
+            _state.pricing = None
         stop_flushing_at_sigterm()

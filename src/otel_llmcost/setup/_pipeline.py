@@ -38,7 +38,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 
 from .. import _attributes as a
 from ..processor import CostSpanProcessor
-from ._delivery import exporter_options
+from ._delivery import exporter_options, shut_down_at_exit
 from ._sampling import record_dropped_calls
 
 __all__ = [
@@ -180,12 +180,18 @@ def configure(pricing: Pricing) -> None:
     """
     span_exporters = _span_exporters()
     resource = Resource.create()
+    # Shut down at exit by one handler of ours, spans first, within a bound (`shut_down_at_exit`), rather than
+    # by the SDK's handlers, which wait for as long as the exporters retry.
+    built: list[MeterProvider | TracerProvider] = []
     if _meter_provider_unset():
-        metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=_metric_readers()))
-    provider = TracerProvider(resource=resource)
+        meter_provider = MeterProvider(resource=resource, metric_readers=_metric_readers(), shutdown_on_exit=False)
+        metrics.set_meter_provider(meter_provider)
+        built.append(meter_provider)
+    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
     record_dropped_calls(provider)
     provider.add_span_processor(pricing.processor(_fan_out([BatchSpanProcessor(e) for e in span_exporters])))
     trace.set_tracer_provider(provider)
+    shut_down_at_exit(provider, *built)
 
 
 def price_without_export(provider: TracerProvider, pricing: Pricing) -> None:

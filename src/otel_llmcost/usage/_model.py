@@ -323,8 +323,11 @@ class RequestContext(NamedTuple):
         service_tier: the service tier the response reported (``flex``, ``priority``, ``default``...).
         region: the region scope of the endpoint (``us``, ``eu``, ``global``, ``regional``, ``data_zone``).
             A Bedrock id with a geo prefix (``eu.anthropic...``) sets it when this is `None`.
+        off_peak: the call started outside its vendor's peak hours (set by `PriceTable.price` from the
+            call's start time, for periods with peak hours).
     """
 
     batch: bool = False
     service_tier: str | None = None
     region: str | None = None
+    off_peak: bool = False

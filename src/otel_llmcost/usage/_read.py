@@ -8,6 +8,7 @@ the output count), the part is folded into the total, so every token lands in ex
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import NamedTuple
@@ -64,8 +65,21 @@ _REASONING = (
     a.GEN_AI_USAGE_REASONING_TOKENS,
     a.LLM_TOKEN_COUNT_COMPLETION_DETAILS_REASONING,
 )
-_INPUT_AUDIO = (a.LLMCOST_USAGE_INPUT_AUDIO_TOKENS, a.LLM_TOKEN_COUNT_PROMPT_DETAILS_AUDIO)
-_OUTPUT_AUDIO = (a.LLMCOST_USAGE_OUTPUT_AUDIO_TOKENS, a.LLM_TOKEN_COUNT_COMPLETION_DETAILS_AUDIO)
+# The conventions' usage by modality (semantic-conventions-genai #440) first, then this library's older names.
+# Text and video tokens are priced as plain tokens, so their counts need no reading.
+_INPUT_AUDIO = (
+    a.GEN_AI_USAGE_AUDIO_INPUT_TOKENS,
+    a.LLMCOST_USAGE_INPUT_AUDIO_TOKENS,
+    a.LLM_TOKEN_COUNT_PROMPT_DETAILS_AUDIO,
+)
+_OUTPUT_AUDIO = (
+    a.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS,
+    a.LLMCOST_USAGE_OUTPUT_AUDIO_TOKENS,
+    a.LLM_TOKEN_COUNT_COMPLETION_DETAILS_AUDIO,
+)
+_CACHE_READ_AUDIO = (a.GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS, a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS)
+_INPUT_IMAGE = (a.GEN_AI_USAGE_IMAGE_INPUT_TOKENS, a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS)
+_OUTPUT_IMAGE = (a.GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS, a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS)
 _SERVICE_TIER = (
     a.OPENAI_RESPONSE_SERVICE_TIER,
     a.GEN_AI_OPENAI_RESPONSE_SERVICE_TIER,
@@ -91,6 +105,8 @@ class GenAICall(NamedTuple):
         provider_cost: a charge the provider itself reported, in USD.
         invalid_usage: why the usage attributes could not be used, when they could not.
         error_type: the span's ``error.type``: the call failed.
+        invalid_provider_cost: why the provider's reported cost was ignored (not a finite, non-negative
+            number), when it was.
     """
 
     operation: str | None
@@ -104,6 +120,7 @@ class GenAICall(NamedTuple):
     provider_cost: Decimal | None = None
     invalid_usage: str | None = None
     error_type: str | None = None
+    invalid_provider_cost: str | None = None
 
     @property
     def model(self) -> str | None:
@@ -141,10 +158,10 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cache_write_1h_tokens", (a.ANTHROPIC_USAGE_CACHE_CREATION_EPHEMERAL_1H_INPUT_TOKENS,)),
     ("reasoning_tokens", _REASONING),
     ("input_audio_tokens", _INPUT_AUDIO),
-    ("cache_read_audio_tokens", (a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS,)),
-    ("input_image_tokens", (a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS,)),
+    ("cache_read_audio_tokens", _CACHE_READ_AUDIO),
+    ("input_image_tokens", _INPUT_IMAGE),
     ("output_audio_tokens", _OUTPUT_AUDIO),
-    ("output_image_tokens", (a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS,)),
+    ("output_image_tokens", _OUTPUT_IMAGE),
     ("compaction_input", (a.ANTHROPIC_USAGE_COMPACTION_INPUT_TOKENS,)),
     ("compaction_output", (a.ANTHROPIC_USAGE_COMPACTION_OUTPUT_TOKENS,)),
     ("input_characters", (a.LLMCOST_USAGE_INPUT_CHARACTERS,)),
@@ -152,6 +169,7 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("web_search", (a.LLMCOST_USAGE_WEB_SEARCH_CALLS,)),
     ("search_units", (a.LLMCOST_USAGE_SEARCH_UNITS,)),
     ("pages", (a.LLMCOST_USAGE_PAGES,)),
+    ("cache_read_image", (a.GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
 )
 _TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -177,6 +195,7 @@ _SPECIAL = frozenset(
         "search_units",
         "pages",
         "seconds",
+        "cache_read_image",
     }
 )
 _EXTRA_KEYS = frozenset(
@@ -345,6 +364,15 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
         }
         if requests:
             counts["requests"] = requests  # pyright: ignore[reportArgumentType]
+        cache_read_image = counts.pop("cache_read_image", 0)
+        if cache_read_image:
+            # Cached image tokens are in both the cache reads and the image input: priced once, as cache reads.
+            input_image = counts.get("input_image_tokens", 0) - cache_read_image
+            if input_image < 0 or cache_read_image + counts.get("cache_read_audio_tokens", 0) > counts.get(
+                "cache_read_tokens", 0
+            ):
+                raise _InvalidUsage("the cached image tokens exceed the image input or the cache reads")
+            counts["input_image_tokens"] = input_image
         seconds = counts.pop("seconds", None)
         if seconds is not None:
             counts["input_audio_seconds"] = Decimal(repr(float(seconds)))  # pyright: ignore[reportArgumentType]
@@ -403,12 +431,13 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
     provider, request_model, response_model, response_id, error_type, service_tier = texts
     status: object = None
     provider_cost = None
+    invalid_cost = None
     context = _NO_CONTEXT
     if shape.extras:
         status = attributes.get(a.LLMCOST_USAGE_STATUS)
         cost = attributes.get(a.LLMCOST_PROVIDER_REPORTED_COST)
-        if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0:
-            provider_cost = Decimal(repr(float(cost)))
+        if cost is not None:
+            provider_cost, invalid_cost = _provider_cost(cost)
         context = _context(attributes, service_tier)
     elif service_tier is not None:
         context = _tier_context(service_tier)
@@ -426,9 +455,23 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
             provider_cost,
             invalid,
             error_type,
+            invalid_cost,
         ),
     )
     return call
+
+
+def _provider_cost(cost: object) -> tuple[Decimal | None, str | None]:
+    """A reported cost, or why it cannot be used: only a finite number >= 0 (and not -0.0) is a charge.
+
+    An infinite amount would poison the cost counter for good (the metrics SDK drops a series that reaches
+    ``inf``), and a negative one, even -0.0, would make a sum smaller than its parts.
+    """
+    if isinstance(cost, (int, float)) and not isinstance(cost, bool):
+        value = float(cost)
+        if math.isfinite(value) and math.copysign(1.0, value) > 0:
+            return Decimal(repr(value)), None
+    return None, f"the provider reported a cost of {cost!r}, not a finite non-negative number; priced locally"
 
 
 def _texts_only(attributes: Attributes) -> list[str | None]:

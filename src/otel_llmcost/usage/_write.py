@@ -12,10 +12,11 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
     """The attributes that report ``usage`` on a span, in the current conventions' names.
 
     Totals include their parts, as the conventions say: ``gen_ai.usage.input_tokens`` counts cached, audio
-    and image tokens; ``gen_ai.usage.output_tokens`` counts reasoning, audio and image tokens. Units the
-    conventions do not name yet go under ``llmcost.usage.*``. Zero counts of parts are left out, and so are
-    the token totals of a call billed by other units only (seconds of audio, characters, images): its
-    zeros would not be measurements.
+    and image tokens; ``gen_ai.usage.output_tokens`` counts reasoning, audio and image tokens. Audio and image
+    tokens go under the conventions' names by modality (``gen_ai.usage.audio.input_tokens``...), units the
+    conventions do not name yet under ``llmcost.usage.*``. Zero counts of parts are left out, and so are the
+    token totals of a call billed by other units only (seconds of audio, characters, images): its zeros
+    would not be measurements.
     """
     (
         plain_input,
@@ -67,11 +68,11 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
 def _rare_parts(attributes: dict[str, int | float | str], usage: Usage) -> None:
     """The parts of audio, image, speech and tool-use calls, each only when not zero."""
     parts: dict[str, int] = {
-        a.LLMCOST_USAGE_INPUT_AUDIO_TOKENS: usage.input_audio + usage.cache_read_audio,
-        a.LLMCOST_USAGE_CACHE_READ_AUDIO_TOKENS: usage.cache_read_audio,
-        a.LLMCOST_USAGE_INPUT_IMAGE_TOKENS: usage.input_image,
-        a.LLMCOST_USAGE_OUTPUT_AUDIO_TOKENS: usage.output_audio,
-        a.LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS: usage.output_image,
+        a.GEN_AI_USAGE_AUDIO_INPUT_TOKENS: usage.input_audio + usage.cache_read_audio,
+        a.GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS: usage.cache_read_audio,
+        a.GEN_AI_USAGE_IMAGE_INPUT_TOKENS: usage.input_image,
+        a.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS: usage.output_audio,
+        a.GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS: usage.output_image,
         a.LLMCOST_USAGE_INPUT_CHARACTERS: usage.input_characters,
         a.LLMCOST_USAGE_WEB_SEARCH_CALLS: dict(usage.requests).get("web_search", 0),
         a.LLMCOST_USAGE_SEARCH_UNITS: dict(usage.requests).get("request", 0),

@@ -102,17 +102,18 @@ class Chat:
         return Reading(attributes, chat_usage(values.get("usage")))
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> ChatStream:
-        return ChatStream(invocation)
+        return ChatStream(invocation, request.model)
 
 
 class ChatStream(StreamReading):
     """Reads a v2 chat stream's events into its invocation: the id of ``message-start``, the end of
     ``message-end``."""
 
-    __slots__ = ("_id", "_pieces", "_reason", "_usage")
+    __slots__ = ("_id", "_model", "_pieces", "_reason", "_usage")
 
-    def __init__(self, invocation: Invocation) -> None:
+    def __init__(self, invocation: Invocation, model: str | None) -> None:
         super().__init__(invocation)
+        self._model = model
         self._id: object = None
         self._reason: object = None
         self._usage: object = None
@@ -132,7 +133,7 @@ class ChatStream(StreamReading):
     def _reading(self) -> Reading:
         attributes: Attributes = {}
         _identity(self._id, self._reason, attributes)
-        return settled(attributes, chat_usage(self._usage), lambda: None, self._pieces)
+        return settled(attributes, chat_usage(self._usage), lambda: None, self._pieces, model=self._model)
 
 
 CHAT: Final = Chat(stream=False)

@@ -123,16 +123,17 @@ class Completions:
         return Reading(attributes, mistral_usage(values.get("usage")))
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> CompletionStream:
-        return CompletionStream(invocation)
+        return CompletionStream(invocation, request.model)
 
 
 class CompletionStream(StreamReading):
     """Reads a stream of ``CompletionEvent`` into its invocation: the usage of its last chunk."""
 
-    __slots__ = ("_chunk", "_pieces", "_reasons", "_usage")
+    __slots__ = ("_chunk", "_model", "_pieces", "_reasons", "_usage")
 
-    def __init__(self, invocation: Invocation) -> None:
+    def __init__(self, invocation: Invocation, model: str | None) -> None:
         super().__init__(invocation)
+        self._model = model
         self._chunk: Any = None
         self._usage: Any = None
         self._reasons: dict[int, str] = {}
@@ -158,7 +159,7 @@ class CompletionStream(StreamReading):
         identity(fields(self._chunk), attributes)
         if self._reasons:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = list(self._reasons.values())
-        return settled(attributes, mistral_usage(self._usage), lambda: None, self._pieces)
+        return settled(attributes, mistral_usage(self._usage), lambda: None, self._pieces, model=self._model)
 
 
 class FimCompletions(Completions):

@@ -26,10 +26,12 @@ __all__ = ["OpenAIInstrumentor"]
 class OpenAIInstrumentor(Instrumentor):
     """Traces the OpenAI SDK's paid endpoints: chat completions, responses, embeddings, audio, images, moderations.
 
-    `instrument` takes, besides ``tracer_provider`` and ``meter_provider``:
+    `instrument` takes, besides ``tracer_provider``, ``meter_provider`` and ``logger_provider``:
 
     - ``capture_content`` (bool): record prompts and completions on spans; by default the value of
-      ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides (off when unset).
+      ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides (off when unset). Its ``event_only`` and
+      ``span_and_event`` modes also emit the conventions' ``gen_ai.client.inference.operation.details`` event
+      per call, with the content, to ``logger_provider`` (the global one by default).
     - ``request_stream_usage`` (bool, default off): ask providers known to accept it for a stream's usage
       (``stream_options.include_usage``) when the caller did not, and hide that extra usage-only chunk from
       the caller. Without it, a stream with no usage chunk gets an estimated usage.

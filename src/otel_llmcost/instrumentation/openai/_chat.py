@@ -23,7 +23,7 @@ from .._reading import StreamReading, settled
 from .._surface import Reading, Request, Setup
 from ._content import chat_input, chat_output, text_part, tool_call_part
 from ._providers import FIREWORKS_AI, OPENROUTER, TOGETHER_AI, VLLM
-from ._read import sampling_attributes, token_usage, usage_fields
+from ._read import sampling_attributes, token_usage, usage_fields, zero_cache_read
 
 __all__ = ["CHAT_COMPLETIONS", "with_stream_usage"]
 
@@ -100,7 +100,9 @@ class ChatCompletions:
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         values = fields(result)
         attributes = _response_attributes(values)
-        choices = values.get("choices") or ()
+        # Each part read on its own: an odd field (choices that are not a list) never drops the usage.
+        usage = _usage(values.get("usage"), attributes)
+        choices = _listed(values.get("choices"))
         reasons: list[str] = []
         for choice in choices:
             reason = field(choice, "finish_reason")
@@ -110,7 +112,7 @@ class ChatCompletions:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
         if setup.telemetry.capture_content:
             attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(chat_output(choices))
-        return Reading(attributes, _usage(values.get("usage"), attributes))
+        return Reading(attributes, usage)
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> ChatStream:
         state = request.state if isinstance(request.state, _ChatState) else _ChatState("", None)
@@ -120,6 +122,11 @@ class ChatCompletions:
 class _ChatState(NamedTuple):
     provider: str
     messages: Sequence[object] | None
+
+
+def _listed(value: object) -> Sequence[Any]:
+    """``value`` if it is a list (or tuple), else nothing: what a compatible server sends is not always one."""
+    return cast("Sequence[Any]", value) if isinstance(value, (list, tuple)) else ()
 
 
 def _response_attributes(values: Mapping[str, Any]) -> Attributes:
@@ -142,6 +149,8 @@ def _usage(usage: object, attributes: Attributes) -> Usage | None:
     prompt_tokens, completion_tokens = tokens(values, "prompt_tokens"), tokens(values, "completion_tokens")
     # DeepSeek reports its cache hits beside the prompt details.
     cache_read = tokens(prompt, "cached_tokens") or tokens(values, "prompt_cache_hit_tokens")
+    if not cache_read:
+        zero_cache_read(attributes, prompt.get("cached_tokens"), values.get("prompt_cache_hit_tokens"))
     reasoning, total = tokens(completion, "reasoning_tokens"), tokens(values, "total_tokens")
     if (
         not reasoning
@@ -194,22 +203,8 @@ class ChatStream(StreamReading):
         self._usage: Any = None
 
     def _read(self, chunk: Any) -> None:
-        # getattr with defaults: a compatible server may leave out fields OpenAI always sends.
-        for choice in getattr(chunk, "choices", None) or ():
-            index = getattr(choice, "index", 0)
-            state = self._choices.get(index)
-            if state is None:
-                state = self._choices[index] = _Choice()
-            delta = getattr(choice, "delta", None)
-            if delta is not None:
-                content = delta.content
-                if content:
-                    state.texts.append(content)
-                if delta.tool_calls:
-                    self._tool_calls(state, delta.tool_calls)
-            reason = getattr(choice, "finish_reason", None)
-            if reason:
-                state.finish_reason = reason
+        # The usage first, and each part read on its own with its type checked: an odd field from a compatible
+        # server never drops the others. getattr with defaults: such a server may leave out what OpenAI sends.
         usage = getattr(chunk, "usage", None)
         if usage is not None:
             self._usage = usage
@@ -218,18 +213,45 @@ class ChatStream(StreamReading):
             groq_usage = field(field(chunk, "x_groq"), "usage")
             if groq_usage is not None:
                 self._usage = groq_usage
+        choices: Any = getattr(chunk, "choices", None)
+        if type(choices) is not list:
+            return
+        listed: list[Any] = choices  # pyright: ignore[reportUnknownVariableType] - not cast(): a call per chunk
+        for choice in listed:
+            index = getattr(choice, "index", 0)
+            if type(index) is not int:
+                index = 0
+            state = self._choices.get(index)
+            if state is None:
+                state = self._choices[index] = _Choice()
+            delta = getattr(choice, "delta", None)
+            if delta is not None:
+                content = getattr(delta, "content", None)
+                if content and type(content) is str:
+                    state.texts.append(content)
+                calls: Any = getattr(delta, "tool_calls", None)
+                if calls and type(calls) is list:
+                    listed_calls: list[Any] = calls  # pyright: ignore[reportUnknownVariableType]
+                    self._tool_calls(state, listed_calls)
+            reason = getattr(choice, "finish_reason", None)
+            if reason and type(reason) is str:
+                state.finish_reason = reason
 
-    def _tool_calls(self, state: _Choice, calls: Any) -> None:
+    def _tool_calls(self, state: _Choice, calls: Sequence[Any]) -> None:
         for call in calls:
-            found = state.tool_calls.get(call.index)
+            index = getattr(call, "index", 0)
+            if type(index) is not int:
+                index = 0
+            found = state.tool_calls.get(index)
             if found is None:
-                found = state.tool_calls[call.index] = [call.id, None]
-            function = call.function
+                found = state.tool_calls[index] = [getattr(call, "id", None), None]
+            function = getattr(call, "function", None)
             if function is not None:
-                if function.name:
-                    found[1] = function.name
-                if function.arguments:
-                    found.append(function.arguments)
+                name, arguments = getattr(function, "name", None), getattr(function, "arguments", None)
+                if name and type(name) is str:
+                    found[1] = name
+                if arguments and type(arguments) is str:
+                    found.append(arguments)
 
     def _reading(self) -> Reading:
         first = self._first
@@ -245,7 +267,7 @@ class ChatStream(StreamReading):
             len(state.texts) + sum(len(call) - 2 for call in state.tool_calls.values())
             for state in self._choices.values()
         )
-        return settled(attributes, _usage(self._usage, attributes), lambda: self._counted(model), pieces)
+        return settled(attributes, _usage(self._usage, attributes), lambda: self._counted(model), pieces, model=model)
 
     def _counted(self, model: object) -> tuple[int, int] | None:
         messages = self._messages

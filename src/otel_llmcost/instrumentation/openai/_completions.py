@@ -181,7 +181,9 @@ class CompletionStream(StreamReading):
         model = field(first, "model") or self._model
         pieces = [piece for texts in self._texts.values() for piece in texts]
         # No encoding: each piece of text a chunk carried held at least one token, a lower bound of the output.
-        return settled(attributes, _usage(self._usage, attributes), lambda: self._counted(model, pieces), len(pieces))
+        return settled(
+            attributes, _usage(self._usage, attributes), lambda: self._counted(model, pieces), len(pieces), model=model
+        )
 
     def _counted(self, model: object, pieces: list[str]) -> tuple[int, int] | None:
         prompt = self._prompt

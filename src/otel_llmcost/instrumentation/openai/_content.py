@@ -7,6 +7,8 @@ content we do not copy (images, audio, files). Output messages add ``finish_reas
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, cast
 
@@ -35,6 +37,11 @@ def text_part(content: str) -> dict[str, Any]:
 
 
 def tool_call_part(call_id: object, name: object, arguments: object) -> dict[str, Any]:
+    """A tool call part; its ``arguments`` as the JSON object the model wrote (the message schema's type), or as
+    the text it sent when that is not JSON (a stream cut mid-call)."""
+    if isinstance(arguments, str):
+        with contextlib.suppress(ValueError):
+            arguments = json.loads(arguments)
     return {_TYPE: "tool_call", "id": call_id, "name": name, "arguments": arguments}
 
 

@@ -20,10 +20,15 @@ the provider must come from where the request goes, never from the model name. T
 | ``openrouter.ai``                                                        | ``openrouter``           |
 | ``api.together.xyz``, ``api.together.ai``                                | ``together_ai``          |
 | ``api.fireworks.ai``                                                     | ``fireworks_ai``         |
+| a host a price file lists in its ``hosts`` (``api.cerebras.ai``...)      | that file's provider     |
 | any host, port 11434 (Ollama's default)                                  | ``ollama``               |
 | any host, port 1234 (LM Studio's default)                                | ``lm_studio``            |
 | a loopback or private host, port 8000 (vLLM's default)                   | ``vllm``                 |
 | anything else                                                            | ``openai_compatible``    |
+
+The price files' hosts reach this module as data: `scripts/gen_hosts.py` writes them to
+``instrumentation/_hosts.py`` (instrumentation never imports the pricing room), and a test fails when that
+module is stale.
 
 A Vertex AI host with another path is a dedicated endpoint of a model the user deployed, billed by the
 machine rather than by the token: it is ``openai_compatible``. Only Vertex AI hosts have their path read.
@@ -44,6 +49,7 @@ from typing import Final
 from ... import _attributes as a
 from .._endpoints import Endpoint
 from .._endpoints import Endpoints as _Endpoints
+from .._hosts import TABLE_HOSTS
 
 __all__ = [
     "FIREWORKS_AI",
@@ -103,7 +109,7 @@ def provider_of(host: str, port: int | None, overrides: Mapping[str, str] | None
         named = overrides.get(f"{host}:{port}") or overrides.get(host)
         if named:
             return named
-    known = _HOSTS.get(host)
+    known = _HOSTS.get(host) or TABLE_HOSTS.get(host)
     if known is not None:
         return known
     for suffix, provider in _HOST_SUFFIXES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
@@ -19,6 +19,7 @@ __all__ = [
     "service_tier",
     "token_usage",
     "usage_fields",
+    "zero_cache_read",
 ]
 
 _log = logging.getLogger("otel_llmcost")
@@ -47,7 +48,13 @@ def service_tier(kwargs: Mapping[str, Any], attributes: Attributes) -> None:
 
 
 def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_tokens: tuple[str, ...]) -> None:
-    """The sampling parameters of a request, as the GenAI conventions name them; ``max_tokens`` in order."""
+    """The sampling parameters of a request, as the GenAI conventions name them; ``max_tokens`` in order.
+
+    Parameters passed through ``extra_body`` count as named ones (the SDK sends them in the body, after them).
+    """
+    extra = kwargs.get("extra_body")
+    if isinstance(extra, Mapping) and extra:
+        kwargs = {**kwargs, **cast("Mapping[str, Any]", extra)}
     if kwargs.keys().isdisjoint(_SAMPLING):  # a call that names none of them (one look-up per argument)
         return
     for key, name in _NUMBERS:
@@ -77,6 +84,13 @@ def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_t
         service_tier(kwargs, attributes)
 
 
+def zero_cache_read(attributes: Attributes, *reported: object) -> None:
+    """``gen_ai.usage.cache_read.input_tokens`` 0 when the API reported a cache read count of 0: a measured zero
+    is reported as one, as the official instrumentation does (a count it did not report stays absent)."""
+    if 0 in reported and not any(type(value) is int and value > 0 for value in reported):
+        attributes[a.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = 0
+
+
 def token_usage(
     input_tokens: int,
     output_tokens: int,
@@ -94,8 +108,9 @@ def token_usage(
     """A `Usage` from the totals and parts an OpenAI-style usage object reports (`Usage.from_reported`).
 
     OpenAI counts cached, audio and image tokens inside the prompt and reasoning tokens inside the
-    completion; the compatible APIs that count some beside are folded by the usage model's rules. Counts whose
-    parts exceed their totals even so describe no usage that can be billed: `None`, never a guess.
+    completion; the compatible APIs that count some beside are folded by the usage model's rules. Parts that
+    exceed their totals even so (a compatible server's odd counts) are dropped: the totals the SDK returned are
+    kept and billed at the plain rates, never lost.
     """
     try:
         return Usage.from_reported(
@@ -112,7 +127,10 @@ def token_usage(
             requests=requests,
         )
     except ValueError:
-        _log.debug("otel-llmcost: an OpenAI usage that cannot be billed as reported", exc_info=True)
+        _log.debug("otel-llmcost: an OpenAI usage whose parts exceed its totals; its totals kept", exc_info=True)
+    try:
+        return Usage.from_reported(input_tokens=input_tokens, output_tokens=output_tokens, total_tokens=total)
+    except ValueError:
         return None
 
 
@@ -126,7 +144,10 @@ def usage_fields(usage: object, attributes: Attributes) -> Mapping[str, Any] | N
 
 
 def provider_cost(usage: Mapping[str, Any], attributes: Attributes) -> None:
-    """The charge a gateway reported with the ``usage`` fields (OpenRouter's ``cost``, in US dollars)."""
+    """The charge a gateway reported with the ``usage`` fields (OpenRouter's ``cost``, in US dollars), as reported.
+
+    The cost processor judges it: one that is not a finite number >= 0 is ignored there, and says so.
+    """
     cost = number(usage.get("cost"))
-    if cost is not None and cost >= 0:
+    if cost is not None:
         attributes[a.LLMCOST_PROVIDER_REPORTED_COST] = cost

@@ -9,7 +9,7 @@ response that an earlier call made and billed: its span has the response's attri
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, NamedTuple
+from typing import Any, ClassVar, Final, NamedTuple, cast
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.semconv._incubating.attributes import openai_attributes  # pyright: ignore[reportMissingTypeStubs]
@@ -22,7 +22,7 @@ from .._read import count, field, fields, identity, text, tokens
 from .._reading import StreamReading, settled
 from .._surface import Reading, Request, Setup
 from ._content import responses_input, responses_output, text_part
-from ._read import sampling_attributes, token_usage, usage_fields
+from ._read import sampling_attributes, token_usage, usage_fields, zero_cache_read
 
 __all__ = ["RESPONSES", "RESPONSES_RETRIEVE"]
 
@@ -76,9 +76,15 @@ def _input_texts(value: object) -> list[str]:
 
 
 def _finish_reason(values: Mapping[str, Any]) -> str | None:
-    """``stop`` for a completed response (its `fields`), the reason an incomplete one stopped, else its status."""
+    """``stop`` for a completed response (its `fields`), ``tool_calls`` for one that ends in a function call (as
+    the conventions and the official instrumentation say), the reason an incomplete one stopped, else its status."""
     status = text(values.get("status"))
     if status == _COMPLETED:
+        output = values.get("output")
+        if isinstance(output, list) and any(
+            field(item, "type") == "function_call" for item in cast("list[object]", output)
+        ):
+            return "tool_calls"
         return _STOP
     if status == _INCOMPLETE:
         return text(field(values.get("incomplete_details"), "reason")) or status
@@ -147,6 +153,7 @@ def _usage(response: Mapping[str, Any], attributes: Attributes) -> Usage | None:
     if values is None:
         return None
     details = fields(values.get("input_tokens_details"))
+    zero_cache_read(attributes, details.get("cached_tokens"))
     searches = count(field(response.get("tool_usage"), _WEB_SEARCH), "num_requests")
     return token_usage(
         tokens(values, "input_tokens"),
@@ -196,7 +203,9 @@ class ResponsesStream(StreamReading):
             )
         model = values.get("model") or self._model
         # No encoding: each delta held at least one token, a lower bound of the output.
-        return settled(attributes, _usage(values, attributes), lambda: self._counted(model), len(self._deltas))
+        return settled(
+            attributes, _usage(values, attributes), lambda: self._counted(model), len(self._deltas), model=model
+        )
 
     def _counted(self, model: object) -> tuple[int, int] | None:
         state = self._input
