@@ -17,8 +17,8 @@ import tiktoken
 from openai.types.chat import ChatCompletionMessage
 from tiktoken_ext import openai_public
 
-from otel_llmcost.instrumentation import _estimate
-from otel_llmcost.instrumentation._estimate import (
+from otel_llmcost.tokens import _estimate
+from otel_llmcost.tokens._estimate import (
     encoding_for,
     encoding_name,
     estimate_chat,

@@ -15,7 +15,7 @@ import tiktoken
 from opentelemetry.sdk.trace import ReadableSpan
 
 from openai_support import MESSAGES, Traced, client, openai_recording
-from otel_llmcost.instrumentation import _estimate
+from otel_llmcost.tokens import _estimate
 
 if TYPE_CHECKING:
     from conftest import Tracing

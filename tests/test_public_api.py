@@ -13,6 +13,8 @@ import otel_llmcost
 
 PUBLIC: dict[str, list[str]] = {
     "otel_llmcost": [
+        "AttributionSpanProcessor",
+        "BudgetExceeded",
         "Cost",
         "CostRecordingSampler",
         "CostSpanExporter",
@@ -22,10 +24,39 @@ PUBLIC: dict[str, list[str]] = {
         "PricingError",
         "RequestContext",
         "Usage",
+        "attribute",
+        "budget",
         "flush",
+        "in_context",
         "instrument",
         "price",
+        "reset_attributes",
+        "section",
+        "set_attributes",
         "uninstrument",
+    ],
+    "otel_llmcost.attribution": [
+        "ATTRIBUTE_KEYS_ENV",
+        "BAGGAGE_KEYS_ENV",
+        "AttributionMiddleware",
+        "AttributionSpanProcessor",
+        "Budget",
+        "BudgetExceeded",
+        "SectionKind",
+        "Source",
+        "attribute",
+        "budget",
+        "budgets_active",
+        "check_budget",
+        "current_attributes",
+        "django_middleware",
+        "flask_attribution",
+        "header",
+        "in_context",
+        "path_param",
+        "reset_attributes",
+        "section",
+        "set_attributes",
     ],
     "otel_llmcost.instrumentation": [],
     "otel_llmcost.instrumentation.cohere": ["CohereInstrumentor"],
@@ -49,6 +80,15 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "otel_llmcost.processor": ["CostSpanExporter", "CostSpanProcessor", "CostTotal", "UnpricedTotal"],
     "otel_llmcost.setup": ["CostRecordingSampler", "flush", "instrument", "uninstrument"],
+    "otel_llmcost.tokens": [
+        "ESTIMATE_UNAVAILABLE",
+        "encoding_for",
+        "encoding_name",
+        "estimate_chat",
+        "estimate_text",
+        "prefetch",
+        "why_no_estimate",
+    ],
     "otel_llmcost.usage": [
         "INFERENCE_OPERATIONS",
         "INPUT_TOKEN_UNITS",
@@ -93,3 +133,5 @@ def test_names_exported_twice_are_the_same_object() -> None:
         assert getattr(otel_llmcost, attribute) is getattr(otel_llmcost.pricing, attribute)
     for attribute in ("CostSpanProcessor", "CostSpanExporter"):
         assert getattr(otel_llmcost, attribute) is getattr(otel_llmcost.processor, attribute)
+    for attribute in ("AttributionSpanProcessor", "BudgetExceeded", "attribute", "budget", "section"):
+        assert getattr(otel_llmcost, attribute) is getattr(otel_llmcost.attribution, attribute)

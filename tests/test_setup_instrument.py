@@ -268,7 +268,7 @@ def test_instrument_with_nothing_configured_builds_a_priced_pipeline_from_the_en
 
     run = run_app("openai", "--instrument", environment=environment)
 
-    assert run.output["processors"] == ["CostSpanProcessor(BatchSpanProcessor)"]
+    assert run.output["processors"] == ["CostSpanProcessor(AttributionSpanProcessor(BatchSpanProcessor))"]
     (span,) = otlp_receiver.spans
     assert span.name == "chat gpt-4o-mini"
     assert span.resource["service.name"] == "billing-bot"
@@ -285,7 +285,7 @@ def test_instrument_twice_on_an_application_provider_wraps_its_exporter_once(otl
     run = run_app("anthropic", "--own-provider", "--instrument", "--twice", environment=environment)
 
     # The application's BatchSpanProcessor, now behind the cost processor; no second exporter.
-    assert run.output["processors"] == ["CostSpanProcessor(BatchSpanProcessor)"]
+    assert run.output["processors"] == ["CostSpanProcessor(AttributionSpanProcessor(BatchSpanProcessor))"]
     (span,) = otlp_receiver.spans
     assert span.name == "anthropic.messages.create"
     assert span.attributes["gen_ai.usage.cost.amount"] == 0.0084

@@ -83,7 +83,10 @@ def test_anthropic_spans_are_priced_by_the_pipeline_built_when_no_configurator_i
     run = run_app("anthropic", environment=environment, zero_code=True)
 
     # http/protobuf is the default protocol: the receiver speaks nothing else.
-    assert run.output == {"id": "msg_01HCDu5LRGeP2o7s2xGmxyFE", "processors": ["CostSpanProcessor(BatchSpanProcessor)"]}
+    assert run.output == {
+        "id": "msg_01HCDu5LRGeP2o7s2xGmxyFE",
+        "processors": ["CostSpanProcessor(AttributionSpanProcessor(BatchSpanProcessor))"],
+    }
     span = only_span(otlp_receiver, ANTHROPIC_SPAN)
     assert span.resource["service.name"] == "llm-calls"
     assert span.attributes["gen_ai.usage.cost.amount"] == ANTHROPIC_COST
@@ -106,7 +109,7 @@ def test_the_pipeline_another_configurator_built_gets_one_cost_processor_in_fron
     # instrument() in the application as well finds the pipeline priced and adds nothing.
     run = run_app("anthropic", "--instrument", environment=environment, zero_code=True)
 
-    assert run.output["processors"] == ["CostSpanProcessor(BatchSpanProcessor)"]
+    assert run.output["processors"] == ["CostSpanProcessor(AttributionSpanProcessor(BatchSpanProcessor))"]
     span = only_span(otlp_receiver, ANTHROPIC_SPAN)
     assert span.attributes["gen_ai.usage.cost.amount"] == ANTHROPIC_COST
     assert cost_total(otlp_receiver, ANTHROPIC_METRIC_ATTRIBUTES) == ANTHROPIC_COST
@@ -123,7 +126,7 @@ def test_opentelemetry_distro_installed_beside_still_gives_one_priced_span(otlp_
 
     run = run_app("anthropic", environment=environment, zero_code=True)
 
-    assert run.output["processors"] == ["CostSpanProcessor(BatchSpanProcessor)"]
+    assert run.output["processors"] == ["CostSpanProcessor(AttributionSpanProcessor(BatchSpanProcessor))"]
     span = only_span(otlp_receiver, ANTHROPIC_SPAN)
     assert span.attributes["gen_ai.usage.cost.amount"] == ANTHROPIC_COST
     assert cost_total(otlp_receiver, ANTHROPIC_METRIC_ATTRIBUTES) == ANTHROPIC_COST

@@ -113,13 +113,15 @@ install_victoria_metrics() {
 	echo "victoria-metrics: $version installed in $(($(seconds) - start)) s, $(du -sh "$dir" | cut -f1)"
 }
 
-# `setup.sh phoenix` installs Phoenix only (what `make demo` needs); no argument installs both.
+# `setup.sh phoenix` installs Phoenix only (what `make demo` needs), `setup.sh victoria-metrics` VictoriaMetrics
+# only; no argument installs both.
 case "${1:-all}" in
 phoenix) install_phoenix ;;
+victoria-metrics) install_victoria_metrics ;;
 all)
 	install_phoenix
 	install_victoria_metrics
 	echo "e2e backends ready in .e2e/ ($(du -sh "$E2E" | cut -f1)); run scripts/e2e/run.sh"
 	;;
-*) fail "unknown argument '$1': give 'phoenix' or nothing" ;;
+*) fail "unknown argument '$1': give 'phoenix', 'victoria-metrics' or nothing" ;;
 esac

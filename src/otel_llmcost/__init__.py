@@ -17,10 +17,22 @@ from typing import TYPE_CHECKING
 from .pricing import Cost, PriceFileError, PriceTable, PricingError, RequestContext, Usage, price
 
 if TYPE_CHECKING:
+    from .attribution import (
+        AttributionSpanProcessor,
+        BudgetExceeded,
+        attribute,
+        budget,
+        in_context,
+        reset_attributes,
+        section,
+        set_attributes,
+    )
     from .processor import CostSpanExporter, CostSpanProcessor
     from .setup import CostRecordingSampler, flush, instrument, uninstrument
 
 __all__ = [
+    "AttributionSpanProcessor",
+    "BudgetExceeded",
     "Cost",
     "CostRecordingSampler",
     "CostSpanExporter",
@@ -30,13 +42,32 @@ __all__ = [
     "PricingError",
     "RequestContext",
     "Usage",
+    "attribute",
+    "budget",
     "flush",
+    "in_context",
     "instrument",
     "price",
+    "reset_attributes",
+    "section",
+    "set_attributes",
     "uninstrument",
 ]
 
 __version__ = "0.1.0"
+
+_ATTRIBUTION = frozenset(
+    {
+        "AttributionSpanProcessor",
+        "BudgetExceeded",
+        "attribute",
+        "budget",
+        "in_context",
+        "reset_attributes",
+        "section",
+        "set_attributes",
+    }
+)
 
 
 def __getattr__(name: str) -> object:
@@ -48,4 +79,8 @@ def __getattr__(name: str) -> object:
         from . import setup
 
         return getattr(setup, name)
+    if name in _ATTRIBUTION:
+        from . import attribution
+
+        return getattr(attribution, name)
     raise AttributeError(f"module 'otel_llmcost' has no attribute {name!r}")

@@ -7,6 +7,36 @@ To change one, edit the YAML and run `python scripts/gen_semconv.py`; `--check` 
 
 from typing import Final
 
+# registry.llmcost.attribution: Who and what a call was for
+
+LLMCOST_SECTION_PATH: Final = "llmcost.section.path"
+"""The names of the sections open around the span, outermost first, joined by `/`."""
+
+LLMCOST_SECTION_NAME: Final = "llmcost.section.name"
+"""The name of the innermost section around the span (the last part of `llmcost.section.path`)."""
+
+LLMCOST_CUSTOMER_ID: Final = "llmcost.customer.id"
+"""The customer the call was made for."""
+
+LLMCOST_TENANT_ID: Final = "llmcost.tenant.id"
+"""The tenant the call was made for."""
+
+LLMCOST_FEATURE: Final = "llmcost.feature"
+"""The product feature the call was made for."""
+
+
+# registry.llmcost.written.gen_ai: Written on section spans (upstream GenAI agent conventions)
+
+GEN_AI_AGENT_NAME: Final = "gen_ai.agent.name"
+"""Human-readable name of the GenAI agent."""
+
+GEN_AI_AGENT_ID: Final = "gen_ai.agent.id"
+"""The unique identifier of the GenAI agent."""
+
+GEN_AI_TOOL_NAME: Final = "gen_ai.tool.name"
+"""Name of the tool utilized by the agent."""
+
+
 # registry.gen_ai.usage.cost: GenAI call cost (upstream proposal)
 
 GEN_AI_USAGE_COST_AMOUNT: Final = "gen_ai.usage.cost.amount"
@@ -344,6 +374,9 @@ class GenAiOperationNameValues:
 
     EXECUTE_TOOL: Final = "execute_tool"
     """Execute a tool."""
+
+    INVOKE_WORKFLOW: Final = "invoke_workflow"
+    """Invoke a workflow of agents and tools (written by `otel_llmcost.section`)."""
 
     SPEECH: Final = "speech"
     """Text to speech, such as the OpenAI Create Speech API (this library's name; none upstream yet)."""

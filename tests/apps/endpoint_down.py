@@ -42,7 +42,7 @@ def flood(count: int) -> dict[str, object]:
 
     provider = trace.get_tracer_provider()
     (cost,) = provider._active_span_processor._span_processors  # type: ignore[attr-defined]
-    queue_owner = cost._next._batch_processor  # CostSpanProcessor(BatchSpanProcessor) of opentelemetry-sdk 1.45
+    queue_owner = cost._next._next._batch_processor  # Cost(Attribution(BatchSpanProcessor)), opentelemetry-sdk 1.45
     tracer = provider.get_tracer("flood")
     longest = 0
     for _ in range(count):

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _attributes as a
+from ..tokens import why_no_estimate
 from ..usage import Usage
-from ._estimate import why_no_estimate
 from ._genai import Attributes, Invocation
 from ._guard import guarded
 from ._surface import Reading

@@ -18,6 +18,7 @@ from opentelemetry import context, trace
 from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
+from .. import _before_call as before
 from ._adapter import Kind
 from ._genai import Invocation
 from ._guard import guarded
@@ -70,8 +71,10 @@ def sync_method(setup: Setup, surface: Surface) -> Wrapper:
         started = guarded(_start, setup, surface, instance, args, kwargs)
         if started is None:
             return wrapped(*args, **kwargs)
-        invocation, request, token = started
+        invocation, request, token, provider = started
         try:
+            if before.hook is not None:
+                _before_call(before.hook, provider, surface, request)
             result = wrapped(*args, **request.kwargs)
         except BaseException as error:
             _returned(token, invocation, error)
@@ -93,8 +96,10 @@ def async_method(setup: Setup, surface: Surface) -> Wrapper:
         started = guarded(_start, setup, surface, instance, args, kwargs)
         if started is None:
             return await wrapped(*args, **kwargs)
-        invocation, request, token = started
+        invocation, request, token, provider = started
         try:
+            if before.hook is not None:
+                _before_call(before.hook, provider, surface, request)
             result = await wrapped(*args, **request.kwargs)
         except BaseException as error:  # CancelledError included: the call ends with it
             _returned(token, invocation, error)
@@ -111,14 +116,30 @@ def _start(
     instance: Any,
     args: tuple[Any, ...],
     kwargs: Mapping[str, Any],
-) -> tuple[Invocation, Request, Token[Context]]:
+) -> tuple[Invocation, Request, Token[Context], str]:
     endpoint = setup.adapter.endpoint(instance)
     request = surface.request(args, kwargs, endpoint.provider, setup)
     server = (endpoint.address, endpoint.port) if endpoint.address is not None and endpoint.port is not None else None
     invocation = setup.telemetry.start(surface.operation, endpoint.provider, request.model, request.attributes, server)
     token = context.attach(trace.set_span_in_context(invocation.span))
     _INVOCATION.set(invocation)
-    return invocation, request, token
+    return invocation, request, token, endpoint.provider
+
+
+def _before_call(hook: before.BeforeCall, provider: str, surface: Surface, request: Request) -> None:
+    """Runs the before-call hook in the call's span: a `CallRefused` reaches the caller (the span ends with it, no
+    request is sent); any other exception is our own failure, swallowed by the guard."""
+    refused = guarded(_refusal, hook, provider, surface, request)
+    if refused is not None:
+        raise refused
+
+
+def _refusal(hook: before.BeforeCall, provider: str, surface: Surface, request: Request) -> before.CallRefused | None:
+    try:
+        hook(provider, request.model, request.kwargs, surface.operation)
+    except before.CallRefused as refused:
+        return refused
+    return None
 
 
 def _returned(token: Token[Context], invocation: Invocation | None = None, error: BaseException | None = None) -> None:

@@ -7,6 +7,7 @@ cost summary printed at exit (``otel_llmcost.setup``).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Collection, Iterable, Sequence
@@ -28,6 +29,8 @@ __all__ = [
     "UnpricedTotal",
     "metric_attribute_keys",
 ]
+
+_log = logging.getLogger("otel_llmcost")
 
 METRIC_ATTRIBUTES_ENV = "OTEL_LLMCOST_METRIC_ATTRIBUTES"
 """Span attribute keys to add to the cost counter, comma-separated (``tenant.id,customer.tier``); off when unset."""
@@ -149,6 +152,15 @@ class CostMetrics:
         for value, seen in zip(values or [None] * len(self._values), self._values, strict=True):
             if value is not None and value not in seen:
                 if len(seen) >= self._max_values:
+                    if _OTHER not in seen:  # one warning per attribute
+                        seen.add(_OTHER)
+                        _log.warning(
+                            "otel-llmcost: the cost counter's attribute %s has %d distinct values; later values "
+                            "are counted as %s",
+                            self.attribute_keys[len(bounded)],
+                            self._max_values,
+                            _OTHER,
+                        )
                     value = _OTHER
                 else:
                     seen.add(value)

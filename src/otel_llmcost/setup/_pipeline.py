@@ -37,6 +37,7 @@ from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
 
 from .. import _attributes as a
+from ..attribution import AttributionSpanProcessor
 from ..processor import CostSpanProcessor
 from ._delivery import exporter_options, shut_down_at_exit
 from ._sampling import record_dropped_calls
@@ -74,8 +75,10 @@ class Pricing:
     metric_attributes: Collection[str] | None = None
 
     def processor(self, next_processor: SpanProcessor) -> CostSpanProcessor:
+        # The attribution processor behind the cost processor: it sets the section and customer attributes as
+        # spans start, and sees the priced copies, whose costs count towards the budgets.
         return CostSpanProcessor(
-            next_processor,
+            AttributionSpanProcessor(next_processor),
             pricing_file=self.pricing_file,
             model_map=self.model_map,
             cost_aliases=(a.GEN_AI_USAGE_COST,) if self.cost_aliases is None else self.cost_aliases,

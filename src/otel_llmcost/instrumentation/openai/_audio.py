@@ -18,8 +18,8 @@ from decimal import Decimal
 from typing import Any, ClassVar, Final
 
 from ... import _attributes as a
+from ...tokens import estimate_text
 from ...usage import Usage
-from .._estimate import estimate_text
 from .._genai import Invocation
 from .._read import count, field, number, text
 from .._reading import StreamReading

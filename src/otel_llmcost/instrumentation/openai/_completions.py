@@ -16,8 +16,8 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from opentelemetry.semconv._incubating.attributes import openai_attributes  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
+from ...tokens import estimate_text
 from ...usage import Usage
-from .._estimate import estimate_text
 from .._genai import Attributes, Invocation, bounded_json
 from .._read import field, fields, identity, text, tokens
 from .._reading import StreamReading, settled

@@ -25,16 +25,6 @@ from .. import _attributes as a
 if TYPE_CHECKING:
     import tiktoken
 
-__all__ = [
-    "ESTIMATE_UNAVAILABLE",
-    "encoding_for",
-    "encoding_name",
-    "estimate_chat",
-    "estimate_text",
-    "prefetch",
-    "why_no_estimate",
-]
-
 _log = logging.getLogger("otel_llmcost")
 _PACKAGE: Final = __name__.rpartition(".")[0]
 
