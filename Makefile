@@ -18,13 +18,13 @@ demo-stop:
 $(DEMO_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(DEMO_VENV)
 	$(DEMO_VENV)/bin/python -m pip install -q --upgrade pip
-	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai]"
+	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai,google]"
 	touch $@
 
 $(TEST_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(TEST_VENV)
 	$(TEST_VENV)/bin/python -m pip install -q --upgrade pip
-	$(TEST_VENV)/bin/python -m pip install -q -e ".[dev,interop,anthropic,openai,mistral,cohere]"
+	$(TEST_VENV)/bin/python -m pip install -q -e ".[dev,interop,anthropic,openai,google,mistral,cohere]"
 	touch $@
 
 test: $(TEST_VENV)/.installed
@@ -42,6 +42,7 @@ e2e: $(TEST_VENV)/.installed
 bench: $(TEST_VENV)/.installed
 	$(TEST_VENV)/bin/python benchmarks/bench_processor.py
 	$(TEST_VENV)/bin/python benchmarks/bench_openai.py
+	$(TEST_VENV)/bin/python benchmarks/bench_anthropic.py
 
 clean: demo-stop
 	rm -rf $(DEMO_VENV) $(TEST_VENV) .e2e .demo build dist

@@ -1,12 +1,12 @@
-"""A support assistant that answers a billing ticket with Claude, OpenAI and an open model on Groq.
+"""A support assistant that answers a billing ticket with Claude, OpenAI, Gemini and an open model on Groq.
 
 It has no tracing code at all: run it under the standard zero-code command and its calls become priced spans,
 
     opentelemetry-instrument python examples/support_assistant.py
 
 because this package, installed, puts its cost processor into the pipeline `opentelemetry-instrument` builds
-and traces the openai SDK (the anthropic SDK 2.x traces itself). ``make demo`` runs it that way, ships the
-spans to a local Arize Phoenix and prints the costs Phoenix received (``examples/demo.py``).
+and traces the openai and google-genai SDKs (the anthropic SDK 2.x traces itself). ``make demo`` runs it that
+way, ships the spans to a local Arize Phoenix and prints the costs Phoenix received (``examples/demo.py``).
 
 It needs no API key and no network: the clients talk to a fake transport that replays recorded API responses.
 Its last line of output is ``trace <id>``, the trace that holds all its calls.
@@ -19,8 +19,10 @@ import sys
 from pathlib import Path
 
 import anthropic
+import httpx  # the HTTP client of google-genai
 import openai
 from anthropic.types import Message, TextBlockParam
+from google import genai
 from opentelemetry import trace
 
 try:
@@ -64,7 +66,22 @@ def text_of(message: Message) -> str:
     return "".join(block.text for block in message.content if block.type == "text")
 
 
-def answer_ticket(client: anthropic.Anthropic, assistant: openai.OpenAI, fast: openai.OpenAI, ticket: str) -> str:
+def gemini_replay(*names: str) -> genai.Client:
+    """A Gemini client whose requests are answered by the recorded responses ``names``."""
+    queue = list(names)
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        recording = json.loads((RECORDINGS / "google_genai" / f"{queue.pop(0)}.json").read_text(encoding="utf-8"))
+        return httpx.Response(recording["status"], headers=recording["headers"], json=recording["body"])
+
+    return genai.Client(
+        api_key="demo-no-key", http_options={"client_args": {"transport": httpx.MockTransport(respond)}}
+    )
+
+
+def answer_ticket(
+    client: anthropic.Anthropic, assistant: openai.OpenAI, fast: openai.OpenAI, gemini: genai.Client, ticket: str
+) -> str:
     """Look the ticket up, classify it, draft and check an answer, stream the reply, explain, file it, and
     write the queue's one-line summary; the id of the trace that holds it all."""
     tracer = trace.get_tracer("support-assistant")
@@ -117,6 +134,12 @@ def answer_ticket(client: anthropic.Anthropic, assistant: openai.OpenAI, fast: o
         note = assistant.responses.create(model="gpt-4o-mini", input=f"Summarize for the CRM:\n\n{ticket}")
         print(f"CRM note: {note.output_text}\n")
 
+        # The customer's mood for the queue, from Gemini (its thinking tokens are billed as output).
+        mood = gemini.models.generate_content(
+            model="gemini-2.5-flash", contents=f"The customer's mood, in a word:\n\n{ticket}"
+        )
+        print(f"Customer mood: {mood.text}\n")
+
         # The queue's one-line summary, from a fast open model on Groq (Groq sends the usage in its last chunk).
         summary = fast.chat.completions.create(
             model="llama-3.3-70b-versatile",
@@ -142,7 +165,7 @@ def main() -> None:
         openai.OpenAI(api_key="demo-no-key", http_client=httpx2.Client(transport=gpt)) as assistant,
         openai.OpenAI(api_key="demo-no-key", base_url=GROQ, http_client=httpx2.Client(transport=llama)) as fast,
     ):
-        trace_id = answer_ticket(client, assistant, fast, TICKET)
+        trace_id = answer_ticket(client, assistant, fast, gemini_replay("flash_mood"), TICKET)
     print(f"\ntrace {trace_id}")
 
 

@@ -6,7 +6,7 @@
 #   MISTRAL_VERSIONS="1.5.0" COHERE_VERSIONS="" scripts/sdk_matrix_mistral_cohere.sh   # others ("" skips)
 #
 # mistralai 1.x talks HTTP through httpx, 3.x through httpx2 (the tests take whichever the SDK uses); cohere
-# through httpx. OpenLLMetry's instrumentor of each is installed for the coexistence matrix; openai for the
+# through httpx. OpenLLMetry's instrumentor of each is installed for the coexistence matrix; openai and anthropic
 # shared test fixtures (conftest loads openai_support).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ for spec in "${MISTRAL[@]/#/mistralai==}" "${COHERE[@]/#/cohere==}"; do
 		"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
 	fi
 	extra=${name/mistralai/mistral}
-	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[$extra,openai]" "$spec" httpx2 pytest \
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[$extra,openai,anthropic]" "$spec" httpx2 pytest \
 		"opentelemetry-instrumentation-$name==0.62.4"
 	echo "== $spec"
 	# Older cohere releases declare pydantic v1-style json_encoders, which pydantic 2 warns about on import.

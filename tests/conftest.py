@@ -14,9 +14,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from otel_llmcost import CostSpanProcessor
 
-# The OpenAI instrumentor's fixtures (`traced`, `priced`), for every test_openai_* module; the attribution
-# pipeline (`attributed`) for the attribution and budget tests.
-pytest_plugins = ["openai_support", "attribution_support"]
+# The OpenAI and Anthropic instrumentors' fixtures (`traced`, `priced`, ...), for their test modules; the
+# attribution pipeline (`attributed`) for the attribution and budget tests.
+pytest_plugins = ["openai_support", "anthropic_support", "attribution_support"]
 
 
 class Tracing(NamedTuple):

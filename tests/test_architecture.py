@@ -17,6 +17,7 @@ GENERATED = {SRC / "_attributes.py"}
 
 # Literals that spell a registry value but mean something else, with what they mean.
 NOT_REGISTRY_VALUES: dict[tuple[str, str], str] = {
+    ("cli/_price.py", "deepseek"): "the start of DeepSeek's model ids, beside the provider name it maps to",
     ("pricing/_load.py", "provider"): "a field of the price file format",
     ("pricing/_table.py", "provider"): "a field of the price file format, read from a file's head",
     ("pricing/_load.py", "not_priced"): "a field of the price file format",
@@ -28,9 +29,14 @@ NOT_REGISTRY_VALUES: dict[tuple[str, str], str] = {
     ("setup/_pipeline.py", "unknown"): "an outcome of setup's wrap(), not llm.request.type",
     ("setup/_pipeline.py", "priced"): "an outcome of setup's wrap(), not llmcost.status",
     ("setup/_summary.py", "provider"): "a column heading of the cost summary",
+    ("cli/_price.py", "provider"): "a column heading of the models listing",
+    ("cli/_report.py", "provider"): "a --by dimension of the report",
     ("usage/_read.py", "provider"): "the name of a GenAICall field",
     ("instrumentation/openai/__init__.py", "openai"): "the SDK's module name, whose import patches it",
     ("instrumentation/cohere/__init__.py", "cohere"): "the SDK's module name, whose import patches it",
+    ("instrumentation/google_genai/_adapter.py", "generate_content"): "the name of an SDK method other tracers wrap",
+    ("instrumentation/google_genai/_usage.py", "embeddings"): "a field of google-genai's embedding response",
+    ("instrumentation/anthropic/__init__.py", "anthropic"): "the SDK's module name, whose import patches it",
 }
 
 

@@ -9,7 +9,8 @@ the costs at exit. The expected costs, from the bundled table (US dollars per mi
 - claude-sonnet-4-6, three calls on a 6,144-token cached help center ($3 input, $3.75 5-minute cache write,
   $0.30 cache read, $15 output): $0.02961 + $0.0048432 + $0.0063432 = $0.0407964;
 - gpt-4o-mini, three calls of 600 input x $0.15 + 400 cached x $0.075 + 200 output x $0.60 = $0.00024 each;
-- llama-3.3-70b-versatile on Groq, 48 input x $0.59 + 11 output x $0.79 = $0.00003701.
+- llama-3.3-70b-versatile on Groq, 48 input x $0.59 + 11 output x $0.79 = $0.00003701;
+- gemini-2.5-flash, 40 input x $0.30 + (1 output + 120 thinking) x $2.50 = $0.0003145.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ EXAMPLES = Path(__file__).parents[1] / "examples"
 TOTALS = {
     ("anthropic", "claude-haiku-4-5-20251001"): Decimal("0.000427"),
     ("anthropic", "claude-sonnet-4-6"): Decimal("0.0407964"),
+    ("gcp.gemini", "gemini-2.5-flash"): Decimal("0.0003145"),
     ("groq", "llama-3.3-70b-versatile"): Decimal("0.00003701"),
     ("openai", "gpt-4o-mini-2024-07-18"): Decimal("0.00072"),
     ("openai", "text-embedding-3-small"): Decimal("0.00000016"),
 }
-GRAND_TOTAL = Decimal("0.04198057")
+GRAND_TOTAL = Decimal("0.04229507")
 
 
 def run(command: list[str], **variables: str) -> subprocess.CompletedProcess[str]:
@@ -57,14 +59,14 @@ def test_under_opentelemetry_instrument_every_call_arrives_priced_and_the_root_h
     trace_id = done.stdout.splitlines()[-1].removeprefix("trace ")
     calls = [span for span in otlp_receiver.spans if "llmcost.status" in span.attributes]
     assert {span.trace_id for span in calls} == {trace_id}
-    assert [span.attributes["llmcost.status"] for span in calls] == ["priced"] * 9
+    assert [span.attributes["llmcost.status"] for span in calls] == ["priced"] * 10
     totals: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for span in calls:
         provider, model = span.attributes["gen_ai.provider.name"], span.attributes["gen_ai.response.model"]
         totals[str(provider), str(model)] += Decimal(repr(span.attributes["gen_ai.usage.cost.amount"]))
     assert totals == TOTALS
     (root,) = otlp_receiver.spans_named("answer_ticket")
-    assert (root.attributes["llmcost.subtree.calls"], root.attributes["llmcost.subtree.cost"]) == (9, 0.04198057)
+    assert (root.attributes["llmcost.subtree.calls"], root.attributes["llmcost.subtree.cost"]) == (10, 0.04229507)
     assert sum(TOTALS.values()) == GRAND_TOTAL
 
 
@@ -76,13 +78,14 @@ def test_without_phoenix_the_demo_prints_the_costs_at_exit() -> None:
     summary = done.stderr[done.stderr.index("otel-llmcost: cost of the GenAI calls") :].splitlines()
     assert summary == [
         "otel-llmcost: cost of the GenAI calls of this process",
-        "  provider   model                      calls  cost (USD)",
-        "  anthropic  claude-sonnet-4-6              3  0.0407964",
-        "  openai     gpt-4o-mini-2024-07-18         3  0.00072",
-        "  anthropic  claude-haiku-4-5-20251001      1  0.000427",
-        "  groq       llama-3.3-70b-versatile        1  0.00003701",
-        "  openai     text-embedding-3-small         1  0.00000016",
-        "  total                                     9  0.04198057",
+        "  provider    model                      calls  cost (USD)",
+        "  anthropic   claude-sonnet-4-6              3  0.0407964",
+        "  openai      gpt-4o-mini-2024-07-18         3  0.00072",
+        "  anthropic   claude-haiku-4-5-20251001      1  0.000427",
+        "  gcp.gemini  gemini-2.5-flash               1  0.0003145",
+        "  groq        llama-3.3-70b-versatile        1  0.00003701",
+        "  openai      text-embedding-3-small         1  0.00000016",
+        "  total                                     10  0.04229507",
     ]
 
 
@@ -94,4 +97,4 @@ def test_when_phoenix_is_missing_the_demo_says_so_and_still_prints_the_costs(tmp
         done = run([sys.executable, str(EXAMPLES / "demo.py"), "--port", str(port)], PHOENIX=str(missing))
 
     assert f"Phoenix is not installed at {missing}" in done.stderr
-    assert "  total                                     9  0.04198057" in done.stderr.splitlines()
+    assert "  total                                     10  0.04229507" in done.stderr.splitlines()

@@ -266,6 +266,7 @@ def test_the_entry_point_is_registered_under_our_own_name() -> None:
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
     entry_points = pyproject["project"]["entry-points"]["opentelemetry_instrumentor"]
     assert entry_points["llmcost_openai"] == "otel_llmcost.instrumentation.openai:OpenAIInstrumentor"
+    assert all(name.startswith("llmcost_") for name in entry_points)  # never a name of the official packages
     module, _, name = entry_points["llmcost_openai"].partition(":")
     assert getattr(__import__(module, fromlist=[name]), name) is OpenAIInstrumentor
 

@@ -203,6 +203,21 @@ class LlmcostReasonValues:
     """The call failed (the span has `error.type`) and reported no usage, so nothing is billed."""
 
 
+# registry.llmcost.reprice: Re-pricing
+
+LLMCOST_REPRICED_FROM: Final = "llmcost.repriced_from"
+"""The price table version that priced the span before it was re-priced."""
+
+LLMCOST_REPRICED_FROM_AMOUNT: Final = "llmcost.repriced_from_amount"
+"""The span's `gen_ai.usage.cost.amount` before it was re-priced, in USD."""
+
+
+# registry.read.report: Read by the report
+
+SERVICE_NAME: Final = "service.name"
+"""Logical name of the service (a resource attribute)."""
+
+
 # registry.llmcost.usage: Usage and request details without an upstream name
 
 LLMCOST_USAGE_STATUS: Final = "llmcost.usage.status"
@@ -490,6 +505,9 @@ ANTHROPIC_USAGE_COMPACTION_INPUT_TOKENS: Final = "anthropic.usage.compaction.inp
 
 ANTHROPIC_USAGE_COMPACTION_OUTPUT_TOKENS: Final = "anthropic.usage.compaction.output_tokens"
 """Output tokens produced by server-side context compaction."""
+
+ANTHROPIC_MESSAGE_COUNT_TOKENS_INPUT_TOKENS: Final = "anthropic.message.count_tokens.input_tokens"
+"""The input tokens `messages.count_tokens` counted for a request that was not sent."""
 
 
 # registry.read.openllmetry: Read from OpenLLMetry

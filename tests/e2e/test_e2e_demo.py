@@ -48,6 +48,7 @@ def test_the_demo_prints_the_costs_phoenix_received_and_where_to_look(phoenix: P
         ("chat", "0.00024000"),
         ("chat", "0.00024000"),
         ("chat", "0.00024000"),
+        ("generate_content", "0.00031450"),
         ("chat", "0.00003701"),
     ]
     totals = {
@@ -58,11 +59,12 @@ def test_the_demo_prints_the_costs_phoenix_received_and_where_to_look(phoenix: P
     assert totals == {
         "total claude-haiku-4-5-20251001": "0.00042700",
         "total claude-sonnet-4-6": "0.04079640",
+        "total gemini-2.5-flash": "0.00031450",
         "total gpt-4o-mini-2024-07-18": "0.00072000",
         "total llama-3.3-70b-versatile": "0.00003701",
         "total text-embedding-3-small": "0.00000016",
-        "grand total": "0.04198057",
-        "root span: llmcost.subtree.cost (9 calls)": "0.04198057",
+        "grand total": "0.04229507",
+        "root span: llmcost.subtree.cost (10 calls)": "0.04229507",
     }
     (where,) = [line for line in lines if line.startswith("Open ")]
     assert where.startswith(f"Open {phoenix.http_endpoint}/projects/")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Iterable
+from types import ModuleType
 from typing import Any, NamedTuple, cast
 
 import wrapt
@@ -23,7 +24,8 @@ _log = logging.getLogger("otel_llmcost")
 
 
 class Patch(NamedTuple):
-    """One method to wrap: ``module``'s ``name`` (``"Class.method"``), with the wrapper ``make(setup)`` returns."""
+    """One method to wrap: ``module``'s ``name`` (``"Class.method"``, or ``"function"`` for a module's own function,
+    looked up at call time by the SDK's other modules), with the wrapper ``make(setup)`` returns."""
 
     module: str
     name: str
@@ -65,7 +67,7 @@ class Applied:
     @property
     def names(self) -> tuple[str, ...]:
         """``module.Class.method`` of every wrapped method, in table order."""
-        return tuple(f"{item.owner.__module__}.{item.owner.__qualname__}.{item.attribute}" for item in self._wrapped)
+        return tuple(_dotted(item.owner, item.attribute) for item in self._wrapped)
 
     def remove(self) -> None:
         """Put every original back, unless something else has wrapped it since (then ours stays, inactive)."""
@@ -78,6 +80,12 @@ class Applied:
             else:
                 delattr(item.owner, item.attribute)
         self._wrapped = []
+
+
+def _dotted(owner: Any, attribute: str) -> str:
+    if isinstance(owner, ModuleType):
+        return f"{owner.__name__}.{attribute}"
+    return f"{owner.__module__}.{owner.__qualname__}.{attribute}"
 
 
 def _is_ours(current: object, wrapper: object) -> bool:
@@ -95,9 +103,9 @@ def apply(patches: Iterable[Patch], setup: Setup) -> Applied:
     for patch in patches:
         try:
             module = importlib.import_module(patch.module)
-            owner_name, attribute = patch.name.rsplit(".", 1)
+            owner_name, _, attribute = patch.name.rpartition(".")
             owner: Any = module
-            for part in owner_name.split("."):
+            for part in owner_name.split(".") if owner_name else ():
                 owner = getattr(owner, part)
             if not hasattr(owner, attribute):
                 raise AttributeError(f"{owner!r} has no attribute {attribute!r}")

@@ -18,6 +18,7 @@ arithmetic of their tokens that `Plan.cost` uses.
 from ..usage import TOKEN_UNITS, RequestContext, Usage
 from ._compute import Applied, TokenRates
 from ._errors import PriceFileError, PricingError
+from ._load import check_provider_file
 from ._model import Cost
 from ._table import PRICING_FILE_ENV, Plan, PriceTable, default_table, environment_files, price
 
@@ -33,6 +34,7 @@ __all__ = [
     "RequestContext",
     "TokenRates",
     "Usage",
+    "check_provider_file",
     "default_table",
     "environment_files",
     "price",

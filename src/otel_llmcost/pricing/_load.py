@@ -18,7 +18,7 @@ from ..usage import TOKEN_UNITS
 from ._errors import PriceFileError
 from ._model import Entry, PeakHours, Period, Tier, UnitPrices, Variant
 
-__all__ = ["ProviderFile", "read_provider_file"]
+__all__ = ["ProviderFile", "check_provider_file", "read_provider_file"]
 
 _PROVIDER = re.compile(r"[a-z0-9_.]+")
 _MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._:/@+-]*")
@@ -431,3 +431,42 @@ def read_provider_file(path: Path, *, strict: bool = False) -> ProviderFile:
             name, f"line {error.lineno} column {error.colno}", f"not valid JSON: {error.msg}"
         ) from None
     return _Reader(name, strict=strict).provider_file(document)
+
+
+def check_provider_file(path: Path) -> list[PriceFileError]:
+    """Every problem of one provider file, not only the first: the file's own fields, then each model entry.
+
+    Problems between entries (two entries with one id, clashing patterns, references to missing models) show
+    when the file is loaded into a `PriceTable`, once each entry is valid.
+    """
+    try:
+        read_provider_file(path)
+    except PriceFileError as first:
+        if not first.where or first.where.startswith("line "):
+            return [first]  # unreadable, or not JSON
+    else:
+        return []
+    document = json.loads(path.read_text(encoding="utf-8"))
+    reader = _Reader(str(path), strict=False)
+    if not isinstance(document, dict):
+        return [reader.fail("", f"expected an object, found {type(document).__name__}")]
+    raw = cast("dict[str, object]", document)
+    models = raw.get("models")
+    errors: list[PriceFileError] = []
+    try:
+        reader.provider_file({**raw, "models": []})
+    except PriceFileError as error:
+        errors.append(error)
+    provider = raw.get("provider")
+    sources = raw.get("sources")
+    for index, item in enumerate(cast("list[object]", models) if isinstance(models, list) else []):
+        try:
+            reader.entry(
+                item,
+                f"models[{index}]",
+                provider if isinstance(provider, str) else "(no provider)",
+                cast("dict[str, object]", sources) if isinstance(sources, dict) else {},
+            )
+        except PriceFileError as error:
+            errors.append(error)
+    return errors

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import NamedTuple
 
 from .. import _attributes as a
 from ..pricing import Cost, Plan, PriceFileError, PriceTable, PricingError, default_table
-from ..usage import GenAICall, Usage
+from ..usage import COST_BUCKETS, GenAICall, Usage
 from ._quote import Quote
 
 __all__ = ["COST_ALIASES", "PricedCall", "Pricer"]
@@ -25,22 +25,7 @@ _LOCAL = a.GenAiUsageCostSourceValues.LOCAL
 COST_ALIASES = frozenset({a.GEN_AI_USAGE_COST, a.OPERATION_COST})
 """The alias attributes the cost can also be written under."""
 
-_BUCKETS: Mapping[str, str] = {
-    "input": a.LLMCOST_COST_INPUT,
-    "cache_read": a.LLMCOST_COST_CACHE_READ,
-    "cache_read_audio": a.LLMCOST_COST_CACHE_READ,
-    "cache_write": a.LLMCOST_COST_CACHE_WRITE,
-    "cache_write_1h": a.LLMCOST_COST_CACHE_WRITE,
-    "output": a.LLMCOST_COST_OUTPUT,
-    "reasoning": a.LLMCOST_COST_REASONING,
-    "input_audio": a.LLMCOST_COST_AUDIO,
-    "output_audio": a.LLMCOST_COST_AUDIO,
-    "input_audio_seconds": a.LLMCOST_COST_AUDIO,
-    "input_characters": a.LLMCOST_COST_AUDIO,
-    "input_image": a.LLMCOST_COST_IMAGE,
-    "output_image": a.LLMCOST_COST_IMAGE,
-}
-"""Units of a `Cost` breakdown -> the bucket attribute they add to; ``image:*`` and ``request:*`` are below."""
+_BUCKETS = COST_BUCKETS
 
 _NS_PER_DAY = 86_400 * 10**9
 _MAX_CACHED = 4096

@@ -102,7 +102,7 @@ def instrument(
     Args:
         providers: the SDKs to instrument, by name (``"openai"``); by default every supported SDK that is
             installed. ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (``llmcost_openai``) still turns one off.
-            The Anthropic SDK (2.x) traces itself and needs no instrumentor.
+            Anthropic clients whose own tracing is on (anthropic 2.x) keep their own spans.
         capture_content: record prompts and completions on the spans; by default
             ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` decides (off when unset).
         pricing_file: price files that override the bundled table, after ``OTEL_LLMCOST_PRICING_FILE``. A broken

@@ -7,9 +7,10 @@ come from the generated constants.
 
 from ._model import INPUT_TOKEN_UNITS, OUTPUT_TOKEN_UNITS, TOKEN_UNITS, RequestContext, Totals, Usage
 from ._read import INFERENCE_OPERATIONS, GenAICall, operation_of, read_call
-from ._write import usage_attributes
+from ._write import COST_BUCKETS, usage_attributes
 
 __all__ = [
+    "COST_BUCKETS",
     "INFERENCE_OPERATIONS",
     "INPUT_TOKEN_UNITS",
     "OUTPUT_TOKEN_UNITS",

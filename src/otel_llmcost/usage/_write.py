@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .. import _attributes as a
 from ._model import Usage
 
-__all__ = ["usage_attributes"]
+__all__ = ["COST_BUCKETS", "usage_attributes"]
+
+COST_BUCKETS: Mapping[str, str] = {
+    "input": a.LLMCOST_COST_INPUT,
+    "cache_read": a.LLMCOST_COST_CACHE_READ,
+    "cache_read_audio": a.LLMCOST_COST_CACHE_READ,
+    "cache_write": a.LLMCOST_COST_CACHE_WRITE,
+    "cache_write_1h": a.LLMCOST_COST_CACHE_WRITE,
+    "output": a.LLMCOST_COST_OUTPUT,
+    "reasoning": a.LLMCOST_COST_REASONING,
+    "input_audio": a.LLMCOST_COST_AUDIO,
+    "output_audio": a.LLMCOST_COST_AUDIO,
+    "input_audio_seconds": a.LLMCOST_COST_AUDIO,
+    "input_characters": a.LLMCOST_COST_AUDIO,
+    "input_image": a.LLMCOST_COST_IMAGE,
+    "output_image": a.LLMCOST_COST_IMAGE,
+}
+"""Units of a `Cost` breakdown -> the ``llmcost.cost.*`` bucket attribute their cost adds to. ``image:<key>`` units
+add to ``llmcost.cost.image`` and ``request:<kind>`` units to ``llmcost.cost.fees``."""
 
 
 def usage_attributes(usage: Usage) -> dict[str, int | float | str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, as_is, both
+from .._retry import build_request
 from .._wrap import async_helper_stream_close, helper_stream_close
 from ._audio import SPEECH, TRANSCRIPTIONS, TRANSLATIONS
 from ._chat import CHAT_COMPLETIONS
@@ -13,7 +14,6 @@ from ._embeddings import EMBEDDINGS
 from ._images import IMAGE_EDITS, IMAGE_GENERATIONS, IMAGE_VARIATIONS
 from ._moderations import MODERATIONS
 from ._responses import RESPONSES, RESPONSES_RETRIEVE
-from ._retry import build_request
 
 __all__ = ["PATCHES"]
 

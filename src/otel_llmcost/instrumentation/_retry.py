@@ -1,11 +1,12 @@
-"""The retry hook: the SDK builds each attempt of a request anew, so the call in flight counts its retries."""
+"""The retry hook: Stainless-built SDKs (openai, anthropic) build each attempt of a request anew in
+``BaseClient._build_request``, so the call in flight counts its retries there."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from .._wrap import call_in_flight
+from ._wrap import call_in_flight
 
 __all__ = ["build_request"]
 
@@ -17,7 +18,7 @@ def build_request(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, .
     if invocation is not None:
         invocation.attempts += 1
         retries = kwargs.get("retries_taken")
-        if not isinstance(retries, int):  # older openai 1.x passes no count: each request built is one attempt
+        if not isinstance(retries, int):  # older SDKs pass no count: each request built is one attempt
             retries = invocation.attempts - 1
         if retries > invocation.resend_count:
             invocation.resend_count = retries

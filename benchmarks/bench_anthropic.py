@@ -1,0 +1,198 @@
+"""Instructions per Anthropic call of each pipeline, counted by valgrind's callgrind, beside the "required" one.
+
+Pipelines, each making the same ``messages.create`` call over a recorded response (a mock transport, no network):
+  bare          the anthropic SDK alone, its own tracing off
+  required      the SDK inside one hand-made CLIENT span carrying what our span carries for this call, plus the
+                GenAI histogram records (duration, input and output tokens): the OpenTelemetry SDK's own work
+  instrumented  AnthropicInstrumentor (the SDK's tracing off), spans priced by CostSpanProcessor
+  native        the SDK's own tracing (anthropic 2.x), spans priced by CostSpanProcessor
+  openllmetry   OpenLLMetry's instrumentor, spans priced by CostSpanProcessor (when installed)
+Every span goes to a no-op processor (behind CostSpanProcessor where priced). Each pipeline runs in a process
+of its own under callgrind with instrumentation off (start-up and imports run uninstrumented, several times
+faster); once it has made a warm-up call, ``callgrind_control`` switches instrumentation on, and the
+instructions of a section of 0 calls and of one of CALLS calls are read; their difference over CALLS is the
+count per call. The ratio printed is (pipeline - bare) / (required - bare).
+
+Needs ``valgrind`` on the PATH. Run: ``python benchmarks/bench_anthropic.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+PIPELINES = ("bare", "required", "instrumented", "native", "openllmetry")
+CALLS = 50
+RECORDING = Path(__file__).parents[1] / "tests" / "recordings" / "anthropic" / "sonnet_cache.json"
+MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
+MODEL = "claude-sonnet-4-5"
+# What our span carries for sonnet_cache (checked against an exported span by tests/test_anthropic_messages.py).
+REQUEST = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "anthropic",
+    "gen_ai.request.model": MODEL,
+    "gen_ai.request.max_tokens": 1024,
+    "server.address": "api.anthropic.com",
+    "server.port": 443,
+}
+RESPONSE = {
+    "gen_ai.response.id": "msg_01Q8rN6bVtYkXh3mJp2wLsDc",
+    "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+    "gen_ai.response.finish_reasons": ["end_turn"],
+    "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 2048,
+    "anthropic.response.service_tier": "standard",
+    "gen_ai.usage.input_tokens": 13852,
+    "gen_ai.usage.output_tokens": 523,
+    "gen_ai.usage.cache_read.input_tokens": 10240,
+    "gen_ai.usage.cache_creation.input_tokens": 3200,
+    "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 1152,
+}
+
+
+def run(pipeline: str, calls: int) -> None:
+    """Makes ``calls`` calls through ``pipeline`` (after one warm-up call)."""
+    import anthropic
+    import httpx2
+    from opentelemetry.context import Context
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+    from opentelemetry.trace import SpanKind
+
+    from otel_llmcost import CostSpanProcessor
+    from otel_llmcost.instrumentation.anthropic import AnthropicInstrumentor
+
+    warnings.simplefilter("ignore")
+
+    class Sink(SpanProcessor):
+        def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+            return None
+
+        def on_end(self, span: ReadableSpan) -> None:
+            return None
+
+    recording = json.loads(RECORDING.read_text(encoding="utf-8"))
+    body = json.dumps(recording["body"]).encode()
+    headers = recording["headers"]
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, headers=headers, content=body))
+    provider = TracerProvider()
+    meters = MeterProvider()
+    if pipeline in ("bare", "required"):
+        provider.add_span_processor(Sink())
+    else:
+        provider.add_span_processor(CostSpanProcessor(Sink(), meter_provider=meters))
+    tracing: Any = {"tracer_provider": provider} if pipeline == "native" else False
+    client = anthropic.Anthropic(
+        api_key="bench", http_client=httpx2.Client(transport=transport), max_retries=0, open_telemetry=tracing
+    )
+    if pipeline == "instrumented":
+        AnthropicInstrumentor().instrument(tracer_provider=provider, meter_provider=meters)
+    elif pipeline == "openllmetry":
+        from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor as OpenLLMetry
+
+        OpenLLMetry().instrument(tracer_provider=provider, meter_provider=meters)
+
+    def call() -> None:
+        client.messages.create(model=MODEL, max_tokens=1024, messages=MESSAGES)
+
+    if pipeline == "required":
+        tracer = provider.get_tracer("bench")
+        meter = meters.get_meter("bench")
+        duration = meter.create_histogram("gen_ai.client.operation.duration", unit="s")
+        tokens = meter.create_histogram("gen_ai.client.token.usage", unit="{token}")
+        metric = {**REQUEST, "gen_ai.response.model": RESPONSE["gen_ai.response.model"]}
+        inner = call
+
+        def call() -> None:
+            with tracer.start_as_current_span(f"chat {MODEL}", kind=SpanKind.CLIENT, attributes=dict(REQUEST)) as span:
+                inner()
+                span.set_attributes(RESPONSE)
+            duration.record(0.5, metric)
+            tokens.record(13852, {**metric, "gen_ai.token.type": "input"})
+            tokens.record(523, {**metric, "gen_ai.token.type": "output"})
+
+    call()
+    for section in (0, calls):
+        print("ready", flush=True)
+        sys.stdin.readline()
+        for _ in range(section):
+            call()
+        print("done", flush=True)
+        sys.stdin.readline()
+
+
+def _control(pid: int, *options: str) -> str:
+    return subprocess.run(["callgrind_control", *options, str(pid)], capture_output=True, text=True, check=True).stdout
+
+
+def per_call(pipeline: str, directory: str) -> float:
+    """The instructions callgrind counts per call of ``pipeline``: (CALLS calls - 0 calls) / CALLS."""
+    out = Path(directory) / f"{pipeline}.out"
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+    child = subprocess.Popen(
+        [*command, sys.executable, __file__, pipeline, str(CALLS)],
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    counts: list[int] = []
+    try:
+        for _ in range(2):
+            if child.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{pipeline} did not start")
+            _control(child.pid, "--instr=on")
+            _control(child.pid, "--zero")
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            child.stdout.readline()
+            found = re.search(r"Th 1\s+([\d,]+)", _control(child.pid, "-e", "Ir"))  # "Th 1  126,952,369"
+            _control(child.pid, "--instr=off")
+            if found is None:
+                raise RuntimeError(f"callgrind_control printed no count for {pipeline}")
+            counts.append(int(found.group(1).replace(",", "")))
+            child.stdin.write("next\n")
+            child.stdin.flush()
+    finally:
+        child.stdin.close()
+        child.wait()
+    return (counts[1] - counts[0]) / CALLS
+
+
+def main() -> None:
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed: nothing to count")
+        return
+    counted: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as directory:
+        for pipeline in PIPELINES:
+            if (
+                pipeline == "openllmetry"
+                and importlib.util.find_spec("opentelemetry.instrumentation.anthropic") is None
+            ):
+                continue
+            counted[pipeline] = per_call(pipeline, directory)
+            print(f"{pipeline}: {counted[pipeline]:,.0f} instructions per call", flush=True)
+    bare = counted["bare"]
+    required = counted["required"] - bare
+    for pipeline, count in counted.items():
+        ratio = f"{(count - bare) / required:>8.2f}x required" if pipeline != "bare" else ""
+        print(f"{'instructions per call: ' + pipeline:<40} {count:>12,.0f}  {count - bare:>+10,.0f}  {ratio}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3:
+        run(sys.argv[1], int(sys.argv[2]))
+    else:
+        main()
