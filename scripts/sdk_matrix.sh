@@ -5,11 +5,14 @@
 #   scripts/sdk_matrix.sh                              # the default versions below
 #   scripts/sdk_matrix.sh 1.55.0 2.10.0                # other openai versions
 #   ANTHROPIC_VERSIONS="0.50.0" GOOGLE_GENAI_VERSIONS="1.20.0" BEDROCK_VERSIONS="1.35.0" scripts/sdk_matrix.sh
+#   MISTRAL_VERSIONS="1.5.0" COHERE_VERSIONS="" scripts/sdk_matrix.sh   # "" skips
 #
 # openai: the oldest supported, the last 1.x and the last 2.x (3.x runs in `make test`); 1.x and 2.x talk HTTP
 # through httpx, 3.x through httpx2, and the tests take whichever the SDK uses. anthropic: the oldest supported
 # and the last 1.x (2.x runs in `make test`). google-genai: the oldest supported and the last 2.x (3.x runs in
 # `make test`). boto3/botocore (one version number): 1.34.116, the first with Converse, and a current one.
+# mistralai: the oldest tested and the last 1.x and 2.x; cohere: 5.18 and the last 6.x (the newest of each runs
+# in `make test`).
 # Every environment also gets openai, anthropic and httpx2: the suite's shared fixtures (conftest) import them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,5 +54,18 @@ read -r -a BEDROCK <<<"${BEDROCK_VERSIONS:-1.34.116 1.44.18}"
 for version in "${BEDROCK[@]}"; do
 	run "botocore-$version" bedrock "boto3==$version botocore==$version" tests/test_bedrock_converse.py \
 		tests/test_bedrock_invoke.py tests/test_bedrock_instrumentor.py
+done
+# OpenLLMetry's instrumentor of each goes in too, for the coexistence matrix. Before 5.18, cohere's chat_stream
+# swallows GeneratorExit (a bare `except`): closing it early raises, traced or not. Older cohere releases declare
+# pydantic v1-style json_encoders, which pydantic 2 warns about on import.
+read -r -a MISTRAL <<<"${MISTRAL_VERSIONS-1.0.0 1.12.4 2.10.1}"
+for version in "${MISTRAL[@]}"; do
+	run "mistralai-$version" mistral "mistralai==$version opentelemetry-instrumentation-mistralai==0.62.4" \
+		tests/test_mistralai_calls.py tests/test_mistralai_matrix.py
+done
+read -r -a COHERE <<<"${COHERE_VERSIONS-5.18.0 6.1.0}"
+for version in "${COHERE[@]}"; do
+	run "cohere-$version" cohere "cohere==$version opentelemetry-instrumentation-cohere==0.62.4" \
+		tests/test_cohere_calls.py tests/test_cohere_matrix.py -W "ignore::pydantic.warnings.PydanticDeprecatedSince20"
 done
 exit "$status"

@@ -33,6 +33,7 @@ NOT_REGISTRY_VALUES: dict[tuple[str, str], str] = {
     ("cli/_report.py", "provider"): "a --by dimension of the report",
     ("usage/_read.py", "provider"): "the name of a GenAICall field",
     ("instrumentation/openai/__init__.py", "openai"): "the SDK's module name, whose import patches it",
+    ("instrumentation/cohere/__init__.py", "cohere"): "the SDK's module name, whose import patches it",
     ("instrumentation/google_genai/_adapter.py", "generate_content"): "the name of an SDK method other tracers wrap",
     ("instrumentation/google_genai/_usage.py", "embeddings"): "a field of google-genai's embedding response",
     ("instrumentation/anthropic/__init__.py", "anthropic"): "the SDK's module name, whose import patches it",

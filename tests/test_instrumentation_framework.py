@@ -97,7 +97,8 @@ def test_the_setup_instrument_imports_no_sdk() -> None:
         """
         import otel_llmcost
         otel_llmcost.instrument(setup_sdk=False)
-        print(sorted(name for name in ("openai", "anthropic", "google.genai") if name in sys.modules))
+        sdks = ("openai", "anthropic", "google.genai", "mistralai", "cohere")
+        print(sorted(name for name in sdks if name in sys.modules))
         """
     )
     assert printed == "[]"

@@ -250,6 +250,12 @@ LLMCOST_USAGE_IMAGES: Final = "llmcost.usage.images"
 LLMCOST_USAGE_WEB_SEARCH_CALLS: Final = "llmcost.usage.web_search_calls"
 """Web searches the provider ran for the call and bills per search."""
 
+LLMCOST_USAGE_PAGES: Final = "llmcost.usage.pages"
+"""Pages of a document a call read and is billed by (Mistral's OCR bills per page processed)."""
+
+LLMCOST_USAGE_SEARCH_UNITS: Final = "llmcost.usage.search_units"
+"""Search units a reranking call is billed by (Cohere's rerank bills one per query of up to 100 documents)."""
+
 LLMCOST_REQUEST_IMAGE_SIZE: Final = "llmcost.request.image.size"
 """Size of the images requested, as the provider's API spells it."""
 
@@ -404,6 +410,9 @@ class GenAiOperationNameValues:
 
     IMAGE_EDIT: Final = "image_edit"
     """Image edits and variations, such as the OpenAI Create Image Edit API (this library's name)."""
+
+    OCR: Final = "ocr"
+    """Text read from documents, billed per page, such as Mistral's OCR API (this library's name)."""
 
 
 class GenAiProviderNameValues:

@@ -40,6 +40,7 @@ INFERENCE_OPERATIONS = frozenset(
         _O.TRANSLATION,
         _O.IMAGE_GENERATION,
         _O.IMAGE_EDIT,
+        _O.OCR,
     }
 )
 """Operations whose spans are priced. Agent, tool and workflow spans are not calls and get roll-ups."""
@@ -167,6 +168,8 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("input_characters", (a.LLMCOST_USAGE_INPUT_CHARACTERS,)),
     ("images", (a.LLMCOST_USAGE_IMAGES,)),
     ("web_search", (a.LLMCOST_USAGE_WEB_SEARCH_CALLS,)),
+    ("search_units", (a.LLMCOST_USAGE_SEARCH_UNITS,)),
+    ("pages", (a.LLMCOST_USAGE_PAGES,)),
     ("cache_read_image", (a.GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
 )
@@ -184,7 +187,17 @@ _SLOTS: dict[str, tuple[str, int]] = {
 _TEXT = frozenset(name for name, _ in _TEXT_FIELDS)
 _TEXT_NAMES = tuple(name for name, _ in _TEXT_FIELDS)
 _SPECIAL = frozenset(
-    {"cache_write_5m", "compaction_input", "compaction_output", "images", "web_search", "seconds", "cache_read_image"}
+    {
+        "cache_write_5m",
+        "compaction_input",
+        "compaction_output",
+        "images",
+        "web_search",
+        "search_units",
+        "pages",
+        "seconds",
+        "cache_read_image",
+    }
 )
 _EXTRA_KEYS = frozenset(
     {a.LLMCOST_USAGE_STATUS, a.LLMCOST_PROVIDER_REPORTED_COST, a.LLMCOST_REQUEST_BATCH, a.LLMCOST_REQUEST_REGION}
@@ -192,6 +205,8 @@ _EXTRA_KEYS = frozenset(
 _NO_TEXTS: list[str | None] = [None] * len(_TEXT_NAMES)
 _MAX_SHAPES = 1024
 _WEB_SEARCH = "web_search"
+_REQUEST = "request"
+_PAGE = "page"
 
 
 class _Shape(NamedTuple):
@@ -339,9 +354,17 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
             quality = attributes.get(a.LLMCOST_REQUEST_IMAGE_QUALITY)
             key = size if isinstance(size, str) else "image"
             counts["images"] = {f"{key}/{quality}" if isinstance(quality, str) and quality else key: image_count}  # pyright: ignore[reportArgumentType]
-        web_search = counts.pop("web_search", 0)
-        if web_search:
-            counts["requests"] = {_WEB_SEARCH: web_search}  # pyright: ignore[reportArgumentType]
+        requests = {
+            kind: count
+            for kind, count in (
+                (_WEB_SEARCH, counts.pop("web_search", 0)),
+                (_REQUEST, counts.pop("search_units", 0)),  # a rerank's search units: each one of the model's requests
+                (_PAGE, counts.pop("pages", 0)),
+            )
+            if count
+        }
+        if requests:
+            counts["requests"] = requests  # pyright: ignore[reportArgumentType]
         cache_read_image = counts.pop("cache_read_image", 0)
         if cache_read_image:
             # Cached image tokens are in both the cache reads and the image input: priced once, as cache reads.

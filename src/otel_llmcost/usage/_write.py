@@ -95,5 +95,7 @@ def _rare_parts(attributes: dict[str, int | float | str], usage: Usage) -> None:
         a.GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS: usage.output_image,
         a.LLMCOST_USAGE_INPUT_CHARACTERS: usage.input_characters,
         a.LLMCOST_USAGE_WEB_SEARCH_CALLS: dict(usage.requests).get("web_search", 0),
+        a.LLMCOST_USAGE_SEARCH_UNITS: dict(usage.requests).get("request", 0),
+        a.LLMCOST_USAGE_PAGES: dict(usage.requests).get("page", 0),
     }
     attributes.update((key, count) for key, count in parts.items() if count)

@@ -1,0 +1,42 @@
+"""OCR: ``ocr.process``, sync and async. Billed per page processed (``usage_info.pages_processed``), not by token.
+
+The operation is ``ocr`` (the GenAI conventions name none for it yet); the usage is that many ``page`` units,
+which the price table prices per page (``usd_per_request.page``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
+
+from ... import _attributes as a
+from ...usage import Usage
+from .._genai import Attributes, Invocation
+from .._read import count, field, fields, identity, text
+from .._stream import StreamHooks
+from .._surface import Reading, Request, Setup
+
+__all__ = ["OCR"]
+
+_PAGE: Final = "page"
+
+
+class Ocr:
+    """The OCR API."""
+
+    operation: ClassVar[str] = a.GenAiOperationNameValues.OCR
+
+    def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
+        return Request(text(kwargs.get("model")), {}, kwargs)
+
+    def response(self, result: Any, request: Request, setup: Setup) -> Reading:
+        attributes: Attributes = {}
+        identity(fields(result), attributes)
+        pages = count(field(result, "usage_info"), "pages_processed")
+        return Reading(attributes, Usage(requests=((_PAGE, pages),)) if pages else None)
+
+    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
+        raise TypeError("OCR is never streamed")
+
+
+OCR: Final = Ocr()

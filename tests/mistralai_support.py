@@ -1,0 +1,105 @@
+"""What the Mistral instrumentor's tests share: SDK clients that replay recordings, on mistralai 1.x and 3.x.
+
+No tests here. mistralai 3.x keeps its client in ``mistralai.client`` and talks through httpx2; 1.x keeps it in
+``mistralai`` and talks through httpx: the clients here take whichever the installed SDK uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+
+from otel_llmcost.instrumentation.mistralai import MistralInstrumentor
+from replay import RECORDINGS
+
+if TYPE_CHECKING:
+    from conftest import Tracing
+
+try:
+    from mistralai.client import Mistral, chat, errors  # mistralai 3.x
+
+    SDK_PACKAGE = "mistralai.client"
+except ImportError:  # mistralai 1.x
+    from mistralai import Mistral, chat  # pyright: ignore[reportAttributeAccessIssue]
+    from mistralai import models as errors  # pyright: ignore[reportAttributeAccessIssue]
+
+    SDK_PACKAGE = "mistralai"
+
+Chat: Any = chat.Chat
+SDKError: Any = errors.SDKError
+HTTP: ModuleType = importlib.import_module(
+    vars(importlib.import_module(f"{SDK_PACKAGE}.utils.eventstreaming"))["httpx"].__name__
+)
+"""httpx2 for mistralai 3.x, httpx for 1.x."""
+STREAM_OBJECTS = hasattr(importlib.import_module(f"{SDK_PACKAGE}.utils.eventstreaming"), "EventStream")
+"""Whether streams are the SDK's objects (with ``close`` and ``with``), not bare generators (before mistralai 1.2)."""
+
+_usage_info: Any = importlib.import_module(f"{SDK_PACKAGE}.models").UsageInfo
+CACHED_TOKENS_KEPT = _usage_info.model_config.get("extra") == "allow"
+"""Whether the SDK keeps the usage fields it does not declare (``prompt_tokens_details``): mistralai 1.0 drops
+them, and so the cached part of a prompt, which is then billed as plain input."""
+
+MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
+
+
+def recording(name: str, *, live: bool = False) -> Any:
+    """The recorded response ``name`` of the Mistral API; ``live``: its body still to be read, as from a socket."""
+    directory = RECORDINGS / "mistralai"
+    found = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+    stream = directory / f"{name}.sse"
+    content = stream.read_bytes() if stream.exists() else json.dumps(found["body"]).encode()
+    return HTTP.Response(found["status"], headers=found["headers"], content=iter([content]) if live else content)
+
+
+class Replay:
+    """A transport handler that answers each request with the next response."""
+
+    def __init__(self, *responses: Any) -> None:
+        self.responses = list(responses)
+        self.requests: list[Any] = []
+
+    def __call__(self, request: Any) -> Any:
+        self.requests.append(request)
+        return self.responses.pop(0)
+
+
+def client(*responses: Any) -> tuple[Any, Replay]:
+    """A Mistral client (sync and async) that answers with ``responses``, and the replay of its requests."""
+    replay = Replay(*responses)
+    transport = HTTP.MockTransport(replay)
+    sdk = Mistral(
+        api_key="test", client=HTTP.Client(transport=transport), async_client=HTTP.AsyncClient(transport=transport)
+    )
+    return sdk, replay
+
+
+@pytest.fixture
+def priced(tracing: Tracing) -> Iterator[Tracing]:
+    """``tracing`` (spans priced by CostSpanProcessor) with the Mistral instrumentor on it."""
+    instrumentor = MistralInstrumentor()
+    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
+    try:
+        yield tracing
+    finally:
+        instrumentor.uninstrument()
+
+
+def only_span(tracing: Tracing) -> ReadableSpan:
+    spans = list(tracing.exporter.get_finished_spans())
+    assert len(spans) == 1, [span.name for span in spans]
+    return spans[0]
+
+
+def attributes(tracing: Tracing) -> dict[str, Any]:
+    return dict(only_span(tracing).attributes or {})
+
+
+def cost(found: dict[str, Any]) -> Decimal:
+    return Decimal(repr(found["gen_ai.usage.cost.amount"]))
