@@ -18,7 +18,8 @@ demo-stop:
 $(DEMO_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(DEMO_VENV)
 	$(DEMO_VENV)/bin/python -m pip install -q --upgrade pip
-	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai,google]"
+	# httpx: the demo replays its recorded Gemini answers through an httpx transport.
+	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai,google]" httpx
 	touch $@
 
 $(TEST_VENV)/.installed: pyproject.toml
