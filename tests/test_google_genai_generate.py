@@ -101,6 +101,7 @@ def test_audio_prompt_tokens_are_priced_at_the_audio_rate(tracing: Tracing) -> N
         "gen_ai.usage.input_tokens": 3000,
         "gen_ai.usage.output_tokens": 150,
         "gen_ai.usage.audio.input_tokens": 2400,
+        "gen_ai.usage.text.input_tokens": 600,  # 3000 - 2400 audio
     }
     expected = 600 * Decimal("0.30") / MILLION + 2400 * Decimal("1.00") / MILLION + 150 * Decimal("2.50") / MILLION
     assert usd(dict(span.attributes or {})["gen_ai.usage.cost.amount"]) == expected  # $0.002955
@@ -119,6 +120,7 @@ def test_each_modality_of_the_prompt_and_cache_is_priced_at_its_rate(tracing: Tr
         "gen_ai.usage.audio.input_tokens": 3000,
         "gen_ai.usage.audio.cache_read.input_tokens": 1500,
         "gen_ai.usage.image.input_tokens": 1000,
+        "gen_ai.usage.text.input_tokens": 1000,  # 5000 - 3000 audio - 1000 image
     }
     expected = (
         500 * Decimal("0.30")  # uncached text

@@ -210,6 +210,8 @@ def test_the_span_is_current_while_the_sdk_sends(traced: Traced) -> None:
                 "gen_ai.usage.cache_read.input_tokens": 0,
                 "gen_ai.usage.audio.input_tokens": 40,
                 "gen_ai.usage.audio.output_tokens": 254,
+                "gen_ai.usage.text.input_tokens": 18,  # 58 - 40 audio
+                "gen_ai.usage.text.output_tokens": 58,  # 312 - 254 audio
             },
             id="audio",
         ),

@@ -95,6 +95,7 @@ def test_an_edit_counts_its_input_image_tokens(traced: Traced) -> None:
             "gen_ai.usage.output_tokens": 272,
             "gen_ai.usage.image.input_tokens": 323,
             "gen_ai.usage.image.output_tokens": 272,
+            "gen_ai.usage.text.input_tokens": 50,  # 373 - 323 image; the output is all image
         },
     )
 

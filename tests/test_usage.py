@@ -261,6 +261,8 @@ def test_usage_round_trips_through_the_current_conventions() -> None:
         "gen_ai.usage.image.input_tokens": 50,
         "gen_ai.usage.audio.output_tokens": 100,
         "gen_ai.usage.image.output_tokens": 10,
+        "gen_ai.usage.text.input_tokens": 4550,  # 5000 - 400 audio - 50 image
+        "gen_ai.usage.text.output_tokens": 790,  # 900 - 100 audio - 10 image (reasoning is text)
         "llmcost.usage.input_characters": 77,
         "llmcost.usage.web_search_calls": 4,
         "llmcost.usage.input_audio_seconds": 12.5,

@@ -33,8 +33,9 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
 
     Totals include their parts, as the conventions say: ``gen_ai.usage.input_tokens`` counts cached, audio
     and image tokens; ``gen_ai.usage.output_tokens`` counts reasoning, audio and image tokens. Audio and image
-    tokens go under the conventions' names by modality (``gen_ai.usage.audio.input_tokens``...), units the
-    conventions do not name yet under ``llmcost.usage.*``. Zero counts of parts are left out, and so are the
+    tokens go under the conventions' names by modality (``gen_ai.usage.audio.input_tokens``...), with the text
+    tokens beside them when a call has such a breakdown, units the conventions do not name yet under
+    ``llmcost.usage.*``. Zero counts of parts are left out, and so are the
     token totals of a call billed by other units only (seconds of audio, characters, images): its zeros
     would not be measurements.
     """
@@ -72,7 +73,7 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
     if reasoning:
         attributes[a.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = reasoning
     if input_audio or cache_read_audio or input_image or output_audio or output_image or characters or requests:
-        _rare_parts(attributes, usage)
+        _rare_parts(attributes, usage, input_tokens, output_tokens)
     if seconds:
         attributes[a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS] = float(seconds)
     if images:
@@ -85,10 +86,15 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
     return attributes
 
 
-def _rare_parts(attributes: dict[str, int | float | str], usage: Usage) -> None:
-    """The parts of audio, image, speech and tool-use calls, each only when not zero."""
+def _rare_parts(attributes: dict[str, int | float | str], usage: Usage, input_tokens: int, output_tokens: int) -> None:
+    """The parts of audio, image, speech and tool-use calls, each only when not zero; where the input or output
+    has audio or image tokens, its text tokens too (the rest of it: reasoning is text)."""
+    audio_in = usage.input_audio + usage.cache_read_audio
+    media_in, media_out = audio_in + usage.input_image, usage.output_audio + usage.output_image
     parts: dict[str, int] = {
-        a.GEN_AI_USAGE_AUDIO_INPUT_TOKENS: usage.input_audio + usage.cache_read_audio,
+        a.GEN_AI_USAGE_TEXT_INPUT_TOKENS: input_tokens - audio_in - usage.input_image if media_in else 0,
+        a.GEN_AI_USAGE_TEXT_OUTPUT_TOKENS: output_tokens - media_out if media_out else 0,
+        a.GEN_AI_USAGE_AUDIO_INPUT_TOKENS: audio_in,
         a.GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS: usage.cache_read_audio,
         a.GEN_AI_USAGE_IMAGE_INPUT_TOKENS: usage.input_image,
         a.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS: usage.output_audio,
