@@ -8,12 +8,14 @@ arguments can be an SDK's ``omit`` / ``NOT_GIVEN`` sentinels, which the type che
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple, cast
+
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from .. import _attributes as a
 from ._genai import Attributes
 
-__all__ = ["count", "field", "fields", "identity", "number", "text", "tokens"]
+__all__ = ["Sampling", "count", "field", "fields", "identity", "number", "sampling", "text", "tokens"]
 
 _NOT_PYDANTIC: Final = object()
 _EMPTY: Final[Mapping[str, Any]] = {}
@@ -87,3 +89,51 @@ def identity(values: Mapping[str, Any], attributes: Attributes) -> None:
     model = values.get("model")
     if isinstance(model, str) and model:
         attributes[a.GEN_AI_RESPONSE_MODEL] = model
+
+
+class Sampling(NamedTuple):
+    """How an SDK names the request parameters the conventions record (`sampling` reads them).
+
+    Attributes:
+        numbers: (``gen_ai.request.*`` attribute, parameter) pairs of the numeric ones (temperature, top_p...).
+        seed: the seed's parameter.
+        choices: the number of choices' parameter, when the API has one.
+        stop: the stop sequences' parameter (a string or a list of them).
+    """
+
+    numbers: tuple[tuple[str, str], ...]
+    seed: str = "seed"
+    choices: str | None = "n"
+    stop: str = "stop"
+
+
+def _whole(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def sampling(kwargs: Mapping[str, Any], attributes: Attributes, names: Sampling, max_tokens: tuple[str, ...]) -> None:
+    """The sampling parameters of a request as the conventions name them, by the SDK's ``names``; the first of
+    ``max_tokens`` the request gives is the output limit. A sentinel default (``...``, ``UNSET``) is no value."""
+    for key, name in names.numbers:
+        if name in kwargs:  # most calls name few of them: no call for the others
+            value = number(kwargs[name])
+            if value is not None:
+                attributes[key] = value
+    for name in max_tokens:
+        limit = _whole(kwargs.get(name))
+        if limit is not None:
+            attributes[gen_ai.GEN_AI_REQUEST_MAX_TOKENS] = limit
+            break
+    seed = _whole(kwargs.get(names.seed))
+    if seed is not None:
+        attributes[gen_ai.GEN_AI_REQUEST_SEED] = seed
+    choices = None if names.choices is None else _whole(kwargs.get(names.choices))
+    if choices is not None and choices != 1:
+        attributes[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] = choices
+    stop = kwargs.get(names.stop)
+    if isinstance(stop, str):
+        attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
+    elif isinstance(stop, (list, tuple)):
+        sequences = [item for item in stop if isinstance(item, str)]  # pyright: ignore[reportUnknownVariableType]
+        if sequences:
+            attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = sequences

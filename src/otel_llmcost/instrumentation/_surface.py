@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, NamedTuple, Protocol
 
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
+
 from .. import _attributes as a
 from ..usage import Usage
 from ._adapter import Adapter
 from ._genai import Attributes, Invocation, Telemetry
 from ._stream import StreamHooks
 
-__all__ = ["Reading", "Request", "Setup", "Surface"]
+__all__ = ["Reading", "Request", "Setup", "Surface", "embeddings_request"]
 
 
 class Setup(NamedTuple):
@@ -77,3 +79,14 @@ class Surface(Protocol):
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
         """The hooks that read a streamed result into ``invocation`` and end it."""
         ...
+
+
+def embeddings_request(kwargs: Mapping[str, Any], dimension: str) -> Request:
+    """An embeddings call's `Request`: its model, and ``gen_ai.embeddings.dimension.count`` when the caller set
+    the output size (the SDK's ``dimension`` parameter)."""
+    attributes: Attributes = {}
+    size = kwargs.get(dimension)
+    if isinstance(size, int) and not isinstance(size, bool):
+        attributes[gen_ai.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = size
+    model = kwargs.get("model")
+    return Request(model if isinstance(model, str) and model else None, attributes, kwargs)

@@ -16,7 +16,7 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from ... import _attributes as a
 from ...usage import Usage
 from .._genai import Attributes, Invocation
-from .._read import field, fields, number, text
+from .._read import Sampling, field, fields, sampling, text
 from .._reading import StreamReading, settled
 from .._surface import Reading, Request, Setup
 from ._read import billed, units
@@ -25,37 +25,24 @@ __all__ = ["CHAT", "CHAT_STREAM", "chat_usage"]
 
 _log = logging.getLogger("otel_llmcost")
 
-_NUMBERS: Final = (
-    (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
-    (gen_ai.GEN_AI_REQUEST_TOP_P, "p"),
-    (gen_ai.GEN_AI_REQUEST_TOP_K, "k"),
-    (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
-    (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
+_NAMES: Final = Sampling(
+    (
+        (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
+        (gen_ai.GEN_AI_REQUEST_TOP_P, "p"),
+        (gen_ai.GEN_AI_REQUEST_TOP_K, "k"),
+        (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
+        (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
+    ),
+    choices=None,
+    stop="stop_sequences",
 )
-
-
-def _whole(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+_MAX_TOKENS: Final = ("max_tokens",)
 
 
 def _request_attributes(kwargs: Mapping[str, Any]) -> Attributes:
     """The sampling parameters of a request (the SDK's ``...`` default is skipped)."""
     attributes: Attributes = {}
-    for key, name in _NUMBERS:
-        value = number(kwargs.get(name))
-        if value is not None:
-            attributes[key] = value
-    limit = _whole(kwargs.get("max_tokens"))
-    if limit is not None:
-        attributes[gen_ai.GEN_AI_REQUEST_MAX_TOKENS] = limit
-    seed = _whole(kwargs.get("seed"))
-    if seed is not None:
-        attributes[gen_ai.GEN_AI_REQUEST_SEED] = seed
-    stop = kwargs.get("stop_sequences")
-    if isinstance(stop, (list, tuple)):
-        sequences = [item for item in stop if isinstance(item, str)]  # pyright: ignore[reportUnknownVariableType]
-        if sequences:
-            attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = sequences
+    sampling(kwargs, attributes, _NAMES, _MAX_TOKENS)
     return attributes
 
 

@@ -17,7 +17,7 @@ from ...usage import Usage
 from .._genai import Attributes, Invocation
 from .._read import fields, text
 from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup
+from .._surface import Reading, Request, Setup, embeddings_request
 from ._read import billed, units
 
 __all__ = ["EMBED", "RERANK"]
@@ -40,11 +40,7 @@ class Embed:
     operation: ClassVar[str] = a.GenAiOperationNameValues.EMBEDDINGS
 
     def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
-        attributes: Attributes = {}
-        dimension = kwargs.get("output_dimension")
-        if isinstance(dimension, int) and not isinstance(dimension, bool):
-            attributes[gen_ai.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimension
-        return Request(text(kwargs.get("model")), attributes, kwargs)
+        return embeddings_request(kwargs, "output_dimension")
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         values = fields(result)

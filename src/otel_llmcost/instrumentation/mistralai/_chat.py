@@ -20,7 +20,7 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from ... import _attributes as a
 from ...usage import Usage
 from .._genai import Attributes, Invocation
-from .._read import field, fields, identity, number, text, tokens
+from .._read import Sampling, field, fields, identity, sampling, text, tokens
 from .._reading import StreamReading, settled
 from .._surface import Reading, Request, Setup
 
@@ -28,41 +28,22 @@ __all__ = ["AGENTS", "AGENTS_STREAM", "CHAT", "CHAT_STREAM", "FIM", "FIM_STREAM"
 
 _log = logging.getLogger("otel_llmcost")
 
-_NUMBERS: Final = (
-    (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
-    (gen_ai.GEN_AI_REQUEST_TOP_P, "top_p"),
-    (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
-    (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
+_NAMES: Final = Sampling(
+    (
+        (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
+        (gen_ai.GEN_AI_REQUEST_TOP_P, "top_p"),
+        (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
+        (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
+    ),
+    seed="random_seed",
 )
-
-
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+_MAX_TOKENS: Final = ("max_tokens",)
 
 
 def request_attributes(kwargs: Mapping[str, Any]) -> Attributes:
     """The sampling parameters of a request (the SDK's ``UNSET`` sentinels are skipped)."""
     attributes: Attributes = {}
-    for key, name in _NUMBERS:
-        value = number(kwargs.get(name))
-        if value is not None:
-            attributes[key] = value
-    limit = _count(kwargs.get("max_tokens"))
-    if limit is not None:
-        attributes[gen_ai.GEN_AI_REQUEST_MAX_TOKENS] = limit
-    seed = _count(kwargs.get("random_seed"))
-    if seed is not None:
-        attributes[gen_ai.GEN_AI_REQUEST_SEED] = seed
-    choices = _count(kwargs.get("n"))
-    if choices is not None and choices != 1:
-        attributes[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] = choices
-    stop = kwargs.get("stop")
-    if isinstance(stop, str):
-        attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
-    elif isinstance(stop, (list, tuple)):
-        sequences = [item for item in stop if isinstance(item, str)]  # pyright: ignore[reportUnknownVariableType]
-        if sequences:
-            attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = sequences
+    sampling(kwargs, attributes, _NAMES, _MAX_TOKENS)
     return attributes
 
 

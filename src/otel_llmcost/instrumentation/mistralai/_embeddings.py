@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
-from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
-
 from ... import _attributes as a
 from .._genai import Attributes, Invocation
-from .._read import fields, identity, text
+from .._read import fields, identity
 from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup
+from .._surface import Reading, Request, Setup, embeddings_request
 from ._chat import mistral_usage
 
 __all__ = ["EMBEDDINGS"]
@@ -23,11 +21,7 @@ class Embeddings:
     operation: ClassVar[str] = a.GenAiOperationNameValues.EMBEDDINGS
 
     def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
-        attributes: Attributes = {}
-        dimension = kwargs.get("output_dimension")
-        if isinstance(dimension, int) and not isinstance(dimension, bool):
-            attributes[gen_ai.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimension
-        return Request(text(kwargs.get("model")), attributes, kwargs)
+        return embeddings_request(kwargs, "output_dimension")
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         values = fields(result)

@@ -11,7 +11,7 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from ... import _attributes as a
 from ...usage import Usage
 from .._genai import Attributes
-from .._read import fields, number, text
+from .._read import Sampling, fields, number, sampling, text
 
 __all__ = [
     "provider_cost",
@@ -25,15 +25,17 @@ __all__ = [
 _log = logging.getLogger("otel_llmcost")
 
 _AUTO: Final = "auto"
-_NUMBERS: Final = (
-    (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
-    (gen_ai.GEN_AI_REQUEST_TOP_P, "top_p"),
-    (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
-    (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
+_NAMES: Final = Sampling(
+    (
+        (gen_ai.GEN_AI_REQUEST_TEMPERATURE, "temperature"),
+        (gen_ai.GEN_AI_REQUEST_TOP_P, "top_p"),
+        (gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY, "frequency_penalty"),
+        (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
+    )
 )
 _SAMPLING: Final = frozenset(
     {
-        *(name for _, name in _NUMBERS),
+        *(name for _, name in _NAMES.numbers),
         *("max_completion_tokens", "max_tokens", "max_output_tokens"),  # every surface's ``max_tokens`` names
         *("seed", "n", "stop", "service_tier"),
     }
@@ -57,29 +59,7 @@ def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_t
         kwargs = {**kwargs, **cast("Mapping[str, Any]", extra)}
     if kwargs.keys().isdisjoint(_SAMPLING):  # a call that names none of them (one look-up per argument)
         return
-    for key, name in _NUMBERS:
-        if name in kwargs:  # most calls name few of them: no call for the others
-            value = number(kwargs[name])
-            if value is not None:
-                attributes[key] = value
-    for name in max_tokens:
-        limit = kwargs.get(name)
-        if isinstance(limit, int) and not isinstance(limit, bool):
-            attributes[gen_ai.GEN_AI_REQUEST_MAX_TOKENS] = limit
-            break
-    seed = kwargs.get("seed")
-    if isinstance(seed, int) and not isinstance(seed, bool):
-        attributes[gen_ai.GEN_AI_REQUEST_SEED] = seed
-    choices = kwargs.get("n")
-    if isinstance(choices, int) and not isinstance(choices, bool) and choices != 1:
-        attributes[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] = choices
-    stop = kwargs.get("stop")
-    if isinstance(stop, str):
-        attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
-    elif isinstance(stop, (list, tuple)):
-        sequences = [item for item in stop if isinstance(item, str)]  # pyright: ignore[reportUnknownVariableType]
-        if sequences:
-            attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = sequences
+    sampling(kwargs, attributes, _NAMES, max_tokens)
     if "service_tier" in kwargs:
         service_tier(kwargs, attributes)
 
