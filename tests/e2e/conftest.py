@@ -38,6 +38,11 @@ def _require(executable: Path, what: str, variable: str) -> None:
         unavailable(f"{what} is not installed at {executable}: run {SETUP} (or set {variable})")
 
 
+def require_victoria_metrics() -> None:
+    """Skips (or, with OTEL_LLMCOST_E2E=1, fails) a test that needs VictoriaMetrics where it is not installed."""
+    _require(VICTORIA_METRICS, "VictoriaMetrics", "OTEL_LLMCOST_E2E_VICTORIA_METRICS")
+
+
 @pytest.fixture(scope="session")
 def phoenix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phoenix]:
     """``phoenix serve`` on free ports of 127.0.0.1, its working dir a temporary folder; stopped after."""
@@ -53,7 +58,7 @@ def victoria_metrics(
 ) -> Iterator[VictoriaMetrics]:
     """VictoriaMetrics on a free port of 127.0.0.1, storing OTLP names as they are (its default) or converted
     to Prometheus names (``-opentelemetry.usePrometheusNaming``); its data in a temporary folder."""
-    _require(VICTORIA_METRICS, "VictoriaMetrics", "OTEL_LLMCOST_E2E_VICTORIA_METRICS")
+    require_victoria_metrics()
     server = VictoriaMetrics(tmp_path_factory.mktemp("victoria-metrics"), prometheus_naming=request.param).start()
     yield server
     server.stop()

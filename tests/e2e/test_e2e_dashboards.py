@@ -21,6 +21,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +89,23 @@ def test_the_dashboard_has_panels_a_datasource_variable_and_no_hard_coded_uid() 
 
 
 @pytest.fixture(scope="module")
-def fed(victoria_metrics: VictoriaMetrics, tmp_path_factory: pytest.TempPathFactory) -> tuple[VictoriaMetrics, Path]:
+def dashboard_victoria_metrics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VictoriaMetrics]:
+    """A VictoriaMetrics of the dashboard's own, under Prometheus naming: the dashboard's panels sum over every
+    service, and the session's shared one holds the other end-to-end apps' costs too."""
+    from conftest import require_victoria_metrics
+
+    require_victoria_metrics()
+    server = VictoriaMetrics(tmp_path_factory.mktemp("dashboard-vm"), prometheus_naming=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def fed(
+    dashboard_victoria_metrics: VictoriaMetrics, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[VictoriaMetrics, Path]:
     """VictoriaMetrics under Prometheus naming, after one run of `dashboard_app.py`; and the app's span files."""
-    if not victoria_metrics.prometheus_naming:
-        pytest.skip("the dashboard queries Prometheus names (-opentelemetry.usePrometheusNaming)")
+    victoria_metrics = dashboard_victoria_metrics
     from apps.launch import app_environment
 
     spans = tmp_path_factory.mktemp("dashboard-app") / "spans"
