@@ -40,7 +40,9 @@ REQUIRED_PROVIDERS = {
     "ollama",
     "vllm",
     "lm_studio",
-    # issue 15
+}
+# The providers issue 15 named; NEW_PROVIDERS adds the others it brought.
+ISSUE_15_PROVIDERS = {
     "openrouter",
     "cerebras",
     "sambanova",
@@ -64,29 +66,8 @@ REQUIRED_PROVIDERS = {
     "jina_ai",
     "azure.ai.inference",
 }
-NEW_PROVIDERS = {
-    "openrouter",
-    "cerebras",
-    "sambanova",
-    "deepinfra",
-    "novita",
-    "hyperbolic",
-    "nebius",
-    "cloudflare",
-    "databricks",
-    "ibm.watsonx.ai",
-    "moonshot_ai",
-    "z_ai",
-    "alibaba_cloud",
-    "minimax",
-    "ai21",
-    "huggingface",
-    "replicate",
-    "baseten",
-    "ovhcloud",
-    "scaleway",
-    "jina_ai",
-    "azure.ai.inference",
+REQUIRED_PROVIDERS |= ISSUE_15_PROVIDERS
+NEW_PROVIDERS = ISSUE_15_PROVIDERS | {
     "arcee",
     "avian",
     "modal",
