@@ -80,11 +80,11 @@ def scope(span: ReadableSpan) -> str:
     return span.instrumentation_scope.name
 
 
-def assert_priced_once(spans: list[ReadableSpan], names: tuple[str, ...]) -> list[ReadableSpan]:
-    """Each model call priced once, by the tracer that keeps the span; the priced spans, in order."""
+def assert_priced_once(spans: list[ReadableSpan], by: str) -> list[ReadableSpan]:
+    """Each model call priced once, on the span of the instrumentation scope ``by``; the priced spans, in order."""
     calls = priced(spans)
     assert [usd(span, "gen_ai.usage.cost.amount") for span in calls] == [TOOL_CALL_USD, ANSWER_USD]
-    assert {scope(span) for span in calls} == {OFFICIAL_OPENAI if "official" in names else OURS}
+    assert {scope(span) for span in calls} == {by}
     # The cost attribute is on the calls alone: summing it over the trace counts each call once.
     assert (
         sum(
