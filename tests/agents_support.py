@@ -46,9 +46,16 @@ OFFICIAL_OPENAI = "opentelemetry.instrumentation.genai.openai"
 LLM_TRACERS = [("ours",), ("official",), ("ours", "official")]
 
 
-def replay() -> Replay:
-    """The agent's two model turns, in order."""
-    return Replay(recorded("agents", "chat_tool_call_get_invoice"), recorded("agents", "chat_answer_after_tool"))
+TURNS = ("chat_tool_call_get_invoice", "chat_answer_after_tool")
+
+
+def replay(http: Any = None) -> Replay:
+    """The agent's two model turns, in order, as responses of ``http`` (the openai SDK's HTTP package: httpx2
+    for openai 3.x, the default; httpx before)."""
+    responses = [recorded("agents", name) for name in TURNS]
+    if http is not None:
+        responses = [http.Response(r.status_code, headers=dict(r.headers), content=r.content) for r in responses]
+    return Replay(*responses)
 
 
 @contextmanager
