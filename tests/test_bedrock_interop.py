@@ -6,7 +6,7 @@
   without its vendor and profile prefix, which cannot be priced: ours keeps its span inside theirs, and the
   processor prices ours and marks theirs ``duplicate`` (or leaves it unpriced when it ends first).
 - The official ``opentelemetry-instrumentation-genai-bedrock`` wraps ``BaseClient._make_api_call`` too: ours
-  steps aside, and of two official spans on one call (botocore's and it) the inner one is priced.
+  steps aside, and of two official spans on one call (botocore's and it) the first to end is priced.
 
 Both official instrumentations copy Converse's ``inputTokens`` to ``gen_ai.usage.input_tokens``, but Bedrock's
 count leaves the cache reads out while the conventions' includes them. Where the cache reads outnumber it the
