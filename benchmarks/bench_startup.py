@@ -11,9 +11,9 @@ Run: ``python benchmarks/bench_startup.py [RUNS]`` (15 runs each by default). Th
 
 On a busy machine wall times move with the load; ``python benchmarks/bench_startup.py --instructions`` counts
 instead the instructions each program runs, whole interpreter included (valgrind's callgrind, one run each, a
-fixed hash seed), so that the ratio of ours to the baseline can be read whatever else the machine does. At
-about 1,000 instructions per microsecond (what this machine's quiet baseline shows: its instructions over its
-minimum time), each 1,000,000 instructions added is about a millisecond.
+fixed hash seed), so that the ratio of ours to the baseline can be read whatever else the machine does. To
+turn instructions into time, divide the baseline's count by its minimum time on a quiet machine (about 4.7
+million instructions per millisecond on the machine of docs/performance.md).
 """
 
 from __future__ import annotations
