@@ -24,7 +24,7 @@ _PROVIDER = re.compile(r"[a-z0-9_.]+")
 _MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._:/@+-]*")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_IMAGE_KEY = re.compile(r"[0-9]+x[0-9]+(/[a-z]+)?|low|medium|high|standard|hd")
+_IMAGE_KEY = re.compile(r"[0-9]+x[0-9]+(/[a-z]+)?|low|medium|high|standard|hd|image")
 
 _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_million_tokens": TOKEN_UNITS,
@@ -146,7 +146,9 @@ class _Reader:
                 if units is not None and unit not in units:
                     raise self.fail(f"{where}.{field}", f"unknown unit {unit!r}; allowed: {', '.join(units)}")
                 if field == "usd_per_image" and not _IMAGE_KEY.fullmatch(unit):
-                    raise self.fail(f"{where}.{field}", f'{unit!r} is not an image key like "1024x1024/hd"')
+                    raise self.fail(
+                        f"{where}.{field}", f'{unit!r} is not an image key like "1024x1024/hd" (or "image": any size)'
+                    )
                 parsed[unit] = self.price(value, f"{where}.{field}.{unit}")
             maps[field] = parsed
         return UnitPrices(

@@ -9,6 +9,9 @@ from ._model import Usage
 
 __all__ = ["COST_BUCKETS", "usage_attributes"]
 
+_ANY_SIZE = "image"
+"""The image key of a model that prices an image whatever its size; what `read_call` reads when no size is given."""
+
 COST_BUCKETS: Mapping[str, str] = {
     "input": a.LLMCOST_COST_INPUT,
     "cache_read": a.LLMCOST_COST_CACHE_READ,
@@ -80,7 +83,8 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
         key = images[0][0]
         size, _, quality = key.partition("/")
         attributes[a.LLMCOST_USAGE_IMAGES] = sum(count for _, count in images)
-        attributes[a.LLMCOST_REQUEST_IMAGE_SIZE] = size
+        if size != _ANY_SIZE:  # an image priced whatever its size (Imagen) has none to report
+            attributes[a.LLMCOST_REQUEST_IMAGE_SIZE] = size
         if quality:
             attributes[a.LLMCOST_REQUEST_IMAGE_QUALITY] = quality
     return attributes
