@@ -36,6 +36,7 @@ class UnitPrices:
     per_minute: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_image: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_request: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    per_video_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
 
     def replaced_by(self, other: UnitPrices) -> UnitPrices:
         """These prices with every unit that ``other`` gives replaced by its price."""
@@ -45,6 +46,7 @@ class UnitPrices:
             {**self.per_minute, **other.per_minute},
             {**self.per_image, **other.per_image},
             {**self.per_request, **other.per_request},
+            {**self.per_video_second, **other.per_video_second},
         )
 
     def scaled(self, multiplier: Decimal, token_units: frozenset[str] | None = None) -> UnitPrices:
@@ -65,6 +67,7 @@ class UnitPrices:
                 self.per_minute,
                 self.per_image,
                 self.per_request,
+                self.per_video_second,
             )
         return UnitPrices(
             scale(self.per_million_tokens),
@@ -72,6 +75,7 @@ class UnitPrices:
             scale(self.per_minute),
             scale(self.per_image),
             self.per_request,
+            scale(self.per_video_second),
         )
 
 

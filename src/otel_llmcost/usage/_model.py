@@ -58,6 +58,7 @@ class Totals(TypedDict, total=False):
     input_audio_seconds: Decimal | int | str
     images: Mapping[str, int] | None
     requests: Mapping[str, int] | None
+    videos: Mapping[str, Decimal | int | str] | None
 
 
 _TOTALS = frozenset(Totals.__annotations__)
@@ -65,6 +66,13 @@ _TOTALS = frozenset(Totals.__annotations__)
 
 def _frozen(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((key, count) for key, count in counts.items() if count))
+
+
+def _frozen_seconds(seconds: Mapping[str, Decimal | int | str]) -> tuple[tuple[str, Decimal], ...]:
+    found = tuple(sorted((key, Decimal(value)) for key, value in seconds.items() if value))
+    if any(value < 0 for _, value in found):
+        raise ValueError("seconds of video cannot be negative")
+    return found
 
 
 class Usage(NamedTuple):
@@ -92,6 +100,8 @@ class Usage(NamedTuple):
         input_audio_seconds: seconds of audio transcribed or translated.
         images: images generated, by ``"<size>"`` or ``"<size>/<quality>"`` key.
         requests: billed calls and tool uses, by kind (``"request"``, ``"web_search"``).
+        videos: seconds of video generated, by ``"<resolution>"`` key (``"video"``: not asked), with
+            ``"/audio"`` or ``"/silent"`` when the request says whether the videos have sound.
     """
 
     input: int = 0
@@ -109,6 +119,7 @@ class Usage(NamedTuple):
     input_audio_seconds: Decimal = _ZERO
     images: tuple[tuple[str, int], ...] = ()
     requests: tuple[tuple[str, int], ...] = ()
+    videos: tuple[tuple[str, Decimal], ...] = ()
 
     @classmethod
     def from_totals(cls, **totals: Unpack[Totals]) -> Usage:
@@ -162,6 +173,7 @@ class Usage(NamedTuple):
         input_audio_seconds: Decimal | int | str = _ZERO,
         images: Mapping[str, int] | None = None,
         requests: Mapping[str, int] | None = None,
+        videos: Mapping[str, Decimal | int | str] | None = None,
         total_tokens: int = 0,
     ) -> Usage:
         """A `Usage` from what a provider's response or a span reported (the arguments of `Totals`):
@@ -261,6 +273,7 @@ class Usage(NamedTuple):
                 input_audio_seconds,
                 _frozen(images) if images else (),
                 _frozen(requests) if requests else (),
+                _frozen_seconds(videos) if videos else (),
             )
         )
 
@@ -296,6 +309,7 @@ class Usage(NamedTuple):
             and not self.input_audio_seconds
             and not self.images
             and not self.requests
+            and not self.videos
         )
 
 

@@ -40,6 +40,7 @@ INFERENCE_OPERATIONS = frozenset(
         _O.TRANSLATION,
         _O.IMAGE_GENERATION,
         _O.IMAGE_EDIT,
+        _O.VIDEO_GENERATION,
         _O.OCR,
     }
 )
@@ -172,6 +173,7 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pages", (a.LLMCOST_USAGE_PAGES,)),
     ("cache_read_image", (a.GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
+    ("video_seconds", (a.LLMCOST_USAGE_VIDEO_SECONDS,)),
 )
 _TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("provider", _PROVIDER),
@@ -196,6 +198,7 @@ _SPECIAL = frozenset(
         "search_units",
         "pages",
         "seconds",
+        "video_seconds",
         "cache_read_image",
     }
 )
@@ -204,6 +207,7 @@ _EXTRA_KEYS = frozenset(
 )
 _NO_TEXTS: list[str | None] = [None] * len(_TEXT_NAMES)
 _MAX_SHAPES = 1024
+_DURATIONS = frozenset({"seconds", "video_seconds"})
 _WEB_SEARCH = "web_search"
 _REQUEST = "request"
 _PAGE = "page"
@@ -305,6 +309,14 @@ def _read(attributes: Attributes, shape: _Shape) -> tuple[list[str | None], Usag
     return texts, _usage(attributes, values)
 
 
+def _video_key(attributes: Attributes) -> str:
+    """The key of a call's seconds of video: its resolution (``video`` when not asked), and its sound if asked."""
+    resolution = attributes.get(a.LLMCOST_REQUEST_VIDEO_RESOLUTION)
+    key = resolution if isinstance(resolution, str) and resolution else "video"
+    audio = attributes.get(a.LLMCOST_REQUEST_VIDEO_AUDIO)
+    return key if not isinstance(audio, bool) else f"{key}/audio" if audio else f"{key}/silent"
+
+
 def _scan(
     attributes: Attributes, winners: tuple[tuple[str, str], ...]
 ) -> tuple[dict[str, str], dict[str, int | float]]:
@@ -323,8 +335,8 @@ def _scan(
         elif type(value) is int and value >= 0:
             counts[name] = value
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise _InvalidUsage(f"{key} is {value!r}, not a {'duration' if name == 'seconds' else 'count'}")
-        elif name == "seconds":
+            raise _InvalidUsage(f"{key} is {value!r}, not a {'duration' if name in _DURATIONS else 'count'}")
+        elif name in _DURATIONS:
             counts[name] = value
         elif value != int(value):
             raise _InvalidUsage(f"{key} is {value!r}, not a count")
@@ -377,6 +389,9 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
         seconds = counts.pop("seconds", None)
         if seconds is not None:
             counts["input_audio_seconds"] = Decimal(repr(float(seconds)))  # pyright: ignore[reportArgumentType]
+        video = counts.pop("video_seconds", 0)
+        if video:
+            counts["videos"] = {_video_key(attributes): Decimal(repr(float(video)))}  # pyright: ignore[reportArgumentType]
     try:
         usage = Usage.from_reported(**counts)  # pyright: ignore[reportArgumentType] - the names are its own
     except ValueError as error:

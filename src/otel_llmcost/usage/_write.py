@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from .. import _attributes as a
 from ._model import Usage
@@ -58,12 +59,13 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
         seconds,
         images,
         requests,
+        videos,
     ) = usage  # one unpacking: the fields are read on every instrumented call
     cached = cache_read + cache_write + cache_write_1h
     input_tokens = plain_input + cached + input_audio + cache_read_audio + input_image
     output_tokens = output + reasoning + output_audio + output_image
     attributes: dict[str, int | float | str] = {}
-    if input_tokens or output_tokens or not (characters or seconds or images):
+    if input_tokens or output_tokens or not (characters or seconds or images or videos):
         attributes[a.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
         attributes[a.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
     # The parts, in this order, each only when not zero.
@@ -87,7 +89,20 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
             attributes[a.LLMCOST_REQUEST_IMAGE_SIZE] = size
         if quality:
             attributes[a.LLMCOST_REQUEST_IMAGE_QUALITY] = quality
+    if videos:
+        _video_parts(attributes, videos)
     return attributes
+
+
+def _video_parts(attributes: dict[str, int | float | str], videos: tuple[tuple[str, Decimal], ...]) -> None:
+    """Seconds of video, with the resolution and sound of their (first) key; ``video``: no resolution asked."""
+    key = videos[0][0]
+    resolution, _, sound = key.partition("/")
+    attributes[a.LLMCOST_USAGE_VIDEO_SECONDS] = float(sum((seconds for _, seconds in videos), Decimal(0)))
+    if resolution != "video":
+        attributes[a.LLMCOST_REQUEST_VIDEO_RESOLUTION] = resolution
+    if sound:
+        attributes[a.LLMCOST_REQUEST_VIDEO_AUDIO] = sound == "audio"
 
 
 def _rare_parts(attributes: dict[str, int | float | str], usage: Usage, input_tokens: int, output_tokens: int) -> None:
