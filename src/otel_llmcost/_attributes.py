@@ -253,6 +253,9 @@ LLMCOST_USAGE_VIDEO_SECONDS: Final = "llmcost.usage.video_seconds"
 LLMCOST_USAGE_WEB_SEARCH_CALLS: Final = "llmcost.usage.web_search_calls"
 """Web searches the provider ran for the call and bills per search."""
 
+LLMCOST_USAGE_GROUNDED_PROMPTS: Final = "llmcost.usage.grounded_prompts"
+"""Prompts grounded with a web search that the provider bills per prompt, however many searches it ran."""
+
 LLMCOST_USAGE_PAGES: Final = "llmcost.usage.pages"
 """Pages of a document a call read and is billed by (Mistral's OCR bills per page processed)."""
 

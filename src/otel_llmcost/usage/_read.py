@@ -171,6 +171,7 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("web_search", (a.LLMCOST_USAGE_WEB_SEARCH_CALLS,)),
     ("search_units", (a.LLMCOST_USAGE_SEARCH_UNITS,)),
     ("pages", (a.LLMCOST_USAGE_PAGES,)),
+    ("grounded_prompts", (a.LLMCOST_USAGE_GROUNDED_PROMPTS,)),
     ("cache_read_image", (a.GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
     ("video_seconds", (a.LLMCOST_USAGE_VIDEO_SECONDS,)),
@@ -197,6 +198,7 @@ _SPECIAL = frozenset(
         "web_search",
         "search_units",
         "pages",
+        "grounded_prompts",
         "seconds",
         "video_seconds",
         "cache_read_image",
@@ -211,6 +213,7 @@ _DURATIONS = frozenset({"seconds", "video_seconds"})
 _WEB_SEARCH = "web_search"
 _REQUEST = "request"
 _PAGE = "page"
+_GROUNDED_PROMPT = "grounded_prompt"
 
 
 class _Shape(NamedTuple):
@@ -372,6 +375,7 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
                 (_WEB_SEARCH, counts.pop("web_search", 0)),
                 (_REQUEST, counts.pop("search_units", 0)),  # a rerank's search units: each one of the model's requests
                 (_PAGE, counts.pop("pages", 0)),
+                (_GROUNDED_PROMPT, counts.pop("grounded_prompts", 0)),
             )
             if count
         }

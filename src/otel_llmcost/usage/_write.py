@@ -122,5 +122,6 @@ def _rare_parts(attributes: dict[str, int | float | str], usage: Usage, input_to
         a.LLMCOST_USAGE_WEB_SEARCH_CALLS: dict(usage.requests).get("web_search", 0),
         a.LLMCOST_USAGE_SEARCH_UNITS: dict(usage.requests).get("request", 0),
         a.LLMCOST_USAGE_PAGES: dict(usage.requests).get("page", 0),
+        a.LLMCOST_USAGE_GROUNDED_PROMPTS: dict(usage.requests).get("grounded_prompt", 0),
     }
     attributes.update((key, count) for key, count in parts.items() if count)
