@@ -64,12 +64,14 @@ def _with_maybe_billed_cost(span: ReadableSpan) -> ReadableSpan:
         value = attributes.get(key)
         if isinstance(value, (int, float)):
             input_side += Decimal(repr(value))
+    priced = dict(span.attributes or {})
+    priced[a.LLMCOST_RETRY_MAYBE_BILLED_COST] = float(count * input_side)
     return ReadableSpan(
         name=span.name,
         context=span.context,
         parent=span.parent,
         resource=span.resource,
-        attributes={**attributes, a.LLMCOST_RETRY_MAYBE_BILLED_COST: float(count * input_side)},
+        attributes=priced,
         events=span.events,
         links=span.links,
         kind=span.kind,
