@@ -394,3 +394,19 @@ def test_bedrock(instrumented: Pipeline) -> None:
     found = instrumented.span()
     assert (found["http.request.resend_count"], found["llmcost.retry.maybe_billed"]) == (1, 1)
     assert usd(found["llmcost.retry.maybe_billed_cost"]) == BEDROCK_INPUT
+
+
+def test_instrumentors_share_one_send_hook_and_the_last_one_off_removes_it(pipeline: Pipeline) -> None:
+    originals = (vars(httpx.Client)["send"], vars(httpx2.Client)["send"])
+    first, second, third = OpenAIInstrumentor(), AnthropicInstrumentor(), CohereInstrumentor()
+    for instrumentor in (first, second, third):
+        instrumentor.instrument(tracer_provider=pipeline.tracer_provider, meter_provider=pipeline.meter_provider)
+    wrapped = vars(httpx2.Client)["send"]
+    assert wrapped is not originals[1]
+    assert wrapped.__wrapped__ is originals[1]  # one hook, not one per instrumentor
+
+    first.uninstrument()  # not in the reverse order of instrument(): the others still hold the hook
+    assert vars(httpx2.Client)["send"] is wrapped
+    second.uninstrument()
+    third.uninstrument()
+    assert (vars(httpx.Client)["send"], vars(httpx2.Client)["send"]) == originals
