@@ -668,6 +668,15 @@ class OpeninferenceSpanKindValues:
     """Unknown kind."""
 
 
+# registry.llmcost.retry: Retries the provider may have billed
+
+LLMCOST_RETRY_MAYBE_BILLED: Final = "llmcost.retry.maybe_billed"
+"""Attempts of the call that failed after the request was sent, which the provider may have billed."""
+
+LLMCOST_RETRY_MAYBE_BILLED_COST: Final = "llmcost.retry.maybe_billed_cost"
+"""What the attempts in `llmcost.retry.maybe_billed` may have cost for their input, in US dollars."""
+
+
 # Metrics
 
 METRIC_LLMCOST_COST: Final = "llmcost.cost"

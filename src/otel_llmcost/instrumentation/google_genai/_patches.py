@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, as_is, both
+from .._retry import SEND_PATCHES
 from ._embed import COUNT_TOKENS, EMBED_CONTENT
 from ._generate import GENERATE_CONTENT, GENERATE_CONTENT_STREAM
 from ._images import GENERATE_IMAGES
@@ -32,5 +33,7 @@ PATCHES: tuple[Patch, ...] = (
     # Each attempt of a request (2.x and later retry): the call in flight counts its retries.
     Patch("google.genai._api_client", "BaseApiClient._request_once", as_is(request_once)),
     Patch("google.genai._api_client", "BaseApiClient._async_request_once", as_is(async_request_once)),
+    # Each attempt's outcome, where httpx sends it: retries the provider may have billed are marked.
+    *SEND_PATCHES,
 )
 """Everything the Google Gen AI instrumentor wraps."""
