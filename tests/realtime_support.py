@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import trustme
 from websockets.sync.server import ServerConnection, serve
 
 RECORDINGS = Path(__file__).parent / "recordings" / "realtime"
@@ -21,17 +23,22 @@ def recording(name: str) -> dict[str, Any]:
 
 class Replayed(NamedTuple):
     url: str
-    """``ws://127.0.0.1:{port}``"""
+    """``ws://127.0.0.1:{port}``, or ``https://127.0.0.1:{port}`` with TLS (google-genai makes it ``wss``)."""
     port: int
     received: list[dict[str, Any]]
     """The client's messages, parsed, in order."""
+    trust: ssl.SSLContext | None
+    """With TLS: a client context that trusts the server's certificate (a test CA's)."""
 
 
 @contextmanager
-def replaying(script: dict[str, Any], *, drop: tuple[int, int] | None = None, hold: bool = False) -> Iterator[Replayed]:
+def replaying(
+    script: dict[str, Any], *, drop: tuple[int, int] | None = None, hold: bool = False, tls: bool = False
+) -> Iterator[Replayed]:
     """Serves ``script``: its ``connect`` events when a socket opens, then one entry of ``replies`` per client
     message. ``drop=(reply, events)``: after that many events of that reply, the socket is shut without a close
-    frame (the server dropping it mid-response). ``hold``: the last reply's final event is never sent."""
+    frame (the server dropping it mid-response). ``hold``: the last reply's final event is never sent. ``tls``: the
+    server speaks TLS with a certificate for 127.0.0.1 from a test CA (google-genai connects with ``wss`` only)."""
     received: list[dict[str, Any]] = []
 
     def handler(connection: ServerConnection) -> None:
@@ -54,12 +61,20 @@ def replaying(script: dict[str, Any], *, drop: tuple[int, int] | None = None, ho
             for event in events:
                 connection.send(json.dumps(event))
 
-    with serve(handler, "127.0.0.1", 0) as server:
+    server_context: ssl.SSLContext | None = None
+    trust: ssl.SSLContext | None = None
+    if tls:
+        authority = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(server_context)
+        trust = ssl.create_default_context()
+        authority.configure_trust(trust)
+    with serve(handler, "127.0.0.1", 0, ssl=server_context) as server:
         port = server.socket.getsockname()[1]
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield Replayed(f"ws://127.0.0.1:{port}", port, received)
+            yield Replayed(f"{'https' if tls else 'ws'}://127.0.0.1:{port}", port, received, trust)
         finally:
             server.shutdown()
             thread.join(5)

@@ -119,7 +119,7 @@ class _Response:
 class Session:
     """One realtime session: its span, and the spans of the responses in flight, by the provider's key."""
 
-    __slots__ = ("_latest", "_opening", "_responses", "ended", "model", "served", "span")
+    __slots__ = ("_latest", "_opening", "_responses", "ended", "model", "served", "span", "state")
 
     def __init__(self, opening: Opening) -> None:
         self._opening = opening
@@ -136,6 +136,7 @@ class Session:
         self._responses: dict[object, _Response] = {}
         self._latest: _Response | None = None
         self.ended = False
+        self.state: Any = None  # the provider reader's own (the turn in progress, for Gemini Live)
 
     @property
     def reader(self) -> Reader:
