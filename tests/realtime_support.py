@@ -33,24 +33,34 @@ class Replayed(NamedTuple):
 
 @contextmanager
 def replaying(
-    script: dict[str, Any], *, drop: tuple[int, int] | None = None, hold: bool = False, tls: bool = False
+    script: dict[str, Any],
+    *,
+    drop: tuple[int, int] | None = None,
+    hold: bool = False,
+    tls: bool = False,
+    again: dict[str, Any] | None = None,
 ) -> Iterator[Replayed]:
     """Serves ``script``: its ``connect`` events when a socket opens, then one entry of ``replies`` per client
     message. ``drop=(reply, events)``: after that many events of that reply, the socket is shut without a close
-    frame (the server dropping it mid-response). ``hold``: the last reply's final event is never sent. ``tls``: the
+    frame (the server dropping it mid-response; a socket the client opens again is served ``again``, else the
+    script, from its start, and not dropped). ``hold``: the last reply's final event is never sent. ``tls``: the
     server speaks TLS with a certificate for 127.0.0.1 from a test CA (google-genai connects with ``wss`` only)."""
     received: list[dict[str, Any]] = []
+    connections: list[ServerConnection] = []
 
     def handler(connection: ServerConnection) -> None:
-        replies = list(script["replies"])
-        for event in script.get("connect", ()):
+        connections.append(connection)
+        first = len(connections) == 1
+        served = script if first or again is None else again
+        replies = list(served["replies"])
+        for event in served.get("connect", ()):
             connection.send(json.dumps(event))
         for index, message in enumerate(connection):
             received.append(json.loads(message))
             if index >= len(replies):
                 continue
             events = replies[index]
-            if drop is not None and index == drop[0]:
+            if drop is not None and index == drop[0] and first:
                 for event in events[: drop[1]]:
                     connection.send(json.dumps(event))
                 connection.socket.shutdown(socket.SHUT_RDWR)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -288,3 +290,37 @@ def test_uninstrument_restores_connect_and_the_connection_methods(tracing: Traci
     assert "close" not in vars(realtime.RealtimeConnection) or not hasattr(
         vars(realtime.RealtimeConnection)["close"], "__wrapped__"
     )
+
+
+def test_a_reconnecting_session_goes_on_after_the_drop(priced: Tracing) -> None:
+    if "on_reconnecting" not in inspect.signature(realtime.Realtime.connect).parameters:
+        pytest.skip("this openai does not reconnect")
+    # The new socket answers with another response (another id: the processor prices a response id once).
+    again = json.loads(json.dumps(SCRIPT).replace("resp_CkR3c1Zq8", "resp_CkR3d4Mn2"))
+    with replaying(SCRIPT, drop=(1, 3), again=again) as server:
+        client = openai.OpenAI(api_key="sk-test", websocket_base_url=server.url + "/v1")
+        with client.realtime.connect(model="gpt-realtime", on_reconnecting=lambda event: None, initial_delay=0.01) as (
+            connection
+        ):
+            connection.response.create()
+            for event in connection:
+                if event.type == "response.done":
+                    break
+            connection.response.create()
+            for event in connection:  # the drop, then the SDK's new socket says session.created
+                if event.type == "session.created":
+                    connection.response.create()
+                if event.type == "response.done":
+                    break
+            assert not [span for span in priced.exporter.get_finished_spans() if span.kind is SpanKind.INTERNAL]
+    session, responses = _spans(priced)
+    assert "error.type" not in _attributes(session)
+    cut = _attributes(responses[1])
+    assert (cut["error.type"], cut["llmcost.usage.status"], cut["gen_ai.usage.output_tokens"]) == (
+        "ConnectionClosedError",
+        "partial",
+        1,
+    )
+    # The new socket's first response is priced in the same session.
+    assert [_attributes(responses[index]).get("gen_ai.usage.cost.amount") for index in (0, 2)] == [float(COST_1)] * 2
+    assert _attributes(session)["llmcost.subtree.calls"] == 3
