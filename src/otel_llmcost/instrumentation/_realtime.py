@@ -119,12 +119,13 @@ class _Response:
 class Session:
     """One realtime session: its span, and the spans of the responses in flight, by the provider's key."""
 
-    __slots__ = ("_latest", "_opening", "_responses", "ended", "model", "served", "span", "state")
+    __slots__ = ("_latest", "_opening", "_responses", "conversation", "ended", "model", "served", "span", "state")
 
     def __init__(self, opening: Opening) -> None:
         self._opening = opening
         self.model = opening.model
         self.served: str | None = None  # the model the server says it runs: each response's response model
+        self.conversation: str | None = None
         attributes: Attributes = {a.GEN_AI_PROVIDER_NAME: opening.provider}
         if opening.model is not None:
             attributes[a.GEN_AI_REQUEST_MODEL] = opening.model
@@ -147,6 +148,7 @@ class Session:
         if self.ended:
             return
         if conversation_id:
+            self.conversation = conversation_id
             self.span.set_attribute(gen_ai.GEN_AI_CONVERSATION_ID, conversation_id)
         if model:
             self.served = model
@@ -164,9 +166,8 @@ class Session:
             return None
         opening = self._opening
         start: Attributes = dict(attributes) if attributes else {}
-        conversation = _conversation_id(self.span)
-        if conversation is not None:
-            start[gen_ai.GEN_AI_CONVERSATION_ID] = conversation
+        if self.conversation is not None:
+            start[gen_ai.GEN_AI_CONVERSATION_ID] = self.conversation
         token = context.attach(trace.set_span_in_context(self.span))
         try:
             invocation = opening.setup.telemetry.start(
@@ -182,10 +183,6 @@ class Session:
         latest = self._latest
         if latest is not None:
             latest.pieces += 1
-
-    def in_flight(self) -> bool:
-        """Whether a response is open."""
-        return bool(self._responses)
 
     def done(
         self, key: object, reading: Reading, error: BaseException | None = None, error_type: str | None = None
@@ -233,12 +230,6 @@ class Session:
 
 def _uncounted() -> tuple[int, int] | None:
     return None
-
-
-def _conversation_id(span: Any) -> str | None:
-    attributes = getattr(span, "attributes", None)
-    value = attributes.get(gen_ai.GEN_AI_CONVERSATION_ID) if attributes is not None else None
-    return value if isinstance(value, str) else None
 
 
 # The session of each live connection object (and of the context manager that opened it), held weakly: a
