@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import ssl
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +18,7 @@ import trustme
 from websockets.sync.server import ServerConnection, serve
 
 RECORDINGS = Path(__file__).parent / "recordings" / "realtime"
+_CA_ENV = "SSL_CERT_FILE"
 
 
 def recording(name: str) -> dict[str, Any]:
@@ -27,8 +31,9 @@ class Replayed(NamedTuple):
     port: int
     received: list[dict[str, Any]]
     """The client's messages, parsed, in order."""
-    trust: ssl.SSLContext | None
-    """With TLS: a client context that trusts the server's certificate (a test CA's)."""
+    ca_file: str | None
+    """With TLS: the test CA's certificate (PEM), which ``SSL_CERT_FILE`` names while the server runs: google-genai's
+    socket trusts what that variable names (older releases take no SSL context of their own)."""
 
 
 @contextmanager
@@ -72,19 +77,28 @@ def replaying(
                 connection.send(json.dumps(event))
 
     server_context: ssl.SSLContext | None = None
-    trust: ssl.SSLContext | None = None
+    ca_file: str | None = None
     if tls:
         authority = trustme.CA()
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         authority.issue_cert("127.0.0.1").configure_cert(server_context)
-        trust = ssl.create_default_context()
-        authority.configure_trust(trust)
+        ca_file = str(Path(tempfile.mkdtemp(prefix="realtime-ca-")) / "ca.pem")
+        authority.cert_pem.write_to_path(ca_file)
     with serve(handler, "127.0.0.1", 0, ssl=server_context) as server:
         port = server.socket.getsockname()[1]
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
+        trusted = os.environ.get(_CA_ENV)
+        if ca_file is not None:
+            os.environ[_CA_ENV] = ca_file
         try:
-            yield Replayed(f"{'https' if tls else 'ws'}://127.0.0.1:{port}", port, received, trust)
+            yield Replayed(f"{'https' if tls else 'ws'}://127.0.0.1:{port}", port, received, ca_file)
         finally:
+            if ca_file is not None:
+                if trusted is None:
+                    del os.environ[_CA_ENV]
+                else:
+                    os.environ[_CA_ENV] = trusted
+                shutil.rmtree(Path(ca_file).parent, ignore_errors=True)
             server.shutdown()
             thread.join(5)

@@ -14,8 +14,9 @@ spans; this module says what the server's messages mean (the Live API reference,
   message that completes it; should it come on its own right after, the turn waits for that one message.
 
 ``AsyncSession._receive`` is where the SDK takes every message (``receive()`` and ``start_stream()`` call it).
-The socket dropping reaches it as an ``APIError`` raised from the ``websockets`` ``ConnectionClosed``: the
-session ends (a normal close, code 1000, ends it without an error).
+The socket dropping reaches it as an ``APIError`` raised from the ``websockets`` ``ConnectionClosed`` (as that
+``ConnectionClosed`` itself in older releases, 1.11 among them): the session ends (a normal close, code 1000,
+ends it without an error).
 """
 
 from __future__ import annotations
