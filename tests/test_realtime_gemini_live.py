@@ -12,7 +12,7 @@ import asyncio
 import copy
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from google import genai
@@ -21,9 +21,11 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 from websockets.exceptions import ConnectionClosed
 
-from conftest import Tracing
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
 from realtime_support import Replayed, recording, replaying
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 SCRIPT = recording("gemini_live_session.json")
 MODEL = "gemini-2.5-flash-native-audio-preview-09-2025"

@@ -13,16 +13,18 @@ import inspect
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
-from conftest import Tracing
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
 from realtime_support import recording, replaying
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 realtime = pytest.importorskip("openai.resources.realtime.realtime", reason="this openai has no GA Realtime API")
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import openai
 import pytest
 from opentelemetry.trace import SpanKind
 
-from conftest import Tracing
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
 from realtime_support import recording, replaying
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 pytest.importorskip("openai.resources.beta.realtime.realtime", reason="this openai has no beta Realtime API")
 
