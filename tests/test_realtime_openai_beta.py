@@ -7,6 +7,7 @@ input $2.50 (text and audio alike), text output $20, audio input $40, audio outp
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -95,3 +96,26 @@ def test_a_beta_session_ends_when_the_socket_drops(priced: Tracing) -> None:
         1,
     )
     assert (ended[2].attributes or {})["error.type"] == "ConnectionClosedError"
+
+
+def test_an_async_beta_session(priced: Tracing) -> None:
+    async def talk(url: str) -> None:
+        client = openai.AsyncOpenAI(api_key="sk-test", websocket_base_url=url + "/v1")
+        async with client.beta.realtime.connect(model="gpt-4o-realtime-preview") as connection:
+            for _ in range(3):
+                await connection.response.create()
+                async for event in connection:
+                    if event.type == "response.done":
+                        break
+
+    with replaying(SCRIPT) as server:
+        asyncio.run(talk(server.url))
+    spans = priced.exporter.get_finished_spans()
+    (session,) = [span for span in spans if span.kind is SpanKind.INTERNAL]
+    responses = [span for span in spans if span.kind is SpanKind.CLIENT]
+    assert [(span.attributes or {})["gen_ai.usage.cost.amount"] for span in responses] == [
+        float(COST_1),
+        float(COST_2),
+        float(COST_3),
+    ]
+    assert (session.attributes or {})["llmcost.subtree.cost"] == float(COST_1 + COST_2 + COST_3)
