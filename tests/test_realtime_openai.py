@@ -8,6 +8,7 @@ $0.40 (text and audio alike), text output $16, audio input $32, audio output $64
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 import inspect
 import json
@@ -326,3 +327,26 @@ def test_a_reconnecting_session_goes_on_after_the_drop(priced: Tracing) -> None:
     # The new socket's first response is priced in the same session.
     assert [_attributes(responses[index]).get("gen_ai.usage.cost.amount") for index in (0, 2)] == [float(COST_1)] * 2
     assert _attributes(session)["llmcost.subtree.calls"] == 3
+
+
+def test_a_failed_response_has_the_api_s_error_code(priced: Tracing) -> None:
+    script = copy.deepcopy(SCRIPT)
+    done = script["replies"][0][-1]["response"]
+    done["status"] = "failed"
+    done["status_details"] = {
+        "type": "failed",
+        "error": {"type": "server_error", "code": "rate_limit_exceeded", "message": "Slow down."},
+    }
+    with replaying(script) as server:
+        client = openai.OpenAI(api_key="sk-test", websocket_base_url=server.url + "/v1")
+        with client.realtime.connect(model="gpt-realtime") as connection:
+            connection.response.create()
+            for event in connection:
+                if event.type == "response.done":
+                    break
+    session, responses = _spans(priced)
+    failed = _attributes(responses[0])
+    assert (failed["error.type"], failed["gen_ai.response.finish_reasons"]) == ("rate_limit_exceeded", ("failed",))
+    assert responses[0].status.status_code is StatusCode.ERROR
+    assert failed["gen_ai.usage.cost.amount"] == float(COST_1)  # what it reported, billed all the same
+    assert "error.type" not in _attributes(session)
