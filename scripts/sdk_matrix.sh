@@ -44,17 +44,17 @@ for version in "${OPENAI[@]}"; do
 	run "openai-$version" openai "openai[realtime]==$version" tests/test_openai_sdk_versions.py tests/test_realtime_openai.py \
 		tests/test_realtime_openai_beta.py
 done
-read -r -a ANTHROPIC <<<"${ANTHROPIC_VERSIONS:-0.40.0 1.17.0}"
+read -r -a ANTHROPIC <<<"${ANTHROPIC_VERSIONS-0.40.0 1.17.0}"
 for version in "${ANTHROPIC[@]}"; do
 	run "anthropic-$version" anthropic "anthropic==$version" tests/test_anthropic_messages.py \
 		tests/test_anthropic_surfaces.py tests/test_anthropic_native_streams.py tests/test_anthropic_coexistence.py
 done
-read -r -a GOOGLE <<<"${GOOGLE_GENAI_VERSIONS:-1.11.0 2.34.0}"
+read -r -a GOOGLE <<<"${GOOGLE_GENAI_VERSIONS-1.11.0 2.34.0}"
 for version in "${GOOGLE[@]}"; do
 	run "google-genai-$version" google "google-genai==$version" tests/test_google_genai_generate.py \
 		tests/test_google_genai_stream.py tests/test_google_genai_embed.py tests/test_realtime_gemini_live.py
 done
-read -r -a BEDROCK <<<"${BEDROCK_VERSIONS:-1.34.116 1.44.18}"
+read -r -a BEDROCK <<<"${BEDROCK_VERSIONS-1.34.116 1.44.18}"
 for version in "${BEDROCK[@]}"; do
 	run "botocore-$version" bedrock "boto3==$version botocore==$version" tests/test_bedrock_converse.py \
 		tests/test_bedrock_invoke.py tests/test_bedrock_instrumentor.py
