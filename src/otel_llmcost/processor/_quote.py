@@ -20,7 +20,9 @@ from ..usage import TOKEN_UNITS, Usage
 __all__ = ["Quote"]
 
 _TOKEN_FIELDS = len(TOKEN_UNITS)
-_TOKENS = slice(_TOKEN_FIELDS)
+_NOT_TOKENS = slice(_TOKEN_FIELDS, None)
+_TOKENS_ONLY = Usage()[_NOT_TOKENS]
+"""The fields of a `Usage` after its tokens (characters, seconds, images, requests) when it has tokens only."""
 _EXACT_BELOW = {precision: 10**precision for precision in range(1, 100)}
 """Context precision -> the smallest amount it cannot hold exactly (a precision not here: use a `Cost`)."""
 
@@ -52,10 +54,10 @@ class Quote:
 
     def price(self, usage: Usage, status: str) -> tuple[dict[str, object], Decimal] | None:
         """The attributes and amount of a call with ``usage``; None when only a `Cost` can price it."""
-        if self._fee or usage[_TOKEN_FIELDS] or usage.input_audio_seconds or usage.images or usage.requests:
+        if self._fee or usage[_NOT_TOKENS] != _TOKENS_ONLY:
             return None
         rates = self._rates
-        found = rates.amounts(usage[_TOKENS])  # pyright: ignore[reportArgumentType]
+        found = rates.amounts(usage)  # pyright: ignore[reportArgumentType] - a `Usage` starts with its tokens
         if found is None:
             return None  # tokens of a unit with no price: the `Cost` says which
         total, amounts, exponent = found
