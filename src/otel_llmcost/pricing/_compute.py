@@ -122,7 +122,8 @@ def tier_of(period: Period, usage: Usage) -> int:
     if not period.tiers:
         return 0
     # `Usage.input_tokens`: the input buckets come first in a `Usage`, and the sum of their slice costs a third.
-    total_input = sum(usage[_INPUTS])
+    inputs: tuple[int, ...] = usage[_INPUTS]  # pyright: ignore[reportAssignmentType] - the input buckets
+    total_input = sum(inputs)
     chosen = 0
     for index, tier in enumerate(period.tiers, 1):
         if total_input > tier.above_input_tokens:

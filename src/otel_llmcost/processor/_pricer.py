@@ -171,7 +171,7 @@ class Pricer:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plan(table, call, model, key, day)
-        if type(plan) is not _Quotes:
+        if isinstance(plan, Cost):
             return self._from_cost(call, plan)
         if plan.peak is not None:  # peak hours (DeepSeek): the start time itself picks the plan, not its day
             started = time.time_ns() if start_time_ns is None else start_time_ns
