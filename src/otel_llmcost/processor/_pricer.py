@@ -141,7 +141,7 @@ class Pricer:
         tier: a call of tokens only is priced by its quote, any other through a `Cost`.
         """
         # One unpacking rather than a dozen attribute reads: this runs for every priced span.
-        _, provider, request_model, response_model, _, usage, usage_status, context, provider_cost, *_ = call
+        _, provider, request_model, response_model, _, usage, usage_status, context, provider_cost, _, _, _ = call
         model = response_model or request_model
         if provider_cost is not None:
             attributes: dict[str, object] = {a.LLMCOST_STATUS: _S.PROVIDER_REPORTED}
@@ -178,7 +178,7 @@ class Pricer:
             if not plan.peak.is_peak(datetime.fromtimestamp(started / 1e9, timezone.utc)):
                 plan = plan.off_peak or plan
         status = usage_status if usage_status in _KEPT_STATUSES else _S.PRICED
-        quoted = plan.price(usage, status)
+        quoted = (plan.single or plan.quote(usage)).price(usage, status)
         if quoted is None:
             return self._from_cost(call, plan.plan.cost(usage))
         return PricedCall(status, quoted[0], quoted[1], None, provider, model)
@@ -278,9 +278,9 @@ class Pricer:
 
 
 class _Quotes:
-    """A plan and its quotes, one per tier, made on first use."""
+    """A plan and its quotes, one per tier, made on first use; ``single`` is the quote of a plan without tiers."""
 
-    __slots__ = ("_make", "_quotes", "_tiers", "off_peak", "peak", "plan")
+    __slots__ = ("_make", "_quotes", "off_peak", "peak", "plan", "single")
 
     def __init__(self, plan: Plan, make: Callable[[Plan, int], Quote]) -> None:
         self.plan = plan
@@ -288,14 +288,12 @@ class _Quotes:
         """The vendor's peak hours, if its prices have some; outside them, ``off_peak`` prices the call."""
         self.off_peak: _Quotes | None = None
         self._make = make
-        self._tiers = bool(plan.period.tiers)
         self._quotes: list[Quote | None] = [None] * len(plan.applied)
-        self._quotes[0] = make(plan, 0)
+        self.single = make(plan, 0) if len(plan.applied) == 1 else None
 
-    def price(self, usage: Usage, status: str) -> tuple[dict[str, object], Decimal] | None:
-        """`Quote.price` at the tier of ``usage``."""
-        tier = self.plan.tier(usage) if self._tiers else 0
+    def quote(self, usage: Usage) -> Quote:
+        tier = self.plan.tier(usage)
         quote = self._quotes[tier]
         if quote is None:
             quote = self._quotes[tier] = self._make(self.plan, tier)
-        return quote.price(usage, status)
+        return quote
