@@ -15,14 +15,10 @@ from collections.abc import Mapping
 from decimal import Decimal, getcontext
 
 from ..pricing import Applied, TokenRates
-from ..usage import TOKEN_UNITS, Usage
+from ..usage import Usage
 
 __all__ = ["Quote"]
 
-_TOKEN_FIELDS = len(TOKEN_UNITS)
-_NOT_TOKENS = slice(_TOKEN_FIELDS, None)
-_TOKENS_ONLY = Usage()[_NOT_TOKENS]
-"""The fields of a `Usage` after its tokens (characters, seconds, images, requests) when it has tokens only."""
 _EXACT_BELOW = {precision: 10**precision for precision in range(1, 100)}
 """Context precision -> the smallest amount it cannot hold exactly (a precision not here: use a `Cost`)."""
 
@@ -54,7 +50,7 @@ class Quote:
 
     def price(self, usage: Usage, status: str) -> tuple[dict[str, object], Decimal] | None:
         """The attributes and amount of a call with ``usage``; None when only a `Cost` can price it."""
-        if self._fee or usage[_NOT_TOKENS] != _TOKENS_ONLY:
+        if self._fee or usage.beyond_tokens():
             return None
         rates = self._rates
         found = rates.amounts(usage)  # pyright: ignore[reportArgumentType] - a `Usage` starts with its tokens
