@@ -10,8 +10,8 @@ which ends the call when it is exhausted or closed.
 Nobody traces the call yet when no SDK call of ours is in flight (`call_in_flight`) and the current span is no
 model call's (an SDK instrumentor's, or an SDK's native one, says ``gen_ai.operation.name`` ``chat``,
 ``text_completion``, ``generate_content`` or ``embeddings``, or only ``gen_ai.system``; OpenInference's says
-``openinference.span.kind`` ``LLM`` or ``EMBEDDING``). An agent's or a workflow's span around the call does not
-count: the call is still untraced.
+``openinference.span.kind`` ``LLM`` or ``EMBEDDING``), or it has ended. An agent's or a workflow's span around
+the call does not count: the call is still untraced.
 """
 
 from __future__ import annotations
@@ -29,12 +29,13 @@ from ... import _attributes as a
 from .._genai import Invocation, Telemetry
 from .._guard import guarded
 from .._wrap import call_in_flight
-from ._formats import Reading, Route, Stream, model_in, read_body, route_of
+from ._formats import EventStream, Reading, Route, Stream, model_in, read_body, route_of
 from ._hosts import Hosts
 
 __all__ = ["Fallback", "HTTPStatusError", "async_httpx_send", "httpx_send", "requests_send"]
 
 _EVENT_STREAM: Final = "text/event-stream"
+_AWS_EVENT_STREAM: Final = "application/vnd.amazon.eventstream"
 _OP = a.GenAiOperationNameValues
 # The operations of one model call: an agent's or a workflow's span may be current around calls of its own.
 _CALLS: Final = frozenset({_OP.CHAT, _OP.TEXT_COMPLETION, _OP.GENERATE_CONTENT, _OP.EMBEDDINGS})
@@ -77,10 +78,16 @@ class Fallback:
 
 
 def _traced(span: object) -> bool:
-    """Whether ``span`` is one model call's: the conventions' (or their older ``gen_ai.system`` alone), or
-    OpenInference's."""
+    """Whether ``span`` is one model call's, still open: the conventions' (or their older ``gen_ai.system``
+    alone), or OpenInference's.
+
+    A span that has ended covers no call made now, though it may still be current: an instrumentor that makes
+    its span current until the stream it returns ends leaves it so when that stream is never finished (the
+    official openai-v2 instrumentation's under OpenLLMetry's, which does not hand its stream on). Every call
+    after it in that thread would go untraced.
+    """
     attributes: Any = getattr(span, "attributes", None)
-    if not attributes:
+    if not attributes or getattr(span, "end_time", None) is not None:
         return False
     operation = attributes.get(a.GEN_AI_OPERATION_NAME)
     if operation is not None:
@@ -98,7 +105,7 @@ class _Call:
         self.route = route
         self.streams = streams
         self._token = context.attach(trace.set_span_in_context(invocation.span))
-        self._stream: Stream | list[bytes] | None = None
+        self._stream: Stream | EventStream | list[bytes] | None = None
         self._decoder: Any = None
 
     def sent(self) -> None:
@@ -114,9 +121,17 @@ class _Call:
         self.invocation.end(error=HTTPStatusError(f"HTTP {code}"), error_type=str(code))
         return False
 
-    def whole(self, content_type: str, content: bytes) -> None:
+    def _events(self, content_type: str) -> Stream | EventStream | None:
+        """The reader of a body of events (server-sent, or AWS's event stream), or `None` for a whole one."""
         if content_type.startswith(_EVENT_STREAM):
-            stream = Stream(self.route.format)
+            return Stream(self.route.format)
+        if content_type.startswith(_AWS_EVENT_STREAM):
+            return EventStream(self.route.format)
+        return None
+
+    def whole(self, content_type: str, content: bytes) -> None:
+        stream = self._events(content_type)
+        if stream is not None:
             stream.piece(content)
             self._end(stream.reading())
         else:
@@ -124,7 +139,7 @@ class _Call:
 
     def streamed(self, content_type: str, encoding: str) -> None:
         """The body will be seen as the caller reads it (``encoding``: its content coding, read here)."""
-        self._stream = Stream(self.route.format) if content_type.startswith(_EVENT_STREAM) else []
+        self._stream = self._events(content_type) or []
         if encoding and encoding != "identity":
             decoder = _DECODERS.get(encoding)
             self._decoder = decoder() if decoder is not None else False
@@ -135,16 +150,16 @@ class _Call:
         if self._decoder is not None:
             data = self._decoder.decompress(data)
         self.invocation.chunk()
-        if isinstance(self._stream, Stream):
-            self._stream.piece(data)
-        elif self._stream is not None:
+        if isinstance(self._stream, list):
             self._stream.append(data)
+        elif self._stream is not None:
+            self._stream.piece(data)
 
     def end(self) -> None:
         if self.invocation.ended:
             return
         stream = self._stream
-        if isinstance(stream, Stream):
+        if isinstance(stream, (Stream, EventStream)):
             self._end(stream.reading())
         elif stream and self._decoder is not False:
             self._end(read_body(self.route.format, b"".join(stream)))
