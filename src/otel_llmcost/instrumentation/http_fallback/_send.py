@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
+from functools import partial
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -176,6 +177,44 @@ def _ended(call: _Call) -> None:
         call.invocation.end()  # whatever failed in reading, the span ends
 
 
+# ----- the wrappers of send(), of every client -----
+
+Begin = Callable[[Fallback, tuple[Any, ...], dict[str, Any]], "_Call | None"]
+Read = Callable[[_Call, Any, bool], None]
+
+
+def _raised(call: _Call, error: BaseException) -> None:
+    call.sent()
+    guarded(call.failed, error)
+
+
+def _answered(call: _Call, response: Any, stream: bool, read: Read) -> None:
+    """The client returned ``response``: ``read`` reads its status and body, or puts a tee in its stream's place;
+    the call ends now unless the caller reads its body later."""
+    call.sent()
+    guarded(read, call, response, stream)
+    if not stream:
+        _ended(call)
+
+
+def _sync_send(fallback: Fallback, begin: Begin, read: Read) -> Callable[..., Any]:
+    """The wrapper of a client's synchronous ``send``; ``async_httpx_send`` is its twin."""
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        call = guarded(begin, fallback, args, kwargs)
+        if call is None:
+            return wrapped(*args, **kwargs)
+        try:
+            response = wrapped(*args, **kwargs)
+        except BaseException as error:
+            _raised(call, error)
+            raise
+        _answered(call, response, kwargs.get("stream") is True, read)
+        return response
+
+    return wrapper
+
+
 # ----- httpx and httpx2 -----
 
 
@@ -229,23 +268,7 @@ def httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
             finally:
                 _ended(self._call)
 
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        call = guarded(_httpx_begin, fallback, args, kwargs)
-        if call is None:
-            return wrapped(*args, **kwargs)
-        try:
-            response = wrapped(*args, **kwargs)
-        except BaseException as error:
-            call.sent()
-            guarded(call.failed, error)
-            raise
-        call.sent()
-        guarded(_httpx_response, call, response, kwargs.get("stream") is True, Tee)
-        if not kwargs.get("stream"):
-            _ended(call)
-        return response
-
-    return wrapper
+    return _sync_send(fallback, _httpx_begin, partial(_httpx_response, tee=Tee))
 
 
 def async_httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
@@ -269,20 +292,18 @@ def async_httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
             finally:
                 _ended(self._call)
 
+    begin, read = _httpx_begin, partial(_httpx_response, tee=AsyncTee)
+
     async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        call = guarded(_httpx_begin, fallback, args, kwargs)
+        call = guarded(begin, fallback, args, kwargs)
         if call is None:
             return await wrapped(*args, **kwargs)
         try:
             response = await wrapped(*args, **kwargs)
         except BaseException as error:
-            call.sent()
-            guarded(call.failed, error)
+            _raised(call, error)
             raise
-        call.sent()
-        guarded(_httpx_response, call, response, kwargs.get("stream") is True, AsyncTee)
-        if not kwargs.get("stream"):
-            _ended(call)
+        _answered(call, response, kwargs.get("stream") is True, read)
         return response
 
     return wrapper
@@ -349,21 +370,4 @@ def _requests_response(call: _Call, response: Any, stream: bool) -> None:
 def requests_send(fallback: Fallback) -> Callable[..., Any]:
     """The wrapper of ``requests.Session.send``."""
 
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        call = guarded(_requests_begin, fallback, args, kwargs)
-        if call is None:
-            return wrapped(*args, **kwargs)
-        try:
-            response = wrapped(*args, **kwargs)
-        except BaseException as error:
-            call.sent()
-            guarded(call.failed, error)
-            raise
-        call.sent()
-        stream = kwargs.get("stream") is True
-        guarded(_requests_response, call, response, stream)
-        if not stream:
-            _ended(call)
-        return response
-
-    return wrapper
+    return _sync_send(fallback, _requests_begin, _requests_response)
