@@ -463,6 +463,27 @@ class GenAiProviderNameValues:
     MISTRAL_AI: Final = "mistral_ai"
     """Mistral AI."""
 
+    OPENROUTER: Final = "openrouter"
+    """OpenRouter (`openrouter.ai`). Not upstream: the price table's name."""
+
+    TOGETHER_AI: Final = "together_ai"
+    """Together AI (`api.together.xyz`). Not upstream: the price table's name."""
+
+    FIREWORKS_AI: Final = "fireworks_ai"
+    """Fireworks AI (`api.fireworks.ai`). Not upstream: the price table's name."""
+
+    OLLAMA: Final = "ollama"
+    """A local Ollama server (port 11434). Not upstream: the price table's name."""
+
+    LM_STUDIO: Final = "lm_studio"
+    """A local LM Studio server (port 1234). Not upstream: the price table's name."""
+
+    VLLM: Final = "vllm"
+    """A vLLM server (port 8000 on a local address). Not upstream: the price table's name."""
+
+    OPENAI_COMPATIBLE: Final = "openai_compatible"
+    """An OpenAI-compatible server the endpoint rules do not name. Not upstream: the price table's name."""
+
 
 # registry.read.gen_ai.deprecated: Read from deprecated upstream names
 

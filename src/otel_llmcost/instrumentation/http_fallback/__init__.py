@@ -10,7 +10,7 @@ already covers gets nothing more.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING
 
 from .._instrumentor import Instrumentor, Options
 
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from .._patches import Patch
 
 __all__ = ["HTTPFallbackInstrumentor"]
-
-_CLIENTS: Final = ("httpx", "httpx2", "requests")
 
 
 class HTTPFallbackInstrumentor(Instrumentor):
@@ -32,6 +30,7 @@ class HTTPFallbackInstrumentor(Instrumentor):
     """
 
     sdk = "httpx"
+    also = ("httpx2", "requests")
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ()
@@ -41,12 +40,3 @@ class HTTPFallbackInstrumentor(Instrumentor):
 
         adapter = FallbackAdapter(options.providers)
         return adapter, patches(adapter)
-
-    def _instrument(self, **kwargs: Any) -> None:
-        import wrapt
-
-        super()._instrument(**kwargs)
-        pending = self._pending
-        if pending is not None:
-            for name in _CLIENTS[1:]:
-                wrapt.register_post_import_hook(pending.imported, name)
