@@ -241,6 +241,9 @@ LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS: Final = "llmcost.usage.output_image_tokens"
 LLMCOST_USAGE_INPUT_AUDIO_SECONDS: Final = "llmcost.usage.input_audio_seconds"
 """Seconds of input audio, for calls billed by duration such as transcriptions."""
 
+LLMCOST_USAGE_COMPUTE_SECONDS: Final = "llmcost.usage.compute_seconds"
+"""Seconds of hardware a call ran on, for platforms that bill the time (Replicate's `metrics.predict_time`)."""
+
 LLMCOST_USAGE_INPUT_CHARACTERS: Final = "llmcost.usage.input_characters"
 """Characters of input, for calls billed by length such as speech synthesis."""
 
