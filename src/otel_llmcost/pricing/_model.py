@@ -38,6 +38,7 @@ class UnitPrices:
     per_request: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
     """Time billed by the second of the hardware a model runs on (Replicate): one ``{"<hardware>": price}``."""
+    per_video_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
 
     def replaced_by(self, other: UnitPrices) -> UnitPrices:
         """These prices with every unit that ``other`` gives replaced by its price."""
@@ -48,6 +49,7 @@ class UnitPrices:
             {**self.per_image, **other.per_image},
             {**self.per_request, **other.per_request},
             other.per_second or self.per_second,
+            {**self.per_video_second, **other.per_video_second},
         )
 
     def scaled(self, multiplier: Decimal, token_units: frozenset[str] | None = None) -> UnitPrices:
@@ -69,6 +71,7 @@ class UnitPrices:
                 self.per_image,
                 self.per_request,
                 self.per_second,
+                self.per_video_second,
             )
         return UnitPrices(
             scale(self.per_million_tokens),
@@ -77,6 +80,7 @@ class UnitPrices:
             scale(self.per_image),
             self.per_request,
             scale(self.per_second),
+            scale(self.per_video_second),
         )
 
 
