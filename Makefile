@@ -18,8 +18,9 @@ demo-stop:
 $(DEMO_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(DEMO_VENV)
 	$(DEMO_VENV)/bin/python -m pip install -q --upgrade pip
-	# httpx: the demo replays its recorded Gemini answers through an httpx transport.
-	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai,google]" httpx
+	# httpx: the demo replays its recorded Gemini answers through an httpx transport, and calls Mistral's API with it
+	# (the HTTP fallback prices that call); bedrock: boto3, whose Bedrock call botocore answers from a recording.
+	$(DEMO_VENV)/bin/python -m pip install -q ".[anthropic,openai,google,bedrock]" httpx
 	touch $@
 
 $(TEST_VENV)/.installed: pyproject.toml

@@ -1,11 +1,13 @@
-"""A support assistant that answers a billing ticket with Claude, OpenAI, Gemini and an open model on Groq.
+"""A support assistant that answers a billing ticket with Claude, OpenAI, Gemini, an open model on Groq, Amazon Nova
+on Bedrock and Mistral's API called with plain httpx.
 
 It has no tracing code at all: run it under the standard zero-code command and its calls become priced spans,
 
     opentelemetry-instrument python examples/support_assistant.py
 
 because this package, installed, puts its cost processor into the pipeline `opentelemetry-instrument` builds
-and traces the openai and google-genai SDKs (the anthropic SDK 2.x traces itself). ``make demo`` runs it that
+and traces the openai and google-genai SDKs and boto3 (the anthropic SDK 2.x traces itself); a call made with
+plain httpx to a known API (here Mistral's, with no SDK) is priced by its HTTP fallback. ``make demo`` runs it that
 way, ships the spans to a local Arize Phoenix and prints the costs Phoenix received (``examples/demo.py``).
 
 It needs no API key and no network: the clients talk to a fake transport that replays recorded API responses.
@@ -14,16 +16,21 @@ Its last line of output is ``trace <id>``, the trace that holds all its calls.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import anthropic
-import httpx  # the HTTP client of google-genai
+import boto3
+import httpx  # the HTTP client of google-genai, and the demo's own for Mistral's API
 import openai
 from anthropic.types import Message, TextBlockParam
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from google import genai
 from opentelemetry import trace
+from urllib3 import HTTPResponse
 
 try:
     import httpx2  # the HTTP client of anthropic 2.x, the first version that traces itself
@@ -34,6 +41,8 @@ RECORDINGS = Path(__file__).parent / "recordings"
 TRIAGE_MODEL = "claude-haiku-4-5"
 WRITER_MODEL = "claude-sonnet-4-6"
 GROQ = "https://api.groq.com/openai/v1"
+MISTRAL_CHAT = "https://api.mistral.ai/v1/chat/completions"
+NOVA = "us.amazon.nova-lite-v1:0"  # Amazon Nova Lite through the US cross-Region inference profile
 
 # The help-center articles the assistant answers from. In the recorded run they were about 6,000 tokens, so
 # they are cached: the first call writes them to the prompt cache and the next ones read them at a tenth of
@@ -79,11 +88,47 @@ def gemini_replay(*names: str) -> genai.Client:
     )
 
 
+def bedrock_replay(*names: str) -> Any:
+    """A real ``bedrock-runtime`` client whose requests botocore builds and signs, then answers from the recorded
+    responses ``names`` (its ``before-send`` event, botocore's hook for answering without the network)."""
+    queue = list(names)
+
+    def respond(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        recording = json.loads((RECORDINGS / "bedrock" / f"{queue.pop(0)}.json").read_text(encoding="utf-8"))
+        body = json.dumps(recording["body"]).encode()
+        headers = {**recording["headers"], "content-length": str(len(body))}
+        raw = HTTPResponse(body=io.BytesIO(body), headers=headers, status=recording["status"], preload_content=False)
+        return AWSResponse(request.url, recording["status"], headers, raw)
+
+    client: Any = boto3.client(  # pyright: ignore[reportUnknownMemberType]
+        "bedrock-runtime", region_name="us-east-1", aws_access_key_id="demo", aws_secret_access_key="demo-no-key"
+    )
+    client.meta.events.register("before-send.bedrock-runtime", respond)
+    return client
+
+
+def mistral_replay(*names: str) -> httpx.Client:
+    """A plain httpx client (no SDK) whose requests are answered by the recorded Mistral responses ``names``."""
+    queue = list(names)
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        recording = json.loads((RECORDINGS / "mistral" / f"{queue.pop(0)}.json").read_text(encoding="utf-8"))
+        return httpx.Response(recording["status"], headers=recording["headers"], json=recording["body"])
+
+    return httpx.Client(transport=httpx.MockTransport(respond), headers={"authorization": "Bearer demo-no-key"})
+
+
 def answer_ticket(
-    client: anthropic.Anthropic, assistant: openai.OpenAI, fast: openai.OpenAI, gemini: genai.Client, ticket: str
+    client: anthropic.Anthropic,
+    assistant: openai.OpenAI,
+    fast: openai.OpenAI,
+    gemini: genai.Client,
+    bedrock: Any,
+    http: httpx.Client,
+    ticket: str,
 ) -> str:
-    """Look the ticket up, classify it, draft and check an answer, stream the reply, explain, file it, and
-    write the queue's one-line summary; the id of the trace that holds it all."""
+    """Look the ticket up, classify it, draft and check an answer, stream the reply, explain, file it, write
+    the queue's one-line summary, translate the reply and tag the ticket; the id of the trace that holds it all."""
     tracer = trace.get_tracer("support-assistant")
     with tracer.start_as_current_span("answer_ticket") as span:
         found = assistant.embeddings.create(model="text-embedding-3-small", input=ticket)
@@ -147,6 +192,22 @@ def answer_ticket(
             stream=True,
         )
         print(f"Queue summary: {''.join(chunk.choices[0].delta.content or '' for chunk in summary if chunk.choices)}")
+
+        # The reply in the customer's language, from Amazon Nova on AWS Bedrock (boto3's Converse).
+        translated = bedrock.converse(
+            modelId=NOVA,
+            messages=[{"role": "user", "content": [{"text": f"Our reply to this ticket, in Spanish:\n\n{ticket}"}]}],
+            inferenceConfig={"maxTokens": 256},
+        )
+        print(f"\nIn Spanish: {translated['output']['message']['content'][0]['text']}\n")
+
+        # Tags from Mistral's API, called with plain httpx by a hand-written client: no SDK, no instrumentor of
+        # its own, yet the call is priced (the HTTP fallback knows the host and reads the usage in the body).
+        tags = http.post(
+            MISTRAL_CHAT,
+            json={"model": "mistral-small-2506", "messages": [{"role": "user", "content": f"Tag this:\n\n{ticket}"}]},
+        ).json()
+        print(f"Tags: {tags['choices'][0]['message']['content']}")
         return format(span.get_span_context().trace_id, "032x")
 
 
@@ -164,8 +225,10 @@ def main() -> None:
         anthropic.Anthropic(api_key="demo-no-key", http_client=httpx2.Client(transport=claude)) as client,
         openai.OpenAI(api_key="demo-no-key", http_client=httpx2.Client(transport=gpt)) as assistant,
         openai.OpenAI(api_key="demo-no-key", base_url=GROQ, http_client=httpx2.Client(transport=llama)) as fast,
+        mistral_replay("chat_mistral_small") as http,
     ):
-        trace_id = answer_ticket(client, assistant, fast, gemini_replay("flash_mood"), TICKET)
+        bedrock = bedrock_replay("converse_nova_lite")
+        trace_id = answer_ticket(client, assistant, fast, gemini_replay("flash_mood"), bedrock, http, TICKET)
     print(f"\ntrace {trace_id}")
 
 

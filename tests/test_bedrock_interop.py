@@ -107,14 +107,36 @@ def test_one_call_one_priced_span(tracing: Tracing, theirs: tuple[str, ...], cal
         # innermost, ends first and is priced; the other is a duplicate.
         assert OURS not in scopes
         assert priced.instrumentation_scope.name == SCOPES[official[0]]
-        if call == "converse_stream":
+        if call == "converse_stream" and official[0] == "genai":
             expected = CONVERSE_STREAM_AS_THEY_SAY
     else:
         assert scopes.count(OURS) == 1
         assert priced.instrumentation_scope.name == OURS
+    # botocore's span (Bedrock's inputTokens, the cache left out) gets its cache counts added back by the processor,
+    # even when the cache reads are fewer than the input (the stream's 640 < 850): the same price as ours.
     assert Decimal(repr((priced.attributes or {})["gen_ai.usage.cost.amount"])) == expected
     for name in theirs:
         assert {"openllmetry": OPENLLMETRY, **SCOPES}[name] in scopes
+
+
+def test_botocore_s_span_of_a_cached_converse_stream_is_priced_with_its_cache_reads(tracing: Tracing) -> None:
+    botocore_instrumentor = BotocoreInstrumentor()
+    botocore_instrumentor.instrument(tracer_provider=tracing.tracer_provider)
+    try:
+        sdk, _ = client("converse_stream_claude_haiku_4_5")  # metadata: 850 input, 640 cache read, 120 output
+        converse_stream(sdk)
+    finally:
+        botocore_instrumentor.uninstrument()
+
+    (span,) = tracing.exporter.get_finished_spans()
+    attributes = dict(span.attributes or {})
+    assert (attributes["rpc.system"], attributes["rpc.method"]) == ("aws-api", "ConverseStream")
+    assert attributes["gen_ai.usage.input_tokens"] == 850  # theirs: Bedrock's inputTokens, without the cache
+    assert attributes["gen_ai.usage.cache_read.input_tokens"] == 640
+    assert attributes["llmcost.status"] == "priced"
+    # (850 * 1.00 + 640 * 0.10 + 120 * 5.00) / 1e6 x 1.1 (the us. profile's 10% on Claude 4.5): the 850 at the
+    # full input price, not 850 - 640 of them.
+    assert Decimal(repr(attributes["gen_ai.usage.cost.amount"])) == Decimal("0.0016654")
 
 
 @pytest.mark.parametrize("ours_first", [True, False], ids=["ours-first", "botocore-first"])
@@ -132,8 +154,8 @@ def test_ours_steps_aside_for_botocore_instrumented_first_or_last(tracing: Traci
 
     spans = list(tracing.exporter.get_finished_spans())
     assert [span.instrumentation_scope.name for span in spans if span.instrumentation_scope] == [BOTOCORE]
-    # The botocore span names Converse's inputTokens (1200, cache excluded) as its input; the processor reads
-    # the cache counts beside it since they exceed it: the same price as ours.
+    # The botocore span names Converse's inputTokens (1200, cache excluded) as its input; the processor adds the
+    # cache counts to it: the same price as ours.
     assert Decimal(repr((spans[0].attributes or {})["gen_ai.usage.cost.amount"])) == Decimal("0.01169784")
 
 
@@ -154,7 +176,8 @@ def test_a_stream_under_genai_bedrock_then_botocore_is_priced_once(tracing: Trac
     (priced,) = _priced(spans)
     assert priced.instrumentation_scope is not None
     assert priced.instrumentation_scope.name == BOTOCORE
-    assert Decimal(repr((priced.attributes or {})["gen_ai.usage.cost.amount"])) == CONVERSE_STREAM_AS_THEY_SAY
+    # botocore's span, its cache counts added back to Bedrock's inputTokens: the right price, as ours would say.
+    assert Decimal(repr((priced.attributes or {})["gen_ai.usage.cost.amount"])) == CALLS["converse_stream"][2]
     (inner,) = [span for span in spans if span.instrumentation_scope and span.instrumentation_scope.name == GENAI]
     assert inner.parent is not None
     assert inner.parent.span_id == priced.context.span_id

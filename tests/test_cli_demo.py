@@ -22,8 +22,10 @@ DEMO_TOTALS = {
     "gemini-2.5-flash": (1, Decimal("0.0003145")),
     "gpt-4o-mini-2024-07-18": (3, Decimal("0.00072")),
     "llama-3.3-70b-versatile": (1, Decimal("0.00003701")),
+    "mistral-small-2506": (1, Decimal("0.0000151")),
     "text-embedding-3-small": (1, Decimal("0.00000016")),
-    "total": (10, Decimal("0.04229507")),
+    "us.amazon.nova-lite-v1:0": (1, Decimal("0.00004656")),
+    "total": (12, Decimal("0.04235673")),
 }
 
 

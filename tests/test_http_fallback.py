@@ -18,6 +18,7 @@ import httpx2
 import pytest
 import requests
 import urllib3
+from opentelemetry import context, trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
@@ -48,8 +49,9 @@ def pieces(content: bytes, size: int = 97) -> Iterator[bytes]:
 def recording(provider: str, name: str) -> tuple[int, dict[str, str], bytes]:
     directory = RECORDINGS / provider
     recorded = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
-    stream = directory / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(recorded["body"]).encode()
+    streams = [directory / f"{name}.sse", directory / f"{name}.eventstream"]  # SSE, or AWS's event stream
+    stream = next((path for path in streams if path.exists()), None)
+    content = stream.read_bytes() if stream is not None else json.dumps(recorded["body"]).encode()
     return recorded["status"], recorded["headers"], content
 
 
@@ -227,6 +229,24 @@ def test_a_call_inside_a_genai_span_adds_nothing(fallback: Tracing) -> None:
     assert [span.name for span in fallback.exporter.get_finished_spans()] == ["chat gpt-4o-mini"]
 
 
+def test_a_call_after_a_model_span_that_ended_but_stayed_current_is_traced(fallback: Tracing) -> None:
+    """An instrumentor that keeps its span current until its stream ends leaves it current when the stream is
+    never finished (openai-v2's under OpenLLMetry's: tests/test_interop.py): later calls are not its."""
+    tracer = fallback.tracer_provider.get_tracer("an.sdk.instrumentor")
+    earlier = tracer.start_span("chat gpt-4o-mini", attributes={"gen_ai.operation.name": "chat"})
+    token = context.attach(trace.set_span_in_context(earlier))
+    try:
+        earlier.end()
+        with httpx_client(httpx, "openai", "chat_gpt_4o_mini") as client:
+            client.post(OPENAI_CHAT, json={"model": "gpt-4o-mini"})
+    finally:
+        context.detach(token)
+
+    spans = fallback.exporter.get_finished_spans()
+    assert [span.name for span in spans] == ["chat gpt-4o-mini", "chat gpt-4o-mini"]
+    assert dict(spans[1].attributes or {})["gen_ai.usage.cost.amount"] == pytest.approx(GPT_4O_MINI_COST, abs=1e-15)
+
+
 def test_the_openai_sdk_under_our_instrumentor_gets_one_span(fallback: Tracing) -> None:
     import openai
 
@@ -384,3 +404,79 @@ def test_a_host_the_price_files_list_is_looked_at(fallback: Tracing) -> None:
     attributes = dict(one_span(fallback).attributes or {})
     assert attributes["gen_ai.provider.name"] == "openrouter"
     assert attributes["gen_ai.request.model"] == "openai/gpt-4o-mini"
+
+
+BEDROCK_RUNTIME = "https://bedrock-runtime.us-east-1.amazonaws.com/model"
+# converse_stream_claude_haiku_4_5: metadata 850 input (full price), 640 cache reads, 120 output, at
+# $1.00 / $0.10 / $5.00 per 1M, x 1.1 for the us. cross-Region profile of a Claude 4.5 model
+HAIKU_STREAM_COST = (850 * 1.00 + 640 * 0.10 + 120 * 5.00) / 1e6 * 1.1  # = 0.0016654
+# invoke_stream_claude_sonnet_4_5: invocation metrics 2,100 input and 410 output at $3 / $15 per 1M, x 1.1
+SONNET_INVOKE_STREAM_COST = (2100 * 3.00 + 410 * 15.00) / 1e6 * 1.1  # = 0.013695
+BEDROCK_STREAMS = {
+    "converse-stream": (
+        "converse_stream_claude_haiku_4_5",
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        HAIKU_STREAM_COST,
+        (850 + 640, 120),
+    ),
+    "invoke-with-response-stream": (
+        "invoke_stream_claude_sonnet_4_5",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        SONNET_INVOKE_STREAM_COST,
+        (2100, 410),
+    ),
+}
+
+
+@pytest.mark.parametrize("operation", BEDROCK_STREAMS)
+@pytest.mark.parametrize("http", ["httpx", "requests"])
+def test_a_bedrock_event_stream_called_with_plain_http(fallback: Tracing, operation: str, http: str) -> None:
+    """A signed (or API-key) call to Bedrock Runtime without botocore: AWS's binary event stream, read as it
+    passes in pieces that cut messages in two, gives the call its usage."""
+    name, model, cost, (input_tokens, output_tokens) = BEDROCK_STREAMS[operation]
+    url = f"{BEDROCK_RUNTIME}/{model.replace(':', '%3A')}/{operation}"
+    body = {"messages": [{"role": "user", "content": [{"text": "Why was I charged twice?"}]}]}
+    if http == "httpx":
+        with httpx_client(httpx, "bedrock", name) as client, client.stream("POST", url, json=body) as response:
+            assert fallback.exporter.get_finished_spans() == ()  # the call lasts as long as its stream
+            read = b"".join(response.iter_bytes(chunk_size=97))
+    else:
+        with requests_session("bedrock", name) as session, session.post(url, json=body, stream=True) as response:
+            read = b"".join(response.iter_content(chunk_size=97))
+    assert read == recording("bedrock", name)[2]
+
+    span = one_span(fallback)
+    attributes = dict(span.attributes or {})
+    assert span.name == f"chat {model}"
+    assert attributes["gen_ai.provider.name"] == "aws.bedrock"
+    assert (attributes["gen_ai.usage.input_tokens"], attributes["gen_ai.usage.output_tokens"]) == (
+        input_tokens,
+        output_tokens,
+    )
+    assert attributes["llmcost.status"] == "priced"
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-15)
+
+
+def test_a_bedrock_event_stream_read_whole(fallback: Tracing) -> None:
+    name, model, cost, _ = BEDROCK_STREAMS["converse-stream"]
+    with httpx_client(httpx, "bedrock", name) as client:
+        client.post(f"{BEDROCK_RUNTIME}/{model}/converse-stream", json={"messages": []})
+
+    attributes = dict(one_span(fallback).attributes or {})
+    assert attributes["gen_ai.usage.cache_read.input_tokens"] == 640
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-15)
+
+
+def test_bytes_that_are_no_event_stream_end_the_call_without_usage(fallback: Tracing) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/vnd.amazon.eventstream"}
+        return httpx.Response(200, headers=headers, content=pieces(b"\x00\x00\x00\x20" + b"not an event stream" * 9))
+
+    url = f"{BEDROCK_RUNTIME}/amazon.nova-lite-v1%3A0/converse-stream"
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client, client.stream("POST", url) as response:
+        read = b"".join(response.iter_bytes())
+    assert read.startswith(b"\x00\x00\x00\x20not an event stream")
+
+    attributes = dict(one_span(fallback).attributes or {})
+    assert "gen_ai.usage.input_tokens" not in attributes
+    assert attributes["llmcost.status"] != "priced"

@@ -552,6 +552,19 @@ ANTHROPIC_MESSAGE_COUNT_TOKENS_INPUT_TOKENS: Final = "anthropic.message.count_to
 """The input tokens `messages.count_tokens` counted for a request that was not sent."""
 
 
+# registry.read.botocore: Read from opentelemetry-instrumentation-botocore
+
+RPC_SYSTEM: Final = "rpc.system"
+"""The remote procedure call system; `aws-api` on the botocore instrumentation's spans."""
+
+
+class RpcSystemValues:
+    """Values of `rpc.system`."""
+
+    AWS_API: Final = "aws-api"
+    """An AWS API call made through botocore."""
+
+
 # registry.read.openllmetry: Read from OpenLLMetry
 
 OPENLLMETRY_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read_input_tokens"

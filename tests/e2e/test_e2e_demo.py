@@ -50,6 +50,8 @@ def test_the_demo_prints_the_costs_phoenix_received_and_where_to_look(phoenix: P
         ("chat", "0.00024000"),
         ("generate_content", "0.00031450"),
         ("chat", "0.00003701"),
+        ("chat", "0.00004656"),  # Bedrock
+        ("chat", "0.00001510"),  # the HTTP fallback
     ]
     totals = {
         line.rsplit(maxsplit=1)[0].strip(): line.rsplit(maxsplit=1)[1]
@@ -62,9 +64,11 @@ def test_the_demo_prints_the_costs_phoenix_received_and_where_to_look(phoenix: P
         "total gemini-2.5-flash": "0.00031450",
         "total gpt-4o-mini-2024-07-18": "0.00072000",
         "total llama-3.3-70b-versatile": "0.00003701",
+        "total mistral-small-2506": "0.00001510",
         "total text-embedding-3-small": "0.00000016",
-        "grand total": "0.04229507",
-        "root span: llmcost.subtree.cost (10 calls)": "0.04229507",
+        "total us.amazon.nova-lite-v1:0": "0.00004656",
+        "grand total": "0.04235673",
+        "root span: llmcost.subtree.cost (12 calls)": "0.04235673",
     }
     (where,) = [line for line in lines if line.startswith("Open ")]
     assert where.startswith(f"Open {phoenix.http_endpoint}/projects/")

@@ -60,9 +60,9 @@ def test_report_from_phoenix_gives_the_demo_s_totals_per_model(phoenix: Phoenix)
 
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert (report["calls"], report["unpriced"], report["estimated"]) == (10, 0, 0)
+    assert (report["calls"], report["unpriced"], report["estimated"]) == (12, 0, 0)
     # The demo prints eight decimals; the report gives the exact sums.
     assert {group["model"]: Decimal(group["cost_usd"]).quantize(Decimal("1e-8")) for group in report["groups"]} == {
         ("total" if model == "grand total" else model): cost for model, cost in printed.items()
     }
-    assert printed["grand total"] == Decimal("0.04229507")
+    assert printed["grand total"] == Decimal("0.04235673")

@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanContext
 
 from .. import _attributes as a
 from ..pricing import PriceTable, default_table, environment_files
-from ..usage import operation_of, read_call
+from ..usage import Usage, operation_of, read_call
 from ._metrics import CostMetrics, CostTotal, MetricValue, UnpricedTotal, metric_attribute_keys
 from ._pricer import Pricer
 from ._tracking import Tracker, plain_attributes
@@ -209,7 +209,7 @@ class CostSpanProcessor(SpanProcessor):
         call = read_call(attributes, operation)
         usage, response_id = call.usage, call.response_id
         parent = span.parent
-        usage_key = (usage.input_tokens, usage.output_tokens) if usage is not None else None
+        usage_key = _call_key(usage) if usage is not None else None
         if below and usage_key is not None and usage_key in below:
             priced = self._pricer.duplicate(
                 call,
@@ -276,3 +276,11 @@ class CostSpanProcessor(SpanProcessor):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self._next.force_flush(timeout_millis)
+
+
+def _call_key(usage: Usage) -> tuple[int, int]:
+    """What two spans of one call agree on: the output tokens, and the cached input when there is some (whether the
+    input counts the cache, instrumentations disagree: Bedrock's official ones do not), else the whole input.
+    A cached count is kept negative, apart from input counts."""
+    cached = usage.cache_read + usage.cache_write + usage.cache_write_1h
+    return (-cached if cached else usage.input_tokens, usage.output_tokens)

@@ -206,6 +206,7 @@ _SPECIAL = frozenset(
         "cache_read_image",
     }
 )
+_CACHE = frozenset({"cache_read_tokens", "cache_write_tokens"})
 _DURATIONS = frozenset({"seconds", "compute_seconds", "video_seconds"})
 _EXTRA_KEYS = frozenset(
     {a.LLMCOST_USAGE_STATUS, a.LLMCOST_PROVIDER_REPORTED_COST, a.LLMCOST_REQUEST_BATCH, a.LLMCOST_REQUEST_REGION}
@@ -227,7 +228,8 @@ class _Shape(NamedTuple):
             reading (seconds, which may be fractional).
         texts: the keys of the text fields, with the field's index in `_TEXT_NAMES`.
         extras: whether the span has a key read besides the fields: usage status, reported cost, batch, region.
-        plain: whether every count field is an argument of `Usage.from_reported`, as in most spans.
+        plain: whether every count field is an argument of `Usage.from_reported`, as in most spans (not a
+            botocore span's cache counts: see `_usage`).
     """
 
     winners: tuple[tuple[str, str], ...]
@@ -261,7 +263,7 @@ def _new_shape(keys: tuple[str, ...]) -> _Shape:
         counts,
         tuple((key, _TEXT_NAMES.index(name)) for name, key in winners if name in _TEXT),
         not _EXTRA_KEYS.isdisjoint(keys),
-        _SPECIAL.isdisjoint(found),
+        _SPECIAL.isdisjoint(found) and not (a.RPC_SYSTEM in keys and _CACHE.intersection(found)),
     )
     if len(_SHAPES) >= _MAX_SHAPES:
         _SHAPES.clear()
@@ -357,6 +359,11 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
         _InvalidUsage: the parts of the usage exceed its totals, even when counted beside them.
     """
     extra_input = extra_output = 0
+    if attributes.get(a.RPC_SYSTEM) == a.RpcSystemValues.AWS_API:
+        # opentelemetry-instrumentation-botocore writes Bedrock's inputTokens, which leaves the cache reads and
+        # writes out, as the input: they are added, whether or not they happen to exceed it.
+        cached = counts.get("cache_read_tokens", 0) + counts.get("cache_write_tokens", 0)
+        counts["input_tokens"] = counts.get("input_tokens", 0) + cached
     if not _SPECIAL.isdisjoint(counts):
         # Anthropic's SDK reports the 5-minute and 1-hour writes, and maybe not their sum.
         write_5m = counts.pop("cache_write_5m", 0)

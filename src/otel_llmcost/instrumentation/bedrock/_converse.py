@@ -14,12 +14,13 @@ from typing import Any, Final
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ...usage import Usage
+from .._bedrock import token_usage
 from .._genai import Attributes, Invocation, bounded_json
 from .._read import text
 from .._reading import StreamReading, settled
 from .._surface import Reading
 from ._content import converse_input, converse_output, system_parts
-from ._read import mapping, sampling, tier_attribute, token_usage
+from ._read import mapping, sampling, tier_attribute
 
 __all__ = ["ConverseStream", "converse_request", "converse_response"]
 

@@ -31,16 +31,16 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 
 from ... import _attributes as a
 from ...usage import Usage
+from .._bedrock import INVOCATION_METRICS, invocation_metrics_usage, token_usage
 from .._genai import Attributes, Invocation
 from .._read import identity, text, tokens
 from .._reading import StreamReading, settled
 from .._surface import Reading
 from ._call import ReadBody
-from ._read import sampling, tier_attribute, token_usage
+from ._read import sampling, tier_attribute
 
 __all__ = ["InvokeStream", "invoke_request", "invoke_response"]
 
-_METRICS: Final = "amazon-bedrock-invocationMetrics"
 _HEADERS: Final = (
     "x-amzn-bedrock-input-token-count",
     "x-amzn-bedrock-output-token-count",
@@ -149,17 +149,6 @@ def _header_count(value: object) -> int | None:
     return None
 
 
-def _metrics_usage(metrics: Mapping[str, Any]) -> Usage:
-    read = tokens(metrics, "cacheReadInputTokenCount")
-    write = tokens(metrics, "cacheWriteInputTokenCount")
-    return Usage.from_reported(
-        input_tokens=tokens(metrics, "inputTokenCount") + read + write,
-        output_tokens=tokens(metrics, "outputTokenCount"),
-        cache_read_tokens=read,
-        cache_write_tokens=write,
-    )
-
-
 def _first(value: object) -> Mapping[str, Any]:
     if isinstance(value, Sequence) and not isinstance(value, str) and value:
         return _mapping(cast("Sequence[object]", value)[0])
@@ -210,9 +199,9 @@ class InvokeStream(StreamReading):
         reason = _finish_reason(body)
         if reason is not None:
             self._reason = reason
-        metrics = body.get(_METRICS)
+        metrics = body.get(INVOCATION_METRICS)
         if isinstance(metrics, Mapping):
-            self._metrics = _metrics_usage(cast("Mapping[str, Any]", metrics))
+            self._metrics = invocation_metrics_usage(cast("Mapping[str, Any]", metrics))
             return
         message = _mapping(body.get("message"))
         if message:  # Anthropic's message_start

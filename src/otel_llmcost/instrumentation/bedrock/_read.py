@@ -6,7 +6,8 @@ inference profile or provisioned throughput ARN): the price table reads the geog
 prices as ``regional``: the span says so (``llmcost.request.region``).
 
 Bedrock counts cache reads and writes beside the input (``inputTokens`` is the input read at the full price;
-``totalTokens`` is the sum of all four counts): the span's input is their sum, as the conventions count it.
+``totalTokens`` is the sum of all four counts): the span's input is their sum, as the conventions count it
+(`instrumentation._bedrock.token_usage`, which the HTTP fallback shares).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from typing import Any, Final, cast
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...usage import Usage
 from .._genai import Attributes
-from .._read import number, text, tokens
+from .._read import number, text
 
-__all__ = ["mapping", "model_attributes", "tier_attribute", "token_usage"]
+__all__ = ["mapping", "model_attributes", "sampling", "tier_attribute"]
 
 _EMPTY: Final[Mapping[str, Any]] = {}
 _REGIONAL: Final = "regional"
@@ -72,15 +72,3 @@ def sampling(
         found = [item for item in sequences if isinstance(item, str)]  # pyright: ignore[reportUnknownVariableType]
         if found:
             attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = found
-
-
-def token_usage(values: Mapping[str, Any], read: str, write: str) -> Usage:
-    """Converse's ``TokenUsage`` (and Nova's body usage): cache reads and writes counted beside the input."""
-    cache_read = tokens(values, read)
-    cache_write = tokens(values, write)
-    return Usage.from_reported(
-        input_tokens=tokens(values, "inputTokens") + cache_read + cache_write,
-        output_tokens=tokens(values, "outputTokens"),
-        cache_read_tokens=cache_read,
-        cache_write_tokens=cache_write,
-    )

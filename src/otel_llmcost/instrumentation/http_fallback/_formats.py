@@ -12,11 +12,18 @@ usage a JSON response or a server-sent event stream reports.
 |                                                 |           |                      | ``message_start``, ``_delta``) |
 | ``:generateContent``, ``:streamGenerateContent``| Gemini    | ``generate_content`` | ``usageMetadata`` (the last)   |
 | ``/v2/chat``                                    | Cohere    | ``chat``             | ``usage.billed_units``         |
-| ``/model/{id}/converse``                        | Converse  | ``chat``             | ``usage.inputTokens``...       |
+| ``/model/{id}/converse``, ``/converse-stream``  | Converse  | ``chat``             | ``usage.inputTokens``...       |
+|                                                 |           |                      | (streamed: ``metadata``)       |
+| ``/model/{id}/invoke-with-response-stream``     | Invoke    | ``chat``             | the last chunk's               |
+|                                                 |           |                      | ``amazon-bedrock-              |
+|                                                 |           |                      | invocationMetrics``            |
 
 OpenAI's ``prompt_tokens`` include the cached ones and ``completion_tokens`` the reasoning ones; Anthropic counts
 cache reads and writes beside ``input_tokens`` (added here); Gemini counts thinking tokens beside the candidates
-(`Usage.from_reported` folds them in from ``totalTokenCount``); Cohere bills ``billed_units``, not ``tokens``.
+(`Usage.from_reported` folds them in from ``totalTokenCount``); Cohere bills ``billed_units``, not ``tokens``;
+Bedrock counts cache reads and writes beside ``inputTokens`` and streams in AWS's event-stream framing
+(``application/vnd.amazon.eventstream``), both read by the framework's `_bedrock`, as the Bedrock instrumentor
+reads them.
 """
 
 from __future__ import annotations
@@ -28,8 +35,9 @@ from urllib.parse import unquote
 
 from ... import _attributes as a
 from ...usage import Usage
+from .._bedrock import INVOCATION_METRICS, EventStreamReader, invocation_metrics_usage, token_usage
 
-__all__ = ["Format", "Route", "Stream", "model_in", "read_body", "route_of"]
+__all__ = ["EventStream", "Format", "Route", "Stream", "model_in", "read_body", "route_of"]
 
 _OP = a.GenAiOperationNameValues
 
@@ -41,6 +49,7 @@ class Format:
     GEMINI: Final = 3
     COHERE: Final = 4
     CONVERSE: Final = 5
+    INVOKE: Final = 6  # InvokeModelWithResponseStream: the families' own bodies, in event-stream chunks
 
 
 class Route(NamedTuple):
@@ -52,6 +61,12 @@ class Route(NamedTuple):
 
 
 _GEMINI_METHODS: Final = (":generateContent", ":streamGenerateContent")
+# Bedrock Runtime's operations, the last part of ``/model/{model id}/<operation>``.
+_BEDROCK: Final = {
+    "converse": Format.CONVERSE,
+    "converse-stream": Format.CONVERSE,
+    "invoke-with-response-stream": Format.INVOKE,
+}
 
 
 def route_of(path: str) -> Route | None:
@@ -71,9 +86,11 @@ def route_of(path: str) -> Route | None:
         return Route(Format.GEMINI, _OP.GENERATE_CONTENT, name or None)
     if path.endswith("/v2/chat"):
         return Route(Format.COHERE, _OP.CHAT)
-    if path.endswith("/converse") and "/model/" in path:
-        model = unquote(path.rpartition("/model/")[2].rpartition("/")[0])
-        return Route(Format.CONVERSE, _OP.CHAT, model or None)
+    if "/model/" in path:
+        model, _, operation = path.rpartition("/model/")[2].rpartition("/")
+        form = _BEDROCK.get(operation)
+        if form is not None:
+            return Route(form, _OP.CHAT, unquote(model) or None)
     return None
 
 
@@ -140,13 +157,9 @@ def _usage(form: int, usage: Mapping[str, Any]) -> Usage | None:
         return Usage.from_reported(
             input_tokens=_int(billed, "input_tokens"), output_tokens=_int(billed, "output_tokens")
         )
-    return Usage.from_reported(  # Converse
-        input_tokens=_int(usage, "inputTokens"),
-        output_tokens=_int(usage, "outputTokens"),
-        cache_read_tokens=_int(usage, "cacheReadInputTokens"),
-        cache_write_tokens=_int(usage, "cacheWriteInputTokens"),
-        total_tokens=_int(usage, "totalTokens"),
-    )
+    if form == Format.CONVERSE:
+        return token_usage(usage, "cacheReadInputTokens", "cacheWriteInputTokens")
+    return invocation_metrics_usage(usage)  # Invoke
 
 
 _USAGE_KEYS: Final = {Format.GEMINI: "usageMetadata"}
@@ -236,3 +249,38 @@ class Stream:
         if self._buffer.strip():
             self.piece(b"\n\n")
         return Reading(self._attributes, _usage(self._form, self._usage))
+
+
+class EventStream:
+    """A Bedrock Runtime event stream of ``form`` (Converse or Invoke) read as it passes, as `Stream` reads SSE."""
+
+    __slots__ = ("_form", "_reader", "_usage")
+
+    def __init__(self, form: int) -> None:
+        self._form = form
+        self._reader = EventStreamReader()
+        self._usage: Mapping[str, Any] = {}
+
+    def piece(self, data: bytes) -> None:
+        reader = self._reader
+        reader.piece(data)
+        for event in reader.events:
+            if self._form == Format.CONVERSE:
+                usage = _dict(_dict(event.get("metadata")).get("usage"))
+            else:
+                usage = _dict(_chunk(_dict(event.get("chunk")).get("bytes")).get(INVOCATION_METRICS))
+            if usage:
+                self._usage = usage
+        reader.events.clear()
+
+    def reading(self) -> Reading:
+        return Reading({}, _usage(self._form, self._usage))
+
+
+def _chunk(data: object) -> Mapping[str, Any]:
+    if not isinstance(data, bytes):
+        return {}
+    try:
+        return _dict(json.loads(data))
+    except ValueError:
+        return {}

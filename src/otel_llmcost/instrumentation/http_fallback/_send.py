@@ -10,8 +10,8 @@ which ends the call when it is exhausted or closed.
 Nobody traces the call yet when no SDK call of ours is in flight (`call_in_flight`) and the current span is no
 model call's (an SDK instrumentor's, or an SDK's native one, says ``gen_ai.operation.name`` ``chat``,
 ``text_completion``, ``generate_content`` or ``embeddings``, or only ``gen_ai.system``; OpenInference's says
-``openinference.span.kind`` ``LLM`` or ``EMBEDDING``). An agent's or a workflow's span around the call does not
-count: the call is still untraced.
+``openinference.span.kind`` ``LLM`` or ``EMBEDDING``), or it has ended. An agent's or a workflow's span around
+the call does not count: the call is still untraced.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
+from functools import partial
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -29,12 +30,13 @@ from ... import _attributes as a
 from .._genai import Invocation, Telemetry
 from .._guard import guarded
 from .._wrap import call_in_flight
-from ._formats import Reading, Route, Stream, model_in, read_body, route_of
+from ._formats import EventStream, Reading, Route, Stream, model_in, read_body, route_of
 from ._hosts import Hosts
 
 __all__ = ["Fallback", "HTTPStatusError", "async_httpx_send", "httpx_send", "requests_send"]
 
 _EVENT_STREAM: Final = "text/event-stream"
+_AWS_EVENT_STREAM: Final = "application/vnd.amazon.eventstream"
 _OP = a.GenAiOperationNameValues
 # The operations of one model call: an agent's or a workflow's span may be current around calls of its own.
 _CALLS: Final = frozenset({_OP.CHAT, _OP.TEXT_COMPLETION, _OP.GENERATE_CONTENT, _OP.EMBEDDINGS})
@@ -77,10 +79,16 @@ class Fallback:
 
 
 def _traced(span: object) -> bool:
-    """Whether ``span`` is one model call's: the conventions' (or their older ``gen_ai.system`` alone), or
-    OpenInference's."""
+    """Whether ``span`` is one model call's, still open: the conventions' (or their older ``gen_ai.system``
+    alone), or OpenInference's.
+
+    A span that has ended covers no call made now, though it may still be current: an instrumentor that makes
+    its span current until the stream it returns ends leaves it so when that stream is never finished (the
+    official openai-v2 instrumentation's under OpenLLMetry's, which does not hand its stream on). Every call
+    after it in that thread would go untraced.
+    """
     attributes: Any = getattr(span, "attributes", None)
-    if not attributes:
+    if not attributes or getattr(span, "end_time", None) is not None:
         return False
     operation = attributes.get(a.GEN_AI_OPERATION_NAME)
     if operation is not None:
@@ -98,7 +106,7 @@ class _Call:
         self.route = route
         self.streams = streams
         self._token = context.attach(trace.set_span_in_context(invocation.span))
-        self._stream: Stream | list[bytes] | None = None
+        self._stream: Stream | EventStream | list[bytes] | None = None
         self._decoder: Any = None
 
     def sent(self) -> None:
@@ -114,9 +122,17 @@ class _Call:
         self.invocation.end(error=HTTPStatusError(f"HTTP {code}"), error_type=str(code))
         return False
 
-    def whole(self, content_type: str, content: bytes) -> None:
+    def _events(self, content_type: str) -> Stream | EventStream | None:
+        """The reader of a body of events (server-sent, or AWS's event stream), or `None` for a whole one."""
         if content_type.startswith(_EVENT_STREAM):
-            stream = Stream(self.route.format)
+            return Stream(self.route.format)
+        if content_type.startswith(_AWS_EVENT_STREAM):
+            return EventStream(self.route.format)
+        return None
+
+    def whole(self, content_type: str, content: bytes) -> None:
+        stream = self._events(content_type)
+        if stream is not None:
             stream.piece(content)
             self._end(stream.reading())
         else:
@@ -124,7 +140,7 @@ class _Call:
 
     def streamed(self, content_type: str, encoding: str) -> None:
         """The body will be seen as the caller reads it (``encoding``: its content coding, read here)."""
-        self._stream = Stream(self.route.format) if content_type.startswith(_EVENT_STREAM) else []
+        self._stream = self._events(content_type) or []
         if encoding and encoding != "identity":
             decoder = _DECODERS.get(encoding)
             self._decoder = decoder() if decoder is not None else False
@@ -135,16 +151,16 @@ class _Call:
         if self._decoder is not None:
             data = self._decoder.decompress(data)
         self.invocation.chunk()
-        if isinstance(self._stream, Stream):
-            self._stream.piece(data)
-        elif self._stream is not None:
+        if isinstance(self._stream, list):
             self._stream.append(data)
+        elif self._stream is not None:
+            self._stream.piece(data)
 
     def end(self) -> None:
         if self.invocation.ended:
             return
         stream = self._stream
-        if isinstance(stream, Stream):
+        if isinstance(stream, (Stream, EventStream)):
             self._end(stream.reading())
         elif stream and self._decoder is not False:
             self._end(read_body(self.route.format, b"".join(stream)))
@@ -159,6 +175,44 @@ def _ended(call: _Call) -> None:
     if not call.invocation.ended:
         guarded(call.end)
         call.invocation.end()  # whatever failed in reading, the span ends
+
+
+# ----- the wrappers of send(), of every client -----
+
+Begin = Callable[[Fallback, tuple[Any, ...], dict[str, Any]], "_Call | None"]
+Read = Callable[[_Call, Any, bool], None]
+
+
+def _raised(call: _Call, error: BaseException) -> None:
+    call.sent()
+    guarded(call.failed, error)
+
+
+def _answered(call: _Call, response: Any, stream: bool, read: Read) -> None:
+    """The client returned ``response``: ``read`` reads its status and body, or puts a tee in its stream's place;
+    the call ends now unless the caller reads its body later."""
+    call.sent()
+    guarded(read, call, response, stream)
+    if not stream:
+        _ended(call)
+
+
+def _sync_send(fallback: Fallback, begin: Begin, read: Read) -> Callable[..., Any]:
+    """The wrapper of a client's synchronous ``send``; ``async_httpx_send`` is its twin."""
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        call = guarded(begin, fallback, args, kwargs)
+        if call is None:
+            return wrapped(*args, **kwargs)
+        try:
+            response = wrapped(*args, **kwargs)
+        except BaseException as error:
+            _raised(call, error)
+            raise
+        _answered(call, response, kwargs.get("stream") is True, read)
+        return response
+
+    return wrapper
 
 
 # ----- httpx and httpx2 -----
@@ -214,23 +268,7 @@ def httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
             finally:
                 _ended(self._call)
 
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        call = guarded(_httpx_begin, fallback, args, kwargs)
-        if call is None:
-            return wrapped(*args, **kwargs)
-        try:
-            response = wrapped(*args, **kwargs)
-        except BaseException as error:
-            call.sent()
-            guarded(call.failed, error)
-            raise
-        call.sent()
-        guarded(_httpx_response, call, response, kwargs.get("stream") is True, Tee)
-        if not kwargs.get("stream"):
-            _ended(call)
-        return response
-
-    return wrapper
+    return _sync_send(fallback, _httpx_begin, partial(_httpx_response, tee=Tee))
 
 
 def async_httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
@@ -254,20 +292,18 @@ def async_httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
             finally:
                 _ended(self._call)
 
+    begin, read = _httpx_begin, partial(_httpx_response, tee=AsyncTee)
+
     async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        call = guarded(_httpx_begin, fallback, args, kwargs)
+        call = guarded(begin, fallback, args, kwargs)
         if call is None:
             return await wrapped(*args, **kwargs)
         try:
             response = await wrapped(*args, **kwargs)
         except BaseException as error:
-            call.sent()
-            guarded(call.failed, error)
+            _raised(call, error)
             raise
-        call.sent()
-        guarded(_httpx_response, call, response, kwargs.get("stream") is True, AsyncTee)
-        if not kwargs.get("stream"):
-            _ended(call)
+        _answered(call, response, kwargs.get("stream") is True, read)
         return response
 
     return wrapper
@@ -334,21 +370,4 @@ def _requests_response(call: _Call, response: Any, stream: bool) -> None:
 def requests_send(fallback: Fallback) -> Callable[..., Any]:
     """The wrapper of ``requests.Session.send``."""
 
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        call = guarded(_requests_begin, fallback, args, kwargs)
-        if call is None:
-            return wrapped(*args, **kwargs)
-        try:
-            response = wrapped(*args, **kwargs)
-        except BaseException as error:
-            call.sent()
-            guarded(call.failed, error)
-            raise
-        call.sent()
-        stream = kwargs.get("stream") is True
-        guarded(_requests_response, call, response, stream)
-        if not stream:
-            _ended(call)
-        return response
-
-    return wrapper
+    return _sync_send(fallback, _requests_begin, _requests_response)
