@@ -24,7 +24,7 @@ _PROVIDER = re.compile(r"[a-z0-9_.]+")
 _MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._:/@+-]*")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_IMAGE_KEY = re.compile(r"[0-9]+x[0-9]+(/[a-z]+)?|low|medium|high|standard|hd")
+_IMAGE_KEY = re.compile(r"[0-9]+x[0-9]+(/[a-z]+)?|low|medium|high|standard|hd|image")
 
 _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_million_tokens": TOKEN_UNITS,
@@ -32,6 +32,7 @@ _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_minute": ("input_audio",),
     "usd_per_image": None,
     "usd_per_request": None,
+    "usd_per_hour": ("input_audio",),
 }
 _FILE_KEYS = {
     "$schema",
@@ -155,6 +156,7 @@ class _Reader:
             maps["usd_per_minute"],
             maps["usd_per_image"],
             maps["usd_per_request"],
+            maps["usd_per_hour"],
         )
 
     def variant(self, value: object, where: str) -> Variant:
@@ -270,6 +272,7 @@ class _Reader:
                 prices.per_minute,
                 prices.per_image,
                 prices.per_request,
+                prices.per_hour,
             )
         ):
             raise self.fail(where, "a price period needs at least one unit price")

@@ -36,6 +36,8 @@ class UnitPrices:
     per_minute: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_image: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_request: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    per_hour: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    """Audio billed by the hour (AssemblyAI): kept as given, since a price per hour / 60 need not be exact."""
 
     def replaced_by(self, other: UnitPrices) -> UnitPrices:
         """These prices with every unit that ``other`` gives replaced by its price."""
@@ -45,6 +47,7 @@ class UnitPrices:
             {**self.per_minute, **other.per_minute},
             {**self.per_image, **other.per_image},
             {**self.per_request, **other.per_request},
+            {**self.per_hour, **other.per_hour},
         )
 
     def scaled(self, multiplier: Decimal, token_units: frozenset[str] | None = None) -> UnitPrices:
@@ -65,6 +68,7 @@ class UnitPrices:
                 self.per_minute,
                 self.per_image,
                 self.per_request,
+                self.per_hour,
             )
         return UnitPrices(
             scale(self.per_million_tokens),
@@ -72,6 +76,7 @@ class UnitPrices:
             scale(self.per_minute),
             scale(self.per_image),
             self.per_request,
+            scale(self.per_hour),
         )
 
 

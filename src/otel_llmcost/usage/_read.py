@@ -41,6 +41,9 @@ INFERENCE_OPERATIONS = frozenset(
         _O.IMAGE_GENERATION,
         _O.IMAGE_EDIT,
         _O.OCR,
+        _O.RERANK,
+        _O.VECTOR_READ,
+        _O.VECTOR_WRITE,
     }
 )
 """Operations whose spans are priced. Agent, tool and workflow spans are not calls and get roll-ups."""
@@ -170,6 +173,8 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("web_search", (a.LLMCOST_USAGE_WEB_SEARCH_CALLS,)),
     ("search_units", (a.LLMCOST_USAGE_SEARCH_UNITS,)),
     ("pages", (a.LLMCOST_USAGE_PAGES,)),
+    ("read_units", (a.LLMCOST_USAGE_READ_UNITS,)),
+    ("write_units", (a.LLMCOST_USAGE_WRITE_UNITS,)),
     ("cache_read_image", (a.GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
 )
@@ -195,6 +200,8 @@ _SPECIAL = frozenset(
         "web_search",
         "search_units",
         "pages",
+        "read_units",
+        "write_units",
         "seconds",
         "cache_read_image",
     }
@@ -207,6 +214,8 @@ _MAX_SHAPES = 1024
 _WEB_SEARCH = "web_search"
 _REQUEST = "request"
 _PAGE = "page"
+_READ_UNIT = "read_unit"
+_WRITE_UNIT = "write_unit"
 
 
 class _Shape(NamedTuple):
@@ -360,6 +369,8 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
                 (_WEB_SEARCH, counts.pop("web_search", 0)),
                 (_REQUEST, counts.pop("search_units", 0)),  # a rerank's search units: each one of the model's requests
                 (_PAGE, counts.pop("pages", 0)),
+                (_READ_UNIT, counts.pop("read_units", 0)),  # a vector database's (Pinecone's) billed reads
+                (_WRITE_UNIT, counts.pop("write_units", 0)),
             )
             if count
         }
