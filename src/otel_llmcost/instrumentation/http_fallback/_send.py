@@ -81,21 +81,25 @@ class Fallback:
             model = model or route.model
         server = (host, port) if port is not None else None
         if route.late:
-            return _Call(_Late(self.telemetry, route.operation, provider, server), route, streams)
+            return _Call(_Late(self.telemetry, route.operation, provider, model, server), route, streams)
         invocation = self.telemetry.start(route.operation, provider, model, {}, server)
         return _Call(invocation, route, streams)
 
 
 class _Late:
-    """The invocation of a call whose response says whether it is billed (a polled AssemblyAI transcript): its span
-    starts, dated when the request was sent, only when the response brings a usage, once per response id."""
+    """The invocation of a call whose response says whether it is billed (a polled AssemblyAI transcript, a Pinecone
+    write): its span starts, dated when the request was sent, only when the response brings a usage, once per
+    response id."""
 
-    __slots__ = ("_operation", "_provider", "_server", "_started", "_telemetry", "ended")
+    __slots__ = ("_model", "_operation", "_provider", "_server", "_started", "_telemetry", "ended")
 
     span = trace.INVALID_SPAN
 
-    def __init__(self, telemetry: Telemetry, operation: str, provider: str, server: tuple[str, int] | None) -> None:
+    def __init__(
+        self, telemetry: Telemetry, operation: str, provider: str, model: str | None, server: tuple[str, int] | None
+    ) -> None:
         self._telemetry = telemetry
+        self._model = model
         self._operation = operation
         self._provider = provider
         self._server = server
@@ -116,13 +120,13 @@ class _Late:
         if self.ended:
             return
         self.ended = True
-        if usage is None or error is not None or not attributes:
-            return  # a poll of a transcript still in progress, or one that failed: nothing billed
-        found = attributes.get(a.GEN_AI_RESPONSE_ID)
+        if usage is None or error is not None:
+            return  # a poll of a transcript still in progress, or a call that failed: nothing billed
+        found = (attributes or {}).get(a.GEN_AI_RESPONSE_ID)
         if found is not None and not once(found):
             return
         invocation = self._telemetry.start(
-            self._operation, self._provider, None, {}, self._server, start_time=self._started
+            self._operation, self._provider, self._model, {}, self._server, start_time=self._started
         )
         invocation.end(attributes, usage)
 

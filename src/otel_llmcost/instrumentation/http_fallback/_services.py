@@ -38,6 +38,7 @@ _VOYAGE_AI: Final = "voyage_ai"
 _JINA_AI: Final = "jina_ai"
 _STABILITY_AI: Final = "stability_ai"
 _BLACK_FOREST_LABS: Final = "black_forest_labs"
+_PINECONE: Final = "pinecone"
 _RERANK = a.LlmRequestTypeValues.RERANK
 
 
@@ -48,6 +49,7 @@ class ServiceFormat:
     ASSEMBLYAI: Final = 101
     TOTAL_TOKENS: Final = 102
     BILLED_BY_REQUEST: Final = 103  # the usage is known from the request: characters, one image
+    PINECONE: Final = 104
 
 
 SERVICE_PROVIDERS: Final = frozenset(
@@ -59,6 +61,7 @@ SERVICE_PROVIDERS: Final = frozenset(
         _JINA_AI,
         _STABILITY_AI,
         _BLACK_FOREST_LABS,
+        _PINECONE,
     }
 )
 _ONE_IMAGE: Final = Usage(images=(("image", 1),))
@@ -67,6 +70,10 @@ _STABILITY: Final = {"ultra": "stable-image-ultra", "core": "stable-image-core"}
 _STABILITY_SD3_DEFAULT: Final = "sd3.5-large"
 _FORM_MODEL: Final = re.compile(rb'name="model"\r?\n\r?\n([^\r\n]+)')
 _TRANSCRIPT: Final = re.compile(r"/v2/transcript/[A-Za-z0-9_-]+")
+_SERVERLESS: Final = "serverless"  # Pinecone has no model: the price table's entry is the product
+_PINECONE_READS: Final = frozenset({"/query", "/vectors/fetch", "/vectors/fetch_by_metadata", "/vectors/list"})
+_PINECONE_WRITES: Final = frozenset({"/vectors/upsert", "/vectors/update", "/vectors/delete"})
+_RECORDS: Final = re.compile(r"/records/namespaces/[^/]+/(search|upsert)")
 
 
 def service_route(provider: str, method: str, path: str, query: str, body: Callable[[], bytes]) -> Route | None:
@@ -110,11 +117,29 @@ def service_route(provider: str, method: str, path: str, query: str, body: Calla
             found = _FORM_MODEL.search(body())
             model = found.group(1).decode() if found else _STABILITY_SD3_DEFAULT
         return Route(ServiceFormat.BILLED_BY_REQUEST, _OP.IMAGE_GENERATION, model, usage=_ONE_IMAGE)
+    if provider == _PINECONE:
+        return _pinecone_route(path)
     if provider == _BLACK_FOREST_LABS:
         prefix, _, name = path.rpartition("/")
         if method == "POST" and prefix == "/v1" and name.startswith("flux"):
             return Route(ServiceFormat.BILLED_BY_REQUEST, _OP.IMAGE_GENERATION, unquote(name), usage=_ONE_IMAGE)
     return None
+
+
+def _pinecone_route(path: str) -> Route | None:
+    """A data-plane read (billed in the read units its response reports) or write. A write is priced only when its
+    response reports write units, which the REST API does not do today: an upsert gets no span rather than an
+    unpriced one."""
+    if path in _PINECONE_READS:
+        return Route(ServiceFormat.PINECONE, _OP.VECTOR_READ, _SERVERLESS)
+    if path in _PINECONE_WRITES:
+        return Route(ServiceFormat.PINECONE, _OP.VECTOR_WRITE, _SERVERLESS, late=True)
+    found = _RECORDS.fullmatch(path)
+    if found is None:
+        return None
+    if found.group(1) == "search":
+        return Route(ServiceFormat.PINECONE, _OP.VECTOR_READ, _SERVERLESS)
+    return Route(ServiceFormat.PINECONE, _OP.VECTOR_WRITE, _SERVERLESS, late=True)
 
 
 def _json(content: bytes) -> Mapping[str, Any]:
@@ -127,6 +152,10 @@ def _json(content: bytes) -> Mapping[str, Any]:
 
 def _dict(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _seconds(value: object) -> Decimal | None:
@@ -164,6 +193,12 @@ def read_service(route: Route, content: bytes) -> tuple[dict[str, str], Usage | 
         attributes[a.GEN_AI_RESPONSE_MODEL] = str(model)
         seconds = _seconds(values.get("audio_duration"))
         return attributes, None if seconds is None else Usage(input_audio_seconds=seconds)
+    if form == ServiceFormat.PINECONE:
+        reported = _dict(values.get("usage"))
+        reads = reported.get("readUnits", reported.get("read_units"))
+        writes = reported.get("writeUnits", reported.get("write_units"))
+        kinds = [(kind, count) for kind, count in (("read_unit", reads), ("write_unit", writes)) if _count(count)]
+        return attributes, Usage(requests=tuple(kinds)) if kinds else None
     # TOTAL_TOKENS: Voyage and Jina report the tokens they bill as usage.total_tokens
     model = values.get("model")
     if isinstance(model, str) and model:
