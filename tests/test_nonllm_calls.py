@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import requests
+from opentelemetry import context
 from opentelemetry.sdk.trace import ReadableSpan
 
 from otel_llmcost.instrumentation.http_fallback import HTTPFallbackInstrumentor, _services
@@ -47,10 +48,13 @@ def replay(name: str, seen: list[httpx.Request] | None = None) -> httpx.MockTran
 @pytest.fixture
 def fallback(tracing: Tracing) -> Iterator[Tracing]:
     _services._PRICED_ONCE.clear()  # pyright: ignore[reportPrivateUsage] - transcripts priced by other tests
+    # An empty context: a model call's span another test left current would make the fallback step aside.
+    token = context.attach(context.Context())
     instrumentor = HTTPFallbackInstrumentor()
     instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
     yield tracing
     instrumentor.uninstrument()
+    context.detach(token)
 
 
 @pytest.fixture

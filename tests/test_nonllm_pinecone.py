@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from opentelemetry import context
 
 from otel_llmcost.instrumentation.http_fallback import HTTPFallbackInstrumentor
 from otel_llmcost.instrumentation.pinecone import PineconeInstrumentor
@@ -36,6 +37,7 @@ def pinecone_index(tracing: Tracing, monkeypatch: pytest.MonkeyPatch) -> Iterato
         return httpx.Response(values["status"], headers=values["headers"], json=values["body"], request=request)
 
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle_request)
+    token = context.attach(context.Context())  # no span another test left current
     instrumentors = [PineconeInstrumentor(), HTTPFallbackInstrumentor()]  # the fallback adds no second span
     for instrumentor in instrumentors:
         instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
@@ -46,6 +48,7 @@ def pinecone_index(tracing: Tracing, monkeypatch: pytest.MonkeyPatch) -> Iterato
     assert seen, "the client sent nothing"
     for instrumentor in instrumentors:
         instrumentor.uninstrument()
+    context.detach(token)
 
 
 def spans(tracing: Tracing) -> list[dict[str, Any]]:
