@@ -8,14 +8,23 @@ reports its peak resident set; the wall time of the whole child is measured here
 
 Run: ``python benchmarks/bench_startup.py [RUNS]`` (15 runs each by default). The target: at most +50 ms and
 +3 MB over the baseline.
+
+On a busy machine wall times move with the load; ``python benchmarks/bench_startup.py --instructions`` counts
+instead the instructions each program runs, whole interpreter included (valgrind's callgrind, one run each, a
+fixed hash seed), so that the ratio of ours to the baseline can be read whatever else the machine does. To
+turn instructions into time, divide the baseline's count by its minimum time on a quiet machine (about 4.7
+million instructions per millisecond on the machine of docs/performance.md).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 SDKS = ("openai", "anthropic", "google.genai", "mistralai", "cohere", "groq", "boto3", "botocore")
@@ -53,7 +62,43 @@ def run(program: str) -> tuple[float, int]:
     return elapsed, int(done.stdout.strip().splitlines()[-1])
 
 
+def instructions(program: str, directory: str) -> int:
+    """The instructions callgrind counts for one interpreter running ``program``, start to exit."""
+    out = os.path.join(directory, "callgrind.out")
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", program + _REPORT],
+        env={**ENVIRONMENT, "PYTHONHASHSEED": "0"},  # a random seed moves the counts
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def count_instructions() -> None:
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed: nothing to count")
+    for program in PROGRAMS.values():  # write the bytecode first, not counted
+        run(program)
+    with tempfile.TemporaryDirectory() as directory:
+        counts = {name: instructions(program, directory) for name, program in PROGRAMS.items()}
+    base, *others = PROGRAMS
+    for name, count in counts.items():
+        print(f"{name:<55} {count:>14,} instructions")
+    for name in others:
+        print(
+            f"{'added by ' + name.split(':')[0]:<55} {counts[name] - counts[base]:>+14,} instructions"
+            f"  ({counts[name] / counts[base]:.2f}x the baseline)"
+        )
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--instructions"]:
+        count_instructions()
+        return
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
     times: dict[str, list[float]] = {name: [] for name in PROGRAMS}
     rss: dict[str, list[int]] = {name: [] for name in PROGRAMS}

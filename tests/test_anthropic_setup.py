@@ -21,6 +21,8 @@ def test_the_entry_point_names_the_instrumentor() -> None:
 
 
 def test_instrument_instruments_anthropic_and_uninstrument_undoes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import anthropic  # noqa: F401 - the SDK's import is what instruments it (now, as it is imported already)
+
     monkeypatch.delenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", raising=False)
     try:
         otel_llmcost.instrument(setup_sdk=False)

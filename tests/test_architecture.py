@@ -13,7 +13,8 @@ from pathlib import Path
 from otel_llmcost import _attributes as a
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "otel_llmcost"
-GENERATED = {SRC / "_attributes.py"}
+# Generated: the registry's constants (scripts/gen_semconv.py) and the price table's hosts (scripts/gen_hosts.py).
+GENERATED = {SRC / "_attributes.py", SRC / "instrumentation" / "_hosts.py"}
 
 # Literals that spell a registry value but mean something else, with what they mean.
 NOT_REGISTRY_VALUES: dict[tuple[str, str], str] = {
@@ -37,6 +38,9 @@ NOT_REGISTRY_VALUES: dict[tuple[str, str], str] = {
     ("instrumentation/google_genai/_adapter.py", "generate_content"): "the name of an SDK method other tracers wrap",
     ("instrumentation/google_genai/_usage.py", "embeddings"): "a field of google-genai's embedding response",
     ("instrumentation/anthropic/__init__.py", "anthropic"): "the SDK's module name, whose import patches it",
+    ("instrumentation/__init__.py", "openai"): "an entry point's name and the SDK's module name",
+    ("instrumentation/__init__.py", "anthropic"): "an entry point's name and the SDK's module name",
+    ("instrumentation/__init__.py", "cohere"): "an entry point's name and the SDK's module name",
 }
 
 

@@ -141,8 +141,24 @@ def test_entries_of_new_providers_say_when_their_price_took_effect() -> None:
         if document["provider"] not in NEW_PROVIDERS:
             continue
         for model in document["models"]:
-            if "prices" in model:
-                assert all("from" in period for period in model["prices"]), f"{path.name}: {model['id']}"
+            if "prices" not in model:
+                continue
+            where = f"{path.name}: {model['id']}"
+            assert all("from" in period for period in model["prices"][1:]), where
+            # an open start only where the source says the price is older than its record of it
+            if "from" not in model["prices"][0]:
+                assert "has no `from`" in document["sources"][model["source"]].get("note", ""), where
+
+
+def test_no_price_takes_effect_on_the_day_the_table_was_made_unless_its_source_says_so() -> None:
+    # A period dated the table's VERSION day leaves every earlier call unpriced: only a price the vendor changed
+    # that very day may carry it, and its note says so.
+    version_day = (PRICING / "VERSION").read_text(encoding="utf-8").strip().replace(".", "-")
+    for path in FILES:
+        for model in json.loads(path.read_text(encoding="utf-8"))["models"]:
+            for period in model.get("prices", []):
+                if period.get("from") == version_day:
+                    assert f"took effect on {version_day}" in period.get("note", ""), f"{path.name}: {model['id']}"
 
 
 def test_the_table_has_a_version() -> None:

@@ -60,7 +60,7 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "otel_llmcost.cli": ["EXIT_BAD_INPUT", "EXIT_INVALID", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_USAGE", "main"],
     "otel_llmcost.export": ["FILE_MAX_BYTES_ENV", "FILE_PATH_ENV", "FileSpanExporter", "encode_spans"],
-    "otel_llmcost.instrumentation": [],
+    "otel_llmcost.instrumentation": ["INSTRUMENTORS", "Ours"],
     "otel_llmcost.instrumentation.cohere": ["CohereInstrumentor"],
     "otel_llmcost.instrumentation.mistralai": ["MistralInstrumentor"],
     "otel_llmcost.instrumentation.google_genai": ["GoogleGenAIInstrumentor"],

@@ -218,6 +218,8 @@ def test_with_otel_sdk_disabled_instrument_sets_up_nothing(monkeypatch: pytest.M
 
 @needs_entry_points
 def test_instrument_instruments_installed_sdks_and_uninstrument_undoes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openai  # noqa: F401 - the SDK's import is what instruments it (now, as it is imported already)
+
     from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
 
     monkeypatch.delenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", raising=False)

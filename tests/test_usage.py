@@ -292,7 +292,7 @@ def test_each_bucket_alone_is_written_and_read_back(field: str) -> None:
     usage = Usage(**{field: value})
     attributes = usage_attributes(usage)
     assert read_call({"gen_ai.operation.name": "chat", **attributes}).usage == usage
-    zero_tokens = field in ("input_characters", "input_audio_seconds")
+    zero_tokens = field in ("input_characters", "input_audio_seconds", "compute_seconds")
     assert ("gen_ai.usage.input_tokens" in attributes) is not zero_tokens
 
 
@@ -393,7 +393,12 @@ def test_named_tuples_built_as_tuples_are_those_their_constructors_build() -> No
     from otel_llmcost.usage import GenAICall
     from otel_llmcost.usage._model import new_tuple
 
-    fields = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, Decimal("1.5"), (("1024x1024", 1),), (("web_search", 2),))
+    fields = (
+        *(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, Decimal("1.5")),
+        (("1024x1024", 1),),
+        (("web_search", 2),),
+        Decimal("7.5"),
+    )
     assert new_tuple(Usage, fields) == Usage(*fields)
     assert type(new_tuple(Usage, fields)) is Usage
     assert new_tuple(Usage, fields).input_audio_seconds == Decimal("1.5")

@@ -241,6 +241,9 @@ LLMCOST_USAGE_OUTPUT_IMAGE_TOKENS: Final = "llmcost.usage.output_image_tokens"
 LLMCOST_USAGE_INPUT_AUDIO_SECONDS: Final = "llmcost.usage.input_audio_seconds"
 """Seconds of input audio, for calls billed by duration such as transcriptions."""
 
+LLMCOST_USAGE_COMPUTE_SECONDS: Final = "llmcost.usage.compute_seconds"
+"""Seconds of hardware a call ran on, for platforms that bill the time (Replicate's `metrics.predict_time`)."""
+
 LLMCOST_USAGE_INPUT_CHARACTERS: Final = "llmcost.usage.input_characters"
 """Characters of input, for calls billed by length such as speech synthesis."""
 
@@ -477,6 +480,27 @@ class GenAiProviderNameValues:
 
     MISTRAL_AI: Final = "mistral_ai"
     """Mistral AI."""
+
+    OPENROUTER: Final = "openrouter"
+    """OpenRouter (`openrouter.ai`). Not upstream: the price table's name."""
+
+    TOGETHER_AI: Final = "together_ai"
+    """Together AI (`api.together.xyz`). Not upstream: the price table's name."""
+
+    FIREWORKS_AI: Final = "fireworks_ai"
+    """Fireworks AI (`api.fireworks.ai`). Not upstream: the price table's name."""
+
+    OLLAMA: Final = "ollama"
+    """A local Ollama server (port 11434). Not upstream: the price table's name."""
+
+    LM_STUDIO: Final = "lm_studio"
+    """A local LM Studio server (port 1234). Not upstream: the price table's name."""
+
+    VLLM: Final = "vllm"
+    """A vLLM server (port 8000 on a local address). Not upstream: the price table's name."""
+
+    OPENAI_COMPATIBLE: Final = "openai_compatible"
+    """An OpenAI-compatible server the endpoint rules do not name. Not upstream: the price table's name."""
 
 
 # registry.read.gen_ai.deprecated: Read from deprecated upstream names

@@ -16,3 +16,34 @@ The framework, one concept per module:
 
 Instrumentors report what a call used; pricing it is `CostSpanProcessor`'s job.
 """
+
+from __future__ import annotations
+
+from typing import Final, NamedTuple
+
+__all__ = ["INSTRUMENTORS", "Ours"]
+
+
+class Ours(NamedTuple):
+    """One of this package's instrumentors, as `otel_llmcost.instrument` finds it without importing it."""
+
+    instrumentor: str
+    """Where the class is, as in an entry point (``"otel_llmcost.instrumentation.openai:OpenAIInstrumentor"``)."""
+    modules: tuple[str, ...]
+    """The modules whose import applies it: the class's ``sdk``, then its ``also``."""
+
+
+INSTRUMENTORS: Final[dict[str, Ours]] = {
+    "openai": Ours("otel_llmcost.instrumentation.openai:OpenAIInstrumentor", ("openai",)),
+    "anthropic": Ours("otel_llmcost.instrumentation.anthropic:AnthropicInstrumentor", ("anthropic",)),
+    "google_genai": Ours("otel_llmcost.instrumentation.google_genai:GoogleGenAIInstrumentor", ("google.genai",)),
+    "bedrock": Ours("otel_llmcost.instrumentation.bedrock:BedrockInstrumentor", ("botocore",)),
+    "http": Ours(
+        "otel_llmcost.instrumentation.http_fallback:HTTPFallbackInstrumentor", ("httpx", "httpx2", "requests")
+    ),
+    "mistralai": Ours("otel_llmcost.instrumentation.mistralai:MistralInstrumentor", ("mistralai", "mistralai.client")),
+    "cohere": Ours("otel_llmcost.instrumentation.cohere:CohereInstrumentor", ("cohere",)),
+}
+"""This package's instrumentors by provider name, the entry point's name without ``llmcost_`` (``pyproject.toml``
+declares the same entry points, and a test checks that the three agree). `otel_llmcost.instrument` reads this,
+not the installed distributions' entry points, and imports an instrumentor only once its SDK is imported."""

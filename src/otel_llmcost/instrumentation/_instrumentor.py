@@ -2,10 +2,10 @@
 
 `Instrumentor` is an OpenTelemetry `BaseInstrumentor` (``opentelemetry-instrument`` finds it under an entry
 point, and checks `instrumentation_dependencies` from the installed distributions' metadata, without importing
-anything). `instrument` never imports the SDK: it registers a wrapt post-import hook on the SDK's top module,
-which runs at once when the application has imported it already, and otherwise when it does. Only then are the
-provider's adapter and patch table imported (they import the SDK), with the framework's per-call modules, and
-applied. A hook cannot be removed, so `uninstrument` switches the pending one off.
+anything). `instrument` never imports the SDK: it waits for the SDK's top module (`otel_llmcost._import_hooks`),
+which runs the hook at once when the application has imported it already, and otherwise when it does. Only then
+are the provider's adapter and patch table imported (they import the SDK), with the framework's per-call modules,
+and applied. `uninstrument` takes a pending hook back and removes an applied table.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-import wrapt
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # pyright: ignore[reportMissingTypeStubs]
 
+from .._import_hooks import Hook, when_imported
 from ._guard import guarded
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class _Pending:
         self._instrumentor = instrumentor
         self._options = options
         self.on = True
+        self.hooks: list[Hook] = []
         self.telemetry: Telemetry | None = None
         self.applied: Applied | None = None
 
@@ -84,6 +85,8 @@ class _Pending:
 
     def off(self) -> None:
         self.on = False
+        for hook in self.hooks:
+            hook.cancel()
         if self.telemetry is not None:
             # Bound methods taken while instrumented (an SDK object's with_raw_response keeps them) call
             # through from now on.
@@ -106,6 +109,9 @@ class Instrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBaseClass]
     sdk: ClassVar[str]
     """The SDK's top module (``"openai"``): its import applies the patch table."""
 
+    also: ClassVar[tuple[str, ...]] = ()
+    """Other modules whose import applies the table too (the first one imported does, once)."""
+
     # A class default, not __init__: BaseInstrumentor is a singleton, and every Instrumentor() would reset it.
     _pending: _Pending | None = None
 
@@ -125,7 +131,8 @@ class Instrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBaseClass]
             kwargs.get("request_stream_usage") is True,
         )
         self._pending = pending = _Pending(self, options)
-        wrapt.register_post_import_hook(pending.imported, self.sdk)
+        for module in (self.sdk, *self.also):
+            pending.hooks.append(when_imported(module, pending.imported))
 
     def _uninstrument(self, **kwargs: Any) -> None:
         if self._pending is not None:

@@ -175,7 +175,9 @@ def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version
         total = rates.decimal(amount, exponent)
         for unit, unit_amount in amounts.items():
             breakdown[unit] = rates.decimal(unit_amount, rates.exponents[unit])
-    if missing is None and (usage.input_characters or usage.input_audio_seconds or usage.images or usage.requests):
+    if missing is None and (
+        usage.input_characters or usage.input_audio_seconds or usage.images or usage.requests or usage.compute_seconds
+    ):
         missing = _other_units(usage, prices, breakdown)
         total = sum(breakdown.values(), _ZERO)
     elif missing is None and prices.per_request.get("request"):
@@ -229,6 +231,11 @@ def _other_units(usage: Usage, prices: UnitPrices, breakdown: dict[str, Decimal]
         if price is None:
             return f"image {key}"
         breakdown[f"image:{key}"] = count * price
+    if usage.compute_seconds:
+        hardware = next(iter(prices.per_second.items()), None)
+        if hardware is None:
+            return "compute_seconds"
+        breakdown[f"compute:{hardware[0]}"] = usage.compute_seconds * hardware[1]
     requests = dict(usage.requests)
     if "request" in prices.per_request:
         # A per-call fee: the priced span is the call, so it counts once unless the usage says otherwise.

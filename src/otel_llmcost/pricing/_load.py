@@ -24,6 +24,7 @@ _PROVIDER = re.compile(r"[a-z0-9_.]+")
 _MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._:/@+-]*")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_HARDWARE_KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _IMAGE_KEY = re.compile(r"[0-9]+x[0-9]+(/[a-z]+)?|low|medium|high|standard|hd|image")
 
 _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
@@ -32,6 +33,7 @@ _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_minute": ("input_audio",),
     "usd_per_image": None,
     "usd_per_request": None,
+    "usd_per_second": None,
     "usd_per_hour": ("input_audio",),
 }
 _FILE_KEYS = {
@@ -148,7 +150,13 @@ class _Reader:
                     raise self.fail(f"{where}.{field}", f"unknown unit {unit!r}; allowed: {', '.join(units)}")
                 if field == "usd_per_image" and not _IMAGE_KEY.fullmatch(unit):
                     raise self.fail(f"{where}.{field}", f'{unit!r} is not an image key like "1024x1024/hd"')
+                if field == "usd_per_second" and not _HARDWARE_KEY.fullmatch(unit):
+                    raise self.fail(f"{where}.{field}", f'{unit!r} is not a hardware name like "gpu-a100-large"')
                 parsed[unit] = self.price(value, f"{where}.{field}.{unit}")
+            if field == "usd_per_second" and len(parsed) != 1:
+                raise self.fail(
+                    f"{where}.{field}", 'name the one hardware the model runs on: {"gpu-a100-large": "0.0014"}'
+                )
             maps[field] = parsed
         return UnitPrices(
             maps["usd_per_million_tokens"],
@@ -156,6 +164,7 @@ class _Reader:
             maps["usd_per_minute"],
             maps["usd_per_image"],
             maps["usd_per_request"],
+            maps["usd_per_second"],
             maps["usd_per_hour"],
         )
 
@@ -272,6 +281,7 @@ class _Reader:
                 prices.per_minute,
                 prices.per_image,
                 prices.per_request,
+                prices.per_second,
                 prices.per_hour,
             )
         ):

@@ -36,6 +36,8 @@ class UnitPrices:
     per_minute: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_image: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_request: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    per_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    """Time billed by the second of the hardware a model runs on (Replicate): one ``{"<hardware>": price}``."""
     per_hour: Mapping[str, Decimal] = field(default_factory=_no_prices)
     """Audio billed by the hour (AssemblyAI): kept as given, since a price per hour / 60 need not be exact."""
 
@@ -47,6 +49,7 @@ class UnitPrices:
             {**self.per_minute, **other.per_minute},
             {**self.per_image, **other.per_image},
             {**self.per_request, **other.per_request},
+            other.per_second or self.per_second,
             {**self.per_hour, **other.per_hour},
         )
 
@@ -68,6 +71,7 @@ class UnitPrices:
                 self.per_minute,
                 self.per_image,
                 self.per_request,
+                self.per_second,
                 self.per_hour,
             )
         return UnitPrices(
@@ -76,6 +80,7 @@ class UnitPrices:
             scale(self.per_minute),
             scale(self.per_image),
             self.per_request,
+            scale(self.per_second),
             scale(self.per_hour),
         )
 
@@ -206,7 +211,8 @@ class Cost(NamedTuple):
         status: ``priced``, or ``unpriced`` with a ``reason``. Never a zero for a price that is not known.
         total_usd: the cost in US dollars, exact; `None` when unpriced.
         breakdown_usd: the cost per unit: token units (``input``, ``cache_read``...), ``input_characters``,
-            ``input_audio_seconds``, ``image:<key>`` and ``request:<kind>``. Units that cost nothing are left out.
+            ``input_audio_seconds``, ``image:<key>``, ``request:<kind>`` and ``compute:<hardware>`` (seconds of a
+            platform's hardware, which add to ``llmcost.cost.fees``). Units that cost nothing are left out.
         entry: the table entry that priced the call, as ``provider/id``.
         matched_model: the model id, as normalised, that matched the entry.
         table_version: the version of the price table (and of any override files).

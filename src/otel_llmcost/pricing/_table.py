@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -180,6 +179,8 @@ class PriceTable:
                 else:
                     deferred[path.stem] = (path, header)
         for file in overrides:
+            import hashlib  # with override files only: it loads OpenSSL's library, megabytes at start-up
+
             files.append(file)
             path = Path(file.path)
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import signal
 import threading
-from types import FrameType
+from types import FrameType, ModuleType
 
+from .._import_hooks import when_imported
 from ._flush import flush
 
 __all__ = ["flush_at_worker_exit", "stop_flushing_at_sigterm"]
@@ -87,9 +88,12 @@ def flush_at_worker_exit() -> None:
         if _registered:
             return
         _registered = True
-    import multiprocessing.util  # here, not at the top: start-up need not pay for it
-
     from ._servers import flush_after_server_shutdown
 
-    multiprocessing.util.register_after_fork(_token, _in_child)
+    # When multiprocessing is imported (now, if it is already): a process that never forks need not import it.
+    when_imported("multiprocessing.util", _register_after_fork)
     flush_after_server_shutdown()
+
+
+def _register_after_fork(util: ModuleType) -> None:
+    util.register_after_fork(_token, _in_child)

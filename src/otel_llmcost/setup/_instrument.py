@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from functools import partial
+from types import ModuleType
 from typing import Literal, Protocol, cast
 
 from opentelemetry import trace
-from opentelemetry.instrumentation.dependencies import get_dependency_conflicts  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.instrumentation.environment_variables import (  # pyright: ignore[reportMissingTypeStubs]
     OTEL_PYTHON_DISABLED_INSTRUMENTATIONS,
 )
 from opentelemetry.sdk.trace import TracerProvider
 
+from .._import_hooks import Hook, when_imported
+from ..instrumentation import INSTRUMENTORS, Ours
 from ._delivery import quiet_export_errors
 from ._fork import flush_at_worker_exit, stop_flushing_at_sigterm
 from ._pipeline import Pricing, Wrapping, configure, sdk_disabled, tracer_provider_unset, wrap
@@ -26,9 +29,7 @@ __all__ = ["instrument", "uninstrument"]
 
 _log = logging.getLogger("otel_llmcost")
 
-INSTRUMENTOR_GROUP = "opentelemetry_instrumentor"
 ENTRY_POINT_PREFIX = "llmcost_"
-_OUR_MODULES = "otel_llmcost."
 _ONE_LINER = "provider.add_span_processor(CostSpanProcessor(BatchSpanProcessor(exporter)))"
 
 
@@ -49,7 +50,10 @@ class _Instrumentor(Protocol):
 class _State:
     """What `instrument` did, so that calling it again does nothing twice and `uninstrument` undoes exactly it."""
 
+    hooks: dict[str, list[Hook]] = field(default_factory=dict[str, list[Hook]])
+    """Per provider, the hooks waiting for its SDK's import (kept once it has run: the provider is taken)."""
     instrumentors: list[_Instrumentor] = field(default_factory=list[_Instrumentor])
+    """The instrumentors the hooks instrumented (`_applied` guards it: hooks run in whichever thread imports)."""
     wrapping: Wrapping | None = None
     pricing: Pricing | None = None
     """The options of the cost processor `instrument` put in place (it outlives `uninstrument` when `instrument`
@@ -58,17 +62,9 @@ class _State:
     """The content setting the instrumentors in place were given."""
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()
+_applied = threading.Lock()
 _state = _State()
-
-
-def our_instrumentors() -> dict[str, EntryPoint]:
-    """This package's instrumentor entry points, by provider name (``llmcost_openai`` -> ``openai``)."""
-    return {
-        entry_point.name.removeprefix(ENTRY_POINT_PREFIX): entry_point
-        for entry_point in entry_points(group=INSTRUMENTOR_GROUP)
-        if entry_point.name.startswith(ENTRY_POINT_PREFIX) and entry_point.value.startswith(_OUR_MODULES)
-    }
 
 
 def _disabled_instrumentations() -> set[str]:
@@ -122,7 +118,7 @@ def instrument(
             names an exporter or protocol that cannot be built, or ``metric_attributes`` names an attribute the
             cost counter has already.
     """
-    available = our_instrumentors()
+    available = INSTRUMENTORS
     if isinstance(providers, str):
         providers = [providers]
     if providers is not None:
@@ -145,7 +141,7 @@ def instrument(
                 _state.wrapping = priced if isinstance(priced, Wrapping) else None
             elif priced == "priced":
                 ignored += _differing(pricing, Pricing())  # the application's own cost processor decides
-        if capture_content is not None and _state.instrumentors and capture_content != _state.capture_content:
+        if capture_content is not None and _state.hooks and capture_content != _state.capture_content:
             ignored.append("capture_content")
         if ignored:
             _log.warning(
@@ -161,16 +157,29 @@ def instrument(
         options: dict[str, object] = {} if capture_content is None else {"capture_content": capture_content}
         wanted = available if providers is None else {name: available[name] for name in providers}
         disabled = _disabled_instrumentations()
-        for name, entry_point in sorted(wanted.items()):
-            if "*" in disabled or entry_point.name in disabled:
-                _log.debug("otel-llmcost: %s is off (%s)", entry_point.name, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS)
-                continue
-            instrumentor = _instrument_one(entry_point, options, requested=providers is not None)
-            if instrumentor is not None:
-                if not _state.instrumentors:
+        waiting: dict[str, Ours] = {}
+        for name, ours in sorted(wanted.items()):
+            if "*" in disabled or ENTRY_POINT_PREFIX + name in disabled:
+                _log.debug(
+                    "otel-llmcost: %s%s is off (%s)", ENTRY_POINT_PREFIX, name, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS
+                )
+            elif name not in _state.hooks:
+                if not _state.hooks:
                     _state.capture_content = capture_content
-                _state.instrumentors.append(instrumentor)
-                _log.debug("otel-llmcost: instrumented %s", name)
+                _state.hooks[name] = []
+                waiting[name] = ours
+    # Outside the lock: a hook runs at once for an SDK imported already, and imports the instrumentor then.
+    for name, ours in waiting.items():
+        imported = partial(_sdk_imported, name, ours, options, providers is not None)
+        hooks = [when_imported(module, imported) for module in ours.modules]
+        with _lock:
+            pending = _state.hooks.get(name)
+            if pending is not None and pending is not _TAKEN:
+                _state.hooks[name] = [*pending, *hooks]
+                continue
+        # The SDK was imported already (a hook ran), or uninstrument() ran meanwhile: the rest are spent.
+        for hook in hooks:
+            hook.cancel()
 
 
 _PRICING_OPTIONS = ("pricing_file", "model_map", "cost_aliases", "metric_attributes")
@@ -231,25 +240,49 @@ def _price_pipeline(pricing: Pricing) -> Wrapping | Literal["built", "priced"] |
     return None
 
 
-def _instrument_one(entry_point: EntryPoint, options: Mapping[str, object], *, requested: bool) -> _Instrumentor | None:
-    """Instruments one SDK; None when it is not installed, already instrumented, or failed (logged)."""
-    try:
-        instrumentor = cast("_Instrumentor", entry_point.load()())
-    except ModuleNotFoundError as error:
-        _log.debug("otel-llmcost: skipping %s: %s", entry_point.name, error)
-        return None
+def _sdk_imported(name: str, ours: Ours, options: Mapping[str, object], requested: bool, module: ModuleType) -> None:
+    """A provider's SDK is imported (one of its modules): instruments it, once, unless `uninstrument` came first."""
+    with _lock:
+        hooks = _state.hooks.get(name)
+        if hooks is None or hooks is _TAKEN:
+            return
+        _state.hooks[name] = _TAKEN
+    for hook in hooks:  # the hooks on the provider's other modules are spent
+        hook.cancel()
+    instrumentor = _instrument_one(ENTRY_POINT_PREFIX + name, ours, options, requested=requested)
+    if instrumentor is not None:
+        with _applied:
+            _state.instrumentors.append(instrumentor)
+        _log.debug("otel-llmcost: instrumented %s (%s imported)", name, module.__name__)
+
+
+_TAKEN: list[Hook] = []
+"""What `_State.hooks` holds for a provider whose SDK's import has run its hook (the others are spent)."""
+
+
+def _instrument_one(
+    entry_point: str, ours: Ours, options: Mapping[str, object], *, requested: bool
+) -> _Instrumentor | None:
+    """Instruments one SDK; None when its version does not fit, it is already instrumented, or it failed (logged)."""
+    module, _, attribute = ours.instrumentor.partition(":")
+    instrumentor = cast("_Instrumentor", getattr(importlib.import_module(module), attribute)())
     if instrumentor.is_instrumented_by_opentelemetry:
         return None
+    # Here, not at start-up: reading the installed versions imports importlib.metadata and packaging.
+    from opentelemetry.instrumentation.dependencies import (  # pyright: ignore[reportMissingTypeStubs]
+        get_dependency_conflicts,
+    )
+
     conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
     if conflict is not None:
         log = _log.warning if requested else _log.debug
-        log("otel-llmcost: not instrumenting %s: %s", entry_point.name, conflict)
+        log("otel-llmcost: not instrumenting %s: %s", entry_point, conflict)
         return None
     try:
         instrumentor.instrument(skip_dep_check=True, **options)
-    except Exception as error:  # noqa: BLE001 - a broken instrumentor must not stop the application's start-up
-        _log.warning("otel-llmcost could not instrument %s: %r", entry_point.name, error)
-        _log.debug("otel-llmcost: instrumenting %s failed", entry_point.name, exc_info=True)
+    except Exception as error:  # noqa: BLE001 - a broken instrumentor must not fail the application's import
+        _log.warning("otel-llmcost could not instrument %s: %r", entry_point, error)
+        _log.debug("otel-llmcost: instrumenting %s failed", entry_point, exc_info=True)
         return None
     return instrumentor
 
@@ -261,7 +294,12 @@ def uninstrument() -> None:
     processor; calling `instrument` again then only instruments the SDKs.
     """
     with _lock:
-        instrumentors, _state.instrumentors = _state.instrumentors, []
+        for hooks in _state.hooks.values():
+            for hook in hooks:
+                hook.cancel()
+        _state.hooks = {}
+        with _applied:
+            instrumentors, _state.instrumentors = _state.instrumentors, []
         for instrumentor in instrumentors:
             if instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.uninstrument()

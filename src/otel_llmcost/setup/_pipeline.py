@@ -20,8 +20,7 @@ import os
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from importlib.metadata import entry_points
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.environment_variables import (
@@ -30,8 +29,6 @@ from opentelemetry.sdk.environment_variables import (
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
     OTEL_SDK_DISABLED,
 )
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricExporter, MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
@@ -41,6 +38,10 @@ from ..attribution import AttributionSpanProcessor
 from ..processor import CostSpanProcessor
 from ._delivery import exporter_options, shut_down_at_exit
 from ._sampling import record_dropped_calls
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import MetricReader
 
 __all__ = [
     "Pricing",
@@ -126,6 +127,8 @@ def _exporter_names(signal: _Signal) -> list[str]:
 
 
 def _exporter_class(signal: _Signal, name: str) -> type:
+    from importlib.metadata import entry_points  # here: with every exporter ``none``, start-up needs none
+
     group = f"opentelemetry_{signal}_exporter"
     for entry_point in entry_points(group=group, name=name):
         return cast("type", entry_point.load())
@@ -142,9 +145,11 @@ def _span_exporters() -> list[SpanExporter]:
     ]
 
 
-def _metric_readers() -> list[MetricReader]:
+def _metric_readers(names: list[str]) -> list[MetricReader]:
+    from opentelemetry.sdk.metrics.export import MetricExporter, MetricReader, PeriodicExportingMetricReader
+
     readers: list[MetricReader] = []
-    for name in _exporter_names("metrics"):
+    for name in names:
         component = _exporter_class("metrics", name)(**exporter_options("metrics", name))
         if isinstance(component, MetricReader):
             readers.append(component)
@@ -175,8 +180,10 @@ def configure(pricing: Pricing) -> None:
     exporters from ``OTEL_TRACES_EXPORTER`` and ``OTEL_METRICS_EXPORTER`` (``otlp`` by default, over
     ``OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]PROTOCOL``, ``http/protobuf`` by default); the OTLP exporters read
     their endpoints, headers and compression themselves, and their timeout too when a variable sets one
-    (`EXPORT_TIMEOUT_S` otherwise). A meter provider set before is kept. With ``OTEL_TRACES_EXPORTER=none`` the
-    cost processor is there all the same, for the cost metrics and the summary.
+    (`EXPORT_TIMEOUT_S` otherwise). A meter provider set before is kept; with ``OTEL_METRICS_EXPORTER=none``
+    none is built (nothing would read it), and the cost metrics go to whichever meter provider the application
+    sets. With ``OTEL_TRACES_EXPORTER=none`` the cost processor is there all the same, for the cost metrics and
+    the summary.
 
     Raises:
         ValueError: a variable names an exporter or protocol that cannot be built.
@@ -186,8 +193,14 @@ def configure(pricing: Pricing) -> None:
     # Shut down at exit by one handler of ours, spans first, within a bound (`shut_down_at_exit`), rather than
     # by the SDK's handlers, which wait for as long as the exporters retry.
     built: list[MeterProvider | TracerProvider] = []
-    if _meter_provider_unset():
-        meter_provider = MeterProvider(resource=resource, metric_readers=_metric_readers(), shutdown_on_exit=False)
+    metric_exporters = _exporter_names("metrics")
+    if metric_exporters and _meter_provider_unset():
+        # Imported here: an application that exports no metrics does not pay for the metrics SDK at start-up.
+        from opentelemetry.sdk.metrics import MeterProvider
+
+        meter_provider = MeterProvider(
+            resource=resource, metric_readers=_metric_readers(metric_exporters), shutdown_on_exit=False
+        )
         metrics.set_meter_provider(meter_provider)
         built.append(meter_provider)
     provider = TracerProvider(resource=resource, shutdown_on_exit=False)

@@ -16,8 +16,7 @@ from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any
 
-import wrapt
-
+from .._import_hooks import when_imported
 from ._flush import flush
 
 __all__ = ["flush_after_server_shutdown"]
@@ -36,6 +35,8 @@ async def _flush_after(
 
 
 def _wrap_uvicorn(module: ModuleType) -> None:
+    import wrapt  # with uvicorn, not at start-up: importing wrapt imports asyncio
+
     wrapt.wrap_function_wrapper(module, "Server.shutdown", _flush_after)
 
 
@@ -46,4 +47,4 @@ def flush_after_server_shutdown() -> None:
         if _registered:
             return
         _registered = True
-    wrapt.register_post_import_hook(_wrap_uvicorn, "uvicorn.server")
+    when_imported("uvicorn.server", _wrap_uvicorn)

@@ -58,6 +58,7 @@ class Totals(TypedDict, total=False):
     input_audio_seconds: Decimal | int | str
     images: Mapping[str, int] | None
     requests: Mapping[str, int] | None
+    compute_seconds: Decimal | int | str
 
 
 _TOTALS = frozenset(Totals.__annotations__)
@@ -92,6 +93,8 @@ class Usage(NamedTuple):
         input_audio_seconds: seconds of audio transcribed or translated.
         images: images generated, by ``"<size>"`` or ``"<size>/<quality>"`` key.
         requests: billed calls and tool uses, by kind (``"request"``, ``"web_search"``).
+        compute_seconds: seconds of hardware a call ran on, where a platform bills the time (Replicate's
+            ``metrics.predict_time``).
     """
 
     input: int = 0
@@ -109,6 +112,7 @@ class Usage(NamedTuple):
     input_audio_seconds: Decimal = _ZERO
     images: tuple[tuple[str, int], ...] = ()
     requests: tuple[tuple[str, int], ...] = ()
+    compute_seconds: Decimal = _ZERO
 
     @classmethod
     def from_totals(cls, **totals: Unpack[Totals]) -> Usage:
@@ -163,6 +167,7 @@ class Usage(NamedTuple):
         images: Mapping[str, int] | None = None,
         requests: Mapping[str, int] | None = None,
         total_tokens: int = 0,
+        compute_seconds: Decimal | int | str = _ZERO,
     ) -> Usage:
         """A `Usage` from what a provider's response or a span reported (the arguments of `Totals`):
         `from_totals`, lenient where sources are known to differ from the conventions.
@@ -244,6 +249,10 @@ class Usage(NamedTuple):
             )
         if input_audio_seconds is not _ZERO and input_audio_seconds < 0:
             raise ValueError(f"input_audio_seconds is {input_audio_seconds}: it cannot be negative")
+        if type(compute_seconds) is not Decimal:
+            compute_seconds = Decimal(compute_seconds)
+        if compute_seconds is not _ZERO and compute_seconds < 0:
+            raise ValueError(f"compute_seconds is {compute_seconds}: it cannot be negative")
         return _usage_of(
             (
                 input_tokens - input_parts,
@@ -261,6 +270,7 @@ class Usage(NamedTuple):
                 input_audio_seconds,
                 _frozen(images) if images else (),
                 _frozen(requests) if requests else (),
+                compute_seconds,
             )
         )
 
@@ -296,6 +306,7 @@ class Usage(NamedTuple):
             and not self.input_audio_seconds
             and not self.images
             and not self.requests
+            and not self.compute_seconds
         )
 
 

@@ -177,6 +177,7 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("write_units", (a.LLMCOST_USAGE_WRITE_UNITS,)),
     ("cache_read_image", (a.GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
+    ("compute_seconds", (a.LLMCOST_USAGE_COMPUTE_SECONDS,)),
 )
 _TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("provider", _PROVIDER),
@@ -203,9 +204,11 @@ _SPECIAL = frozenset(
         "read_units",
         "write_units",
         "seconds",
+        "compute_seconds",
         "cache_read_image",
     }
 )
+_DURATIONS = frozenset({"seconds", "compute_seconds"})
 _EXTRA_KEYS = frozenset(
     {a.LLMCOST_USAGE_STATUS, a.LLMCOST_PROVIDER_REPORTED_COST, a.LLMCOST_REQUEST_BATCH, a.LLMCOST_REQUEST_REGION}
 )
@@ -254,7 +257,7 @@ def _new_shape(keys: tuple[str, ...]) -> _Shape:
         found.pop("cache_write_5m", None)  # the sum is there: the 5-minute part adds nothing
     winners = tuple((name, key) for name, (_, key) in found.items())
     counts = None
-    if "seconds" not in found:
+    if _DURATIONS.isdisjoint(found):
         counts = tuple((key, name) for name, key in winners if name not in _TEXT)
     shape = _Shape(
         winners,
@@ -332,8 +335,8 @@ def _scan(
         elif type(value) is int and value >= 0:
             counts[name] = value
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise _InvalidUsage(f"{key} is {value!r}, not a {'duration' if name == 'seconds' else 'count'}")
-        elif name == "seconds":
+            raise _InvalidUsage(f"{key} is {value!r}, not a {'duration' if name in _DURATIONS else 'count'}")
+        elif name in _DURATIONS:
             counts[name] = value
         elif value != int(value):
             raise _InvalidUsage(f"{key} is {value!r}, not a count")
@@ -388,6 +391,9 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
         seconds = counts.pop("seconds", None)
         if seconds is not None:
             counts["input_audio_seconds"] = Decimal(repr(float(seconds)))  # pyright: ignore[reportArgumentType]
+        compute_seconds = counts.pop("compute_seconds", None)
+        if compute_seconds is not None:
+            counts["compute_seconds"] = Decimal(repr(float(compute_seconds)))  # pyright: ignore[reportArgumentType]
     try:
         usage = Usage.from_reported(**counts)  # pyright: ignore[reportArgumentType] - the names are its own
     except ValueError as error:

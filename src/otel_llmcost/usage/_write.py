@@ -55,12 +55,13 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
         seconds,
         images,
         requests,
+        compute_seconds,
     ) = usage  # one unpacking: the fields are read on every instrumented call
     cached = cache_read + cache_write + cache_write_1h
     input_tokens = plain_input + cached + input_audio + cache_read_audio + input_image
     output_tokens = output + reasoning + output_audio + output_image
     attributes: dict[str, int | float | str] = {}
-    if input_tokens or output_tokens or not (characters or seconds or images or _by_units(requests)):
+    if input_tokens or output_tokens or not (characters or seconds or images or compute_seconds or _by_units(requests)):
         attributes[a.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
         attributes[a.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
     # The parts, in this order, each only when not zero.
@@ -76,6 +77,8 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
         _rare_parts(attributes, usage, input_tokens, output_tokens)
     if seconds:
         attributes[a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS] = float(seconds)
+    if compute_seconds:
+        attributes[a.LLMCOST_USAGE_COMPUTE_SECONDS] = float(compute_seconds)
     if images:
         key = images[0][0]
         size, _, quality = key.partition("/")

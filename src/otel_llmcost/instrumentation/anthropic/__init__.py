@@ -17,10 +17,13 @@ a stream left early). Clients whose tracing is off (``open_telemetry=False``,
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
 
-from .._adapter import Adapter
 from .._instrumentor import Instrumentor, Options
-from .._patches import Patch
+
+if TYPE_CHECKING:
+    from .._adapter import Adapter
+    from .._patches import Patch
 
 __all__ = ["AnthropicInstrumentor"]
 

@@ -11,7 +11,7 @@ rerank, images: ``_services``) are priced the same way, in the units they bill.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING
 
 from .._instrumentor import Instrumentor, Options
 
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from .._patches import Patch
 
 __all__ = ["HTTPFallbackInstrumentor"]
-
-_CLIENTS: Final = ("httpx", "httpx2", "requests")
 
 
 class HTTPFallbackInstrumentor(Instrumentor):
@@ -33,6 +31,7 @@ class HTTPFallbackInstrumentor(Instrumentor):
     """
 
     sdk = "httpx"
+    also = ("httpx2", "requests")
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ()
@@ -42,12 +41,3 @@ class HTTPFallbackInstrumentor(Instrumentor):
 
         adapter = FallbackAdapter(options.providers)
         return adapter, patches(adapter)
-
-    def _instrument(self, **kwargs: Any) -> None:
-        import wrapt
-
-        super()._instrument(**kwargs)
-        pending = self._pending
-        if pending is not None:
-            for name in _CLIENTS[1:]:
-                wrapt.register_post_import_hook(pending.imported, name)

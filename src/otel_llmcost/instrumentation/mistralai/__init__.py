@@ -11,9 +11,7 @@ importing this module nor instrumenting imports ``mistralai``: the SDK is patche
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Any, Final
-
-import wrapt
+from typing import TYPE_CHECKING
 
 from ... import _attributes as a
 from .._endpoints import Endpoints
@@ -24,8 +22,6 @@ if TYPE_CHECKING:
     from .._patches import Patch
 
 __all__ = ["MistralInstrumentor"]
-
-_CLIENT: Final = "mistralai.client"
 
 
 class MistralInstrumentor(Instrumentor):
@@ -39,14 +35,9 @@ class MistralInstrumentor(Instrumentor):
     """
 
     sdk = "mistralai"
-
-    def _instrument(self, **kwargs: Any) -> None:
-        super()._instrument(**kwargs)
-        pending = self._pending
-        if pending is not None:
-            # mistralai 3.x's top module is a namespace package, whose import runs no post-import hook: its
-            # client package's does (mistralai 1.x's top module is a regular package; each hook applies once).
-            wrapt.register_post_import_hook(pending.imported, _CLIENT)
+    # mistralai 3.x's top module is a namespace package, imported with no code of the SDK's run yet: its client
+    # package is the one to wait for there (mistralai 1.x's top module is a regular package).
+    also = ("mistralai.client",)
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ("mistralai >= 1.0",)

@@ -22,7 +22,6 @@ from .._read import field, fields, identity, text, tokens
 from .._reading import StreamReading, settled
 from .._surface import Reading, Request, Setup
 from ._content import chat_input, chat_output, text_part, tool_call_part
-from ._providers import FIREWORKS_AI, OPENROUTER, TOGETHER_AI, VLLM
 from ._read import sampling_attributes, token_usage, usage_fields, zero_cache_read
 
 __all__ = ["CHAT_COMPLETIONS", "with_stream_usage"]
@@ -30,7 +29,7 @@ __all__ = ["CHAT_COMPLETIONS", "with_stream_usage"]
 _P = a.GenAiProviderNameValues
 
 STREAM_USAGE_PROVIDERS: Final = frozenset(
-    {_P.OPENAI, _P.AZURE_AI_OPENAI, _P.DEEPSEEK, _P.X_AI, TOGETHER_AI, FIREWORKS_AI, OPENROUTER, VLLM}
+    {_P.OPENAI, _P.AZURE_AI_OPENAI, _P.DEEPSEEK, _P.X_AI, _P.TOGETHER_AI, _P.FIREWORKS_AI, _P.OPENROUTER, _P.VLLM}
 )
 """Providers known to accept ``stream_options.include_usage``: the ``request_stream_usage`` option asks only them."""
 

@@ -52,27 +52,11 @@ from .._endpoints import Endpoints as _Endpoints
 from .._hosts import TABLE_HOSTS
 
 __all__ = [
-    "FIREWORKS_AI",
-    "LM_STUDIO",
-    "OLLAMA",
-    "OPENAI_COMPATIBLE",
-    "OPENROUTER",
-    "TOGETHER_AI",
-    "VLLM",
     "Endpoint",
     "Endpoints",
     "is_vertex_host",
     "provider_of",
 ]
-
-OPENROUTER: Final = "openrouter"
-TOGETHER_AI: Final = "together_ai"
-FIREWORKS_AI: Final = "fireworks_ai"
-OLLAMA: Final = "ollama"
-LM_STUDIO: Final = "lm_studio"
-VLLM: Final = "vllm"
-OPENAI_COMPATIBLE: Final = "openai_compatible"
-"""An OpenAI-compatible server the instrumentor cannot name; deliberately absent from the price table."""
 
 _P = a.GenAiProviderNameValues
 _HOSTS: Final[Mapping[str, str]] = {
@@ -84,10 +68,10 @@ _HOSTS: Final[Mapping[str, str]] = {
     "api.x.ai": _P.X_AI,
     "api.mistral.ai": _P.MISTRAL_AI,
     "api.perplexity.ai": _P.PERPLEXITY,
-    "openrouter.ai": OPENROUTER,
-    "api.together.xyz": TOGETHER_AI,
-    "api.together.ai": TOGETHER_AI,
-    "api.fireworks.ai": FIREWORKS_AI,
+    "openrouter.ai": _P.OPENROUTER,
+    "api.together.xyz": _P.TOGETHER_AI,
+    "api.together.ai": _P.TOGETHER_AI,
+    "api.fireworks.ai": _P.FIREWORKS_AI,
 }
 _HOST_SUFFIXES: Final = (
     (".openai.azure.com", _P.AZURE_AI_OPENAI),
@@ -97,7 +81,7 @@ _HOST_SUFFIXES: Final = (
 _VERTEX_HOST: Final = "aiplatform.googleapis.com"
 _VERTEX_REGIONAL_SUFFIX: Final = "-aiplatform.googleapis.com"
 _VERTEX_OPENAPI: Final = "/endpoints/openapi"
-_PORTS: Final[Mapping[int, str]] = {11434: OLLAMA, 1234: LM_STUDIO}
+_PORTS: Final[Mapping[int, str]] = {11434: _P.OLLAMA, 1234: _P.LM_STUDIO}
 _VLLM_PORT: Final = 8000
 _LOCAL_NAMES: Final = frozenset({"localhost", "host.docker.internal"})
 
@@ -116,14 +100,14 @@ def provider_of(host: str, port: int | None, overrides: Mapping[str, str] | None
         if host.endswith(suffix):
             return provider
     if is_vertex_host(host):
-        return _P.GCP_VERTEX_AI if path.rstrip("/").endswith(_VERTEX_OPENAPI) else OPENAI_COMPATIBLE
+        return _P.GCP_VERTEX_AI if path.rstrip("/").endswith(_VERTEX_OPENAPI) else _P.OPENAI_COMPATIBLE
     if port is not None:
         by_port = _PORTS.get(port)
         if by_port is not None:
             return by_port
         if port == _VLLM_PORT and _is_local(host):
-            return VLLM
-    return OPENAI_COMPATIBLE
+            return _P.VLLM
+    return _P.OPENAI_COMPATIBLE
 
 
 def is_vertex_host(host: str) -> bool:
