@@ -221,6 +221,28 @@ def test_vertex_client_calls_are_gcp_vertex_ai_with_the_vertex_model_id(tracing:
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.0084, abs=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("region", "scope", "cost"),
+    [
+        ("global", "global", 0.0084),  # 1,250 x $3 / 1M + 310 x $15 / 1M
+        ("us-east5", "regional", 0.00924),  # ($0.00375 + $0.00465) x 1.1: regional endpoints cost 10% more
+        ("eu", "eu", 0.00924),  # the EU multi-region endpoint, 10% more too
+    ],
+)
+def test_vertex_regional_endpoints_cost_ten_percent_more_than_the_global_one(
+    tracing: Tracing, region: str, scope: str, cost: float
+) -> None:
+    with sync_client(
+        "vertex_sonnet", cls=anthropic.AnthropicVertex, region=region, project_id="support-prod", access_token="t"
+    ) as client:
+        client.messages.create(model="claude-sonnet-4-5@20250929", max_tokens=1024, messages=MESSAGES)
+
+    attributes = attributes_of(only_span(tracing))
+    assert attributes["llmcost.request.region"] == scope
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-12)
+    assert attributes.get("llmcost.price.variants", ()) == (() if scope == "global" else ("regional-endpoint",))
+
+
 @pytest.mark.skipif(not SDK_TRACES, reason="AnthropicBedrock takes an API key from anthropic 2.x on")
 def test_bedrock_client_calls_are_aws_bedrock_priced_with_the_geo_profile(tracing: Tracing) -> None:
     with sync_client("bedrock_sonnet", cls=anthropic.AnthropicBedrock, aws_region="us-east-1", api_key="k") as client:

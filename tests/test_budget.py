@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import logging
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -19,7 +21,7 @@ from attribution_support import Attributed
 from openai_support import instrumented_on
 from otel_llmcost import BudgetExceeded, attribute, budget
 from otel_llmcost.attribution import Budget
-from otel_llmcost.attribution._worst_case import worst_case
+from otel_llmcost.attribution._worst_case import output_limit, worst_case
 from replay import RECORDINGS, Replay
 
 MESSAGES = [{"role": "user", "content": "Summarise the churn report."}]
@@ -192,6 +194,57 @@ def test_the_worst_case_takes_the_output_limit_of_the_request_else_of_the_model(
         "openai", "text-embedding-3-small", "embeddings", {"input": ["Summarise the churn report."]}
     )
     assert embeddings == (Decimal("0.00000014"), 7, 0)  # 7 * 0.02/1e6, no output
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "limit"),
+    [
+        ("openai", "gpt-4o-mini-2024-07-18", 16_384),  # OpenAI's model page: 16,384 max output tokens
+        ("openai", "gpt-5", 128_000),  # 128,000
+        ("anthropic", "claude-sonnet-4-5-20250929", 64_000),  # Anthropic's models overview: 64K
+        ("gcp.gemini", "gemini-2.5-flash", 65_536),  # Gemini API models page: 65,536
+        ("cohere", "command-a-03-2025", 8_000),  # Cohere's Command A page: 8K output
+        ("azure.ai.openai", "gpt-4o-mini", 16_384),  # an entry that inherits OpenAI's prices takes its limit too
+        ("openai", "a-model-nobody-prices", 32_768),  # not in the price table: the default
+    ],
+)
+def test_the_model_limit_comes_from_the_generated_table(provider: str, model: str, limit: int) -> None:
+    assert output_limit(provider, model) == limit
+
+
+def test_a_request_without_an_output_limit_is_priced_at_the_models() -> None:
+    found = worst_case("openai", "gpt-5", "chat", {"messages": MESSAGES})
+    assert found == (Decimal("1.2800175"), 14, 128_000)  # 14 * 1.25/1e6 + 128000 * 10.00/1e6
+
+
+def _generator() -> Any:
+    path = Path(__file__).resolve().parent.parent / "scripts" / "gen_output_limits.py"
+    spec = importlib.util.spec_from_file_location("gen_output_limits", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_generator_prefers_the_providers_own_figure_then_the_makers_then_most_hosts() -> None:
+    limits = _generator().Limits(
+        {
+            "gemini/gemini-9-flash": {"max_output_tokens": 65_536, "litellm_provider": "gemini"},
+            "gemini-9-flash": {"max_output_tokens": 65_535, "litellm_provider": "vertex_ai-language-models"},
+            "host-a/google/gemini-9-flash": {"max_output_tokens": 1_000_000, "litellm_provider": "host-a"},
+            "host-a/odd-model": {"max_output_tokens": 1_000_000},
+            "host-b/odd-model": {"max_output_tokens": 8_192},
+            "host-c/odd-model": {"max_output_tokens": 8_192},
+            "no-limit": {"max_tokens": 4_096},
+            "sample_spec": {"max_output_tokens": "set to max output tokens"},
+        }
+    )
+    assert limits.of("gcp.gemini", ["gemini-9-flash"]) == 65_536  # under the provider's own prefix
+    assert limits.of("gcp.vertex_ai", ["gemini-9-flash"]) == 65_535  # no vertex_ai/ entry: the unprefixed one
+    assert limits.of("groq", ["odd-model"]) == 8_192  # two hosts of three say 8,192
+    assert limits.of("groq", ["no-limit"]) is None
+    assert limits.of("groq", ["sample_spec"]) is None
 
 
 def test_budget_arguments_that_cannot_be_used_say_what_to_fix() -> None:

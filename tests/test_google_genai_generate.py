@@ -138,14 +138,17 @@ def test_tool_use_prompt_tokens_are_input(tracing: Tracing) -> None:
     with instrumented(tracing):
         generate(sdk, False, config=types.GenerateContentConfig(tools=[types.Tool(google_search=types.GoogleSearch())]))
     span = only_span(tracing)
-    # 80 prompt + 400 tool-use prompt tokens in; 250 answer + 120 thinking tokens out.
+    # 80 prompt + 400 tool-use prompt tokens in; 250 answer + 120 thinking tokens out; one grounded prompt, which
+    # ran one search (tests/test_google_genai_grounding.py prices the searches).
     assert usage_of(span) == {
         "gen_ai.usage.input_tokens": 480,
         "gen_ai.usage.output_tokens": 370,
         "gen_ai.usage.reasoning.output_tokens": 120,
+        "llmcost.usage.grounded_prompts": 1,
+        "llmcost.usage.web_search_calls": 1,
     }
-    expected = 480 * Decimal("0.30") / MILLION + 370 * Decimal("2.50") / MILLION
-    assert usd(dict(span.attributes or {})["gen_ai.usage.cost.amount"]) == expected  # $0.001069
+    expected = 480 * Decimal("0.30") / MILLION + 370 * Decimal("2.50") / MILLION + Decimal("0.035")
+    assert usd(dict(span.attributes or {})["gen_ai.usage.cost.amount"]) == expected  # $0.036069
 
 
 def test_a_prompt_over_200k_tokens_moves_the_whole_call_to_the_long_context_rates(tracing: Tracing) -> None:

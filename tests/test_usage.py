@@ -286,7 +286,7 @@ def test_a_call_billed_by_other_units_writes_no_token_zeros() -> None:
     assert usage_attributes(Usage()) == {"gen_ai.usage.input_tokens": 0, "gen_ai.usage.output_tokens": 0}
 
 
-@pytest.mark.parametrize("field", [name for name in Usage._fields if name not in ("images", "requests")])
+@pytest.mark.parametrize("field", [name for name in Usage._fields if name not in ("images", "requests", "videos")])
 def test_each_bucket_alone_is_written_and_read_back(field: str) -> None:
     value = Decimal("2.5") if field == "input_audio_seconds" else 7
     usage = Usage(**{field: value})
@@ -398,6 +398,7 @@ def test_named_tuples_built_as_tuples_are_those_their_constructors_build() -> No
         (("1024x1024", 1),),
         (("web_search", 2),),
         Decimal("7.5"),
+        (("1080p", Decimal(8)),),
     )
     assert new_tuple(Usage, fields) == Usage(*fields)
     assert type(new_tuple(Usage, fields)) is Usage

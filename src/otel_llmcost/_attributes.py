@@ -250,8 +250,14 @@ LLMCOST_USAGE_INPUT_CHARACTERS: Final = "llmcost.usage.input_characters"
 LLMCOST_USAGE_IMAGES: Final = "llmcost.usage.images"
 """Number of images generated, for calls billed per image."""
 
+LLMCOST_USAGE_VIDEO_SECONDS: Final = "llmcost.usage.video_seconds"
+"""Seconds of video generated, every video of the call together, for calls billed by duration such as Veo."""
+
 LLMCOST_USAGE_WEB_SEARCH_CALLS: Final = "llmcost.usage.web_search_calls"
 """Web searches the provider ran for the call and bills per search."""
+
+LLMCOST_USAGE_GROUNDED_PROMPTS: Final = "llmcost.usage.grounded_prompts"
+"""Prompts grounded with a web search that the provider bills per prompt, however many searches it ran."""
 
 LLMCOST_USAGE_PAGES: Final = "llmcost.usage.pages"
 """Pages of a document a call read and is billed by (Mistral's OCR bills per page processed)."""
@@ -270,6 +276,12 @@ LLMCOST_REQUEST_IMAGE_SIZE: Final = "llmcost.request.image.size"
 
 LLMCOST_REQUEST_IMAGE_QUALITY: Final = "llmcost.request.image.quality"
 """Quality of the images requested, as the provider's API spells it."""
+
+LLMCOST_REQUEST_VIDEO_RESOLUTION: Final = "llmcost.request.video.resolution"
+"""Resolution of the videos requested, as the provider's API spells it."""
+
+LLMCOST_REQUEST_VIDEO_AUDIO: Final = "llmcost.request.video.audio"
+"""Whether the videos requested have sound; absent when the request does not say."""
 
 LLMCOST_REQUEST_BATCH: Final = "llmcost.request.batch"
 """Whether the call went through the provider's batch API."""
@@ -419,6 +431,9 @@ class GenAiOperationNameValues:
 
     IMAGE_EDIT: Final = "image_edit"
     """Image edits and variations, such as the OpenAI Create Image Edit API (this library's name)."""
+
+    VIDEO_GENERATION: Final = "video_generation"
+    """Video generation, billed per second of video, such as Google's Veo (this library's name)."""
 
     OCR: Final = "ocr"
     """Text read from documents, billed per page, such as Mistral's OCR API (this library's name)."""
@@ -666,6 +681,15 @@ class OpeninferenceSpanKindValues:
 
     UNKNOWN: Final = "UNKNOWN"
     """Unknown kind."""
+
+
+# registry.llmcost.retry: Retries the provider may have billed
+
+LLMCOST_RETRY_MAYBE_BILLED: Final = "llmcost.retry.maybe_billed"
+"""Attempts of the call that failed after the request was sent, which the provider may have billed."""
+
+LLMCOST_RETRY_MAYBE_BILLED_COST: Final = "llmcost.retry.maybe_billed_cost"
+"""What the attempts in `llmcost.retry.maybe_billed` may have cost for their input, in US dollars."""
 
 
 # Metrics

@@ -23,6 +23,9 @@ _SEPARATOR = "/"
 _V = a.GenAiOperationNameValues
 _PATH = a.LLMCOST_SECTION_PATH
 _OPERATION = a.GEN_AI_OPERATION_NAME
+_MAYBE_BILLED = a.LLMCOST_RETRY_MAYBE_BILLED
+# The parts of a priced call's cost that each attempt paid again when billed: the input sent (each attempt sent it).
+_INPUT_SIDE = (a.LLMCOST_COST_INPUT, a.LLMCOST_COST_CACHE_READ, a.LLMCOST_COST_CACHE_WRITE)
 # The agent span conventions' operations, and the attribute that names each (else the span name, less the
 # operation): another instrumentation's agent, tool or workflow span is a section as ours are.
 _SECTION_NAMES = {
@@ -49,9 +52,40 @@ def _attributes_of(span: object) -> Mapping[str, object]:
         return found if isinstance(found, Mapping) else {}  # pyright: ignore[reportUnknownVariableType]
 
 
+def _with_maybe_billed_cost(span: ReadableSpan) -> ReadableSpan:
+    """``span``, a priced call with attempts the provider may have billed, with what they may have cost (each sent
+    the same input as the priced answer): a copy, as an ended span cannot change. Unpriced, ``span`` itself."""
+    attributes = _attributes_of(span)
+    count = attributes.get(_MAYBE_BILLED)
+    if not isinstance(count, int) or a.GEN_AI_USAGE_COST_AMOUNT not in attributes:
+        return span
+    input_side = Decimal(0)
+    for key in _INPUT_SIDE:
+        value = attributes.get(key)
+        if isinstance(value, (int, float)):
+            input_side += Decimal(repr(value))
+    priced = dict(span.attributes or {})
+    priced[a.LLMCOST_RETRY_MAYBE_BILLED_COST] = float(count * input_side)
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=priced,
+        events=span.events,
+        links=span.links,
+        kind=span.kind,
+        status=span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
 class AttributionSpanProcessor(SpanProcessor):
     """Sets ``llmcost.section.*``, ``llmcost.customer.id``, ``.tenant.id``, ``.feature`` and the allowlisted extra
-    keys on every span started in their scope, and counts priced spans' costs towards the budgets.
+    keys on every span started in their scope, counts priced spans' costs towards the budgets, and prices the
+    attempts a priced call's provider may have billed (``llmcost.retry.maybe_billed_cost``).
 
     `instrument()` and ``opentelemetry-instrument`` put it behind the cost processor. With a tracer provider of
     your own, put it there yourself, so that it sees the priced copies (for budgets) and sets the attributes
@@ -104,6 +138,11 @@ class AttributionSpanProcessor(SpanProcessor):
             self._next.on_start(span, parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
+        try:
+            if _MAYBE_BILLED in _attributes_of(span):
+                span = _with_maybe_billed_cost(span)
+        except Exception:  # noqa: BLE001 - the span goes on as it came
+            _log.debug("otel-llmcost could not price a span's maybe-billed attempts", exc_info=True)
         try:
             if budgets_active():
                 attributes = span.attributes or {}

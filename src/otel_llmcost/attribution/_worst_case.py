@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from importlib import resources
+from types import MappingProxyType
 from typing import NamedTuple, cast
 
 from .. import _attributes as a
-from ..pricing import Usage, price
+from ..pricing import PriceFileError, Usage, default_table, price
 from ._tokens import count_tokens
 
-__all__ = ["WorstCase", "worst_case"]
+__all__ = ["WorstCase", "output_limit", "worst_case"]
 
 _OUTPUT_KEYS = ("max_completion_tokens", "max_output_tokens", "max_tokens")
 _INPUT_KEYS = ("messages", "input", "prompt", "instructions", "system")
-# The most output tokens each model family can write in one call, from the vendors' model pages; the longest
-# prefix that matches wins. A model not listed is taken at `_DEFAULT_OUTPUT_LIMIT`.
-_OUTPUT_LIMITS: tuple[tuple[str, int], ...] = (
-    ("gpt-5", 128_000),
-    ("gpt-4.1", 32_768),
-    ("gpt-4o-mini", 16_384),
-    ("gpt-4o", 16_384),
-    ("gpt-4-turbo", 4_096),
-    ("gpt-3.5-turbo", 4_096),
-    ("o1", 100_000),
-    ("o3", 100_000),
-    ("o4-mini", 100_000),
-    ("claude-opus-4", 32_000),
-    ("claude-sonnet-4", 64_000),
-    ("claude-3-7-sonnet", 64_000),
-    ("claude-haiku-4", 64_000),
-    ("claude-3-5-haiku", 8_192),
-)
+# A model the price table does not know, or whose output limit LiteLLM does not list, is taken at this many.
 _DEFAULT_OUTPUT_LIMIT = 32_768
+_LIMITS_FILE = "output_limits.json"
 _PER_MESSAGE = 3
 _REPLY_PRIMER = 3
 _NO_OUTPUT = frozenset({a.GenAiOperationNameValues.EMBEDDINGS})
@@ -46,11 +34,28 @@ class WorstCase(NamedTuple):
     output_tokens: int
 
 
-def output_limit(model: str) -> int:
-    """The most output tokens ``model`` writes in one call."""
-    name = model.rsplit("/", 1)[-1].lower()
-    found = [(prefix, limit) for prefix, limit in _OUTPUT_LIMITS if name.startswith(prefix)]
-    return max(found, key=lambda item: len(item[0]))[1] if found else _DEFAULT_OUTPUT_LIMIT
+@functools.cache
+def _output_limits() -> Mapping[str, int]:
+    """The most output tokens of each price table entry's model (``provider/id``), generated from LiteLLM's
+    ``max_output_tokens`` by `scripts/gen_output_limits.py`."""
+    text = resources.files(__name__.rpartition(".")[0]).joinpath(_LIMITS_FILE).read_text(encoding="utf-8")
+    return MappingProxyType(cast("dict[str, int]", json.loads(text)["max_output_tokens"]))
+
+
+def output_limit(provider: str, model: str) -> int:
+    """The most output tokens ``model`` of ``provider`` writes in one call: that of the price table entry that
+    prices it (or of the entry it inherits from), else 32,768."""
+    try:
+        entry = default_table().match(provider, model).entry
+    except PriceFileError:  # the budget's pricing says so; the limit falls back
+        return _DEFAULT_OUTPUT_LIMIT
+    if entry is None:
+        return _DEFAULT_OUTPUT_LIMIT
+    limits = _output_limits()
+    limit = limits.get(entry.key)
+    if limit is None and entry.inherit is not None:  # an override file's entry that inherits a bundled one
+        limit = limits.get(entry.inherit)
+    return limit if limit is not None else _DEFAULT_OUTPUT_LIMIT
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -87,18 +92,18 @@ def input_tokens(model: str, params: Mapping[str, object]) -> int:
     return tokens
 
 
-def output_tokens(model: str, operation: str, params: Mapping[str, object]) -> int:
+def output_tokens(provider: str, model: str, operation: str, params: Mapping[str, object]) -> int:
     """The most output tokens the request allows: its own limit, else the model's; times ``n`` choices."""
     if operation in _NO_OUTPUT:
         return 0
     limit = next((params[key] for key in _OUTPUT_KEYS if isinstance(params.get(key), int)), None)
-    tokens = limit if isinstance(limit, int) else output_limit(model)
+    tokens = limit if isinstance(limit, int) else output_limit(provider, model)
     choices = params.get("n")
     return tokens * choices if isinstance(choices, int) and choices > 1 else tokens
 
 
 def worst_case(provider: str, model: str, operation: str, params: Mapping[str, object]) -> WorstCase:
     """The most the call ``params`` describes can cost at today's price."""
-    given_in, given_out = input_tokens(model, params), output_tokens(model, operation, params)
+    given_in, given_out = input_tokens(model, params), output_tokens(provider, model, operation, params)
     cost = price(Usage(input=given_in, output=given_out), provider=provider, model=model)
     return WorstCase(cost.total_usd, given_in, given_out)

@@ -24,11 +24,14 @@ class Endpoint(NamedTuple):
         provider: the ``gen_ai.provider.name`` value.
         address: the server's host name or IP address (``server.address``); `None` if the URL has none.
         port: the server's port, the scheme's default included (``server.port``).
+        region: the region scope of the endpoint when its price depends on it (``llmcost.request.region``):
+            ``global`` or ``regional`` for Claude on Vertex AI; `None` when it does not matter or is unknown.
     """
 
     provider: str
     address: str | None
     port: int | None
+    region: str | None = None
 
 
 class Endpoints:

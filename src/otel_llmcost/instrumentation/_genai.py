@@ -226,6 +226,7 @@ class Invocation:
     Attributes:
         span: the call's span.
         resend_count: how many times the SDK resent the request (retries), when it did.
+        maybe_billed: attempts that failed after the request reached the provider, which may have been billed.
     """
 
     __slots__ = (
@@ -235,8 +236,10 @@ class Invocation:
         "_telemetry",
         "attempts",
         "ended",
+        "maybe_billed",
         "request",
         "resend_count",
+        "sent",
         "span",
     )
 
@@ -249,6 +252,8 @@ class Invocation:
         self.ended = False
         self.resend_count = 0
         self.attempts = 0  # requests built for the call, for SDKs that do not count their retries themselves
+        self.sent = 0  # attempts sent for the call, seen where they are sent (`_retry`)
+        self.maybe_billed = 0
         self.request: Attributes | None = None  # the start attributes, kept for the event when one is emitted
 
     def chunk(self) -> None:
@@ -293,6 +298,8 @@ class Invocation:
                 values[a.LLMCOST_USAGE_STATUS] = usage_status
             if self.resend_count:
                 values[http_attributes.HTTP_REQUEST_RESEND_COUNT] = self.resend_count
+            if self.maybe_billed:
+                values[a.LLMCOST_RETRY_MAYBE_BILLED] = self.maybe_billed
             if error is not None:
                 kind = error_type or self._telemetry.error_type(error)
                 values[a.ERROR_TYPE] = kind

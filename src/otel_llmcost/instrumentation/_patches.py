@@ -56,6 +56,13 @@ class _Wrapped(NamedTuple):
     wrapper: object
     original: object
     own: bool  # whether ``owner`` itself defined the attribute (else it was inherited)
+    key: tuple[object, str, object]  # the owner, the attribute and the wrapper function: the row's `_SHARED` key
+
+
+# Rows that several instrumentors' tables share (the same wrapper function on the same method: the retry hooks
+# on httpx's ``send``) are wrapped once, by the first table applied, and unwrapped when the last is removed, in
+# whatever order the instrumentors are: the row's key, how many applied tables hold it, and the wrapping.
+_SHARED: dict[tuple[object, str, object], tuple[int, _Wrapped]] = {}
 
 
 class Applied:
@@ -72,6 +79,10 @@ class Applied:
     def remove(self) -> None:
         """Put every original back, unless something else has wrapped it since (then ours stays, inactive)."""
         for item in reversed(self._wrapped):
+            shared = _SHARED.pop(item.key, None)
+            if shared is not None and shared[0] > 1:
+                _SHARED[item.key] = (shared[0] - 1, shared[1])  # another table still holds the row
+                continue
             if not _is_ours(vars(item.owner).get(item.attribute), item.wrapper):
                 _log.debug("otel-llmcost left %s.%s wrapped: it was wrapped again since", item.owner, item.attribute)
                 continue
@@ -115,6 +126,15 @@ def apply(patches: Iterable[Patch], setup: Setup) -> Applied:
         namespace = cast("dict[str, object]", vars(owner))
         own = attribute in namespace
         original = namespace.get(attribute)
-        wrapt.wrap_function_wrapper(owner, attribute, patch.make(setup))
-        wrapped.append(_Wrapped(owner, attribute, namespace[attribute], original, own))
+        wrapper = patch.make(setup)
+        key = (owner, attribute, wrapper)
+        shared = _SHARED.get(key)
+        if shared is not None:
+            _SHARED[key] = (shared[0] + 1, shared[1])
+            wrapped.append(shared[1])
+            continue
+        wrapt.wrap_function_wrapper(owner, attribute, wrapper)
+        item = _Wrapped(owner, attribute, namespace[attribute], original, own, key)
+        _SHARED[key] = (1, item)
+        wrapped.append(item)
     return Applied(wrapped)

@@ -18,6 +18,7 @@ from opentelemetry import context, trace
 from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
+from .. import _attributes as a
 from .. import _before_call as before
 from ._adapter import Kind
 from ._genai import Invocation
@@ -119,6 +120,9 @@ def _start(
 ) -> tuple[Invocation, Request, Token[Context], str]:
     endpoint = setup.adapter.endpoint(instance)
     request = surface.request(args, kwargs, endpoint.provider, setup)
+    if endpoint.region is not None and a.LLMCOST_REQUEST_REGION not in request.attributes:
+        # The request's own region (Anthropic's inference_geo) wins over its endpoint's.
+        request = request._replace(attributes={**request.attributes, a.LLMCOST_REQUEST_REGION: endpoint.region})
     server = (endpoint.address, endpoint.port) if endpoint.address is not None and endpoint.port is not None else None
     operation = request.operation or surface.operation
     invocation = setup.telemetry.start(operation, endpoint.provider, request.model, request.attributes, server)

@@ -175,9 +175,7 @@ def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version
         total = rates.decimal(amount, exponent)
         for unit, unit_amount in amounts.items():
             breakdown[unit] = rates.decimal(unit_amount, rates.exponents[unit])
-    if missing is None and (
-        usage.input_characters or usage.input_audio_seconds or usage.images or usage.requests or usage.compute_seconds
-    ):
+    if missing is None and usage.beyond_tokens():
         missing = _other_units(usage, prices, breakdown)
         total = sum(breakdown.values(), _ZERO)
     elif missing is None and prices.per_request.get("request"):
@@ -204,6 +202,17 @@ def compute(usage: Usage, applied: Applied, *, entry: str, matched: str, version
         applied.tier,
         applied.variants,
     )
+
+
+def _video_price(prices: Mapping[str, Decimal], key: str) -> Decimal | None:
+    """The price of a second of video ``key`` (``"1080p/silent"``): the key's own, its resolution's, the sound's
+    at any resolution (``"video/silent"``), or the model's one price (``"video"``)."""
+    resolution, _, sound = key.partition("/")
+    for candidate in (key, resolution, f"video/{sound}" if sound else "video", "video"):
+        price = prices.get(candidate)
+        if price is not None:
+            return price
+    return None
 
 
 def _other_units(usage: Usage, prices: UnitPrices, breakdown: dict[str, Decimal]) -> str | None:
@@ -236,6 +245,11 @@ def _other_units(usage: Usage, prices: UnitPrices, breakdown: dict[str, Decimal]
         if hardware is None:
             return "compute_seconds"
         breakdown[f"compute:{hardware[0]}"] = usage.compute_seconds * hardware[1]
+    for key, seconds in usage.videos:
+        price = _video_price(prices.per_video_second, key)
+        if price is None:
+            return f"video {key}"
+        breakdown[f"video:{key}"] = seconds * price
     requests = dict(usage.requests)
     if "request" in prices.per_request:
         # A per-call fee: the priced span is the call, so it counts once unless the usage says otherwise.

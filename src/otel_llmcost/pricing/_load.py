@@ -26,6 +26,7 @@ _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HARDWARE_KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _IMAGE_KEY = re.compile(r"[0-9]+x[0-9]+(/[a-z]+)?|low|medium|high|standard|hd|image")
+_VIDEO_KEY = re.compile(r"([0-9]+[pk]|video)(/(audio|silent))?")
 
 _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_million_tokens": TOKEN_UNITS,
@@ -34,6 +35,7 @@ _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_image": None,
     "usd_per_request": None,
     "usd_per_second": None,
+    "usd_per_video_second": None,
     "usd_per_hour": ("input_audio",),
 }
 _FILE_KEYS = {
@@ -149,9 +151,15 @@ class _Reader:
                 if units is not None and unit not in units:
                     raise self.fail(f"{where}.{field}", f"unknown unit {unit!r}; allowed: {', '.join(units)}")
                 if field == "usd_per_image" and not _IMAGE_KEY.fullmatch(unit):
-                    raise self.fail(f"{where}.{field}", f'{unit!r} is not an image key like "1024x1024/hd"')
+                    raise self.fail(
+                        f"{where}.{field}", f'{unit!r} is not an image key like "1024x1024/hd" (or "image": any size)'
+                    )
                 if field == "usd_per_second" and not _HARDWARE_KEY.fullmatch(unit):
                     raise self.fail(f"{where}.{field}", f'{unit!r} is not a hardware name like "gpu-a100-large"')
+                if field == "usd_per_video_second" and not _VIDEO_KEY.fullmatch(unit):
+                    raise self.fail(
+                        f"{where}.{field}", f'{unit!r} is not a video key like "1080p", "4k/silent" or "video"'
+                    )
                 parsed[unit] = self.price(value, f"{where}.{field}.{unit}")
             if field == "usd_per_second" and len(parsed) != 1:
                 raise self.fail(
@@ -165,6 +173,7 @@ class _Reader:
             maps["usd_per_image"],
             maps["usd_per_request"],
             maps["usd_per_second"],
+            maps["usd_per_video_second"],
             maps["usd_per_hour"],
         )
 
@@ -282,6 +291,7 @@ class _Reader:
                 prices.per_image,
                 prices.per_request,
                 prices.per_second,
+                prices.per_video_second,
                 prices.per_hour,
             )
         ):

@@ -38,6 +38,7 @@ class UnitPrices:
     per_request: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
     """Time billed by the second of the hardware a model runs on (Replicate): one ``{"<hardware>": price}``."""
+    per_video_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_hour: Mapping[str, Decimal] = field(default_factory=_no_prices)
     """Audio billed by the hour (AssemblyAI): kept as given, since a price per hour / 60 need not be exact."""
 
@@ -50,6 +51,7 @@ class UnitPrices:
             {**self.per_image, **other.per_image},
             {**self.per_request, **other.per_request},
             other.per_second or self.per_second,
+            {**self.per_video_second, **other.per_video_second},
             {**self.per_hour, **other.per_hour},
         )
 
@@ -72,6 +74,7 @@ class UnitPrices:
                 self.per_image,
                 self.per_request,
                 self.per_second,
+                self.per_video_second,
                 self.per_hour,
             )
         return UnitPrices(
@@ -81,6 +84,7 @@ class UnitPrices:
             scale(self.per_image),
             self.per_request,
             scale(self.per_second),
+            scale(self.per_video_second),
             scale(self.per_hour),
         )
 

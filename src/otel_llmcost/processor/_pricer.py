@@ -71,6 +71,7 @@ class Pricer:
         self._days: dict[int, date] = {}
         self._provenance_cache: dict[tuple[object, ...], dict[str, object]] = {}
         self._plans: dict[tuple[object, ...], _Quotes | Cost] = {}
+        self._canonical: dict[str, str] = {}
 
     def table(self) -> PriceTable | None:
         """The table, loading it the first time; `None` (logged once) when a price file is broken."""
@@ -85,6 +86,22 @@ class Pricer:
                     "otel-llmcost cannot load its price table, so no span is priced until it is fixed: %s", error
                 )
         return self._table
+
+    def canonical_provider(self, provider: str | None) -> str:
+        """The table's name for ``provider`` (OpenLLMetry's ``gemini`` is ``gcp.gemini``), else it as spelled.
+
+        Two spans of one response from instrumentors that spell the provider apart are one call.
+        """
+        if provider is None:
+            return ""
+        found = self._canonical.get(provider)
+        if found is None:
+            table = self._table or self.table()
+            found = (table.provider_name(provider) if table is not None else None) or provider
+            if len(self._canonical) >= _MAX_CACHED:
+                self._canonical.clear()
+            self._canonical[provider] = found
+        return found
 
     def _day(self, number: int) -> date:
         day = self._days.get(number)

@@ -219,10 +219,12 @@ class CostSpanProcessor(SpanProcessor):
             # duplicate, which is rare, is priced for nothing.
             priced = self._pricer.price(call, span.start_time)
             if response_id is not None:
+                # Keyed on the table's name for the provider: instrumentors spell it apart (gemini, gcp.gen_ai).
+                provider = self._pricer.canonical_provider(call.provider)
                 if priced.amount_usd is not None:
-                    earlier = tracker.claim_response(call.provider, response_id, span_id)
+                    earlier = tracker.claim_response(provider, response_id, span_id)
                 else:
-                    earlier = tracker.priced_response(call.provider, response_id)
+                    earlier = tracker.priced_response(provider, response_id)
                 if earlier is not None:
                     priced = self._pricer.duplicate(
                         call,

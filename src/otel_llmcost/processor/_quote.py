@@ -52,14 +52,7 @@ class Quote:
 
     def price(self, usage: Usage, status: str) -> tuple[dict[str, object], Decimal] | None:
         """The attributes and amount of a call with ``usage``; None when only a `Cost` can price it."""
-        if (
-            self._fee
-            or usage[_TOKEN_FIELDS]
-            or usage.input_audio_seconds
-            or usage.images
-            or usage.requests
-            or usage.compute_seconds
-        ):
+        if self._fee or usage.beyond_tokens():
             return None
         rates = self._rates
         found = rates.amounts(usage[_TOKENS])  # pyright: ignore[reportArgumentType]

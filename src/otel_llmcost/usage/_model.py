@@ -59,6 +59,7 @@ class Totals(TypedDict, total=False):
     images: Mapping[str, int] | None
     requests: Mapping[str, int] | None
     compute_seconds: Decimal | int | str
+    videos: Mapping[str, Decimal | int | str] | None
 
 
 _TOTALS = frozenset(Totals.__annotations__)
@@ -66,6 +67,13 @@ _TOTALS = frozenset(Totals.__annotations__)
 
 def _frozen(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((key, count) for key, count in counts.items() if count))
+
+
+def _frozen_seconds(seconds: Mapping[str, Decimal | int | str]) -> tuple[tuple[str, Decimal], ...]:
+    found = tuple(sorted((key, Decimal(value)) for key, value in seconds.items() if value))
+    if any(value < 0 for _, value in found):
+        raise ValueError("seconds of video cannot be negative")
+    return found
 
 
 class Usage(NamedTuple):
@@ -95,6 +103,8 @@ class Usage(NamedTuple):
         requests: billed calls and tool uses, by kind (``"request"``, ``"web_search"``).
         compute_seconds: seconds of hardware a call ran on, where a platform bills the time (Replicate's
             ``metrics.predict_time``).
+        videos: seconds of video generated, by ``"<resolution>"`` key (``"video"``: not asked), with
+            ``"/audio"`` or ``"/silent"`` when the request says whether the videos have sound.
     """
 
     input: int = 0
@@ -113,6 +123,7 @@ class Usage(NamedTuple):
     images: tuple[tuple[str, int], ...] = ()
     requests: tuple[tuple[str, int], ...] = ()
     compute_seconds: Decimal = _ZERO
+    videos: tuple[tuple[str, Decimal], ...] = ()
 
     @classmethod
     def from_totals(cls, **totals: Unpack[Totals]) -> Usage:
@@ -166,6 +177,7 @@ class Usage(NamedTuple):
         input_audio_seconds: Decimal | int | str = _ZERO,
         images: Mapping[str, int] | None = None,
         requests: Mapping[str, int] | None = None,
+        videos: Mapping[str, Decimal | int | str] | None = None,
         total_tokens: int = 0,
         compute_seconds: Decimal | int | str = _ZERO,
     ) -> Usage:
@@ -271,6 +283,7 @@ class Usage(NamedTuple):
                 _frozen(images) if images else (),
                 _frozen(requests) if requests else (),
                 compute_seconds,
+                _frozen_seconds(videos) if videos else (),
             )
         )
 
@@ -297,17 +310,21 @@ class Usage(NamedTuple):
         count: int = getattr(self, unit)
         return count
 
+    def beyond_tokens(self) -> bool:
+        """Whether the call used units other than tokens (characters, seconds of audio, hardware or video, images,
+        requests), which are priced by their own units."""
+        return bool(
+            self.input_characters
+            or self.input_audio_seconds
+            or self.images
+            or self.requests
+            or self.compute_seconds
+            or self.videos
+        )
+
     def is_empty(self) -> bool:
         """Whether the call consumed nothing at all."""
-        return (
-            self.input_tokens == 0
-            and self.output_tokens == 0
-            and not self.input_characters
-            and not self.input_audio_seconds
-            and not self.images
-            and not self.requests
-            and not self.compute_seconds
-        )
+        return self.input_tokens == 0 and self.output_tokens == 0 and not self.beyond_tokens()
 
 
 new_tuple = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]

@@ -40,6 +40,7 @@ INFERENCE_OPERATIONS = frozenset(
         _O.TRANSLATION,
         _O.IMAGE_GENERATION,
         _O.IMAGE_EDIT,
+        _O.VIDEO_GENERATION,
         _O.OCR,
         _O.RERANK,
         _O.VECTOR_READ,
@@ -173,11 +174,13 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("web_search", (a.LLMCOST_USAGE_WEB_SEARCH_CALLS,)),
     ("search_units", (a.LLMCOST_USAGE_SEARCH_UNITS,)),
     ("pages", (a.LLMCOST_USAGE_PAGES,)),
+    ("grounded_prompts", (a.LLMCOST_USAGE_GROUNDED_PROMPTS,)),
     ("read_units", (a.LLMCOST_USAGE_READ_UNITS,)),
     ("write_units", (a.LLMCOST_USAGE_WRITE_UNITS,)),
     ("cache_read_image", (a.GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
     ("compute_seconds", (a.LLMCOST_USAGE_COMPUTE_SECONDS,)),
+    ("video_seconds", (a.LLMCOST_USAGE_VIDEO_SECONDS,)),
 )
 _TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("provider", _PROVIDER),
@@ -201,14 +204,16 @@ _SPECIAL = frozenset(
         "web_search",
         "search_units",
         "pages",
+        "grounded_prompts",
         "read_units",
         "write_units",
         "seconds",
         "compute_seconds",
+        "video_seconds",
         "cache_read_image",
     }
 )
-_DURATIONS = frozenset({"seconds", "compute_seconds"})
+_DURATIONS = frozenset({"seconds", "compute_seconds", "video_seconds"})
 _EXTRA_KEYS = frozenset(
     {a.LLMCOST_USAGE_STATUS, a.LLMCOST_PROVIDER_REPORTED_COST, a.LLMCOST_REQUEST_BATCH, a.LLMCOST_REQUEST_REGION}
 )
@@ -217,6 +222,7 @@ _MAX_SHAPES = 1024
 _WEB_SEARCH = "web_search"
 _REQUEST = "request"
 _PAGE = "page"
+_GROUNDED_PROMPT = "grounded_prompt"
 _READ_UNIT = "read_unit"
 _WRITE_UNIT = "write_unit"
 
@@ -317,6 +323,14 @@ def _read(attributes: Attributes, shape: _Shape) -> tuple[list[str | None], Usag
     return texts, _usage(attributes, values)
 
 
+def _video_key(attributes: Attributes) -> str:
+    """The key of a call's seconds of video: its resolution (``video`` when not asked), and its sound if asked."""
+    resolution = attributes.get(a.LLMCOST_REQUEST_VIDEO_RESOLUTION)
+    key = resolution if isinstance(resolution, str) and resolution else "video"
+    audio = attributes.get(a.LLMCOST_REQUEST_VIDEO_AUDIO)
+    return key if not isinstance(audio, bool) else f"{key}/audio" if audio else f"{key}/silent"
+
+
 def _scan(
     attributes: Attributes, winners: tuple[tuple[str, str], ...]
 ) -> tuple[dict[str, str], dict[str, int | float]]:
@@ -372,6 +386,7 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
                 (_WEB_SEARCH, counts.pop("web_search", 0)),
                 (_REQUEST, counts.pop("search_units", 0)),  # a rerank's search units: each one of the model's requests
                 (_PAGE, counts.pop("pages", 0)),
+                (_GROUNDED_PROMPT, counts.pop("grounded_prompts", 0)),
                 (_READ_UNIT, counts.pop("read_units", 0)),  # a vector database's (Pinecone's) billed reads
                 (_WRITE_UNIT, counts.pop("write_units", 0)),
             )
@@ -394,6 +409,9 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
         compute_seconds = counts.pop("compute_seconds", None)
         if compute_seconds is not None:
             counts["compute_seconds"] = Decimal(repr(float(compute_seconds)))  # pyright: ignore[reportArgumentType]
+        video = counts.pop("video_seconds", 0)
+        if video:
+            counts["videos"] = {_video_key(attributes): Decimal(repr(float(video)))}  # pyright: ignore[reportArgumentType]
     try:
         usage = Usage.from_reported(**counts)  # pyright: ignore[reportArgumentType] - the names are its own
     except ValueError as error:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from .. import _attributes as a
 from ._model import Usage
 
 __all__ = ["COST_BUCKETS", "usage_attributes"]
+
+_ANY_SIZE = "image"
+"""The image key of a model that prices an image whatever its size; what `read_call` reads when no size is given."""
 
 COST_BUCKETS: Mapping[str, str] = {
     "input": a.LLMCOST_COST_INPUT,
@@ -56,12 +60,17 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
         images,
         requests,
         compute_seconds,
+        videos,
     ) = usage  # one unpacking: the fields are read on every instrumented call
     cached = cache_read + cache_write + cache_write_1h
     input_tokens = plain_input + cached + input_audio + cache_read_audio + input_image
     output_tokens = output + reasoning + output_audio + output_image
     attributes: dict[str, int | float | str] = {}
-    if input_tokens or output_tokens or not (characters or seconds or images or compute_seconds or _by_units(requests)):
+    if (
+        input_tokens
+        or output_tokens
+        or not (characters or seconds or images or compute_seconds or videos or _by_units(requests))
+    ):
         attributes[a.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
         attributes[a.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
     # The parts, in this order, each only when not zero.
@@ -83,10 +92,24 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
         key = images[0][0]
         size, _, quality = key.partition("/")
         attributes[a.LLMCOST_USAGE_IMAGES] = sum(count for _, count in images)
-        attributes[a.LLMCOST_REQUEST_IMAGE_SIZE] = size
+        if size != _ANY_SIZE:  # an image priced whatever its size (Imagen) has none to report
+            attributes[a.LLMCOST_REQUEST_IMAGE_SIZE] = size
         if quality:
             attributes[a.LLMCOST_REQUEST_IMAGE_QUALITY] = quality
+    if videos:
+        _video_parts(attributes, videos)
     return attributes
+
+
+def _video_parts(attributes: dict[str, int | float | str], videos: tuple[tuple[str, Decimal], ...]) -> None:
+    """Seconds of video, with the resolution and sound of their (first) key; ``video``: no resolution asked."""
+    key = videos[0][0]
+    resolution, _, sound = key.partition("/")
+    attributes[a.LLMCOST_USAGE_VIDEO_SECONDS] = float(sum((seconds for _, seconds in videos), Decimal(0)))
+    if resolution != "video":
+        attributes[a.LLMCOST_REQUEST_VIDEO_RESOLUTION] = resolution
+    if sound:
+        attributes[a.LLMCOST_REQUEST_VIDEO_AUDIO] = sound == "audio"
 
 
 _UNIT_KINDS = frozenset({"read_unit", "write_unit"})
@@ -114,6 +137,7 @@ def _rare_parts(attributes: dict[str, int | float | str], usage: Usage, input_to
         a.LLMCOST_USAGE_WEB_SEARCH_CALLS: dict(usage.requests).get("web_search", 0),
         a.LLMCOST_USAGE_SEARCH_UNITS: dict(usage.requests).get("request", 0),
         a.LLMCOST_USAGE_PAGES: dict(usage.requests).get("page", 0),
+        a.LLMCOST_USAGE_GROUNDED_PROMPTS: dict(usage.requests).get("grounded_prompt", 0),
         a.LLMCOST_USAGE_READ_UNITS: dict(usage.requests).get("read_unit", 0),
         a.LLMCOST_USAGE_WRITE_UNITS: dict(usage.requests).get("write_unit", 0),
     }

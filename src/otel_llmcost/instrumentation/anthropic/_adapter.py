@@ -54,6 +54,9 @@ def _read_raw_responses() -> tuple[type, ...]:
 _READ: Final = _read_raw_responses()
 # Platform clients by class name, for SDKs before 2.x that do not say their provider.
 _PLATFORMS: Final = (("Bedrock", _P.AWS_BEDROCK), ("Vertex", _P.GCP_VERTEX_AI))
+_VERTEX_SCOPES: Final = frozenset({"global", "us", "eu"})
+"""The regions of an ``AnthropicVertex`` client that name a scope (the global and multi-region endpoints)."""
+_REGIONAL: Final = "regional"
 
 
 def native_tracing(client: object) -> bool:
@@ -100,7 +103,13 @@ class AnthropicAdapter:
         endpoints = self._endpoints.get(provider)
         if endpoints is None:
             endpoints = self._endpoints[provider] = Endpoints(None, default=provider)
-        return endpoints.of(client.base_url)
+        found = endpoints.of(client.base_url)
+        if provider == _P.GCP_VERTEX_AI:
+            # Claude on Vertex AI costs more on regional and multi-region endpoints than on the global one.
+            region = getattr(client, "region", None)
+            if isinstance(region, str) and region:
+                return found._replace(region=region if region in _VERTEX_SCOPES else _REGIONAL)
+        return found
 
     def error_type(self, error: BaseException) -> str:
         """The API's error type (``rate_limit_error``, ``overloaded_error``), else the exception's class name."""

@@ -4,16 +4,20 @@ A message is ``{"role", "parts": [...]}``; Anthropic's content blocks become par
 ``{"type": "text", "content"}``, ``tool_use`` and ``server_tool_use`` -> ``tool_call``, ``tool_result`` ->
 ``tool_call_response``, ``thinking`` -> ``reasoning``; other blocks (images, documents, search results) keep
 only their type. The ``system`` prompt is a message of its own; output messages add ``finish_reason``.
+
+A streamed answer's blocks are put together from its events (`StreamedMessage`): ``content_block_start`` opens a
+block, its ``content_block_delta`` events add its text, thinking or tool input (JSON in pieces).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, Final, cast
 
 from .._read import field
 
-__all__ = ["input_messages", "output_messages"]
+__all__ = ["StreamedMessage", "input_messages", "output_messages"]
 
 _TYPE: Final = "type"
 _CONTENT: Final = "content"
@@ -67,3 +71,62 @@ def output_messages(message: object) -> list[Message]:
     if isinstance(reason, str):
         output["finish_reason"] = reason
     return [output]
+
+
+_DELTAS: Final = {"text_delta": "text", "thinking_delta": "thinking", "input_json_delta": "partial_json"}
+
+
+class StreamedMessage:
+    """The content blocks of a streamed answer, put together from its events, for content capture."""
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, tuple[object, list[str]]] = {}
+
+    def add(self, event: object) -> None:
+        kind = field(event, _TYPE)
+        if kind == "content_block_start":
+            index = field(event, "index")
+            if isinstance(index, int):
+                self._blocks[index] = (field(event, "content_block"), [])
+        elif kind == "content_block_delta":
+            index, delta = field(event, "index"), field(event, "delta")
+            block = self._blocks.get(index) if isinstance(index, int) else None
+            delta_kind = field(delta, _TYPE)
+            key = _DELTAS.get(delta_kind) if isinstance(delta_kind, str) else None
+            piece = field(delta, key) if block is not None and key is not None else None
+            if block is not None and isinstance(piece, str):
+                block[1].append(piece)
+
+    def __bool__(self) -> bool:
+        return bool(self._blocks)
+
+    def messages(self, finish_reason: str | None) -> list[Message]:
+        """The answer streamed so far, as the one assistant message."""
+        parts: list[dict[str, Any]] = []
+        for _, (block, pieces) in sorted(self._blocks.items()):
+            kind = field(block, _TYPE)
+            if not isinstance(kind, str):
+                continue
+            part = _part(block, kind)
+            streamed = "".join(pieces)
+            if kind == "text":
+                part[_CONTENT] = (field(block, "text") or "") + streamed
+            elif kind == "thinking":
+                part[_CONTENT] = (field(block, "thinking") or "") + streamed
+            elif kind in _TOOL_CALLS and streamed:
+                part["arguments"] = _arguments(streamed)
+            parts.append(part)
+        output: Message = {"role": "assistant", "parts": parts}
+        if finish_reason is not None:
+            output["finish_reason"] = finish_reason
+        return [output]
+
+
+def _arguments(streamed: str) -> object:
+    """A tool call's input from its JSON pieces; as streamed when the stream ended before the JSON did."""
+    try:
+        return json.loads(streamed)
+    except ValueError:
+        return streamed

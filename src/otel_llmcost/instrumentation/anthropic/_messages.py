@@ -22,7 +22,7 @@ from .._read import field, number, text
 from .._reading import StreamReading
 from .._surface import Reading, Request, Setup
 from .._wrap import Wrapper, async_method, sync_method
-from ._content import input_messages, output_messages
+from ._content import StreamedMessage, input_messages, output_messages
 from ._events import Tally
 from ._usage import message_attributes, message_usage
 
@@ -90,25 +90,33 @@ class Messages:
         return Reading(attributes, message_usage(usage))
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> MessageStream:
-        return MessageStream(invocation, request.model)
+        return MessageStream(invocation, request.model, setup.telemetry.capture_content)
 
 
 class MessageStream(StreamReading):
     """Reads a Messages stream's events into its call; see `Tally` for how a stream left early is counted."""
 
-    __slots__ = ("_tally",)
+    __slots__ = ("_content", "_tally")
 
-    def __init__(self, invocation: Invocation, model: str | None) -> None:
+    def __init__(self, invocation: Invocation, model: str | None, capture: bool = False) -> None:
         super().__init__(invocation)
         self._tally = Tally(model)
+        self._content = StreamedMessage() if capture else None
 
     def chunk(self, chunk: object) -> None:
         self._tally.add(chunk)
+        if self._content is not None:
+            self._content.add(chunk)
         if field(chunk, "type") == "content_block_delta":
             self._invocation.chunk()
 
     def _reading(self) -> Reading:
-        return Reading(*self._tally.outcome())
+        attributes, usage, status = self._tally.outcome()
+        if self._content:
+            reasons = attributes.get(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS)
+            reason = reasons[0] if isinstance(reasons, list) and reasons else None
+            attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(self._content.messages(cast("str | None", reason)))
+        return Reading(attributes, usage, status)
 
 
 MESSAGES: Final = Messages()

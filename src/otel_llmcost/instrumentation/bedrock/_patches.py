@@ -14,7 +14,8 @@ from typing import Any, ClassVar, Final, cast
 
 from ... import _attributes as a
 from .._genai import Attributes, Invocation
-from .._patches import Patch
+from .._patches import Patch, as_is
+from .._retry import do_get_response
 from .._stream import StreamHooks
 from .._surface import Reading, Request, Setup
 from ._call import make_api_call
@@ -64,4 +65,6 @@ RUNTIME: Final = Runtime()
 
 PATCHES: Final[tuple[Patch, ...]] = (
     Patch("botocore.client", "BaseClient._make_api_call", partial(make_api_call, surface=RUNTIME)),
+    # Each attempt botocore's retry handler makes: counted, and marked when the provider may have billed it.
+    Patch("botocore.endpoint", "Endpoint._do_get_response", as_is(do_get_response)),
 )

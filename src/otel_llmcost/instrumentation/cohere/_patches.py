@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, both
+from .._retry import SEND_PATCHES
 from .._surface import Setup
 from .._wrap import Wrapper, sync_method
 from ._chat import CHAT, CHAT_STREAM
@@ -36,5 +37,7 @@ PATCHES: Final[tuple[Patch, ...]] = (
     # ``ClientV2`` inherits them, but another instrumentor may wrap them on ``ClientV2`` itself (OpenLLMetry does):
     # ours there too sees every call (the inner one steps aside, as in any nested call).
     *_client("cohere.client_v2", "ClientV2", "AsyncClientV2"),
+    # Each attempt, where httpx sends it: the SDK's retries are counted, those it may have been billed for marked.
+    *SEND_PATCHES,
 )
 """Everything the Cohere instrumentor wraps."""

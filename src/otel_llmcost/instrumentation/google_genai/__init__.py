@@ -24,7 +24,7 @@ __all__ = ["GoogleGenAIInstrumentor"]
 
 
 class GoogleGenAIInstrumentor(Instrumentor):
-    """Traces google-genai's paid calls: ``generate_content`` (streamed or not, chats included), embeddings.
+    """Traces google-genai's paid calls: ``generate_content`` (streamed or not, chats included), embeddings, Imagen.
 
     Calls to the Gemini Developer API are ``gcp.gemini``, to Vertex AI (``Client(vertexai=True)``)
     ``gcp.vertex_ai``. `instrument` takes, besides ``tracer_provider`` and ``meter_provider``:

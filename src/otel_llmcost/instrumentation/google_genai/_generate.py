@@ -4,11 +4,16 @@ A streamed answer carries ``usageMetadata`` on its chunks, complete on the last 
 ``finishReason``). A stream left before that chunk has the prompt's count but not the whole answer's: the
 answer's text seen so far is counted with tiktoken (``estimated``, an approximation of Gemini's tokenizer), or,
 with no encoding at hand, what was reported is kept as ``partial``.
+
+Grounding with Google Search is billed beside the tokens: Gemini 2 models per grounded prompt, Gemini 3 models per
+search query. A call whose answer carries ``grounding_metadata.web_search_queries`` reports both, one grounded
+prompt (``llmcost.usage.grounded_prompts``) and its distinct queries (``llmcost.usage.web_search_calls``): the
+price table prices the one its model bills, and the other at nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
@@ -34,6 +39,8 @@ _NUMBERS: Final = (
     (gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY, "presence_penalty"),
 )
 _JSON_TYPES: Final = frozenset({"application/json", "text/x.enum"})
+_GROUNDED_PROMPT: Final = "grounded_prompt"
+_WEB_SEARCH: Final = "web_search"
 
 
 def _request_attributes(kwargs: Mapping[str, Any], capture: bool) -> Attributes:
@@ -73,6 +80,25 @@ def _reason(candidate: object) -> str | None:
     return name.lower() if isinstance(name, str) and name else None
 
 
+def _searches(candidates: Iterable[object], queries: set[str]) -> None:
+    """Adds the Google Search queries the answer's candidates were grounded with to ``queries``."""
+    for candidate in candidates:
+        for query in field(field(candidate, "grounding_metadata"), "web_search_queries") or ():
+            if isinstance(query, str) and query:
+                queries.add(query)
+
+
+def _grounded(usage: Usage | None, queries: set[str]) -> Usage | None:
+    """``usage`` with the grounding fees' units: one grounded prompt and its search queries, if it searched."""
+    if usage is None or not queries:
+        return usage
+    return usage._replace(requests=tuple(sorted({**dict(usage.requests), **_search_units(len(queries))}.items())))
+
+
+def _search_units(queries: int) -> dict[str, int]:
+    return {_GROUNDED_PROMPT: 1, _WEB_SEARCH: queries}
+
+
 def _identity(result: object, attributes: Attributes) -> None:
     response_id = text(field(result, "response_id"))
     if response_id is not None:
@@ -101,7 +127,9 @@ class GenerateContent:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
         if setup.telemetry.capture_content and candidates:
             attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(output_messages(candidates))
-        return Reading(attributes, usage_of(field(result, "usage_metadata")))
+        queries: set[str] = set()
+        _searches(candidates, queries)
+        return Reading(attributes, _grounded(usage_of(field(result, "usage_metadata")), queries))
 
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> GenerateStream:
         return GenerateStream(invocation, request.model, setup.telemetry.capture_content)
@@ -116,7 +144,7 @@ class GenerateContentStream(GenerateContent):
 class GenerateStream(StreamReading):
     """Reads a ``generate_content_stream`` answer, chunk by chunk, into its invocation; ends it once."""
 
-    __slots__ = ("_attributes", "_capture", "_finished", "_metadata", "_model", "_reasons", "_texts")
+    __slots__ = ("_attributes", "_capture", "_finished", "_metadata", "_model", "_queries", "_reasons", "_texts")
 
     def __init__(self, invocation: Invocation, model: str | None, capture: bool) -> None:
         super().__init__(invocation)
@@ -126,6 +154,7 @@ class GenerateStream(StreamReading):
         self._metadata: object = None
         self._reasons: dict[int, str] = {}
         self._texts: dict[int, list[str]] = {}
+        self._queries: set[str] = set()
         self._finished = False
 
     def chunk(self, chunk: object) -> None:
@@ -133,7 +162,9 @@ class GenerateStream(StreamReading):
             self._attributes = {}
             _identity(chunk, self._attributes)
             self._invocation.chunk()
-        for position, candidate in enumerate(field(chunk, "candidates") or ()):
+        candidates: Sequence[object] = field(chunk, "candidates") or ()
+        _searches(candidates, self._queries)
+        for position, candidate in enumerate(candidates):
             index = field(candidate, "index")
             index = index if isinstance(index, int) else position
             for part in field(field(candidate, "content"), "parts") or ():
@@ -154,7 +185,7 @@ class GenerateStream(StreamReading):
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = [self._reasons[i] for i in sorted(self._reasons)]
         if self._capture and self._texts:
             attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES] = bounded_json(self._output())
-        usage = usage_of(self._metadata)
+        usage = _grounded(usage_of(self._metadata), self._queries)
         status = _S.REPORTED
         if not self._finished and self._attributes is not None:
             usage, status = self._estimate(usage, attributes.get(a.GEN_AI_RESPONSE_MODEL) or self._model)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, both
+from .._retry import SEND_PATCHES
 from ._chat import AGENTS, AGENTS_STREAM, CHAT, CHAT_STREAM, FIM, FIM_STREAM
 from ._embeddings import EMBEDDINGS
 from ._ocr import OCR
@@ -26,5 +27,10 @@ def _resources(package: str) -> tuple[Patch, ...]:
     )
 
 
-PATCHES: Final[tuple[Patch, ...]] = (*_resources("mistralai.client"), *_resources("mistralai"))
+PATCHES: Final[tuple[Patch, ...]] = (
+    *_resources("mistralai.client"),
+    *_resources("mistralai"),
+    # Each attempt, where httpx sends it: the SDK's retries are counted, those it may have been billed for marked.
+    *SEND_PATCHES,
+)
 """Everything the Mistral instrumentor wraps."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, as_is, both
-from .._retry import build_request
+from .._retry import SEND_PATCHES, build_request
 from .._wrap import async_helper_stream_close, helper_stream_close
 from ._audio import SPEECH, TRANSCRIPTIONS, TRANSLATIONS
 from ._chat import CHAT_COMPLETIONS
@@ -44,6 +44,8 @@ PATCHES: Final[tuple[Patch, ...]] = (
     *both("openai.resources.moderations", "Moderations.create", "AsyncModerations.create", MODERATIONS),
     # Every attempt of a request is built here: the call in flight counts its retries.
     Patch("openai._base_client", "BaseClient._build_request", as_is(build_request)),
+    # Each attempt's outcome, where httpx sends it: retries the provider may have billed are marked.
+    *SEND_PATCHES,
     # The stream() helpers close the HTTP response, not the stream they read: closing them ends that stream.
     Patch(_CHAT_HELPER, "ChatCompletionStream.close", as_is(helper_stream_close)),
     Patch(_CHAT_HELPER, "AsyncChatCompletionStream.close", as_is(async_helper_stream_close)),
