@@ -13,7 +13,8 @@
 # `make test`). boto3/botocore (one version number): 1.34.116, the first with Converse, and a current one.
 # mistralai: the oldest tested and the last 1.x and 2.x; cohere: 5.18 and the last 6.x (the newest of each runs
 # in `make test`).
-# Every environment also gets openai, anthropic and httpx2: the suite's shared fixtures (conftest) import them.
+# Every environment also gets openai, anthropic and httpx2: the suite's shared fixtures (conftest) import them; and
+# websockets and trustme, for the Realtime tests' loopback WebSocket server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,7 @@ run() {
 		"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
 	fi
 	# shellcheck disable=SC2086 # the pins are words
-	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[openai,anthropic,$extra]" $pins httpx2 pytest
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check ".[openai,anthropic,$extra]" $pins httpx2 pytest websockets trustme
 	echo "== $name"
 	"$venv/bin/python" -m pytest "$@" -q -p no:cacheprovider || status=1
 }
@@ -38,19 +39,22 @@ run() {
 OPENAI=("$@")
 [[ ${#OPENAI[@]} -gt 0 ]] || OPENAI=(1.40.0 1.109.1 2.54.0)
 for version in "${OPENAI[@]}"; do
-	run "openai-$version" openai "openai==$version" tests/test_openai_sdk_versions.py
+	# The Realtime tests skip themselves on a release without that API (beta from 1.5x, GA from 1.10x); the
+	# `realtime` extra pins the websockets that release was made for (newer ones warn on its connect()).
+	run "openai-$version" openai "openai[realtime]==$version" tests/test_openai_sdk_versions.py tests/test_realtime_openai.py \
+		tests/test_realtime_openai_beta.py
 done
-read -r -a ANTHROPIC <<<"${ANTHROPIC_VERSIONS:-0.40.0 1.17.0}"
+read -r -a ANTHROPIC <<<"${ANTHROPIC_VERSIONS-0.40.0 1.17.0}"
 for version in "${ANTHROPIC[@]}"; do
 	run "anthropic-$version" anthropic "anthropic==$version" tests/test_anthropic_messages.py \
 		tests/test_anthropic_surfaces.py tests/test_anthropic_native_streams.py tests/test_anthropic_coexistence.py
 done
-read -r -a GOOGLE <<<"${GOOGLE_GENAI_VERSIONS:-1.11.0 2.34.0}"
+read -r -a GOOGLE <<<"${GOOGLE_GENAI_VERSIONS-1.11.0 2.34.0}"
 for version in "${GOOGLE[@]}"; do
 	run "google-genai-$version" google "google-genai==$version" tests/test_google_genai_generate.py \
-		tests/test_google_genai_stream.py tests/test_google_genai_embed.py
+		tests/test_google_genai_stream.py tests/test_google_genai_embed.py tests/test_realtime_gemini_live.py
 done
-read -r -a BEDROCK <<<"${BEDROCK_VERSIONS:-1.34.116 1.44.18}"
+read -r -a BEDROCK <<<"${BEDROCK_VERSIONS-1.34.116 1.44.18}"
 for version in "${BEDROCK[@]}"; do
 	run "botocore-$version" bedrock "boto3==$version botocore==$version" tests/test_bedrock_converse.py \
 		tests/test_bedrock_invoke.py tests/test_bedrock_instrumentor.py

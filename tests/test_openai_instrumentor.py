@@ -58,7 +58,8 @@ def test_instrument_wraps_each_method_of_the_table_on_its_class() -> None:
         for (owner, attribute), original in before.items():
             current = vars(owner)[attribute]
             assert isinstance(current, wrapt.FunctionWrapper), (owner, attribute)
-            assert current.__wrapped__ is original
+            # A method the class inherits (the Realtime connection's close, in openai 3.x) is wrapped on it too.
+            assert current.__wrapped__ is (original if original is not None else getattr(owner.__base__, attribute))
     assert (
         openai.resources.chat.completions.Completions.create
         is before[(openai.resources.chat.completions.Completions, "create")]

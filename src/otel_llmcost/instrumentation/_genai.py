@@ -20,7 +20,7 @@ from opentelemetry.metrics import MeterProvider, get_meter
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.semconv.attributes import http_attributes, server_attributes
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider, get_tracer
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider, get_tracer
 from opentelemetry.util.types import AttributeValue
 
 from .. import _attributes as a
@@ -184,6 +184,11 @@ class Telemetry:
         self.logger = get_logger(name, version, logger_provider) if emit else None
         self.error_type: Callable[[BaseException], str] = error_class
         self.active = True
+
+    @property
+    def tracer(self) -> Tracer:
+        """The instrumentor's tracer, for a span that is no call (a realtime session's)."""
+        return self._tracer
 
     def start(
         self,

@@ -1,4 +1,5 @@
-"""The one table of what the Google Gen AI instrumentor wraps, all in ``google.genai.models`` (1.11 to 3.x).
+"""The one table of what the Google Gen AI instrumentor wraps, in ``google.genai.models`` and, for Live sessions,
+``google.genai.live`` (1.11 to 3.x).
 
 ``generate_content`` is wrapped at ``_generate_content`` / ``_generate_content_stream``, the methods that send one
 request each: automatic function calling, automatic continuation and chats (``chats.create(...).send_message``)
@@ -12,16 +13,19 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, as_is, both
+from .._realtime import async_close, async_receive, connect
 from .._retry import SEND_PATCHES
 from ._embed import COUNT_TOKENS, EMBED_CONTENT
 from ._generate import GENERATE_CONTENT, GENERATE_CONTENT_STREAM
 from ._images import GENERATE_IMAGES
+from ._live import opening
 from ._retry import async_request_once, request_once
 from ._videos import GENERATE_VIDEOS
 
 __all__ = ["PATCHES"]
 
 _MODELS: Final = "google.genai.models"
+_LIVE: Final = "google.genai.live"
 
 PATCHES: tuple[Patch, ...] = (
     *both(_MODELS, "Models._generate_content", "AsyncModels._generate_content", GENERATE_CONTENT),
@@ -35,5 +39,9 @@ PATCHES: tuple[Patch, ...] = (
     Patch("google.genai._api_client", "BaseApiClient._async_request_once", as_is(async_request_once)),
     # Each attempt's outcome, where httpx sends it: retries the provider may have billed are marked.
     *SEND_PATCHES,
+    # Live sessions over a WebSocket (`_live`): a session span, one span per model turn.
+    Patch(_LIVE, "AsyncLive.connect", connect(opening)),
+    Patch(_LIVE, "AsyncSession._receive", as_is(async_receive)),
+    Patch(_LIVE, "AsyncSession.close", as_is(async_close)),
 )
 """Everything the Google Gen AI instrumentor wraps."""

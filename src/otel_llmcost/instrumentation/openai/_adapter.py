@@ -47,6 +47,10 @@ class OpenAIAdapter:
         # from elsewhere.
         return self._endpoints.of(instance._client.base_url)
 
+    def endpoint_of(self, url: object) -> Endpoint:
+        """Where a URL other than the client's base URL goes (its ``websocket_base_url``, for Realtime)."""
+        return self._endpoints.of(url)
+
     def error_type(self, error: BaseException) -> str:
         """The API's error code (``rate_limit_exceeded``, ``invalid_api_key``), else the exception's class name."""
         if isinstance(error, openai.APIError):

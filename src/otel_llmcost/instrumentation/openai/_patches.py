@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, as_is, both
+from .._realtime import async_close, async_receive, close, connect, receive
 from .._retry import SEND_PATCHES, build_request
 from .._wrap import async_helper_stream_close, helper_stream_close
 from ._audio import SPEECH, TRANSCRIPTIONS, TRANSLATIONS
@@ -13,6 +14,7 @@ from ._completions import COMPLETIONS
 from ._embeddings import EMBEDDINGS
 from ._images import IMAGE_EDITS, IMAGE_GENERATIONS, IMAGE_VARIATIONS
 from ._moderations import MODERATIONS
+from ._realtime import opening
 from ._responses import RESPONSES, RESPONSES_RETRIEVE
 
 __all__ = ["PATCHES"]
@@ -23,6 +25,19 @@ _RESPONSES = "openai.resources.responses"
 _IMAGES = "openai.resources.images"
 _CHAT_HELPER = "openai.lib.streaming.chat._completions"
 _RESPONSES_HELPER = "openai.lib.streaming.responses._responses"
+
+
+def _realtime(module: str) -> tuple[Patch, ...]:
+    """A Realtime API's connect methods and its connections' receive and close (`_realtime`)."""
+    return (
+        Patch(module, "Realtime.connect", connect(opening)),
+        Patch(module, "AsyncRealtime.connect", connect(opening)),
+        Patch(module, "RealtimeConnection.recv_bytes", as_is(receive)),
+        Patch(module, "AsyncRealtimeConnection.recv_bytes", as_is(async_receive)),
+        Patch(module, "RealtimeConnection.close", as_is(close)),
+        Patch(module, "AsyncRealtimeConnection.close", as_is(async_close)),
+    )
+
 
 PATCHES: Final[tuple[Patch, ...]] = (
     *both(_CHAT, "Completions.create", "AsyncCompletions.create", CHAT_COMPLETIONS),
@@ -51,5 +66,8 @@ PATCHES: Final[tuple[Patch, ...]] = (
     Patch(_CHAT_HELPER, "AsyncChatCompletionStream.close", as_is(async_helper_stream_close)),
     Patch(_RESPONSES_HELPER, "ResponseStream.close", as_is(helper_stream_close)),
     Patch(_RESPONSES_HELPER, "AsyncResponseStream.close", as_is(async_helper_stream_close)),
+    # Realtime sessions over a WebSocket (openai 1.5x+ in beta, GA since 1.10x): one span per response.
+    *_realtime("openai.resources.realtime.realtime"),
+    *_realtime("openai.resources.beta.realtime.realtime"),
 )
 """Everything the OpenAI instrumentor wraps."""
