@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 # "attributed": the required pipeline's span without its three histogram records. "official": the official
-# openai-v2 instrumentor instead of ours (counted when it is installed).
+# genai-openai instrumentor instead of ours (counted when it is installed).
 PIPELINES = ("bare", "floor", "attributed", "required", "instrumentor", "instrumented", "official", "official-priced")
 CALLS = 100
 BENCH = Path(__file__).with_name("bench_openai.py")
@@ -59,7 +59,7 @@ def main() -> None:
         for pipeline in wanted:
             if (
                 pipeline.startswith("official")
-                and importlib.util.find_spec("opentelemetry.instrumentation.openai_v2") is None
+                and importlib.util.find_spec("opentelemetry.instrumentation.genai.openai") is None
             ):
                 continue
             per_call[pipeline] = (

@@ -13,7 +13,7 @@ Targets (issue 3): the instrumented overhead per call at most 1.5x the floor's, 
 streamed chunk.
 
 For comparison with the field, the same call is then measured under each other OpenAI instrumentor that is
-installed (the official openai-v2, OpenLLMetry, OpenInference: ``pip install -e '.[interop]'``, as ``make test``
+installed (the official genai-openai, OpenLLMetry, OpenInference: ``pip install -e '.[interop]'``, as ``make test``
 does), alone and with CostSpanProcessor pricing its spans, with the bare SDK and the floor alongside.
 
 The machine may be busy with other work, so the pipelines take turns of ``TURN`` calls (who goes first
@@ -307,7 +307,7 @@ def run(rounds: int) -> tuple[list[dict[str, list[float]]], list[float]]:
 
 # Other OpenAI instrumentors: (label, module, the module prefix of their wrappers).
 OTHERS = (
-    ("official openai-v2", "opentelemetry.instrumentation.openai_v2", "opentelemetry.instrumentation.openai_v2."),
+    ("official", "opentelemetry.instrumentation.genai.openai", "opentelemetry.instrumentation.genai.openai"),
     ("OpenLLMetry", "opentelemetry.instrumentation.openai", "opentelemetry.instrumentation.openai."),
     ("OpenInference", "openinference.instrumentation.openai", "openinference.instrumentation.openai."),
 )
@@ -416,7 +416,7 @@ def calls_only(pipeline: str, calls: int) -> None:
     """A warm-up, then ``calls`` calls of one pipeline and nothing else: what `bench_instructions.py` counts.
 
     ``pipeline`` is one of `Bench`'s, ``attributed``, or ``official`` / ``official-priced``: the official
-    openai-v2 instrumentor (instead of ours), alone or priced by CostSpanProcessor.
+    genai-openai instrumentor (instead of ours), alone or priced by CostSpanProcessor.
     """
     official = pipeline.startswith("official")
     bench = Bench(instrument=not official)

@@ -5,7 +5,8 @@ recorded responses (``recordings/openai``: ``<name>.json`` holds the status, hea
 stream's body is ``<name>.sse``). The processor is not told who wrote a span: it has to read each
 instrumentor's own attribute names.
 
-- the official OpenTelemetry instrumentation, ``opentelemetry-instrumentation-openai-v2`` (``v2``);
+- the official OpenTelemetry instrumentation, ``opentelemetry-instrumentation-genai-openai`` (``official``: it continues
+  ``opentelemetry-instrumentation-openai-v2``);
 - OpenLLMetry, ``opentelemetry-instrumentation-openai`` and ``-anthropic`` (``openllmetry``);
 - OpenInference, ``openinference-instrumentation-openai`` (``openinference``).
 
@@ -38,11 +39,11 @@ if TYPE_CHECKING:
 
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 
-V2 = "v2"
+V2 = "official"
 OPENLLMETRY = "openllmetry"
 OPENINFERENCE = "openinference"
 WRAPPER_MODULES = {
-    V2: "opentelemetry.instrumentation.openai_v2.",
+    V2: "opentelemetry.instrumentation.genai.openai.",
     OPENLLMETRY: "opentelemetry.instrumentation.openai.",
     OPENINFERENCE: "openinference.instrumentation.openai.",
 }
@@ -54,11 +55,6 @@ WRAPPER_MODULES = {
 #   output        200 x $0.60  / 1M = $0.00012
 #   total                             $0.00024
 CHAT_WITH_CACHE = Decimal("0.00024")
-# The same call from an instrumentor that does not record the cached tokens: all 1,000 at the input rate.
-#   input       1,000 x $0.15  / 1M = $0.00015
-#   output        200 x $0.60  / 1M = $0.00012
-#   total                             $0.00027
-CHAT_WITHOUT_CACHE = Decimal("0.00027")
 CHAT_ENTRY = "openai/gpt-4o-mini"
 
 # embeddings_text_embedding_3_small: prompt_tokens 8.
@@ -69,9 +65,16 @@ EMBEDDINGS_ENTRY = "openai/text-embedding-3-small"
 # What each instrumentor writes about the usage of chat_gpt_4o_mini (its own names, left as they were),
 # and what those attributes imply.
 CHAT_USAGE: dict[str, tuple[dict[str, Any], Decimal]] = {
-    # Only input and output: the chat wrapper ignores prompt_tokens_details (its Responses API wrapper reads
-    # it), so the 400 cached tokens are priced at the full input rate.
-    V2: ({"gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 200}, CHAT_WITHOUT_CACHE),
+    # Since 1.3 the chat wrapper reads prompt_tokens_details too (openai-v2 2.4 left the 400 cached tokens out,
+    # and they were priced at the full input rate).
+    V2: (
+        {
+            "gen_ai.usage.input_tokens": 1000,
+            "gen_ai.usage.cache_read.input_tokens": 400,
+            "gen_ai.usage.output_tokens": 200,
+        },
+        CHAT_WITH_CACHE,
+    ),
     OPENLLMETRY: (
         {
             "gen_ai.usage.input_tokens": 1000,
@@ -109,7 +112,7 @@ sonnet_deprecation_warning = pytest.mark.filterwarnings("ignore:The model 'claud
 def openai_instrumentor(name: str) -> BaseInstrumentor:
     """The OpenAI instrumentor of ``name``, imported only when a test asks for it (one warns on import)."""
     if name == V2:
-        from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor as V2Instrumentor
+        from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor as V2Instrumentor
 
         return V2Instrumentor()
     if name == OPENLLMETRY:
@@ -304,15 +307,15 @@ def test_an_embeddings_call_is_priced(
     ("instrumented", "stream", "priced", "usd", "other"),
     [
         # The instrumentor applied last wraps outermost, so its span ends last: the inner one is priced.
-        pytest.param((V2, OPENLLMETRY), False, "chat gpt-4o-mini", CHAT_WITHOUT_CACHE, "duplicate", id="v2-inside"),
+        pytest.param((V2, OPENLLMETRY), False, "chat gpt-4o-mini", CHAT_WITH_CACHE, "duplicate", id="official-inside"),
         pytest.param((OPENLLMETRY, V2), False, "openai.chat", CHAT_WITH_CACHE, "duplicate", id="openllmetry-inside"),
         pytest.param(
             (OPENLLMETRY, V2), True, "openai.chat", CHAT_WITH_CACHE, "duplicate", id="openllmetry-inside-stream"
         ),
-        # OpenLLMetry does not take the official wrapper's stream proxy for a stream: it ends its span when
-        # create() returns, before any chunk, with no usage at all.
+        # OpenLLMetry reads the official wrapper's stream proxy as a stream (it did not with openai-v2 2.4, and
+        # ended its span unpriced when create() returned): its span has the same usage, a duplicate.
         pytest.param(
-            (V2, OPENLLMETRY), True, "chat gpt-4o-mini", CHAT_WITHOUT_CACHE, "unpriced", id="v2-inside-stream"
+            (V2, OPENLLMETRY), True, "chat gpt-4o-mini", CHAT_WITH_CACHE, "duplicate", id="official-inside-stream"
         ),
     ],
     indirect=["instrumented"],
@@ -403,7 +406,7 @@ def test_openllmetry_around_the_anthropic_sdks_own_span_prices_the_call_once(
 # The other instrumentor's span, one per call, whichever of the two wrapped the SDK last.
 THEIR_CHAT_SPAN = {V2: "chat gpt-4o-mini", OPENLLMETRY: "openai.chat", OPENINFERENCE: "ChatCompletion"}
 THEIR_SCOPE = {
-    V2: "opentelemetry.util.genai.handler",
+    V2: "opentelemetry.instrumentation.genai.openai",
     OPENLLMETRY: "opentelemetry.instrumentation.openai.v1",
     OPENINFERENCE: "openinference.instrumentation.openai",
 }
@@ -447,17 +450,25 @@ def test_beside_another_openai_instrumentor_a_call_gets_one_span_theirs_priced_o
     assert cost_total(tracing) == pytest.approx(float(usd), rel=1e-12)
 
 
+# completions_gpt_3_5_turbo_instruct: prompt_tokens 13, completion_tokens 34.
+#   input   13 x $1.50 / 1M = $0.0000195
+#   output  34 x $2.00 / 1M = $0.000068
+#   total                     $0.0000875
+LEGACY_COMPLETION = Decimal("0.0000875")
+
+
 @pytest.mark.parametrize("ours_first", [True, False], ids=["ours-first", "theirs-first"])
 def test_a_method_the_other_instrumentor_leaves_alone_is_traced_by_ours(tracing: Tracing, ours_first: bool) -> None:
-    # The official instrumentation wraps chat completions and embeddings, not the Responses API.
+    # The official instrumentation wraps chat completions, embeddings and the Responses API, not the legacy
+    # Completions API.
     with both(tracing, V2, ours_first):
-        openai_client(Replay(recorded("openai", "responses_gpt_4o_mini"))).responses.create(
-            model="gpt-4o-mini", input="Why was I charged twice this month?"
+        openai_client(Replay(recorded("openai", "completions_gpt_3_5_turbo_instruct"))).completions.create(
+            model="gpt-3.5-turbo-instruct", prompt="Customer: Why was I charged twice this month?\nSupport agent:"
         )
 
     (span,) = tracing.exporter.get_finished_spans()
-    assert (span.name, scope_of(span)) == ("chat gpt-4o-mini", OUR_SCOPE)
-    assert_priced(span, CHAT_WITH_CACHE, CHAT_ENTRY)
+    assert (span.name, scope_of(span)) == ("text_completion gpt-3.5-turbo-instruct", OUR_SCOPE)
+    assert_priced(span, LEGACY_COMPLETION, "openai/gpt-3.5-turbo-instruct")
 
 
 def test_ours_traces_again_once_the_other_instrumentor_is_removed(tracing: Tracing) -> None:
@@ -470,7 +481,7 @@ def test_ours_traces_again_once_the_other_instrumentor_is_removed(tracing: Traci
 
     first, second = tracing.exporter.get_finished_spans()
     assert (scope_of(first), scope_of(second)) == (THEIR_SCOPE[V2], OUR_SCOPE)
-    assert_priced(first, CHAT_WITHOUT_CACHE, CHAT_ENTRY)
+    assert_priced(first, CHAT_WITH_CACHE, CHAT_ENTRY)
     assert_priced(second, CHAT_WITH_CACHE, CHAT_ENTRY)
 
 

@@ -236,8 +236,8 @@ def test_beside_the_other_openai_instrumentors_ours_steps_aside_and_the_call_is_
     # innermost and is priced (it reads the cached tokens too); the two around it describe the same call.
     assert spans == [
         ("openinference.instrumentation.openai", "ChatCompletion", "priced", OPENAI_COST),
+        ("opentelemetry.instrumentation.genai.openai", "chat gpt-4o-mini", "duplicate", None),
         ("opentelemetry.instrumentation.openai.v1", "openai.chat", "duplicate", None),
-        ("opentelemetry.util.genai.handler", "chat gpt-4o-mini", "duplicate", None),
     ]
     (point,) = otlp_receiver.points_of("llmcost.cost")
     assert (point.value, point.attributes["llmcost.status"]) == (OPENAI_COST, "priced")

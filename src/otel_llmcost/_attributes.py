@@ -185,7 +185,7 @@ class LlmcostReasonValues:
     """A span with the same `gen_ai.response.id` was already priced."""
 
     DUPLICATE_NESTED: Final = "duplicate_nested"
-    """An inference span below this one already priced the same call."""
+    """An inference span below this one, or one above it that ended first, already priced the same call."""
 
     INTERNAL_ERROR: Final = "internal_error"
     """Pricing failed on an error in the library."""

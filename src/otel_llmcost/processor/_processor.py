@@ -208,11 +208,20 @@ class CostSpanProcessor(SpanProcessor):
         tracker = self._tracker
         call = read_call(attributes, operation)
         usage, response_id = call.usage, call.response_id
-        if below and usage is not None and (usage.input_tokens, usage.output_tokens) in below:
+        parent = span.parent
+        usage_key = (usage.input_tokens, usage.output_tokens) if usage is not None else None
+        if below and usage_key is not None and usage_key in below:
             priced = self._pricer.duplicate(
                 call,
                 a.LlmcostReasonValues.DUPLICATE_NESTED,
                 "a span inside this one already priced a call with the same usage",
+            )
+        elif usage_key is not None and parent is not None and tracker.priced_call(parent.span_id) == usage_key:
+            # Two tracers of one stream, the outer one done first (botocore's around genai-bedrock's).
+            priced = self._pricer.duplicate(
+                call,
+                a.LlmcostReasonValues.DUPLICATE_NESTED,
+                "the span around this one ended first and priced a call with the same usage",
             )
         else:
             # Priced first, then checked: a priced call checks and claims its response id in one step, and a
@@ -237,10 +246,10 @@ class CostSpanProcessor(SpanProcessor):
         else:
             self._metrics.record(call, priced)
         if amount is not None:
-            parent = span.parent
+            if usage_key is not None:
+                tracker.claim_call(span_id, usage_key)
             if parent is not None:
-                usage_key = (usage.input_tokens, usage.output_tokens) if usage is not None else (-1, -1)
-                tracker.roll_up(parent.span_id, amount, usage_key)
+                tracker.roll_up(parent.span_id, amount, usage_key if usage_key is not None else (-1, -1))
         return priced_copy(span, priced.attributes, attributes)
 
     def _metric_values(self, span: ReadableSpan, attributes: Mapping[str, object]) -> list[MetricValue | None]:

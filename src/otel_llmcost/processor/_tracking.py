@@ -95,6 +95,8 @@ class Tracker:
             self.below.clear()
             self._responses.clear()
             self._claimed.clear()
+            self._calls.clear()
+            self._called.clear()
         else:
             # OrderedDict: evicting the oldest is O(1); a dict scans the holes its deletions leave at its front.
             self.open_spans: OrderedDict[int, Span] = OrderedDict()
@@ -102,6 +104,10 @@ class Tracker:
             self._responses: dict[tuple[str, str], int] = {}
             # The priced response ids in the order they came: forgetting the oldest is a pop from the left.
             self._claimed: deque[tuple[str, str]] = deque()
+            # The usage of priced calls by span id, kept after they end (bounded like the response ids): a
+            # call inside one that ended first with the same usage is the same call.
+            self._calls: dict[int, tuple[int, int]] = {}
+            self._called: deque[int] = deque()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -142,6 +148,18 @@ class Tracker:
             # A set, an append and a pop are each atomic; threads that claim at once forget one id each.
             self._responses.pop(claimed.popleft(), None)
         return None
+
+    def priced_call(self, span_id: int) -> tuple[int, int] | None:
+        """The usage (input, output tokens) of the call that span ``span_id`` priced, if it priced one."""
+        return self._calls.get(span_id)
+
+    def claim_call(self, span_id: int, usage_key: tuple[int, int]) -> None:
+        """Records that ``span_id`` priced a call with this usage; past the bound the oldest is forgotten."""
+        self._calls[span_id] = usage_key
+        called = self._called
+        called.append(span_id)
+        if len(called) > self._max_responses:
+            self._calls.pop(called.popleft(), None)
 
     def roll_up(self, parent_id: int | None, amount: Decimal, usage_key: tuple[int, int]) -> None:
         """Adds a priced call to every open ancestor; ancestors that are not calls show the new totals."""

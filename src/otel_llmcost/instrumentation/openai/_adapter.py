@@ -24,7 +24,8 @@ from .._others import traced_elsewhere
 __all__ = ["GENAI_TRACERS", "OpenAIAdapter"]
 
 GENAI_TRACERS: Final = (
-    "opentelemetry.instrumentation.openai_v2.",  # the official OpenTelemetry instrumentation
+    "opentelemetry.instrumentation.genai.openai",  # the official OpenTelemetry instrumentation (wraps from __init__)
+    "opentelemetry.instrumentation.openai_v2.",  # its name before 1.3 (opentelemetry-instrumentation-openai-v2)
     "opentelemetry.instrumentation.openai.",  # OpenLLMetry (Traceloop)
     "openinference.instrumentation.openai.",  # OpenInference (Arize)
     "openlit.instrumentation.openai.",  # OpenLIT
