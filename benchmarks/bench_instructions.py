@@ -8,11 +8,20 @@ share of a call's work each part is.
 
 Needs ``valgrind`` on the PATH; takes a few minutes (the interpreter runs some 50 times slower under it).
 Run: ``python benchmarks/bench_instructions.py [PIPELINE...]`` (all by default; ``bare`` is always counted).
-To compare two versions of the package in one run, count each with its ``src`` first on ``PYTHONPATH``.
+To compare two versions of the package in one run, count each with its ``src`` first on ``PYTHONPATH``, or
+pass ``--baseline-src DIR`` (a checkout's ``src``, its ``pricing`` beside it).
+
+``--toggled`` counts the calls alone: each pipeline runs once, under callgrind with instrumentation off (start-up
+and imports run several times faster), and ``callgrind_control`` switches it on around a section of 0 calls and
+one of CALLS calls, after the warm-up; their difference over CALLS is the count per call. On a busy machine this
+takes minutes where the whole-process counts take an hour.
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
+import importlib
 import importlib.util
 import os
 import re
@@ -29,13 +38,13 @@ CALLS = 100
 BENCH = Path(__file__).with_name("bench_openai.py")
 
 
-def instructions(pipeline: str, calls: int, directory: str) -> int:
+def instructions(pipeline: str, calls: int, directory: str, env: dict[str, str]) -> int:
     """The instructions callgrind counts for a whole run of ``calls`` calls of ``pipeline``."""
     out = Path(directory) / f"{pipeline}.{calls}.out"
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(BENCH)]
     done = subprocess.run(
         [*command, pipeline, str(calls)],
-        env={**os.environ, "PYTHONHASHSEED": "0"},  # a random seed moves the counts by thousands per call
+        env={**env, "PYTHONHASHSEED": "0"},  # a random seed moves the counts by thousands per call
         capture_output=True,
         text=True,
         check=True,
@@ -46,14 +55,83 @@ def instructions(pipeline: str, calls: int, directory: str) -> int:
     return int(found.group(1))
 
 
-def main() -> None:
-    if shutil.which("valgrind") is None:
-        print("valgrind is not installed: nothing to count")
-        return
-    wanted = ("bare", *(name for name in sys.argv[1:] if name != "bare")) if len(sys.argv) > 1 else PIPELINES
-    unknown = sorted(set(wanted) - set(PIPELINES))
-    if unknown:
-        raise SystemExit(f"unknown pipelines {unknown}; choose from {', '.join(PIPELINES)}")
+def toggled_child(pipeline: str) -> None:
+    """In a process under callgrind: `bench_openai.calls_only`'s set-up and warm-up, then a section of 0 calls
+    and one of CALLS calls, each between a ``ready`` and a ``done`` the parent counts around."""
+    sys.path.insert(0, str(BENCH.parent))
+    import bench_openai as bench_module
+    from opentelemetry.sdk.metrics import MeterProvider
+
+    official = pipeline.startswith("official")
+    bench = bench_module.Bench(instrument=not official)
+    bench.pipelines["attributed"] = bench_module.required(
+        bench.bare, bench.tracer, MeterProvider().get_meter("a"), metrics=False
+    )
+    if official:
+        _, module_name, _ = bench_module.OTHERS[0]
+        instrumentor = importlib.import_module(module_name).OpenAIInstrumentor()
+        instrumentor.instrument(tracer_provider=bench.instrumented_provider, meter_provider=MeterProvider())
+        traced = bench_module.openai.OpenAI(api_key="bench", http_client=bench_module.transport()).chat.completions
+        bench.pipelines["official"] = lambda: bench.priced(False, traced)
+        bench.pipelines["official-priced"] = lambda: bench.priced(True, traced)
+        bench.instrumentor = instrumentor
+    work = bench.pipelines[pipeline]
+    for _ in range(30):
+        work()
+    gc.collect()
+    gc.freeze()
+    for section in (0, CALLS):
+        print("ready", flush=True)
+        sys.stdin.readline()
+        for _ in range(section):
+            work()
+        print("done", flush=True)
+        sys.stdin.readline()
+    bench.instrumentor.uninstrument()
+
+
+def _control(pid: int, *options: str) -> str:
+    return subprocess.run(["callgrind_control", *options, str(pid)], capture_output=True, text=True, check=True).stdout
+
+
+def toggled(pipeline: str, env: dict[str, str]) -> float:
+    """The instructions per call of ``pipeline``, counted around its calls alone (see ``--toggled``)."""
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null"]
+    child = subprocess.Popen(
+        [*command, sys.executable, __file__, "--child", pipeline],
+        env={**env, "PYTHONHASHSEED": "0"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    counts: list[int] = []
+    try:
+        for _ in range(2):
+            if child.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{pipeline} did not start")
+            _control(child.pid, "--instr=on")
+            _control(child.pid, "--zero")
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            child.stdout.readline()
+            found = re.search(r"Th 1\s+([\d,]+)", _control(child.pid, "-e", "Ir"))
+            _control(child.pid, "--instr=off")
+            if found is None:
+                raise RuntimeError(f"callgrind_control printed no count for {pipeline}")
+            counts.append(int(found.group(1).replace(",", "")))
+            child.stdin.write("next\n")
+            child.stdin.flush()
+    finally:
+        child.stdin.close()
+        child.wait()
+    return (counts[1] - counts[0]) / CALLS
+
+
+def counted(wanted: tuple[str, ...], use_toggles: bool, env: dict[str, str]) -> dict[str, float]:
+    """Instructions per call of each pipeline in ``wanted``, with ``env``'s ``PYTHONPATH``."""
     per_call: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as directory:
         for pipeline in wanted:
@@ -62,12 +140,46 @@ def main() -> None:
                 and importlib.util.find_spec("opentelemetry.instrumentation.genai.openai") is None
             ):
                 continue
-            per_call[pipeline] = (
-                instructions(pipeline, CALLS, directory) - instructions(pipeline, 0, directory)
-            ) / CALLS
+            if use_toggles:
+                per_call[pipeline] = toggled(pipeline, env)
+            else:
+                per_call[pipeline] = (
+                    instructions(pipeline, CALLS, directory, env) - instructions(pipeline, 0, directory, env)
+                ) / CALLS
+    return per_call
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("pipelines", nargs="*", help=f"of {', '.join(PIPELINES)}; all by default")
+    parser.add_argument("--toggled", action="store_true", help="count the calls alone (see above)")
+    parser.add_argument("--baseline-src", help="count with this src too, in the same run")
+    parser.add_argument("--child", choices=PIPELINES, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.child:
+        toggled_child(arguments.child)
+        return
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed: nothing to count")
+        return
+    wanted = ("bare", *(name for name in arguments.pipelines if name != "bare")) if arguments.pipelines else PIPELINES
+    unknown = sorted(set(wanted) - set(PIPELINES))
+    if unknown:
+        raise SystemExit(f"unknown pipelines {unknown}; choose from {', '.join(PIPELINES)}")
+    versions = {"": dict(os.environ)}
+    if arguments.baseline_src:
+        path = os.pathsep.join([str(Path(arguments.baseline_src).resolve()), os.environ.get("PYTHONPATH", "")])
+        versions["baseline "] = {**os.environ, "PYTHONPATH": path}
+    for version, env in versions.items():
+        if version:
+            print()
+        report(counted(wanted, arguments.toggled, env), version)
+
+
+def report(per_call: dict[str, float], version: str) -> None:
     bare = per_call["bare"]
     for pipeline, count in per_call.items():
-        print(f"{'instructions per call: ' + pipeline:<50} {count:>12,.0f}  {count - bare:>+10,.0f}")
+        print(f"{version + 'instructions per call: ' + pipeline:<50} {count:>12,.0f}  {count - bare:>+10,.0f}")
     for base in ("floor", "required"):
         if base not in per_call:
             continue
@@ -75,7 +187,7 @@ def main() -> None:
         for pipeline in PIPELINES[2:]:
             if pipeline in per_call and pipeline != base:
                 ratio = (per_call[pipeline] - bare) / overhead
-                print(f"{pipeline + f' overhead / {base} overhead':<50} {ratio:>12.2f}")
+                print(f"{version + pipeline + f' overhead / {base} overhead':<50} {ratio:>12.2f}")
 
 
 if __name__ == "__main__":

@@ -6,22 +6,34 @@ interpreter. Issue 9: the same 10 microseconds on spans of realistic size, the A
 2.x traces itself): the attributes of its span for a recorded call with prompt caching, with and without content
 capture, replayed span after span (each with its own response id).
 
+``--on-end`` measures ``on_end`` alone on pre-made ended spans of each kind: a small hand-made one and native spans
+of realistic size (the Anthropic SDK's own, with and without content capture; OpenLLMetry's, OpenInference's and
+the official openai-v2 instrumentor's for one recorded chat completion): the best round's microseconds per
+span and, when ``valgrind`` is installed, callgrind's instructions per span (which a busy machine does not move),
+with a microsecond estimate from them at the rate the small span's timing gives in the same run. With
+``--baseline-src DIR`` (a ``src`` holding another version's ``otel_llmcost``, such as ``git archive main src``),
+each kind is measured with that version too, in the same run. Each kind runs in a process of its own.
+
 The pipelines take turns, round by round; two readings are printed: the best round of each (the cost of the
 code when nothing else ran) and the median of the differences between rounds taken side by side (the steadier
 one on a busy machine). ``BENCH_SPANS`` and ``BENCH_ROUNDS`` make a run shorter. Run: ``make bench`` (or
-``python benchmarks/bench_processor.py``).
+``python benchmarks/bench_processor.py``; ``python benchmarks/bench_processor.py --on-end [--baseline-src DIR]``).
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
 import importlib.util
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +161,192 @@ def anthropic_span_attributes(content: bool) -> dict[str, Any] | None:
     return dict(span.attributes or {})
 
 
+OPENAI_INSTRUMENTORS = {
+    "openllmetry": "opentelemetry.instrumentation.openai",
+    "openinference": "openinference.instrumentation.openai",
+    "openai-v2": "opentelemetry.instrumentation.openai_v2",
+}
+KINDS = ("small", "anthropic", "anthropic-content", "openllmetry", "openinference", "openai-v2")
+ON_END_SPANS = 500
+ON_END_ROUNDS = 10
+COUNTED_SPANS = 200
+
+
+def openai_span_attributes(instrumentor: str) -> dict[str, Any] | None:
+    """The attributes of the span another OpenAI instrumentor (`OPENAI_INSTRUMENTORS`) makes for one recorded chat
+    completion, with its defaults (OpenLLMetry and OpenInference record the messages; None when not installed)."""
+    module = OPENAI_INSTRUMENTORS[instrumentor]
+    if importlib.util.find_spec("openai") is None or importlib.util.find_spec(module) is None:
+        return None
+    import httpx2
+    import openai
+    from bench_openai import COMPLETION
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    other = importlib.import_module(module).OpenAIInstrumentor()
+    other.instrument(tracer_provider=provider)
+    try:
+        transport = httpx2.MockTransport(lambda _: httpx2.Response(200, json=COMPLETION))
+        client = openai.OpenAI(api_key="bench-no-key", http_client=httpx2.Client(transport=transport), max_retries=0)
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[
+                {"role": "system", "content": "You are the billing assistant of a software company."},
+                {"role": "user", "content": "Why was I charged twice this month?"},
+            ],
+        )
+    finally:
+        other.uninstrument()
+    (span,) = exporter.get_finished_spans()
+    return dict(span.attributes or {})
+
+
+def kind_attributes(kind: str) -> dict[str, Any] | None:
+    """The attributes of a span of ``kind`` (one of `KINDS`); None when what makes it is not installed."""
+    if kind == "small":
+        return dict(GENAI)
+    if kind.startswith("anthropic"):
+        return anthropic_span_attributes(kind.endswith("content"))
+    return openai_span_attributes(kind)
+
+
+def ended_spans(attributes: Mapping[str, Any], count: int, first: int) -> list[ReadableSpan]:
+    """``count`` ended spans with ``attributes``, each with its own response id when they have one (numbered from
+    ``first``), as in real traffic: a repeated id would be a duplicate."""
+    provider = TracerProvider()
+    provider.add_span_processor(Sink())
+    tracer = provider.get_tracer("bench")
+    spans: list[ReadableSpan] = []
+    for index in range(first, first + count):
+        own = dict(attributes)
+        if "gen_ai.response.id" in own:
+            own["gen_ai.response.id"] = f"resp-{index}"
+        span = tracer.start_span("chat", kind=SpanKind.CLIENT, attributes=own)
+        span.end()
+        spans.append(span)
+    return spans
+
+
+def on_end_child(kind: str, counted: bool) -> None:
+    """In a process of its own: ``on_end`` of spans of ``kind``; prints their attribute count, then either the
+    best round's nanoseconds per span, or (``counted``, under callgrind) waits for the parent to count a section
+    of 0 spans and one of `COUNTED_SPANS` (see `instructions_per_on_end`)."""
+    attributes = kind_attributes(kind)
+    if attributes is None:
+        print("missing", flush=True)
+        return
+    default_table()
+    processor = CostSpanProcessor(Sink(), meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]))
+    for span in ended_spans(attributes, 50, -50):  # warm-up: the plan and quote of the model, the shape
+        processor.on_end(span)
+    print(len(attributes), flush=True)
+    if counted:
+        spans = ended_spans(attributes, COUNTED_SPANS, 0)
+        # The heap so far out of the collector's reach: a collection then walks only what on_end made, and the
+        # count does not jump by whole collections of the set-up's objects.
+        gc.collect()
+        gc.freeze()
+        for section in (spans[:0], spans):
+            print("ready", flush=True)
+            sys.stdin.readline()
+            for span in section:
+                processor.on_end(span)
+            print("done", flush=True)
+            sys.stdin.readline()
+        return
+    best = float("inf")
+    for round_ in range(ON_END_ROUNDS):
+        spans = ended_spans(attributes, ON_END_SPANS, round_ * ON_END_SPANS)
+        gc.collect()
+        started = time.perf_counter_ns()
+        for span in spans:
+            processor.on_end(span)
+        best = min(best, (time.perf_counter_ns() - started) / ON_END_SPANS)
+    print(best, flush=True)
+
+
+def _callgrind_control(pid: int, *options: str) -> str:
+    return subprocess.run(["callgrind_control", *options, str(pid)], capture_output=True, text=True, check=True).stdout
+
+
+def instructions_per_on_end(kind: str, env: Mapping[str, str]) -> float | None:
+    """Callgrind's instructions per ``on_end`` of a span of ``kind``: (`COUNTED_SPANS` spans - 0 spans) / their
+    number, counted in a child whose set-up runs with instrumentation off."""
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null"]
+    child = subprocess.Popen(
+        [*command, sys.executable, __file__, "--child", kind, "--counted"],
+        env={**env, "PYTHONHASHSEED": "0"},  # a random seed moves the counts by thousands per span
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    counts: list[int] = []
+    try:
+        if child.stdout.readline().strip() == "missing":
+            return None
+        for _ in range(2):
+            if child.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"the child for {kind} did not start")
+            _callgrind_control(child.pid, "--instr=on")
+            _callgrind_control(child.pid, "--zero")
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            child.stdout.readline()
+            found = re.search(r"Th 1\s+([\d,]+)", _callgrind_control(child.pid, "-e", "Ir"))
+            _callgrind_control(child.pid, "--instr=off")
+            if found is None:
+                raise RuntimeError(f"callgrind_control printed no count for {kind}")
+            counts.append(int(found.group(1).replace(",", "")))
+            child.stdin.write("next\n")
+            child.stdin.flush()
+    finally:
+        child.stdin.close()
+        child.wait()
+    return (counts[1] - counts[0]) / COUNTED_SPANS
+
+
+def on_end_report(baseline_src: str | None, kinds: Sequence[str] = KINDS) -> None:
+    """`on_end` per span of ``kinds``, timed and counted, with this ``otel_llmcost`` and with ``baseline_src``'s."""
+    benchmarks = str(Path(__file__).parent)
+    versions = {"this": os.pathsep.join([benchmarks, *sys.path[1:]])}
+    if baseline_src is not None:
+        versions["baseline"] = os.pathsep.join([str(Path(baseline_src).resolve()), benchmarks, *sys.path[1:]])
+    counting = shutil.which("valgrind") is not None and shutil.which("callgrind_control") is not None
+    rows: dict[tuple[str, str], tuple[int, float, float | None]] = {}
+    for kind in kinds:
+        for version, path in versions.items():
+            env = {**os.environ, "PYTHONPATH": path}
+            command = [sys.executable, __file__, "--child", kind]
+            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.split()
+            if out[0] == "missing":
+                break
+            counted = instructions_per_on_end(kind, env) if counting else None
+            rows[kind, version] = (int(out[0]), float(out[1]) / 1000, counted)
+            print(
+                f"{kind:<18} {version:<9} {out[0]:>3} attributes  best {float(out[1]) / 1000:6.2f} us"
+                + (f"  {counted:>9,.0f} instructions" if counted is not None else ""),
+                flush=True,
+            )
+    if not counting or ("small", "this") not in rows:
+        return
+    attributes, small_us, small_counted = rows["small", "this"]
+    assert small_counted is not None
+    rate = small_counted / small_us
+    print(f"\ninstructions per microsecond (the small span, this version, this run): {rate:,.0f}")
+    print(f"{'span':<18} {'version':<9} {'attributes':>10} {'instructions':>13} {'estimate us':>12} {'best us':>8}")
+    for (kind, version), (attributes, best, counted) in rows.items():
+        assert counted is not None
+        print(f"{kind:<18} {version:<9} {attributes:>10} {counted:>13,.0f} {counted / rate:>12.2f} {best:>8.2f}")
+    print(f"load average: {os.getloadavg()[0]:.1f}")
+
+
 def best_of(function: Callable[[], object], loops: int = 20_000) -> float:
     best = float("inf")
     for _ in range(ROUNDS):
@@ -246,4 +444,16 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--on-end", action="store_true", help="on_end alone on pre-made spans of each kind")
+    parser.add_argument("--baseline-src", help="a src directory with another version of otel_llmcost")
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=KINDS, help="the span kinds (all by default)")
+    parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
+    parser.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.child:
+        on_end_child(arguments.child, arguments.counted)
+    elif arguments.on_end:
+        on_end_report(arguments.baseline_src, arguments.kinds)
+    else:
+        main()

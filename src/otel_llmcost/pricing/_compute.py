@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import Generic, NamedTuple, TypeVar
 
 from .. import _attributes as a
-from ..usage import TOKEN_UNITS, RequestContext, Usage
+from ..usage import INPUT_TOKEN_UNITS, TOKEN_UNITS, RequestContext, Usage
 from ._model import Cost, Period, UnitPrices, Variant
 
 __all__ = ["Applied", "TokenRates", "apply", "compute", "tier_of"]
 
 _TOKEN_FIELDS = len(TOKEN_UNITS)
+_INPUTS = slice(len(INPUT_TOKEN_UNITS))
 _S = a.LlmcostStatusValues
 _R = a.LlmcostReasonValues
 _SIXTY = Decimal(60)
@@ -45,7 +46,7 @@ class TokenRates(Generic[_K]):
             attribute of a bucket for the processor.
     """
 
-    __slots__ = ("_free", "_merged", "_shifts", "_units", "divisor", "exponents")
+    __slots__ = ("_merged", "_shifts", "_units", "_unpriced", "divisor", "exponents")
 
     def __init__(self, per_token: Mapping[str, Decimal], groups: Mapping[str, _K]) -> None:
         prices = {unit: price.as_tuple() for unit, price in per_token.items() if price}
@@ -57,9 +58,9 @@ class TokenRates(Generic[_K]):
                 coefficient = int("".join(map(str, digits))) * 10 ** (int(exponent) - scale)
                 units.append((index, coefficient, min(int(exponent), 0), groups[unit]))
         self._units = tuple(units)
-        # Units priced at zero: they cost nothing, but they have a price.
-        self._free = tuple(index for index, unit in enumerate(TOKEN_UNITS) if unit in per_token and unit not in prices)
         self._merged = len({group for *_, group in units}) < len(units)
+        # The units without a price (those priced at zero cost nothing, but they have a price).
+        self._unpriced = tuple(index for index, unit in enumerate(TOKEN_UNITS) if unit not in per_token)
         self.divisor = 10**-scale
         """What turns an amount into US dollars."""
         exponents: dict[_K, int] = {}
@@ -74,26 +75,27 @@ class TokenRates(Generic[_K]):
         }
 
     def amounts(self, tokens: Sequence[int]) -> tuple[int, dict[_K, int], int] | None:
-        """The cost of ``tokens`` (a count per unit of `TOKEN_UNITS`, in order): the total, the amount of each
-        group that has tokens, and the exponent of the total; integers at the scale (see `decimal`).
+        """The cost of ``tokens`` (a count per unit of `TOKEN_UNITS`, in order, as a `Usage` starts with): the
+        total, the amount of each group that has tokens, and the exponent of the total; integers at the scale
+        (see `decimal`).
 
-        None when a unit with tokens has no price.
+        None when a unit with tokens has no price. A plain loop: the processor prices every call with it, and
+        built-ins over all the units (``map``, ``compress``) cost twice its instructions.
         """
+        for index in self._unpriced:
+            if tokens[index]:
+                return None
         amounts: dict[_K, int] = {}
         merged = self._merged
         total = exponent = 0
-        used = sum(1 for index in self._free if tokens[index]) if self._free else 0
         for index, coefficient, unit_exponent, group in self._units:
             count = tokens[index]
             if count:
-                used += 1
                 amount = count * coefficient
                 total += amount
                 amounts[group] = amounts.get(group, 0) + amount if merged else amount
                 if unit_exponent < exponent:
                     exponent = unit_exponent
-        if used != len(tokens) - tokens.count(0):
-            return None
         return total, amounts, exponent
 
     def decimal(self, amount: int, exponent: int) -> Decimal:
@@ -121,7 +123,9 @@ def tier_of(period: Period, usage: Usage) -> int:
     """The index + 1 of the highest tier the call's input exceeds, or 0 for the base prices."""
     if not period.tiers:
         return 0
-    total_input = usage.input_tokens
+    # `Usage.input_tokens`: the input buckets come first in a `Usage`, and the sum of their slice costs a third.
+    inputs: tuple[int, ...] = usage[_INPUTS]  # pyright: ignore[reportAssignmentType] - the input buckets
+    total_input = sum(inputs)
     chosen = 0
     for index, tier in enumerate(period.tiers, 1):
         if total_input > tier.above_input_tokens:

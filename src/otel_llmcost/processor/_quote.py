@@ -15,12 +15,10 @@ from collections.abc import Mapping
 from decimal import Decimal, getcontext
 
 from ..pricing import Applied, TokenRates
-from ..usage import TOKEN_UNITS, Usage
+from ..usage import Usage
 
 __all__ = ["Quote"]
 
-_TOKEN_FIELDS = len(TOKEN_UNITS)
-_TOKENS = slice(_TOKEN_FIELDS)
 _EXACT_BELOW = {precision: 10**precision for precision in range(1, 100)}
 """Context precision -> the smallest amount it cannot hold exactly (a precision not here: use a `Cost`)."""
 
@@ -55,7 +53,7 @@ class Quote:
         if self._fee or usage.beyond_tokens():
             return None
         rates = self._rates
-        found = rates.amounts(usage[_TOKENS])  # pyright: ignore[reportArgumentType]
+        found = rates.amounts(usage)  # pyright: ignore[reportArgumentType] - a `Usage` starts with its tokens
         if found is None:
             return None  # tokens of a unit with no price: the `Cost` says which
         total, amounts, exponent = found

@@ -1,0 +1,136 @@
+"""The processor's quick pricing (a `Quote` per plan and tier) against pricing's own `Cost`, on random usages.
+
+The processor prices most calls without building a `Cost`; the amount it writes on the span and the `Decimal` it
+sums into the cost counter must be those of `PriceTable.price` (which computes through `pricing.compute`) to
+the last digit, for any token counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from otel_llmcost import CostSpanProcessor
+from otel_llmcost.pricing import Cost, RequestContext, Usage, default_table
+from otel_llmcost.processor import _pricer, _quote
+from otel_llmcost.usage import COST_BUCKETS, GenAICall
+
+EXAMPLES = settings(
+    max_examples=300, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+START = int(datetime(2026, 12, 1, 12, tzinfo=timezone.utc).timestamp()) * 10**9
+# Models of several price shapes: cache writes of two lifetimes and a long-context tier (Anthropic), cache reads
+# at a tenth (OpenAI), tiers and thinking (Gemini), audio and image tokens, a batch and a flex tier.
+MODELS = [
+    ("anthropic", "claude-sonnet-4-5-20250929"),
+    ("anthropic", "claude-haiku-4-5"),
+    ("openai", "gpt-4o-mini-2024-07-18"),
+    ("openai", "gpt-5"),
+    ("openai", "gpt-4o-realtime-preview"),
+    ("gcp.gemini", "gemini-2.5-pro"),
+    ("gcp.gemini", "gemini-2.5-flash"),
+    ("deepseek", "deepseek-chat"),
+]
+CONTEXTS = [RequestContext(), RequestContext(batch=True), RequestContext(service_tier="flex")]
+counts = st.one_of(st.just(0), st.integers(1, 2_000), st.integers(0, 3_000_000))
+
+
+@st.composite
+def usages(draw: st.DrawFn) -> Usage:
+    """Any token usage, bucket by bucket (the buckets are disjoint, so any counts are a valid usage)."""
+    return Usage(*(draw(counts) for _ in range(11)))
+
+
+@pytest.fixture(scope="module")
+def quotes() -> Iterator[dict[str, int]]:
+    """How often a quote priced a call, and how often it left the call to a `Cost`."""
+    found = {"priced": 0, "declined": 0}
+    price = _quote.Quote.price
+
+    def counted(self: _quote.Quote, usage: Usage, status: str) -> tuple[dict[str, object], Decimal] | None:
+        result = price(self, usage, status)
+        found["priced" if result is not None else "declined"] += 1
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_quote.Quote, "price", counted)
+        yield found
+
+
+def bucket_totals(cost: Cost) -> dict[str, float]:
+    """The ``llmcost.cost.*`` attributes of ``cost``: its breakdown summed by bucket in exact decimals, then floats."""
+    sums: dict[str, Decimal] = {}
+    for unit, amount in cost.breakdown_usd.items():
+        bucket = COST_BUCKETS[unit]
+        sums[bucket] = sums.get(bucket, Decimal(0)) + amount
+    return {bucket: float(amount) for bucket, amount in sums.items()}
+
+
+@EXAMPLES
+@given(usage=usages(), model=st.sampled_from(MODELS), context=st.sampled_from(CONTEXTS))
+def test_the_quick_path_writes_exactly_what_compute_gives(
+    quotes: dict[str, int], usage: Usage, model: tuple[str, str], context: RequestContext
+) -> None:
+    provider, name = model
+    table = default_table()
+    pricer = _pricer.Pricer(table, cost_aliases=("gen_ai.usage.cost", "operation.cost"))
+    before = quotes["priced"]
+    priced = pricer.price(GenAICall("chat", provider, name, None, None, usage, "reported", context), START)
+    cost = table.price(
+        usage, provider=provider, model=name, at=datetime.fromtimestamp(START / 1e9, timezone.utc), context=context
+    )
+    if cost.total_usd is None:
+        # A unit the model has no price for: both say so.
+        assert priced.amount_usd is None
+        assert priced.reason == cost.reason
+        return
+    assert quotes["priced"] == before + 1, "a call of tokens only takes the quick path"
+    assert priced.amount_usd == cost.total_usd
+    assert str(priced.amount_usd) == str(cost.total_usd)  # the same exponent, too: it reads the same
+    attributes = priced.attributes
+    total = float(cost.total_usd)
+    assert attributes["gen_ai.usage.cost.amount"] == total
+    assert attributes["gen_ai.usage.cost"] == total
+    assert attributes["operation.cost"] == total
+    assert {key: value for key, value in attributes.items() if key.startswith("llmcost.cost.")} == bucket_totals(cost)
+
+
+def test_the_quick_path_prices_the_anthropic_sdk_span_by_hand() -> None:
+    """The Anthropic SDK's own span for a call with both cache lifetimes, through the processor."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(CostSpanProcessor(SimpleSpanProcessor(exporter), meter_provider=MeterProvider()))
+    attributes = {
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "claude-sonnet-4-5",
+        "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+        "gen_ai.response.id": "msg_01Q8rN6bVtYkXh3mJp2wLsDc",
+        "gen_ai.usage.input_tokens": 13852,
+        "gen_ai.usage.cache_write.input_tokens": 3200,
+        "gen_ai.usage.cache_read.input_tokens": 10240,
+        "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 2048,
+        "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 1152,
+        "anthropic.response.service_tier": "standard",
+        "gen_ai.usage.output_tokens": 523,
+    }
+    provider.get_tracer("t").start_span("chat claude-sonnet-4-5", attributes=attributes).end()
+    (span,) = exporter.get_finished_spans()
+    written = span.attributes or {}
+    # 13852 - 10240 - 3200 = 412 plain input tokens; sonnet 4.5: $3 input, $0.30 cache read, $3.75 5-minute
+    # cache write, $6 1-hour cache write, $15 output, per million.
+    assert written["llmcost.cost.input"] == 412 * 3.00 / 1e6
+    assert written["llmcost.cost.cache_read"] == 10240 * 0.30 / 1e6
+    assert written["llmcost.cost.cache_write"] == float(Decimal("2048") * Decimal("3.75e-6") + 1152 * Decimal("6e-6"))
+    assert written["llmcost.cost.output"] == 523 * 15.00 / 1e6
+    # 0.001236 + 0.003072 + 0.00768 + 0.006912 + 0.007845
+    assert written["gen_ai.usage.cost.amount"] == 0.026745
