@@ -26,7 +26,7 @@ $(DEMO_VENV)/.installed: pyproject.toml
 $(TEST_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(TEST_VENV)
 	$(TEST_VENV)/bin/python -m pip install -q --upgrade pip
-	$(TEST_VENV)/bin/python -m pip install -q -e ".[dev,interop,anthropic,openai,google,bedrock,mistral,cohere]"
+	$(TEST_VENV)/bin/python -m pip install -q -e ".[dev,interop,anthropic,openai,google,bedrock,mistral,cohere,deepgram,assemblyai,elevenlabs,voyageai,pinecone]"
 	touch $@
 
 test: $(TEST_VENV)/.installed

@@ -124,7 +124,7 @@ def test_the_table_is_wide_and_every_priced_entry_has_a_source_url_and_a_date() 
                 continue
             where = f"{path.name}: {model['id']}"
             assert sources[model["source"]]["url"].startswith("https://"), where
-            assert model["source_kind"] in {"vendor", "table"}, where
+            assert model["source_kind"] in {"vendor", "quoted", "table"}, where
             first = model["prices"][0]
             # the date the price took effect: the first period's `from`, or for a price in force since the
             # model's launch (the older entries), the day its source was checked
@@ -177,11 +177,16 @@ def test_sources_were_checked_and_no_later_than_today() -> None:
 def test_no_price_is_negative_or_absurd(table: PriceTable) -> None:
     for entry, period in periods(table):
         prices = period.prices
-        token_maps = [prices.per_million_tokens, *(tier.per_million_tokens for tier in period.tiers)]
+        # Per million characters too: text to speech costs $100 per million (ElevenLabs Multilingual v2).
+        token_maps = [
+            prices.per_million_tokens,
+            prices.per_million_characters,
+            *(tier.per_million_tokens for tier in period.tiers),
+        ]
         for tokens in token_maps:
             for unit, price in tokens.items():
                 assert Decimal(0) <= price < Decimal(1000), f"{entry.key} {unit} {price}"
-        for unit_map in (prices.per_million_characters, prices.per_minute, prices.per_image, prices.per_request):
+        for unit_map in (prices.per_minute, prices.per_hour, prices.per_image, prices.per_request):
             for unit, price in unit_map.items():
                 assert Decimal(0) <= price < Decimal(100), f"{entry.key} {unit} {price}"
 

@@ -87,7 +87,7 @@ def test_an_override_is_validated_with_the_bundled_tables_errors(tmp_path: Path)
         PriceTable.load([bad])
     assert "bad.json" in str(error.value)
     assert "source_kind" in str(error.value)
-    assert "'guess' is not one of vendor, table" in str(error.value)
+    assert "'guess' is not one of vendor, quoted, table" in str(error.value)
 
 
 def test_a_provider_file_is_read_only_when_a_call_of_that_provider_is_priced(

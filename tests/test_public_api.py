@@ -68,6 +68,7 @@ PUBLIC: dict[str, list[str]] = {
     "otel_llmcost.instrumentation.bedrock": ["BedrockInstrumentor"],
     "otel_llmcost.instrumentation.http_fallback": ["HTTPFallbackInstrumentor"],
     "otel_llmcost.instrumentation.openai": ["OpenAIInstrumentor"],
+    "otel_llmcost.instrumentation.pinecone": ["PineconeInstrumentor"],
     "otel_llmcost.pricing": [
         "PRICING_FILE_ENV",
         "TOKEN_UNITS",

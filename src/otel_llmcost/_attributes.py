@@ -262,6 +262,12 @@ LLMCOST_USAGE_GROUNDED_PROMPTS: Final = "llmcost.usage.grounded_prompts"
 LLMCOST_USAGE_PAGES: Final = "llmcost.usage.pages"
 """Pages of a document a call read and is billed by (Mistral's OCR bills per page processed)."""
 
+LLMCOST_USAGE_READ_UNITS: Final = "llmcost.usage.read_units"
+"""Read units a vector database call is billed by (Pinecone serverless reports `usage.read_units`)."""
+
+LLMCOST_USAGE_WRITE_UNITS: Final = "llmcost.usage.write_units"
+"""Write units a vector database call is billed by (Pinecone serverless upserts, updates and deletes)."""
+
 LLMCOST_USAGE_SEARCH_UNITS: Final = "llmcost.usage.search_units"
 """Search units a reranking call is billed by (Cohere's rerank bills one per query of up to 100 documents)."""
 
@@ -431,6 +437,15 @@ class GenAiOperationNameValues:
 
     OCR: Final = "ocr"
     """Text read from documents, billed per page, such as Mistral's OCR API (this library's name)."""
+
+    RERANK: Final = "rerank"
+    """Documents ranked by relevance to a query, such as Voyage and Jina Rerank (OpenLLMetry's `llm.request.type`)."""
+
+    VECTOR_READ: Final = "vector_read"
+    """A vector database read billed in read units, such as a Pinecone query (this library's name)."""
+
+    VECTOR_WRITE: Final = "vector_write"
+    """A vector database write billed in write units, such as a Pinecone upsert (this library's name)."""
 
 
 class GenAiProviderNameValues:

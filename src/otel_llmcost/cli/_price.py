@@ -232,6 +232,7 @@ def models(
                 other = [f"{unit} {value}/M tokens" for unit, value in tokens.items() if unit not in row]
                 other += [f"{unit} {value}/M characters" for unit, value in prices.per_million_characters.items()]
                 other += [f"{unit} {value}/minute" for unit, value in prices.per_minute.items()]
+                other += [f"{unit} {value}/hour" for unit, value in prices.per_hour.items()]
                 other += [f"image {unit} {value}" for unit, value in prices.per_image.items()]
                 other += [f"{unit} {value}/request" for unit, value in prices.per_request.items()]
                 if plan.period.tiers:

@@ -59,7 +59,14 @@ def _change(old: Any, new: Any, day: date) -> str:
     before, after = _period(old, day), _period(new, day)
     parts: list[str] = []
     if before is not None and after is not None:
-        for field in ("per_million_tokens", "per_million_characters", "per_minute", "per_image", "per_request"):
+        for field in (
+            "per_million_tokens",
+            "per_million_characters",
+            "per_minute",
+            "per_hour",
+            "per_image",
+            "per_request",
+        ):
             old_prices = getattr(before.prices, field)
             new_prices = getattr(after.prices, field)
             for unit in sorted({*old_prices, *new_prices}):

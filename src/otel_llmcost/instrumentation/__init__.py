@@ -43,6 +43,7 @@ INSTRUMENTORS: Final[dict[str, Ours]] = {
     ),
     "mistralai": Ours("otel_llmcost.instrumentation.mistralai:MistralInstrumentor", ("mistralai", "mistralai.client")),
     "cohere": Ours("otel_llmcost.instrumentation.cohere:CohereInstrumentor", ("cohere",)),
+    "pinecone": Ours("otel_llmcost.instrumentation.pinecone:PineconeInstrumentor", ("pinecone",)),
 }
 """This package's instrumentors by provider name, the entry point's name without ``llmcost_`` (``pyproject.toml``
 declares the same entry points, and a test checks that the three agree). `otel_llmcost.instrument` reads this,

@@ -197,8 +197,12 @@ class Telemetry:
         model: str | None,
         attributes: Attributes,
         server: tuple[str, int] | None = None,
+        start_time: int | None = None,
     ) -> Invocation:
-        """Start the CLIENT span of one call to ``model`` of ``provider`` at ``server`` (address, port)."""
+        """Start the CLIENT span of one call to ``model`` of ``provider`` at ``server`` (address, port).
+
+        ``start_time`` (nanoseconds since the epoch): when the call began, for a span started after the fact.
+        """
         metric: Attributes = {a.GEN_AI_OPERATION_NAME: operation, a.GEN_AI_PROVIDER_NAME: provider}
         if model is not None:
             metric[a.GEN_AI_REQUEST_MODEL] = model
@@ -211,7 +215,10 @@ class Telemetry:
             for key in _CONTENT_KEYS:
                 attributes.pop(key, None)
         span = self._tracer.start_span(
-            f"{operation} {model}" if model else operation, kind=SpanKind.CLIENT, attributes=attributes
+            f"{operation} {model}" if model else operation,
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            start_time=start_time,
         )
         invocation = Invocation(self, span, metric)
         invocation.request = request

@@ -23,6 +23,8 @@ _INPUTS = slice(len(INPUT_TOKEN_UNITS))
 _S = a.LlmcostStatusValues
 _R = a.LlmcostReasonValues
 _SIXTY = Decimal(60)
+_HOUR = Decimal(3600)
+_ANY_IMAGE = "image"
 _ZERO = Decimal(0)
 _K = TypeVar("_K")
 _UNITS = {unit: unit for unit in TOKEN_UNITS}
@@ -226,13 +228,19 @@ def _other_units(usage: Usage, prices: UnitPrices, breakdown: dict[str, Decimal]
         breakdown["input_characters"] = (usage.input_characters * price).scaleb(-6)
     if usage.input_audio_seconds:
         price = prices.per_minute.get("input_audio")
-        if price is None:
-            return "input_audio_seconds"
-        breakdown["input_audio_seconds"] = usage.input_audio_seconds * price / _SIXTY
+        if price is not None:
+            breakdown["input_audio_seconds"] = usage.input_audio_seconds * price / _SIXTY
+        else:
+            price = prices.per_hour.get("input_audio")
+            if price is None:
+                return "input_audio_seconds"
+            breakdown["input_audio_seconds"] = usage.input_audio_seconds * price / _HOUR
     for key, count in usage.images:
         price = prices.per_image.get(key)
         if price is None and "/" in key:
             price = prices.per_image.get(key.split("/", 1)[0])
+        if price is None:
+            price = prices.per_image.get(_ANY_IMAGE)  # one price for every size (Stability AI, Black Forest Labs)
         if price is None:
             return f"image {key}"
         breakdown[f"image:{key}"] = count * price

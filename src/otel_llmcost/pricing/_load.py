@@ -36,6 +36,7 @@ _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_request": None,
     "usd_per_second": None,
     "usd_per_video_second": None,
+    "usd_per_hour": ("input_audio",),
 }
 _FILE_KEYS = {
     "$schema",
@@ -61,7 +62,7 @@ _MODEL_KEYS = {
     "variants",
     "not_priced",
 }
-_SOURCE_KINDS = ("vendor", "table")
+_SOURCE_KINDS = ("vendor", "quoted", "table")
 """``vendor``: the vendor's own page, API or docs. ``table``: only another price table (genai-prices, LiteLLM)."""
 _HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 _PERIOD_KEYS = {"from", "tiers", "variants", "peak_hours", "characters_per_token", "note", *_UNIT_MAPS}
@@ -173,6 +174,7 @@ class _Reader:
             maps["usd_per_request"],
             maps["usd_per_second"],
             maps["usd_per_video_second"],
+            maps["usd_per_hour"],
         )
 
     def variant(self, value: object, where: str) -> Variant:
@@ -290,6 +292,7 @@ class _Reader:
                 prices.per_request,
                 prices.per_second,
                 prices.per_video_second,
+                prices.per_hour,
             )
         ):
             raise self.fail(where, "a price period needs at least one unit price")

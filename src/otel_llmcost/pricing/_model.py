@@ -39,6 +39,8 @@ class UnitPrices:
     per_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
     """Time billed by the second of the hardware a model runs on (Replicate): one ``{"<hardware>": price}``."""
     per_video_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    per_hour: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    """Audio billed by the hour (AssemblyAI): kept as given, since a price per hour / 60 need not be exact."""
 
     def replaced_by(self, other: UnitPrices) -> UnitPrices:
         """These prices with every unit that ``other`` gives replaced by its price."""
@@ -50,6 +52,7 @@ class UnitPrices:
             {**self.per_request, **other.per_request},
             other.per_second or self.per_second,
             {**self.per_video_second, **other.per_video_second},
+            {**self.per_hour, **other.per_hour},
         )
 
     def scaled(self, multiplier: Decimal, token_units: frozenset[str] | None = None) -> UnitPrices:
@@ -72,6 +75,7 @@ class UnitPrices:
                 self.per_request,
                 self.per_second,
                 self.per_video_second,
+                self.per_hour,
             )
         return UnitPrices(
             scale(self.per_million_tokens),
@@ -81,6 +85,7 @@ class UnitPrices:
             self.per_request,
             scale(self.per_second),
             scale(self.per_video_second),
+            scale(self.per_hour),
         )
 
 

@@ -42,6 +42,9 @@ INFERENCE_OPERATIONS = frozenset(
         _O.IMAGE_EDIT,
         _O.VIDEO_GENERATION,
         _O.OCR,
+        _O.RERANK,
+        _O.VECTOR_READ,
+        _O.VECTOR_WRITE,
     }
 )
 """Operations whose spans are priced. Agent, tool and workflow spans are not calls and get roll-ups."""
@@ -172,6 +175,8 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("search_units", (a.LLMCOST_USAGE_SEARCH_UNITS,)),
     ("pages", (a.LLMCOST_USAGE_PAGES,)),
     ("grounded_prompts", (a.LLMCOST_USAGE_GROUNDED_PROMPTS,)),
+    ("read_units", (a.LLMCOST_USAGE_READ_UNITS,)),
+    ("write_units", (a.LLMCOST_USAGE_WRITE_UNITS,)),
     ("cache_read_image", (a.GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,)),
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
     ("compute_seconds", (a.LLMCOST_USAGE_COMPUTE_SECONDS,)),
@@ -200,6 +205,8 @@ _SPECIAL = frozenset(
         "search_units",
         "pages",
         "grounded_prompts",
+        "read_units",
+        "write_units",
         "seconds",
         "compute_seconds",
         "video_seconds",
@@ -217,6 +224,8 @@ _WEB_SEARCH = "web_search"
 _REQUEST = "request"
 _PAGE = "page"
 _GROUNDED_PROMPT = "grounded_prompt"
+_READ_UNIT = "read_unit"
+_WRITE_UNIT = "write_unit"
 
 
 class _Shape(NamedTuple):
@@ -385,6 +394,8 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
                 (_REQUEST, counts.pop("search_units", 0)),  # a rerank's search units: each one of the model's requests
                 (_PAGE, counts.pop("pages", 0)),
                 (_GROUNDED_PROMPT, counts.pop("grounded_prompts", 0)),
+                (_READ_UNIT, counts.pop("read_units", 0)),  # a vector database's (Pinecone's) billed reads
+                (_WRITE_UNIT, counts.pop("write_units", 0)),
             )
             if count
         }

@@ -66,7 +66,11 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
     input_tokens = plain_input + cached + input_audio + cache_read_audio + input_image
     output_tokens = output + reasoning + output_audio + output_image
     attributes: dict[str, int | float | str] = {}
-    if input_tokens or output_tokens or not (characters or seconds or images or compute_seconds or videos):
+    if (
+        input_tokens
+        or output_tokens
+        or not (characters or seconds or images or compute_seconds or videos or _by_units(requests))
+    ):
         attributes[a.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
         attributes[a.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
     # The parts, in this order, each only when not zero.
@@ -108,6 +112,14 @@ def _video_parts(attributes: dict[str, int | float | str], videos: tuple[tuple[s
         attributes[a.LLMCOST_REQUEST_VIDEO_AUDIO] = sound == "audio"
 
 
+_UNIT_KINDS = frozenset({"read_unit", "write_unit"})
+
+
+def _by_units(requests: tuple[tuple[str, int], ...]) -> bool:
+    """Whether a call is billed by a vector database's read or write units, which are no tokens."""
+    return any(kind in _UNIT_KINDS for kind, _ in requests)
+
+
 def _rare_parts(attributes: dict[str, int | float | str], usage: Usage, input_tokens: int, output_tokens: int) -> None:
     """The parts of audio, image, speech and tool-use calls, each only when not zero; where the input or output
     has audio or image tokens, its text tokens too (the rest of it: reasoning is text)."""
@@ -126,5 +138,7 @@ def _rare_parts(attributes: dict[str, int | float | str], usage: Usage, input_to
         a.LLMCOST_USAGE_SEARCH_UNITS: dict(usage.requests).get("request", 0),
         a.LLMCOST_USAGE_PAGES: dict(usage.requests).get("page", 0),
         a.LLMCOST_USAGE_GROUNDED_PROMPTS: dict(usage.requests).get("grounded_prompt", 0),
+        a.LLMCOST_USAGE_READ_UNITS: dict(usage.requests).get("read_unit", 0),
+        a.LLMCOST_USAGE_WRITE_UNITS: dict(usage.requests).get("write_unit", 0),
     }
     attributes.update((key, count) for key, count in parts.items() if count)

@@ -4,7 +4,8 @@ A call made with plain ``httpx``, ``httpx2`` or ``requests`` (LiteLLM's own hand
 framework we do not know) to a known host (``_hosts``) and billed path (``_formats``) becomes a GenAI CLIENT
 span with the usage the response reports, for JSON bodies and server-sent event streams, without reading or
 delaying the body the caller reads. A call that an SDK instrumentor (ours or another) or an SDK's native tracing
-already covers gets nothing more.
+already covers gets nothing more. The non-LLM AI APIs whose SDKs use these clients (speech, embeddings and
+rerank, images: ``_services``) are priced the same way, in the units they bill.
 """
 
 from __future__ import annotations

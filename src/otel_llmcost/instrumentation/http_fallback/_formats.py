@@ -53,11 +53,17 @@ class Format:
 
 
 class Route(NamedTuple):
-    """What a request path says: the API's body format, the operation, and the model when the path names it."""
+    """What a request path says: the API's body format, the operation, and the model when the path names it.
+
+    ``usage`` is the call's usage when the request alone says it (the characters of a text to speech call, one
+    generated image); ``late`` marks a call whose response says whether it is billed (a polled transcript).
+    """
 
     format: int
     operation: str
     model: str | None = None
+    usage: Usage | None = None
+    late: bool = False
 
 
 _GEMINI_METHODS: Final = (":generateContent", ":streamGenerateContent")

@@ -11,6 +11,7 @@ passes through after one dictionary look-up.
 | ``generativelanguage.googleapis.com``                  | ``gcp.gemini``           |
 | ``api.cohere.com``, ``api.cohere.ai``                  | ``cohere``               |
 | ``bedrock-runtime.{region}.amazonaws.com``             | ``aws.bedrock``          |
+| ``{index}.svc.{environment}.pinecone.io``              | ``pinecone``             |
 | ``api.mistral.ai``, ``api.groq.com``, ``api.deepseek.com``, ``api.x.ai``, ``api.perplexity.ai`` | theirs |
 | the hosts the price files list (``hosts``: ``openrouter.ai``, ``api.cerebras.ai``...) | theirs |
 """
@@ -43,6 +44,8 @@ _SUFFIXES: Final = (
     (".cognitiveservices.azure.com", _P.AZURE_AI_OPENAI),
 )
 _BEDROCK: Final = ("bedrock-runtime.", ".amazonaws.com")
+_PINECONE: Final = (".svc.", ".pinecone.io")
+_PINECONE_PROVIDER: Final = "pinecone"
 _MAX_CACHED: Final = 512
 
 
@@ -80,4 +83,6 @@ class Hosts:
                 return provider
         if host.startswith(_BEDROCK[0]) and host.endswith(_BEDROCK[1]):
             return _P.AWS_BEDROCK
+        if host.endswith(_PINECONE[1]) and _PINECONE[0] in host:
+            return _PINECONE_PROVIDER  # an index's data plane; api.pinecone.io (the control plane) bills nothing
         return None

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from functools import partial
+from time import time_ns
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -27,11 +28,13 @@ from opentelemetry import context, trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from ... import _attributes as a
+from ...usage import Usage
 from .._genai import Invocation, Telemetry
 from .._guard import guarded
 from .._wrap import call_in_flight
 from ._formats import EventStream, Reading, Route, Stream, model_in, read_body, route_of
 from ._hosts import Hosts
+from ._services import SERVICE_PROVIDERS, ServiceFormat, once, read_service, service_route
 
 __all__ = ["Fallback", "HTTPStatusError", "async_httpx_send", "httpx_send", "requests_send"]
 
@@ -60,22 +63,74 @@ class Fallback:
         self.telemetry = telemetry
         self.hosts = hosts
 
-    def begin(self, host: str, port: int | None, path: str, body: Callable[[], bytes]) -> _Call | None:
+    def begin(
+        self, host: str, port: int | None, path: str, body: Callable[[], bytes], method: str = "POST", query: str = ""
+    ) -> _Call | None:
         """The call of a request to ``host``/``path``, or `None` when the fallback leaves it alone."""
         provider = self.hosts.provider(host, port)
         if provider is None:
             return None
-        route = route_of(path)
+        service = provider in SERVICE_PROVIDERS
+        route = service_route(provider, method, path, query, body) if service else route_of(path)
         if route is None or not self.telemetry.active or call_in_flight() is not None:
             return None
         if not is_instrumentation_enabled() or _traced(trace.get_current_span()):
             return None
-        model, streams = model_in(json.loads(body() or b"null"))
-        model = model or route.model
-        attributes: dict[str, Any] = {}
+        if service:
+            model, streams = route.model, False
+        else:
+            model, streams = model_in(json.loads(body() or b"null"))
+            model = model or route.model
         server = (host, port) if port is not None else None
-        invocation = self.telemetry.start(route.operation, provider, model, attributes, server)
+        if route.late:
+            return _Call(_Late(self.telemetry, route.operation, provider, model, server), route, streams)
+        invocation = self.telemetry.start(route.operation, provider, model, {}, server)
         return _Call(invocation, route, streams)
+
+
+class _Late:
+    """The invocation of a call whose response says whether it is billed (a polled AssemblyAI transcript, a Pinecone
+    write): its span starts, dated when the request was sent, only when the response brings a usage, once per
+    response id."""
+
+    __slots__ = ("_model", "_operation", "_provider", "_server", "_started", "_telemetry", "ended")
+
+    span = trace.INVALID_SPAN
+
+    def __init__(
+        self, telemetry: Telemetry, operation: str, provider: str, model: str | None, server: tuple[str, int] | None
+    ) -> None:
+        self._telemetry = telemetry
+        self._model = model
+        self._operation = operation
+        self._provider = provider
+        self._server = server
+        self._started = time_ns()
+        self.ended = False
+
+    def chunk(self) -> None:
+        pass
+
+    def end(
+        self,
+        attributes: Mapping[str, str] | None = None,
+        usage: Usage | None = None,
+        *,
+        error: BaseException | None = None,
+        error_type: str | None = None,
+    ) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        if usage is None or error is not None:
+            return  # a poll of a transcript still in progress, or a call that failed: nothing billed
+        found = (attributes or {}).get(a.GEN_AI_RESPONSE_ID)
+        if found is not None and not once(found):
+            return
+        invocation = self._telemetry.start(
+            self._operation, self._provider, self._model, {}, self._server, start_time=self._started
+        )
+        invocation.end(attributes, usage)
 
 
 def _traced(span: object) -> bool:
@@ -101,16 +156,17 @@ class _Call:
 
     __slots__ = ("_decoder", "_stream", "_token", "invocation", "route", "streams")
 
-    def __init__(self, invocation: Invocation, route: Route, streams: bool) -> None:
+    def __init__(self, invocation: Invocation | _Late, route: Route, streams: bool) -> None:
         self.invocation = invocation
         self.route = route
         self.streams = streams
-        self._token = context.attach(trace.set_span_in_context(invocation.span))
+        self._token = None if route.late else context.attach(trace.set_span_in_context(invocation.span))
         self._stream: Stream | EventStream | list[bytes] | None = None
         self._decoder: Any = None
 
     def sent(self) -> None:
-        context.detach(self._token)
+        if self._token is not None:
+            context.detach(self._token)
 
     def failed(self, error: BaseException) -> None:
         self.invocation.end(error=error)
@@ -131,8 +187,11 @@ class _Call:
         return None
 
     def whole(self, content_type: str, content: bytes) -> None:
-        stream = self._events(content_type)
-        if stream is not None:
+        service = self.route.format >= ServiceFormat.DEEPGRAM
+        stream = None if service else self._events(content_type)
+        if service:
+            self._end(Reading(*read_service(self.route, content)))
+        elif stream is not None:
             stream.piece(content)
             self._end(stream.reading())
         else:
@@ -140,7 +199,11 @@ class _Call:
 
     def streamed(self, content_type: str, encoding: str) -> None:
         """The body will be seen as the caller reads it (``encoding``: its content coding, read here)."""
-        self._stream = self._events(content_type) or []
+        route = self.route
+        if route.usage is not None:
+            return  # billed by what the request said: the body (audio, an image) is not kept
+        service = route.format >= ServiceFormat.DEEPGRAM
+        self._stream = (None if service else self._events(content_type)) or []
         if encoding and encoding != "identity":
             decoder = _DECODERS.get(encoding)
             self._decoder = decoder() if decoder is not None else False
@@ -160,8 +223,12 @@ class _Call:
         if self.invocation.ended:
             return
         stream = self._stream
-        if isinstance(stream, (Stream, EventStream)):
+        if self.route.usage is not None:
+            self._end(Reading({}, self.route.usage))
+        elif isinstance(stream, (Stream, EventStream)):
             self._end(stream.reading())
+        elif stream and self._decoder is not False and self.route.format >= ServiceFormat.DEEPGRAM:
+            self._end(Reading(*read_service(self.route, b"".join(stream))))
         elif stream and self._decoder is not False:
             self._end(read_body(self.route.format, b"".join(stream)))
         else:
@@ -225,7 +292,8 @@ def _httpx_begin(fallback: Fallback, args: tuple[Any, ...], kwargs: dict[str, An
     port = url.port or _default_port(url.scheme)
     if fallback.hosts.provider(host, port) is None:  # most requests end here
         return None
-    return fallback.begin(host, port, url.path, lambda: request.content)
+    query = url.query.decode() if isinstance(url.query, bytes) else str(url.query)
+    return fallback.begin(host, port, url.path, lambda: request.content, request.method, query)
 
 
 def _default_port(scheme: str) -> int | None:
@@ -349,7 +417,8 @@ def _requests_begin(fallback: Fallback, args: tuple[Any, ...], kwargs: dict[str,
     parts = urlsplit(str(request.url))
     port = parts.port or _default_port(parts.scheme)
     body: Any = request.body
-    return fallback.begin(parts.hostname or "", port, parts.path, lambda: _as_bytes(body))
+    method = str(request.method or "GET").upper()
+    return fallback.begin(parts.hostname or "", port, parts.path, lambda: _as_bytes(body), method, parts.query)
 
 
 def _as_bytes(body: object) -> bytes:
