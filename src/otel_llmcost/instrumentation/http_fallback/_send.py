@@ -44,6 +44,11 @@ _OP = a.GenAiOperationNameValues
 # The operations of one model call: an agent's or a workflow's span may be current around calls of its own.
 _CALLS: Final = frozenset({_OP.CHAT, _OP.TEXT_COMPLETION, _OP.GENERATE_CONTENT, _OP.EMBEDDINGS})
 _OPENINFERENCE_CALLS: Final = frozenset({a.OpeninferenceSpanKindValues.LLM, a.OpeninferenceSpanKindValues.EMBEDDING})
+# The context key OpenLLMetry's instrumentors set while they trace a model call under a span they do not make
+# current (their LiteLLM one's ``litellm.chat``): a language-model span is being recorded around this request.
+_OPENLLMETRY_SUPPRESS: Final = "suppress_language_model_instrumentation"
+# The paths of a streamed call that its body does not mark with ``"stream": true`` (Gemini's, Bedrock's).
+_STREAM_PATHS: Final = (":streamGenerateContent", "-stream")
 _DECODERS: Final[dict[str, Callable[[], Any]]] = {
     "gzip": lambda: zlib.decompressobj(zlib.MAX_WBITS | 16),
     "deflate": lambda: zlib.decompressobj(),
@@ -81,6 +86,11 @@ class Fallback:
         else:
             model, streams = model_in(json.loads(body() or b"null"))
             model = model or route.model
+            if not streams and not path.endswith(_STREAM_PATHS) and context.get_value(_OPENLLMETRY_SUPPRESS):
+                # OpenLLMetry's span around this call gets the whole response's usage: it is the call's span.
+                # Streams keep ours: LiteLLM hands theirs no usage unless asked (the processor marks the
+                # second of two priced spans of one response id as its duplicate).
+                return None
         server = (host, port) if port is not None else None
         if route.late:
             return _Call(_Late(self.telemetry, route.operation, provider, model, server), route, streams)
