@@ -7,12 +7,12 @@ interpreter. Issue 9: the same 10 microseconds on spans of realistic size, the A
 capture, replayed span after span (each with its own response id).
 
 ``--on-end`` measures ``on_end`` alone on pre-made ended spans of each kind: a small hand-made one and native spans
-of realistic size (the Anthropic SDK's own, with and without content capture; OpenLLMetry's, OpenInference's and
-the official openai-v2 instrumentor's for one recorded chat completion): the best round's microseconds per
-span and, when ``valgrind`` is installed, callgrind's instructions per span (which a busy machine does not move),
-with a microsecond estimate from them at the rate the small span's timing gives in the same run. With
-``--baseline-src DIR`` (a ``src`` holding another version's ``otel_llmcost``, such as ``git archive main src``),
-each kind is measured with that version too, in the same run. Each kind runs in a process of its own.
+of realistic size (the Anthropic SDK's own, with and without content capture; OpenLLMetry's, OpenInference's and the
+official ``opentelemetry-instrumentation-genai-openai``'s, for one recorded chat completion): the best round's
+microseconds per span and, when ``valgrind`` is installed, callgrind's instructions per span (which a busy machine
+does not move), with a microsecond estimate from them at the rate the small span's timing gives in the same run.
+With ``--baseline-src DIR`` (a ``src`` holding another version's ``otel_llmcost``, such as ``git archive main
+src``), each kind is measured with that version too, in the same run. Each kind runs in a process of its own.
 
 The pipelines take turns, round by round; two readings are printed: the best round of each (the cost of the
 code when nothing else ran) and the median of the differences between rounds taken side by side (the steadier
@@ -164,9 +164,10 @@ def anthropic_span_attributes(content: bool) -> dict[str, Any] | None:
 OPENAI_INSTRUMENTORS = {
     "openllmetry": "opentelemetry.instrumentation.openai",
     "openinference": "openinference.instrumentation.openai",
-    "openai-v2": "opentelemetry.instrumentation.openai_v2",
+    # The official one: opentelemetry-instrumentation-genai-openai, openai-v2's successor (the interop extra).
+    "official": "opentelemetry.instrumentation.genai.openai",
 }
-KINDS = ("small", "anthropic", "anthropic-content", "openllmetry", "openinference", "openai-v2")
+KINDS = ("small", "anthropic", "anthropic-content", "openllmetry", "openinference", "official")
 ON_END_SPANS = 500
 ON_END_ROUNDS = 10
 COUNTED_SPANS = 200
