@@ -21,14 +21,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
+
+from _callgrind import sections
 
 PIPELINES = ("bare", "required", "instrumented", "native", "openllmetry")
 CALLS = 50
@@ -129,45 +128,11 @@ def run(pipeline: str, calls: int) -> None:
         sys.stdin.readline()
 
 
-def _control(pid: int, *options: str) -> str:
-    return subprocess.run(["callgrind_control", *options, str(pid)], capture_output=True, text=True, check=True).stdout
-
-
-def per_call(pipeline: str, directory: str) -> float:
+def per_call(pipeline: str) -> float:
     """The instructions callgrind counts per call of ``pipeline``: (CALLS calls - 0 calls) / CALLS."""
-    out = Path(directory) / f"{pipeline}.out"
-    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
-    child = subprocess.Popen(
-        [*command, sys.executable, __file__, pipeline, str(CALLS)],
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert child.stdin is not None
-    assert child.stdout is not None
-    counts: list[int] = []
-    try:
-        for _ in range(2):
-            if child.stdout.readline().strip() != "ready":
-                raise RuntimeError(f"{pipeline} did not start")
-            _control(child.pid, "--instr=on")
-            _control(child.pid, "--zero")
-            child.stdin.write("go\n")
-            child.stdin.flush()
-            child.stdout.readline()
-            found = re.search(r"Th 1\s+([\d,]+)", _control(child.pid, "-e", "Ir"))  # "Th 1  126,952,369"
-            _control(child.pid, "--instr=off")
-            if found is None:
-                raise RuntimeError(f"callgrind_control printed no count for {pipeline}")
-            counts.append(int(found.group(1).replace(",", "")))
-            child.stdin.write("next\n")
-            child.stdin.flush()
-    finally:
-        child.stdin.close()
-        child.wait()
-    return (counts[1] - counts[0]) / CALLS
+    count = sections([sys.executable, __file__, pipeline, str(CALLS)], os.environ, pipeline)
+    assert count is not None
+    return count / CALLS
 
 
 def main() -> None:
@@ -175,15 +140,11 @@ def main() -> None:
         print("valgrind is not installed: nothing to count")
         return
     counted: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as directory:
-        for pipeline in PIPELINES:
-            if (
-                pipeline == "openllmetry"
-                and importlib.util.find_spec("opentelemetry.instrumentation.anthropic") is None
-            ):
-                continue
-            counted[pipeline] = per_call(pipeline, directory)
-            print(f"{pipeline}: {counted[pipeline]:,.0f} instructions per call", flush=True)
+    for pipeline in PIPELINES:
+        if pipeline == "openllmetry" and importlib.util.find_spec("opentelemetry.instrumentation.anthropic") is None:
+            continue
+        counted[pipeline] = per_call(pipeline)
+        print(f"{pipeline}: {counted[pipeline]:,.0f} instructions per call", flush=True)
     bare = counted["bare"]
     required = counted["required"] - bare
     for pipeline, count in counted.items():

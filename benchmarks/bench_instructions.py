@@ -24,12 +24,11 @@ import gc
 import importlib
 import importlib.util
 import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from _callgrind import sections, whole_run
 
 # "attributed": the required pipeline's span without its three histogram records. "official": the official
 # genai-openai instrumentor instead of ours (counted when it is installed).
@@ -38,21 +37,9 @@ CALLS = 100
 BENCH = Path(__file__).with_name("bench_openai.py")
 
 
-def instructions(pipeline: str, calls: int, directory: str, env: dict[str, str]) -> int:
+def instructions(pipeline: str, calls: int, env: dict[str, str]) -> int:
     """The instructions callgrind counts for a whole run of ``calls`` calls of ``pipeline``."""
-    out = Path(directory) / f"{pipeline}.{calls}.out"
-    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(BENCH)]
-    done = subprocess.run(
-        [*command, pipeline, str(calls)],
-        env={**env, "PYTHONHASHSEED": "0"},  # a random seed moves the counts by thousands per call
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"callgrind printed no count for {pipeline}:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
+    return whole_run([sys.executable, str(BENCH), pipeline, str(calls)], env)
 
 
 def toggled_child(pipeline: str) -> None:
@@ -90,62 +77,26 @@ def toggled_child(pipeline: str) -> None:
     bench.instrumentor.uninstrument()
 
 
-def _control(pid: int, *options: str) -> str:
-    return subprocess.run(["callgrind_control", *options, str(pid)], capture_output=True, text=True, check=True).stdout
-
-
 def toggled(pipeline: str, env: dict[str, str]) -> float:
     """The instructions per call of ``pipeline``, counted around its calls alone (see ``--toggled``)."""
-    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null"]
-    child = subprocess.Popen(
-        [*command, sys.executable, __file__, "--child", pipeline],
-        env={**env, "PYTHONHASHSEED": "0"},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert child.stdin is not None
-    assert child.stdout is not None
-    counts: list[int] = []
-    try:
-        for _ in range(2):
-            if child.stdout.readline().strip() != "ready":
-                raise RuntimeError(f"{pipeline} did not start")
-            _control(child.pid, "--instr=on")
-            _control(child.pid, "--zero")
-            child.stdin.write("go\n")
-            child.stdin.flush()
-            child.stdout.readline()
-            found = re.search(r"Th 1\s+([\d,]+)", _control(child.pid, "-e", "Ir"))
-            _control(child.pid, "--instr=off")
-            if found is None:
-                raise RuntimeError(f"callgrind_control printed no count for {pipeline}")
-            counts.append(int(found.group(1).replace(",", "")))
-            child.stdin.write("next\n")
-            child.stdin.flush()
-    finally:
-        child.stdin.close()
-        child.wait()
-    return (counts[1] - counts[0]) / CALLS
+    count = sections([sys.executable, __file__, "--child", pipeline], env, pipeline)
+    assert count is not None
+    return count / CALLS
 
 
 def counted(wanted: tuple[str, ...], use_toggles: bool, env: dict[str, str]) -> dict[str, float]:
     """Instructions per call of each pipeline in ``wanted``, with ``env``'s ``PYTHONPATH``."""
     per_call: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as directory:
-        for pipeline in wanted:
-            if (
-                pipeline.startswith("official")
-                and importlib.util.find_spec("opentelemetry.instrumentation.genai.openai") is None
-            ):
-                continue
-            if use_toggles:
-                per_call[pipeline] = toggled(pipeline, env)
-            else:
-                per_call[pipeline] = (
-                    instructions(pipeline, CALLS, directory, env) - instructions(pipeline, 0, directory, env)
-                ) / CALLS
+    for pipeline in wanted:
+        if (
+            pipeline.startswith("official")
+            and importlib.util.find_spec("opentelemetry.instrumentation.genai.openai") is None
+        ):
+            continue
+        if use_toggles:
+            per_call[pipeline] = toggled(pipeline, env)
+        else:
+            per_call[pipeline] = (instructions(pipeline, CALLS, env) - instructions(pipeline, 0, env)) / CALLS
     return per_call
 
 

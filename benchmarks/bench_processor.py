@@ -27,7 +27,6 @@ import gc
 import importlib.util
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from _callgrind import sections
 from opentelemetry.context import Context
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -270,47 +270,11 @@ def on_end_child(kind: str, counted: bool) -> None:
     print(best, flush=True)
 
 
-def _callgrind_control(pid: int, *options: str) -> str:
-    return subprocess.run(["callgrind_control", *options, str(pid)], capture_output=True, text=True, check=True).stdout
-
-
 def instructions_per_on_end(kind: str, env: Mapping[str, str]) -> float | None:
     """Callgrind's instructions per ``on_end`` of a span of ``kind``: (`COUNTED_SPANS` spans - 0 spans) / their
     number, counted in a child whose set-up runs with instrumentation off."""
-    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null"]
-    child = subprocess.Popen(
-        [*command, sys.executable, __file__, "--child", kind, "--counted"],
-        env={**env, "PYTHONHASHSEED": "0"},  # a random seed moves the counts by thousands per span
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert child.stdin is not None
-    assert child.stdout is not None
-    counts: list[int] = []
-    try:
-        if child.stdout.readline().strip() == "missing":
-            return None
-        for _ in range(2):
-            if child.stdout.readline().strip() != "ready":
-                raise RuntimeError(f"the child for {kind} did not start")
-            _callgrind_control(child.pid, "--instr=on")
-            _callgrind_control(child.pid, "--zero")
-            child.stdin.write("go\n")
-            child.stdin.flush()
-            child.stdout.readline()
-            found = re.search(r"Th 1\s+([\d,]+)", _callgrind_control(child.pid, "-e", "Ir"))
-            _callgrind_control(child.pid, "--instr=off")
-            if found is None:
-                raise RuntimeError(f"callgrind_control printed no count for {kind}")
-            counts.append(int(found.group(1).replace(",", "")))
-            child.stdin.write("next\n")
-            child.stdin.flush()
-    finally:
-        child.stdin.close()
-        child.wait()
-    return (counts[1] - counts[0]) / COUNTED_SPANS
+    count = sections([sys.executable, __file__, "--child", kind, "--counted"], env, kind, preamble=True)
+    return None if count is None else count / COUNTED_SPANS
 
 
 def on_end_report(baseline_src: str | None, kinds: Sequence[str] = KINDS) -> None:

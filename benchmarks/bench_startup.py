@@ -19,13 +19,13 @@ million instructions per millisecond on the machine of docs/performance.md).
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+from _callgrind import whole_run
 
 SDKS = ("openai", "anthropic", "google.genai", "mistralai", "cohere", "groq", "boto3", "botocore")
 _REPORT = (
@@ -62,20 +62,9 @@ def run(program: str) -> tuple[float, int]:
     return elapsed, int(done.stdout.strip().splitlines()[-1])
 
 
-def instructions(program: str, directory: str) -> int:
+def instructions(program: str) -> int:
     """The instructions callgrind counts for one interpreter running ``program``, start to exit."""
-    out = os.path.join(directory, "callgrind.out")
-    done = subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", program + _REPORT],
-        env={**ENVIRONMENT, "PYTHONHASHSEED": "0"},  # a random seed moves the counts
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"callgrind printed no count:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
+    return whole_run([sys.executable, "-c", program + _REPORT], ENVIRONMENT)
 
 
 def count_instructions() -> None:
@@ -83,8 +72,7 @@ def count_instructions() -> None:
         raise SystemExit("valgrind is not installed: nothing to count")
     for program in PROGRAMS.values():  # write the bytecode first, not counted
         run(program)
-    with tempfile.TemporaryDirectory() as directory:
-        counts = {name: instructions(program, directory) for name, program in PROGRAMS.items()}
+    counts = {name: instructions(program) for name, program in PROGRAMS.items()}
     base, *others = PROGRAMS
     for name, count in counts.items():
         print(f"{name:<55} {count:>14,} instructions")

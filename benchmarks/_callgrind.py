@@ -1,0 +1,75 @@
+"""Counting instructions with valgrind's callgrind: the benchmarks' one way to do it.
+
+`whole_run` counts a whole child process, start to exit. `sections` counts two sections of a child's work,
+with counting off for the rest (start-up and imports then run several times faster): the child prints
+``ready`` before each section and waits for a line, runs the section, prints a line and waits again; the
+difference of the two counts is the larger section's work less the smaller's (N calls less 0, typically).
+A random hash seed moves the counts by thousands, so both fix it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+
+__all__ = ["sections", "whole_run"]
+
+
+def whole_run(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """The instructions callgrind counts for the process ``argv``, start to exit."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+        env={**env, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count for {' '.join(argv)}:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def _control(pid: int, *options: str) -> str:
+    return subprocess.run(["callgrind_control", *options, str(pid)], capture_output=True, text=True, check=True).stdout
+
+
+def sections(argv: Sequence[str], env: Mapping[str, str], name: str, *, preamble: bool = False) -> int | None:
+    """The instructions of the child ``argv``'s second section less its first (see the module's docstring).
+
+    ``preamble``: the child first prints one line of its own, ``missing`` when it cannot run (then None).
+    """
+    child = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null", *argv],
+        env={**env, "PYTHONHASHSEED": "0"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    counts: list[int] = []
+    try:
+        if preamble and child.stdout.readline().strip() == "missing":
+            return None
+        for _ in range(2):
+            if child.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{name} did not start")
+            _control(child.pid, "--instr=on")
+            _control(child.pid, "--zero")
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            child.stdout.readline()
+            found = re.search(r"Th 1\s+([\d,]+)", _control(child.pid, "-e", "Ir"))  # "Th 1  126,952,369"
+            _control(child.pid, "--instr=off")
+            if found is None:
+                raise RuntimeError(f"callgrind_control printed no count for {name}")
+            counts.append(int(found.group(1).replace(",", "")))
+            child.stdin.write("next\n")
+            child.stdin.flush()
+    finally:
+        child.stdin.close()
+        child.wait()
+    return counts[1] - counts[0]
