@@ -143,10 +143,11 @@ def assert_attributes(span: ReadableSpan, expected: Mapping[str, object]) -> Non
 
 
 @contextmanager
-def instrumented_on(tracing: Any) -> Iterator[None]:
-    """The OpenAI instrumentor on the ``tracing`` fixture's providers (spans priced by CostSpanProcessor)."""
+def instrumented_on(tracing: Any, **options: Any) -> Iterator[None]:
+    """The OpenAI instrumentor on the ``tracing`` fixture's providers (spans priced by CostSpanProcessor), with
+    ``options``."""
     instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
+    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider, **options)
     try:
         yield
     finally:

@@ -1,4 +1,5 @@
-"""A WebSocket server on loopback that replays a recorded realtime session (tests/recordings/realtime/)."""
+"""A WebSocket server on loopback that replays a recorded realtime session (tests/recordings/realtime/), and what
+the realtime tests (tests/test_realtime_*.py) read of their spans and do with the OpenAI SDK's connections."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import trustme
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import SpanKind
 from websockets.sync.server import ServerConnection, serve
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 RECORDINGS = Path(__file__).parent / "recordings" / "realtime"
 _CA_ENV = "SSL_CERT_FILE"
@@ -102,3 +108,34 @@ def replaying(
                 shutil.rmtree(Path(ca_file).parent, ignore_errors=True)
             server.shutdown()
             thread.join(5)
+
+
+def session_spans(tracing: Tracing) -> tuple[ReadableSpan, list[ReadableSpan]]:
+    """The one session span (INTERNAL) that ended, and the calls' spans (CLIENT) in the order they ended."""
+    spans = tracing.exporter.get_finished_spans()
+    sessions = [span for span in spans if span.kind is SpanKind.INTERNAL]
+    assert len(sessions) == 1, [span.name for span in spans]
+    return sessions[0], [span for span in spans if span.kind is SpanKind.CLIENT]
+
+
+def attributes(span: ReadableSpan) -> dict[str, Any]:
+    return dict(span.attributes or {})
+
+
+def respond(connection: Any, times: int = 1) -> None:
+    """On an OpenAI Realtime connection (GA or beta): ``times`` responses, each created, then its events read up
+    to its ``response.done``."""
+    for _ in range(times):
+        connection.response.create()
+        for event in connection:
+            if event.type == "response.done":
+                break
+
+
+async def respond_async(connection: Any, times: int = 1) -> None:
+    """`respond`, on an asynchronous connection."""
+    for _ in range(times):
+        await connection.response.create()
+        async for event in connection:
+            if event.type == "response.done":
+                break
