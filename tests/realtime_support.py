@@ -139,3 +139,14 @@ async def respond_async(connection: Any, times: int = 1) -> None:
         async for event in connection:
             if event.type == "response.done":
                 break
+
+
+def assert_uninstrument_restores(instrumentor: Any, tracing: Tracing, *methods: tuple[type, str]) -> None:
+    """Instrumenting with ``instrumentor`` replaces the first of ``methods`` (each a class and a name in its
+    ``vars``); uninstrumenting restores every one."""
+    originals = [vars(owner)[name] for owner, name in methods]
+    instrumentor.instrument(tracer_provider=tracing.tracer_provider)
+    first, name = methods[0]
+    assert vars(first)[name] is not originals[0]
+    instrumentor.uninstrument()
+    assert [vars(owner)[name] for owner, name in methods] == originals

@@ -22,7 +22,7 @@ from opentelemetry.trace import StatusCode
 from websockets.exceptions import ConnectionClosed
 
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
-from realtime_support import Replayed, attributes, recording, replaying, session_spans
+from realtime_support import Replayed, assert_uninstrument_restores, attributes, recording, replaying, session_spans
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -205,17 +205,10 @@ def test_leaving_a_live_session_with_an_exception_is_its_error(priced: Tracing) 
 
 
 def test_uninstrument_restores_the_live_methods(tracing: Tracing) -> None:
-    originals = (
-        vars(live.AsyncLive)["connect"],
-        vars(live.AsyncSession)["_receive"],
-        vars(live.AsyncSession)["close"],
+    assert_uninstrument_restores(
+        GoogleGenAIInstrumentor(),
+        tracing,
+        (live.AsyncLive, "connect"),
+        (live.AsyncSession, "_receive"),
+        (live.AsyncSession, "close"),
     )
-    instrumentor = GoogleGenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider)
-    assert vars(live.AsyncLive)["connect"] is not originals[0]
-    instrumentor.uninstrument()
-    assert (
-        vars(live.AsyncLive)["connect"],
-        vars(live.AsyncSession)["_receive"],
-        vars(live.AsyncSession)["close"],
-    ) == originals

@@ -22,7 +22,15 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from openai_support import instrumented_on
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
-from realtime_support import attributes, recording, replaying, respond, respond_async, session_spans
+from realtime_support import (
+    assert_uninstrument_restores,
+    attributes,
+    recording,
+    replaying,
+    respond,
+    respond_async,
+    session_spans,
+)
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -240,20 +248,13 @@ def test_a_connection_never_closed_ends_its_session_when_collected(priced: Traci
 
 
 def test_uninstrument_restores_connect_and_the_connection_methods(tracing: Tracing) -> None:
-    originals = (
-        vars(realtime.Realtime)["connect"],
-        vars(realtime.AsyncRealtime)["connect"],
-        vars(realtime.RealtimeConnection)["recv_bytes"],
+    assert_uninstrument_restores(
+        OpenAIInstrumentor(),
+        tracing,
+        (realtime.Realtime, "connect"),
+        (realtime.AsyncRealtime, "connect"),
+        (realtime.RealtimeConnection, "recv_bytes"),
     )
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider)
-    assert vars(realtime.Realtime)["connect"] is not originals[0]
-    instrumentor.uninstrument()
-    assert (
-        vars(realtime.Realtime)["connect"],
-        vars(realtime.AsyncRealtime)["connect"],
-        vars(realtime.RealtimeConnection)["recv_bytes"],
-    ) == originals
     assert "close" not in vars(realtime.RealtimeConnection) or not hasattr(
         vars(realtime.RealtimeConnection)["close"], "__wrapped__"
     )
