@@ -20,7 +20,9 @@ from google.genai import types
 from google.oauth2.credentials import Credentials
 from opentelemetry.sdk.trace import ReadableSpan
 
+import replay
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
+from replay import Replay
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -34,10 +36,7 @@ MILLION = Decimal(1_000_000)
 
 def recorded(name: str) -> httpx.Response:
     """The recorded response ``name``: its JSON body, or the SSE body beside it, as the API sent it."""
-    recording = json.loads((RECORDINGS / f"{name}.json").read_text(encoding="utf-8"))
-    stream = RECORDINGS / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(recording["body"]).encode()
-    return httpx.Response(recording["status"], headers=recording["headers"], content=content)
+    return replay.recorded("google_genai", name, http=httpx)
 
 
 def cut_after(name: str, events: int) -> httpx.Response:
@@ -57,18 +56,6 @@ def cut_after(name: str, events: int) -> httpx.Response:
             raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
 
     return httpx.Response(recording["status"], headers=recording["headers"], stream=Dropped())
-
-
-class Replay:
-    """A transport handler that answers each request with the next response, and keeps the requests."""
-
-    def __init__(self, *responses: httpx.Response) -> None:
-        self.responses = list(responses)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.responses.pop(0)
 
 
 def client(

@@ -7,7 +7,6 @@ No tests here. mistralai 3.x keeps its client in ``mistralai.client`` and talks 
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Iterator
 from decimal import Decimal
 from types import ModuleType
@@ -17,7 +16,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
 from otel_llmcost.instrumentation.mistralai import MistralInstrumentor
-from replay import RECORDINGS
+from replay import Replay, recorded
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -51,23 +50,7 @@ MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 
 def recording(name: str, *, live: bool = False) -> Any:
     """The recorded response ``name`` of the Mistral API; ``live``: its body still to be read, as from a socket."""
-    directory = RECORDINGS / "mistralai"
-    found = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
-    stream = directory / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(found["body"]).encode()
-    return HTTP.Response(found["status"], headers=found["headers"], content=iter([content]) if live else content)
-
-
-class Replay:
-    """A transport handler that answers each request with the next response."""
-
-    def __init__(self, *responses: Any) -> None:
-        self.responses = list(responses)
-        self.requests: list[Any] = []
-
-    def __call__(self, request: Any) -> Any:
-        self.requests.append(request)
-        return self.responses.pop(0)
+    return recorded("mistralai", name, http=HTTP, live=live)
 
 
 def client(*responses: Any) -> tuple[Any, Replay]:

@@ -8,7 +8,6 @@ $10.00 output per million tokens; embed-v4.0 $0.12 per million text tokens; rera
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
 from otel_llmcost.instrumentation.cohere import CohereInstrumentor
-from replay import RECORDINGS
+from replay import Replay, recorded
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -35,21 +34,7 @@ CHAT_COST = Decimal("0.007")
 
 def recording(name: str) -> httpx.Response:
     """The recorded response ``name``, as the API sent it (cohere's client is on httpx)."""
-    directory = RECORDINGS / "cohere"
-    found = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
-    stream = directory / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(found["body"]).encode()
-    return httpx.Response(found["status"], headers=found["headers"], content=content)
-
-
-class Replay:
-    def __init__(self, *responses: httpx.Response) -> None:
-        self.responses = list(responses)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.responses.pop(0)
+    return recorded("cohere", name, http=httpx)
 
 
 def client(*responses: httpx.Response) -> tuple[cohere.ClientV2, Replay]:
