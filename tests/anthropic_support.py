@@ -17,6 +17,8 @@ import anthropic
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
+from instrumentor_support import instrumenting
+from instrumentor_support import only_span as only_span
 from otel_llmcost.instrumentation.anthropic import AnthropicInstrumentor
 
 if TYPE_CHECKING:
@@ -83,13 +85,6 @@ def async_client(
     )
 
 
-def only_span(tracing: Tracing) -> ReadableSpan:
-    """The one span the test made."""
-    spans = tracing.exporter.get_finished_spans()
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
-
-
 def attributes_of(span: ReadableSpan) -> dict[str, Any]:
     return dict(span.attributes or {})
 
@@ -98,6 +93,5 @@ def attributes_of(span: ReadableSpan) -> dict[str, Any]:
 def instrumented(tracing: Tracing) -> Iterator[AnthropicInstrumentor]:
     """The Anthropic instrumentor, sending to the test's pipeline (with the cost processor)."""
     instrumentor = AnthropicInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    yield instrumentor
-    instrumentor.uninstrument()
+    with instrumenting(instrumentor, tracing):
+        yield instrumentor

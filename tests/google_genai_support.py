@@ -21,6 +21,8 @@ from google.oauth2.credentials import Credentials
 from opentelemetry.sdk.trace import ReadableSpan
 
 import replay
+from instrumentor_support import instrumenting
+from instrumentor_support import only_span as only_span
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
 from replay import Replay
 
@@ -90,19 +92,8 @@ def client(
 @contextmanager
 def instrumented(tracing: Tracing, **options: Any) -> Iterator[Tracing]:
     """The Google Gen AI instrumentor on ``tracing``'s providers (spans priced by the cost processor)."""
-    instrumentor = GoogleGenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider, **options)
-    try:
+    with instrumenting(GoogleGenAIInstrumentor(), tracing, **options):
         yield tracing
-    finally:
-        instrumentor.uninstrument()
-
-
-def only_span(tracing: Tracing) -> ReadableSpan:
-    """The one span the test made."""
-    spans = tracing.exporter.get_finished_spans()
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
 
 
 def usd(value: object) -> Decimal:

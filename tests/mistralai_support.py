@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
-from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
 
+from instrumentor_support import attributes as attributes
+from instrumentor_support import cost as cost
+from instrumentor_support import instrumenting
+from instrumentor_support import only_span as only_span
 from otel_llmcost.instrumentation.mistralai import MistralInstrumentor
 from replay import Replay, recorded
 
@@ -66,23 +68,5 @@ def client(*responses: Any) -> tuple[Any, Replay]:
 @pytest.fixture
 def priced(tracing: Tracing) -> Iterator[Tracing]:
     """``tracing`` (spans priced by CostSpanProcessor) with the Mistral instrumentor on it."""
-    instrumentor = MistralInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    try:
+    with instrumenting(MistralInstrumentor(), tracing):
         yield tracing
-    finally:
-        instrumentor.uninstrument()
-
-
-def only_span(tracing: Tracing) -> ReadableSpan:
-    spans = list(tracing.exporter.get_finished_spans())
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
-
-
-def attributes(tracing: Tracing) -> dict[str, Any]:
-    return dict(only_span(tracing).attributes or {})
-
-
-def cost(found: dict[str, Any]) -> Decimal:
-    return Decimal(repr(found["gen_ai.usage.cost.amount"]))

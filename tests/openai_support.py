@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from instrumentor_support import instrumenting
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
 from replay import Replay, recorded
 
@@ -146,12 +147,8 @@ def assert_attributes(span: ReadableSpan, expected: Mapping[str, object]) -> Non
 def instrumented_on(tracing: Any, **options: Any) -> Iterator[None]:
     """The OpenAI instrumentor on the ``tracing`` fixture's providers (spans priced by CostSpanProcessor), with
     ``options``."""
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider, **options)
-    try:
+    with instrumenting(OpenAIInstrumentor(), tracing, **options):
         yield
-    finally:
-        instrumentor.uninstrument()
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import cohere
 import httpx
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
 
+from instrumentor_support import attributes, cost, instrumenting, only_span
 from otel_llmcost.instrumentation.cohere import CohereInstrumentor
 from replay import Replay, recorded
 
@@ -49,26 +49,8 @@ def async_client(*responses: httpx.Response) -> cohere.AsyncClientV2:
 
 @pytest.fixture
 def priced(tracing: Tracing) -> Iterator[Tracing]:
-    instrumentor = CohereInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    try:
+    with instrumenting(CohereInstrumentor(), tracing):
         yield tracing
-    finally:
-        instrumentor.uninstrument()
-
-
-def only_span(tracing: Tracing) -> ReadableSpan:
-    spans = list(tracing.exporter.get_finished_spans())
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
-
-
-def attributes(tracing: Tracing) -> dict[str, Any]:
-    return dict(only_span(tracing).attributes or {})
-
-
-def cost(found: dict[str, Any]) -> Decimal:
-    return Decimal(repr(found["gen_ai.usage.cost.amount"]))
 
 
 def assert_chat(found: dict[str, Any], response_id: str) -> None:

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 from websockets.exceptions import ConnectionClosed
 
+from instrumentor_support import instrumenting
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
 from realtime_support import Replayed, assert_uninstrument_restores, attributes, recording, replaying, session_spans
 
@@ -38,10 +39,8 @@ QUESTIONS = ("When do you open?", "And when do you close?", "On Saturday?")
 
 @pytest.fixture
 def priced(tracing: Tracing) -> Iterator[Tracing]:
-    instrumentor = GoogleGenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    yield tracing
-    instrumentor.uninstrument()
+    with instrumenting(GoogleGenAIInstrumentor(), tracing):
+        yield tracing
 
 
 def _client(server: Replayed) -> genai.Client:
