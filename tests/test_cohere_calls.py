@@ -8,8 +8,6 @@ $10.00 output per million tokens; embed-v4.0 $0.12 per million text tokens; rera
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,7 +16,7 @@ import cohere
 import httpx
 import pytest
 
-from instrumentor_support import attributes, cost, instrumenting, only_span
+from instrumentor_support import attributes, cost, instrumenting, only_span, run_fresh
 from otel_llmcost.instrumentation.cohere import CohereInstrumentor
 from replay import Replay, recorded
 
@@ -213,9 +211,7 @@ imported = "cohere" in sys.modules
 from cohere.v2.client import V2Client
 print(imported, isinstance(vars(V2Client)["chat"], wrapt.FunctionWrapper))
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False True"
+    assert run_fresh(script) == "False True"
 
 
 def test_rerank_of_many_documents_is_priced_for_each_search_unit(priced: Tracing) -> None:
