@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx2
 import openai
+import pydantic
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
@@ -49,6 +50,14 @@ CHAT_GPT_4O_MINI = {
     "gen_ai.usage.output_tokens": 200,
     "gen_ai.usage.cache_read.input_tokens": 400,
 }
+
+
+class Billing(pydantic.BaseModel):
+    """The structured answer the parse tests ask for (their recordings answer with it)."""
+
+    charged_twice: bool
+    explanation: str
+    refund_due_usd: float
 
 
 class Traced(NamedTuple):
