@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from instrumentor_support import instrumenting
+from metrics_support import metric_points
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
 from replay import Replay, recorded
 
@@ -78,15 +79,10 @@ class Traced(NamedTuple):
 
     def histograms(self) -> dict[str, list[HistogramDataPoint]]:
         """Histogram points by metric name."""
-        found: dict[str, list[HistogramDataPoint]] = {}
-        data = self.metric_reader.get_metrics_data()
-        for resource in data.resource_metrics if data else ():
-            for scope in resource.scope_metrics:
-                for metric in scope.metrics:
-                    found.setdefault(metric.name, []).extend(
-                        point for point in metric.data.data_points if isinstance(point, HistogramDataPoint)
-                    )
-        return found
+        return {
+            name: [point for point in points if isinstance(point, HistogramDataPoint)]
+            for name, points in metric_points(self.metric_reader).items()
+        }
 
 
 @contextmanager

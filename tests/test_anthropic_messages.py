@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anthropic
 import pytest
@@ -18,6 +18,7 @@ import wrapt
 from opentelemetry.trace import SpanKind, StatusCode
 
 from anthropic_support import MESSAGES, SONNET, SONNET_SNAPSHOT, async_client, attributes_of, only_span, sync_client
+from metrics_support import metric_points
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -320,13 +321,10 @@ def test_token_usage_and_duration_metrics_are_recorded(tracing: Tracing) -> None
     with sync_client("sonnet_cache") as client:
         client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
 
-    data = tracing.metric_reader.get_metrics_data()
-    points: dict[str, list[tuple[dict[str, Any], float]]] = {}
-    for resource in data.resource_metrics if data else ():
-        for scope in resource.scope_metrics:
-            for metric in scope.metrics:
-                for point in metric.data.data_points:
-                    points.setdefault(metric.name, []).append((dict(point.attributes or {}), getattr(point, "sum", 0)))
+    points = {
+        name: [(dict(point.attributes or {}), getattr(point, "sum", 0)) for point in found]
+        for name, found in metric_points(tracing.metric_reader).items()
+    }
     tokens = {attributes["gen_ai.token.type"]: value for attributes, value in points["gen_ai.client.token.usage"]}
     # Input includes the cache reads and writes: 412 + 10,240 + 3,200.
     assert tokens == {"input": 13_852, "output": 523}
