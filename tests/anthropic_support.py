@@ -89,6 +89,41 @@ def attributes_of(span: ReadableSpan) -> dict[str, Any]:
     return dict(span.attributes or {})
 
 
+# sonnet_stream left after "Thanks for" + " reaching out!": 5 o200k_base tokens (tiktoken approximates Claude's).
+#   2,100 x $3 / 1M + 5 x $15 / 1M = $0.0063 + $0.000075 = $0.006375
+EARLY_OUTPUT = 5
+EARLY_COST = 0.006375
+
+
+def two_deltas(events: Any) -> None:
+    """Reads a stream's ``events`` up to its second text delta, then leaves."""
+    deltas = 0
+    for event in events:
+        if event.type == "content_block_delta":
+            deltas += 1
+            if deltas == 2:
+                break
+
+
+async def two_deltas_async(events: Any) -> None:
+    """`two_deltas`, on an asynchronous stream."""
+    deltas = 0
+    async for event in events:
+        if event.type == "content_block_delta":
+            deltas += 1
+            if deltas == 2:
+                break
+
+
+def assert_estimated(attributes: dict[str, Any], output: int, cost: float) -> None:
+    """A sonnet_stream call left early: its 2,100 input tokens, ``output`` estimated output tokens, and ``cost``."""
+    assert attributes["gen_ai.usage.input_tokens"] == 2100
+    assert attributes["gen_ai.usage.output_tokens"] == output
+    assert attributes["llmcost.usage.status"] == "estimated"
+    assert attributes["llmcost.status"] == "estimated"
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-12)
+
+
 @pytest.fixture
 def instrumented(tracing: Tracing) -> Iterator[AnthropicInstrumentor]:
     """The Anthropic instrumentor, sending to the test's pipeline (with the cost processor)."""
