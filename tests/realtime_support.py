@@ -3,6 +3,7 @@ the realtime tests (tests/test_realtime_*.py) read of their spans and do with th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -10,11 +11,12 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import pytest
 import trustme
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
@@ -150,3 +152,18 @@ def assert_uninstrument_restores(instrumentor: Any, tracing: Tracing, *methods: 
     assert vars(first)[name] is not originals[0]
     instrumentor.uninstrument()
     assert [vars(owner)[name] for owner, name in methods] == originals
+
+
+def cancelled_once_started(talk: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Runs ``talk(started)`` as a task, cancels it once it sets ``started`` (within 10 s), and expects it to end
+    cancelled."""
+
+    async def cancel() -> None:
+        started = asyncio.Event()
+        task = asyncio.create_task(talk(started))
+        await asyncio.wait_for(started.wait(), 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel())

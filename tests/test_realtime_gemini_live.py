@@ -23,7 +23,15 @@ from websockets.exceptions import ConnectionClosed
 
 from instrumentor_support import instrumenting
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
-from realtime_support import Replayed, assert_uninstrument_restores, attributes, recording, replaying, session_spans
+from realtime_support import (
+    Replayed,
+    assert_uninstrument_restores,
+    attributes,
+    cancelled_once_started,
+    recording,
+    replaying,
+    session_spans,
+)
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -169,15 +177,7 @@ def test_cancelling_a_live_session_cuts_the_turn_in_flight(priced: Tracing) -> N
                     if message.server_content and message.server_content.generation_complete:
                         started.set()
 
-        async def cancel() -> None:
-            started = asyncio.Event()
-            task = asyncio.create_task(talk(started))
-            await asyncio.wait_for(started.wait(), 10)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-
-        asyncio.run(cancel())
+        cancelled_once_started(talk)
     session, turns = session_spans(priced)
     assert attributes(session)["error.type"] == "CancelledError"
     cut = attributes(turns[2])

@@ -25,6 +25,7 @@ from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
 from realtime_support import (
     assert_uninstrument_restores,
     attributes,
+    cancelled_once_started,
     recording,
     replaying,
     respond,
@@ -213,16 +214,8 @@ def test_cancelling_an_async_session_ends_it(priced: Tracing) -> None:
                     if event.type == "response.done":
                         break
 
-    async def cancel(url: str) -> None:
-        waiting = asyncio.Event()
-        task = asyncio.create_task(talk(url, waiting))
-        await waiting.wait()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
     with replaying(SCRIPT, hold=True) as server:
-        asyncio.run(cancel(server.url))
+        cancelled_once_started(lambda waiting: talk(server.url, waiting))
     session, responses = session_spans(priced)
     assert attributes(session)["error.type"] == "CancelledError"
     assert len(responses) == 3
