@@ -65,6 +65,7 @@ ISSUE_15_PROVIDERS = {
     "scaleway",
     "jina_ai",
     "azure.ai.inference",
+    "nvidia_nim",
 }
 REQUIRED_PROVIDERS |= ISSUE_15_PROVIDERS
 NEW_PROVIDERS = ISSUE_15_PROVIDERS | {
