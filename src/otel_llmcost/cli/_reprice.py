@@ -240,15 +240,7 @@ class _Repricer:
 
     def _provenance(self, cost: Cost) -> list[dict[str, Any]]:
         """Currency, source and which price applied: the same for every call priced alike, so encoded once."""
-        key = (
-            cost.entry,
-            cost.matched_model,
-            cost.table_version,
-            cost.effective_date,
-            cost.tier,
-            cost.variants,
-            cost.conversion,
-        )
+        key = cost.provenance
         found = self._provenances.get(key)
         if found is None:
             attributes: dict[str, object] = {

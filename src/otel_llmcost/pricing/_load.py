@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import cast
 
+from .. import _attributes as a
 from ..usage import TOKEN_UNITS
 from ._errors import PriceFileError
 from ._model import Conversion, Entry, PeakHours, Period, Tier, UnitPrices, Variant
@@ -75,7 +76,7 @@ _VARIANT_KEYS = {"name", "when", "multiplier", "multiplier_units", *_UNIT_MAPS}
 _MATCH_KEYS = {"ids", "snapshots", "patterns", "examples"}
 _WAYS = ("prices", "alias", "inherit", "not_priced")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_USD = "USD"
+_USD = a.GenAiUsageCostCurrencyValues.USD
 _FX_KEYS = {"usd_per_unit", "date", "source", "note"}
 _FX_EXAMPLE = '"fx": {"usd_per_unit": "1.1607", "date": "YYYY-MM-DD", "source": "<url of the reference rate>"}'
 

@@ -267,3 +267,17 @@ class Cost(NamedTuple):
     detail: str | None = None
     estimated: bool = False
     conversion: Conversion | None = None
+
+    @property
+    def provenance(self) -> tuple[object, ...]:
+        """Which price applied (entry, model, table version, period, tier, variants, conversion): the same for
+        every call priced alike, so what a span's price attributes can be cached by."""
+        return (
+            self.entry,
+            self.matched_model,
+            self.table_version,
+            self.effective_date,
+            self.tier,
+            self.variants,
+            self.conversion,
+        )

@@ -255,15 +255,7 @@ class Pricer:
 
     def _provenance(self, cost: Cost) -> dict[str, object]:
         """The attributes that say which price applied; the same for every call priced alike, so cached."""
-        key = (
-            cost.entry,
-            cost.matched_model,
-            cost.table_version,
-            cost.effective_date,
-            cost.tier,
-            cost.variants,
-            cost.conversion,
-        )
+        key = cost.provenance
         cached = self._provenance_cache.get(key)
         if cached is not None:
             return cached
