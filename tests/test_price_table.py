@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -148,6 +149,22 @@ def test_entries_of_new_providers_say_when_their_price_took_effect() -> None:
             # an open start only where the source says the price is older than its record of it
             if "from" not in model["prices"][0]:
                 assert "has no `from`" in document["sources"][model["source"]].get("note", ""), where
+
+
+def test_the_docs_count_the_entries_by_the_kind_of_their_source() -> None:
+    # pricing/README.md says how many priced entries come from the vendor's own page; it must stay true
+    counts = {"vendor": 0, "quoted": 0, "table": 0}
+    for path in FILES:
+        for model in json.loads(path.read_text(encoding="utf-8"))["models"]:
+            if "prices" in model:
+                counts[model["source_kind"]] += 1
+    readme = " ".join((PRICING / "README.md").read_text(encoding="utf-8").split())
+    stated = {
+        "vendor": re.search(r"\*\*([0-9,]+) priced entries come from the vendor's own page\*\*", readme),
+        "quoted": re.search(r"([0-9,]+) from third-party pages quoting the vendor's price", readme),
+        "table": re.search(r"the other ([0-9,]+) come from genai-prices or LiteLLM only", readme),
+    }
+    assert {kind: int(found.group(1).replace(",", "")) if found else None for kind, found in stated.items()} == counts
 
 
 def test_no_price_takes_effect_on_the_day_the_table_was_made_unless_its_source_says_so() -> None:
@@ -300,6 +317,15 @@ def test_known_prices_to_the_cent(table: PriceTable) -> None:
     batch = RequestContext(batch=True)
     half = table.price(short, provider="anthropic", model="claude-sonnet-4-5", at=TODAY, context=batch)
     assert (half.total_usd, half.variants) == (Decimal("0.9"), ("batch",))
+
+
+def test_fireworks_prices_deepseek_v3_1_cached_input_at_its_pages_rate(table: PriceTable) -> None:
+    # Fireworks' serverless pricing page: the DeepSeek V3 family at $0.56 input, $0.28 cached input, $1.68 output
+    usage = Usage(input=6_000, cache_read=4_000, output=1_000)  # disjoint buckets: 10,000 prompt tokens, 4,000 cached
+    cost = table.price(usage, provider="fireworks_ai", model="accounts/fireworks/models/deepseek-v3p1", at=TODAY)
+    assert cost.status == "priced"
+    # 6,000 x $0.56 + 4,000 x $0.28 + 1,000 x $1.68 per million
+    assert cost.total_usd == Decimal("0.00616")
 
 
 def test_long_context_moves_the_whole_request_on_gemini_2_5_pro(table: PriceTable) -> None:
