@@ -10,6 +10,7 @@ import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -66,6 +67,7 @@ ISSUE_15_PROVIDERS = {
     "scaleway",
     "jina_ai",
     "azure.ai.inference",
+    "nvidia_nim",
 }
 REQUIRED_PROVIDERS |= ISSUE_15_PROVIDERS
 NEW_PROVIDERS = ISSUE_15_PROVIDERS | {
@@ -149,6 +151,56 @@ def test_entries_of_new_providers_say_when_their_price_took_effect() -> None:
             # an open start only where the source says the price is older than its record of it
             if "from" not in model["prices"][0]:
                 assert "has no `from`" in document["sources"][model["source"]].get("note", ""), where
+
+
+# Files whose open starts still rely on the README's convention alone (a first period without `from` is in force
+# since the model's launch) and carry no note yet; each leaves this set when its entries are dated or explained.
+OPEN_STARTS_BY_CONVENTION = {
+    "openai",
+    "azure.ai.openai",
+    "anthropic",
+    "gcp.gemini",
+    "mistral_ai",
+    "cohere",
+    "groq",
+    "deepseek",
+    "x_ai",
+    "perplexity",
+    "together_ai",
+    "fireworks_ai",
+}
+
+
+def _open_start_unexplained(document: dict[str, Any], model: dict[str, Any]) -> bool:
+    first = model["prices"][0]
+    if "from" in first:
+        return False
+    notes = (model.get("note", ""), first.get("note", ""), document["sources"][model["source"]].get("note", ""))
+    return not any("no `from`" in note.lower() for note in notes)
+
+
+def test_every_priced_entry_has_the_date_its_price_took_effect_or_a_note_that_says_why_not() -> None:
+    unexplained: dict[str, int] = {}
+    for path in FILES:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for model in document["models"]:
+            if "prices" not in model:
+                continue
+            where = f"{path.name}: {model['id']}"
+            assert all("from" in period for period in model["prices"][1:]), where
+            if _open_start_unexplained(document, model):
+                assert document["provider"] in OPEN_STARTS_BY_CONVENTION, f"{where}: no `from` and no note saying why"
+                unexplained[document["provider"]] = unexplained.get(document["provider"], 0) + 1
+    # the exemption stays honest: a file whose open starts are all dated or explained leaves the set
+    assert set(unexplained) == OPEN_STARTS_BY_CONVENTION
+
+
+def test_an_entry_dated_by_its_launch_prices_from_that_day_and_not_before(table: PriceTable) -> None:
+    usage = Usage(input=1_000_000)
+    # voyage-3: released 2024-09-18 at $0.06 per million tokens
+    assert table.price(usage, provider="voyage_ai", model="voyage-3", at=date(2024, 9, 18)).total_usd == Decimal("0.06")
+    before = table.price(usage, provider="voyage_ai", model="voyage-3", at=date(2024, 9, 17))
+    assert (before.status, before.total_usd) == ("unpriced", None)  # the model did not exist yet
 
 
 def test_the_docs_count_the_entries_by_the_kind_of_their_source() -> None:
