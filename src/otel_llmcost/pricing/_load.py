@@ -38,6 +38,7 @@ _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_second": None,
     "usd_per_video_second": None,
     "usd_per_hour": ("input_audio",),
+    "usd_per_megapixel": ("first_output", "output", "input"),
 }
 _FILE_KEYS = {
     "$schema",
@@ -233,6 +234,7 @@ class _Reader:
             maps["usd_per_second"],
             maps["usd_per_video_second"],
             maps["usd_per_hour"],
+            maps["usd_per_megapixel"],
         )
 
     def variant(self, value: object, where: str) -> Variant:
@@ -351,6 +353,7 @@ class _Reader:
                 prices.per_second,
                 prices.per_video_second,
                 prices.per_hour,
+                prices.per_megapixel,
             )
         ):
             raise self.fail(where, "a price period needs at least one unit price")
@@ -366,7 +369,7 @@ class _Reader:
                     f"{where}.characters_per_token",
                     "a positive ratio that goes with usd_per_million_characters.input",
                 )
-        return Period(start, prices, tuple(tiers), variants, peak, characters_per_token, self.conversion)
+        return Period(start, prices, tuple(tiers), variants, peak, characters_per_token, conversion=self.conversion)
 
     def entry(self, value: object, where: str, provider: str, sources: Mapping[str, object]) -> Entry:
         raw = self.mapping(value, where)
