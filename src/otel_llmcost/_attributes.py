@@ -128,6 +128,12 @@ LLMCOST_PRICE_TIER: Final = "llmcost.price.tier"
 LLMCOST_PRICE_VARIANTS: Final = "llmcost.price.variants"
 """Price variants applied, such as the batch API, a service tier or a region."""
 
+LLMCOST_PRICE_CURRENCY: Final = "llmcost.price.currency"
+"""Currency the vendor's prices are written in, when it is not the US dollar (ISO 4217)."""
+
+LLMCOST_PRICE_USD_PER_UNIT: Final = "llmcost.price.usd_per_unit"
+"""US dollars per unit of `llmcost.price.currency`, the rate the vendor's prices were converted at."""
+
 LLMCOST_SUBTREE_COST: Final = "llmcost.subtree.cost"
 """Total cost, in US dollars, of the priced calls below this span."""
 
@@ -252,6 +258,12 @@ LLMCOST_USAGE_IMAGES: Final = "llmcost.usage.images"
 
 LLMCOST_USAGE_VIDEO_SECONDS: Final = "llmcost.usage.video_seconds"
 """Seconds of video generated, every video of the call together, for calls billed by duration such as Veo."""
+
+LLMCOST_USAGE_OUTPUT_MEGAPIXELS: Final = "llmcost.usage.output_megapixels"
+"""Megapixels of the images generated, for calls billed by resolution such as Black Forest Labs' FLUX.2."""
+
+LLMCOST_USAGE_INPUT_MEGAPIXELS: Final = "llmcost.usage.input_megapixels"
+"""Megapixels of the reference images an image edit sends, for calls that bill them (FLUX.2's `input_mp`)."""
 
 LLMCOST_USAGE_WEB_SEARCH_CALLS: Final = "llmcost.usage.web_search_calls"
 """Web searches the provider ran for the call and bills per search."""

@@ -13,6 +13,7 @@ from typing import Literal, NamedTuple
 from ..usage import RequestContext
 
 __all__ = [
+    "Conversion",
     "Cost",
     "Entry",
     "PeakHours",
@@ -41,6 +42,9 @@ class UnitPrices:
     per_video_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_hour: Mapping[str, Decimal] = field(default_factory=_no_prices)
     """Audio billed by the hour (AssemblyAI): kept as given, since a price per hour / 60 need not be exact."""
+    per_megapixel: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    """Images billed by resolution (FLUX.2): ``first_output`` (the first megapixel of the image generated),
+    ``output`` (each further one) and ``input`` (each of the reference images)."""
 
     def replaced_by(self, other: UnitPrices) -> UnitPrices:
         """These prices with every unit that ``other`` gives replaced by its price."""
@@ -53,6 +57,7 @@ class UnitPrices:
             other.per_second or self.per_second,
             {**self.per_video_second, **other.per_video_second},
             {**self.per_hour, **other.per_hour},
+            {**self.per_megapixel, **other.per_megapixel},
         )
 
     def scaled(self, multiplier: Decimal, token_units: frozenset[str] | None = None) -> UnitPrices:
@@ -76,6 +81,7 @@ class UnitPrices:
                 self.per_second,
                 self.per_video_second,
                 self.per_hour,
+                self.per_megapixel,
             )
         return UnitPrices(
             scale(self.per_million_tokens),
@@ -86,6 +92,7 @@ class UnitPrices:
             scale(self.per_second),
             scale(self.per_video_second),
             scale(self.per_hour),
+            scale(self.per_megapixel),
         )
 
 
@@ -146,6 +153,26 @@ class PeakHours:
 
 
 @dataclass(frozen=True, slots=True)
+class Conversion:
+    """How a provider file written in another currency (Scaleway's euros) was converted to US dollars on load.
+
+    Every price of the file was multiplied by ``usd_per_unit``, exactly; the file keeps the vendor's own figures.
+    """
+
+    currency: str
+    """The ISO 4217 code the file's prices are written in, such as ``EUR``."""
+    usd_per_unit: Decimal
+    """US dollars per one unit of ``currency``: the reference rate used."""
+    day: date
+    """The day the rate is for."""
+    source: str
+    """Where the rate was read (the reference rate's page), or an override file's own words."""
+
+    def __str__(self) -> str:
+        return f"{self.currency} at {self.usd_per_unit} USD of {self.day.isoformat()} ({self.source})"
+
+
+@dataclass(frozen=True, slots=True)
 class Period:
     """The prices of one model from ``start`` (a UTC day; `None` for since ever) until the next period."""
 
@@ -156,6 +183,8 @@ class Period:
     peak: PeakHours | None = None
     characters_per_token: Decimal | None = None
     """For input billed by characters: how many characters a token stands for when a call reports only tokens."""
+    conversion: Conversion | None = None
+    """The file's prices were written in another currency and converted to these US dollar prices at this rate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +256,8 @@ class Cost(NamedTuple):
             ``missing_price`` or ``no_model``.
         detail: a sentence that explains the reason (or, for an estimated cost, the estimate).
         estimated: a unit the vendor bills (characters) was estimated from another the call reported (tokens).
+        conversion: the vendor's prices are in another currency (Scaleway's euros), converted to US dollars on load
+            at this rate; `None` for prices written in US dollars.
     """
 
     status: CostStatus
@@ -241,3 +272,18 @@ class Cost(NamedTuple):
     reason: str | None = None
     detail: str | None = None
     estimated: bool = False
+    conversion: Conversion | None = None
+
+    @property
+    def provenance(self) -> tuple[object, ...]:
+        """Which price applied (entry, model, table version, period, tier, variants, conversion): the same for
+        every call priced alike, so what a span's price attributes can be cached by."""
+        return (
+            self.entry,
+            self.matched_model,
+            self.table_version,
+            self.effective_date,
+            self.tier,
+            self.variants,
+            self.conversion,
+        )
