@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .. import _attributes as a
 from ..pricing import Cost, Plan, PriceFileError, PriceTable, PricingError, default_table
-from ..usage import COST_BUCKETS, GenAICall, Usage
+from ..usage import COST_BUCKETS, INPUT_TOKEN_UNITS, GenAICall, Usage
 from ._quote import Quote
 
 __all__ = ["COST_ALIASES", "PricedCall", "Pricer"]
@@ -28,6 +28,7 @@ COST_ALIASES = frozenset({a.GEN_AI_USAGE_COST, a.OPERATION_COST})
 _BUCKETS = COST_BUCKETS
 
 _NS_PER_DAY = 86_400 * 10**9
+_INPUT_FIELDS = len(INPUT_TOKEN_UNITS)
 _MAX_CACHED = 4096
 _KEPT_STATUSES = (_S.ESTIMATED, _S.PARTIAL)
 """Usage statuses a priced call keeps as its own status; any other is ``priced``."""
@@ -195,7 +196,14 @@ class Pricer:
             if not plan.peak.is_peak(datetime.fromtimestamp(started / 1e9, timezone.utc)):
                 plan = plan.off_peak or plan
         status = usage_status if usage_status in _KEPT_STATUSES else _S.PRICED
-        quoted = (plan.single or plan.quote(usage)).price(usage, status)
+        lowest = plan.lowest
+        if lowest is None:
+            quote = plan.base
+        else:
+            # `Usage.input_tokens` as the sum of its slice: a third of the property's instructions.
+            inputs: tuple[int, ...] = usage[:_INPUT_FIELDS]  # pyright: ignore[reportAssignmentType] - the input buckets
+            quote = plan.base if sum(inputs) <= lowest else plan.quote(usage)
+        quoted = quote.price(usage, status)
         if quoted is None:
             return self._from_cost(call, plan.plan.cost(usage))
         return PricedCall(status, quoted[0], quoted[1], None, provider, model)
@@ -295,9 +303,9 @@ class Pricer:
 
 
 class _Quotes:
-    """A plan and its quotes, one per tier, made on first use; ``single`` is the quote of a plan without tiers."""
+    """A plan and its quotes, one per tier: ``base`` for the base prices, the long-context tiers' on first use."""
 
-    __slots__ = ("_make", "_quotes", "off_peak", "peak", "plan", "single")
+    __slots__ = ("_make", "_quotes", "base", "lowest", "off_peak", "peak", "plan")
 
     def __init__(self, plan: Plan, make: Callable[[Plan, int], Quote]) -> None:
         self.plan = plan
@@ -305,10 +313,15 @@ class _Quotes:
         """The vendor's peak hours, if its prices have some; outside them, ``off_peak`` prices the call."""
         self.off_peak: _Quotes | None = None
         self._make = make
-        self._quotes: list[Quote | None] = [None] * len(plan.applied)
-        self.single = make(plan, 0) if len(plan.applied) == 1 else None
+        self.base = make(plan, 0)
+        self._quotes: list[Quote | None] = [self.base, *[None] * (len(plan.applied) - 1)]
+        tiers = plan.period.tiers
+        self.lowest = min(tier.above_input_tokens for tier in tiers) if tiers else None
+        """The lowest long-context threshold, if the model has tiers: a call whose input does not exceed it
+        pays the base prices (`tier_of`), and is priced without working out its tier."""
 
     def quote(self, usage: Usage) -> Quote:
+        """The quote of ``usage``'s tier."""
         tier = self.plan.tier(usage)
         quote = self._quotes[tier]
         if quote is None:
