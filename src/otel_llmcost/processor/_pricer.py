@@ -132,34 +132,19 @@ class Pricer:
             attributes[a.LLMCOST_PRICE_TABLE_VERSION] = version
         return PricedCall(status, attributes, None, reason, call.provider, call.model)
 
-    def price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
+    def price(self, call: GenAICall, start_time_ns: int | None, *, explain: bool = True) -> PricedCall:
         """What ``call``, which started at ``start_time_ns`` (now if None), cost, as attributes to add to its span.
 
         A reported cost the call could not be trusted with (not a finite number >= 0) is ignored: the call is
-        priced from its usage, and says why.
-        """
-        if call.invalid_provider_cost is not None:
-            return self._explained(self._price(call, start_time_ns), call.invalid_provider_cost)
-        return self._price(call, start_time_ns)
-
-    @staticmethod
-    def _explained(result: PricedCall, detail: str) -> PricedCall:
-        """``result`` of a call whose reported cost was ignored, saying so unless it has a reason of its own."""
-        if result.reason is None:
-            result.attributes[a.LLMCOST_REASON] = _R.PROVIDER_COST_INVALID
-            result.attributes[a.LLMCOST_REASON_DETAIL] = detail
-        else:
-            result.attributes[a.LLMCOST_REASON_DETAIL] = f"{result.attributes.get(a.LLMCOST_REASON_DETAIL)}; {detail}"
-        return result
-
-    def _price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
-        """`price`, for a call with no reported cost to ignore.
+        priced from its usage, and says why (unless ``explain`` is False, as when this method does so itself).
 
         Calls to one model on one day in one request context share their plan, cached here with a `Quote` per
         tier: a call of tokens only is priced by its quote, any other through a `Cost`.
         """
         # One unpacking rather than a dozen attribute reads: this runs for every priced span.
-        _, provider, request_model, response_model, _, usage, usage_status, context, provider_cost, _, _, _ = call
+        _, provider, request_model, response_model, _, usage, usage_status, context, provider_cost, _, _, invalid = call
+        if invalid is not None and explain:
+            return self._explained(self.price(call, start_time_ns, explain=False), invalid)
         model = response_model or request_model
         if provider_cost is not None:
             attributes: dict[str, object] = {a.LLMCOST_STATUS: _S.PROVIDER_REPORTED}
@@ -207,6 +192,16 @@ class Pricer:
         if quoted is None:
             return self._from_cost(call, plan.plan.cost(usage))
         return PricedCall(status, quoted[0], quoted[1], None, provider, model)
+
+    @staticmethod
+    def _explained(result: PricedCall, detail: str) -> PricedCall:
+        """``result`` of a call whose reported cost was ignored, saying so unless it has a reason of its own."""
+        if result.reason is None:
+            result.attributes[a.LLMCOST_REASON] = _R.PROVIDER_COST_INVALID
+            result.attributes[a.LLMCOST_REASON_DETAIL] = detail
+        else:
+            result.attributes[a.LLMCOST_REASON_DETAIL] = f"{result.attributes.get(a.LLMCOST_REASON_DETAIL)}; {detail}"
+        return result
 
     def _plan(
         self, table: PriceTable, call: GenAICall, model: str, key: tuple[object, ...], day: int

@@ -409,7 +409,8 @@ def tokens_usage(totals: Sequence[int]) -> Usage:
     Raises:
         ValueError: the parts exceed their totals even when counted beside them.
     """
-    return _usage_of(token_buckets(*totals) + _TOKENS_ONLY)
+    usage: Usage = new_tuple(Usage, token_buckets(*totals) + _TOKENS_ONLY)
+    return usage
 
 
 class RequestContext(NamedTuple):

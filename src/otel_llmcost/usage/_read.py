@@ -512,7 +512,7 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
             provider_cost, invalid_cost = _provider_cost(cost)
         context = _context(attributes, service_tier)
     elif service_tier is not None:
-        context = _tier_context(service_tier)
+        context = _TIER_CONTEXTS.get(service_tier) or _tier_context(service_tier)
     call: GenAICall = new_tuple(
         GenAICall,
         (
