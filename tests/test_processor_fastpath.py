@@ -191,3 +191,20 @@ def test_the_anthropic_sdk_span_takes_the_quick_reader() -> None:
     # 13852 - 10240 - 3200 = 412 plain input; 3200 - 1152 = 2048 5-minute writes.
     expected = Usage(input=412, cache_read=10240, cache_write=2048, cache_write_1h=1152, output=523)
     assert read_call(attributes).usage == expected
+
+
+@pytest.mark.parametrize("above", [0, 1], ids=["at-the-threshold", "one-above"])
+def test_a_tiered_model_s_base_prices_stop_at_its_lowest_threshold(above: int) -> None:
+    """The quote of the base prices is taken without working out the tier only up to the lowest threshold."""
+    table = default_table()
+    pricer = _pricer.Pricer(table)
+    # claude-sonnet-4-5: $3 / $15 per million up to 200,000 input tokens, $6 / $22.50 above.
+    usage = Usage(input=200_000 - 1000 + above, cache_read=1000, output=100)
+    call = GenAICall("chat", "anthropic", "claude-sonnet-4-5-20250929", None, None, usage, "reported", RequestContext())
+    priced = pricer.price(call, START)
+    if above:
+        # (199_001 * 6.00 + 1000 * 0.60 + 100 * 22.50) / 1e6
+        assert priced.amount_usd == Decimal("1.196856")
+    else:
+        # (199_000 * 3.00 + 1000 * 0.30 + 100 * 15.00) / 1e6
+        assert priced.amount_usd == Decimal("0.598800")
