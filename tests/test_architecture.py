@@ -198,7 +198,6 @@ PENDING: dict[str, str] = {
     "instrumentation/openai/_adapter.py": "edited for speed (issue 9's benchmark) on another branch",
     "instrumentation/openai/_chat.py": "edited for speed (issue 9's benchmark) on another branch",
     "instrumentation/openai/_providers.py": "edited for speed (issue 9's benchmark) on another branch",
-    "processor/_pricer.py": "the processor's pricing paths are being folded on another branch",
 }
 
 
