@@ -129,11 +129,9 @@ class _Late:
         error: BaseException | None = None,
         error_type: str | None = None,
     ) -> None:
-        if self.ended:
-            return
-        self.ended = True
-        if usage is None or error is not None:
-            return  # a poll of a transcript still in progress, or a call that failed: nothing billed
+        ended, self.ended = self.ended, True
+        if ended or usage is None or error is not None:
+            return  # ended already; or a poll of a transcript still in progress, or a failed call: nothing billed
         found = (attributes or {}).get(a.GEN_AI_RESPONSE_ID)
         if isinstance(found, str) and not once(found):
             return
