@@ -244,6 +244,7 @@ class Invocation:
         "maybe_billed",
         "request",
         "resend_count",
+        "sending",
         "sent",
         "span",
     )
@@ -256,8 +257,9 @@ class Invocation:
         self._first_chunk_at: float | None = None
         self.ended = False
         self.resend_count = 0
-        self.attempts = 0  # requests built for the call, for SDKs that do not count their retries themselves
+        self.attempts = 0  # attempts an SDK hook counted (its own retries), when the SDK has one
         self.sent = 0  # attempts sent for the call, seen where they are sent (`_retry`)
+        self.sending = False  # while an attempt is being sent (`_retry`)
         self.maybe_billed = 0
         self.request: Attributes | None = None  # the start attributes, kept for the event when one is emitted
 
