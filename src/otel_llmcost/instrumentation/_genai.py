@@ -16,6 +16,7 @@ from typing import Final, cast
 
 from opentelemetry import trace
 from opentelemetry._logs import LoggerProvider, LogRecord, get_logger
+from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider, get_meter
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics  # pyright: ignore[reportMissingTypeStubs]
@@ -198,10 +199,12 @@ class Telemetry:
         attributes: Attributes,
         server: tuple[str, int] | None = None,
         start_time: int | None = None,
+        parent: Context | None = None,
     ) -> Invocation:
         """Start the CLIENT span of one call to ``model`` of ``provider`` at ``server`` (address, port).
 
         ``start_time`` (nanoseconds since the epoch): when the call began, for a span started after the fact.
+        ``parent``: the context to start it in, when the caller has it in hand; the current one by default.
         """
         metric: Attributes = {a.GEN_AI_OPERATION_NAME: operation, a.GEN_AI_PROVIDER_NAME: provider}
         if model is not None:
@@ -219,6 +222,7 @@ class Telemetry:
             kind=SpanKind.CLIENT,
             attributes=attributes,
             start_time=start_time,
+            context=parent,
         )
         invocation = Invocation(self, span, metric)
         invocation.request = request
@@ -299,7 +303,7 @@ class Invocation:
             if usage is not None:
                 values.update(usage_attributes(usage))
                 # Embeddings have no output: the conventions leave gen_ai.usage.output_tokens off their spans.
-                if not usage.output_tokens and metric[a.GEN_AI_OPERATION_NAME] == a.GenAiOperationNameValues.EMBEDDINGS:
+                if metric[a.GEN_AI_OPERATION_NAME] == a.GenAiOperationNameValues.EMBEDDINGS and not usage.output_tokens:
                     del values[a.GEN_AI_USAGE_OUTPUT_TOKENS]
             if usage_status != a.LlmcostUsageStatusValues.REPORTED:
                 values[a.LLMCOST_USAGE_STATUS] = usage_status

@@ -10,8 +10,9 @@ SDK method being called (above or below our wrapper, whichever was applied last)
 prices theirs. A provider's adapter names the modules of its SDK's GenAI tracers.
 
 Any other wrapper (a team's own, ddtrace's, a test double) is not a GenAI tracer and never makes ours step
-aside. The check reads the wrapper chains on each call (a few attribute reads), so instrumenting or
-uninstrumenting the others at any time is followed at once.
+aside. The check reads the wrappers on each call, so instrumenting or uninstrumenting the others at any time is
+followed at once; a class attribute's chain found clean is remembered by identity (`_CLEAN`), which makes the
+usual call's check a few look-ups.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ __all__ = ["traced_elsewhere"]
 
 _MAX_DEPTH: Final = 16  # a wrapper chain is a handful deep; this bounds a pathological (cyclic) one
 _WRAPPERS: Final = (wrapt.FunctionWrapper, wrapt.BoundFunctionWrapper)  # (wrapt 2's are not ObjectProxy's)
+
+# Class attributes whose wrapper chain holds no GenAI tracer of a set of tracers, by (id, tracers). Wrapping or
+# unwrapping a method puts another object on the class (wrapt's wrappers are not rewired in place), so the very
+# object found clean before is clean still. The objects are kept, so that their ids are not reused; bounded.
+_CLEAN: dict[tuple[int, tuple[str, ...]], object] = {}
+_MAX_CLEAN: Final = 256
 
 
 def _genai_tracer(wrapper: object, tracers: tuple[str, ...]) -> bool:
@@ -45,6 +52,19 @@ def _wraps_traced(chain: Any, tracers: tuple[str, ...]) -> bool:
     return False
 
 
+def _traced_attribute(chain: object, tracers: tuple[str, ...]) -> bool:
+    """`_wraps_traced` for a class attribute, remembered when its chain is clean."""
+    key = (id(chain), tracers)
+    if not isinstance(chain, _WRAPPERS) or _CLEAN.get(key) is chain:
+        return False  # the SDK's own function, or a chain found clean before
+    if _wraps_traced(chain, tracers):
+        return True
+    if len(_CLEAN) >= _MAX_CLEAN:
+        _CLEAN.clear()
+    _CLEAN[key] = chain
+    return False
+
+
 def _class_attribute(cls: type[Any], name: str) -> object:
     found = cls.__dict__.get(name)  # a patch on the class itself is here: most calls end at this look-up
     if found is not None:
@@ -63,11 +83,12 @@ def traced_elsewhere(instance: Any, wrapped: Any, tracers: tuple[str, ...]) -> b
     ``wrapped`` is what our wrapper was handed: a wrapper below ours shows there; one above ours shows only on
     the class attribute; OpenInference's shows on the client's ``request``.
     """
-    if _wraps_traced(wrapped, tracers):
+    below: object = wrapped
+    if isinstance(below, _WRAPPERS) and _wraps_traced(below, tracers):
         return True
     name = getattr(wrapped, "__name__", None)
-    if isinstance(name, str) and _wraps_traced(_class_attribute(instance.__class__, name), tracers):
+    if isinstance(name, str) and _traced_attribute(_class_attribute(instance.__class__, name), tracers):
         return True
     client: object = getattr(instance, "_client", None)
     # The class's ``request`` as getattr finds it: the function itself, unless a wrapper binds to the class.
-    return client is not None and _wraps_traced(getattr(type(client), "request", None), tracers)
+    return client is not None and _traced_attribute(getattr(type(client), "request", None), tracers)
