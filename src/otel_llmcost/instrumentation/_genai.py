@@ -132,6 +132,16 @@ def _capped(value: object, cap: int) -> object:
     return value
 
 
+def _totals(usage: Usage, written: Mapping[str, AttributeValue]) -> tuple[int, int]:
+    """The input and output token totals of ``usage``: as `usage_attributes` ``written`` them (the same sums, already
+    made), else the usage's own (a call billed by other units has no totals on its span)."""
+    input_tokens = written.get(a.GEN_AI_USAGE_INPUT_TOKENS)
+    output_tokens = written.get(a.GEN_AI_USAGE_OUTPUT_TOKENS)
+    if type(input_tokens) is int and type(output_tokens) is int:
+        return input_tokens, output_tokens
+    return usage.input_tokens, usage.output_tokens
+
+
 class Telemetry:
     """An instrumentor's tracer, GenAI metrics and content setting.
 
@@ -295,13 +305,15 @@ class Invocation:
         self.ended = True
         span = self.span
         metric = self._metric
+        written: Mapping[str, AttributeValue] = {}
         try:
             values: dict[str, AttributeValue] = dict(attributes) if attributes else {}
             response_model = values.get(a.GEN_AI_RESPONSE_MODEL)
             if response_model is not None:
                 metric[a.GEN_AI_RESPONSE_MODEL] = response_model
             if usage is not None:
-                values.update(usage_attributes(usage))
+                written = usage_attributes(usage)
+                values.update(written)
                 # Embeddings have no output: the conventions leave gen_ai.usage.output_tokens off their spans.
                 if metric[a.GEN_AI_OPERATION_NAME] == a.GenAiOperationNameValues.EMBEDDINGS and not usage.output_tokens:
                     del values[a.GEN_AI_USAGE_OUTPUT_TOKENS]
@@ -329,8 +341,8 @@ class Invocation:
         telemetry.duration.record(default_timer() - self._started, metric)
         # Counted tokens are a guess: the conventions want reported (billable) counts on this metric.
         if usage is not None and usage_status == a.LlmcostUsageStatusValues.REPORTED:
-            telemetry.token_usage.record(usage.input_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _INPUT})
-            output_tokens = usage.output_tokens
+            input_tokens, output_tokens = _totals(usage, written)
+            telemetry.token_usage.record(input_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _INPUT})
             if output_tokens or metric[a.GEN_AI_OPERATION_NAME] != a.GenAiOperationNameValues.EMBEDDINGS:
                 telemetry.token_usage.record(output_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _OUTPUT})
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import openai
+from openai._base_client import BaseClient
 from openai._legacy_response import LegacyAPIResponse
 from openai._response import BaseAPIResponse
 
@@ -21,7 +22,7 @@ from .._adapter import Kind
 from .._endpoints import Endpoint, Endpoints
 from .._others import traced_elsewhere
 
-__all__ = ["GENAI_TRACERS", "OpenAIAdapter"]
+__all__ = ["GENAI_TRACERS", "OpenAIAdapter", "base_url"]
 
 GENAI_TRACERS: Final = (
     "opentelemetry.instrumentation.genai.openai",  # the official OpenTelemetry instrumentation (wraps from __init__)
@@ -34,6 +35,28 @@ GENAI_TRACERS: Final = (
 
 _STREAMS: Final = (openai.Stream, openai.AsyncStream)
 
+# The SDK's own ``base_url`` properties, each of which answers ``_configured_base_url`` in openai 3.x.
+_SDK_BASE_URLS: Final = frozenset(
+    vars(cls)["base_url"] for cls in (BaseClient, openai.OpenAI, openai.AsyncOpenAI) if "base_url" in vars(cls)
+)
+
+
+def base_url(client: object) -> object:
+    """A client's base URL, as its ``base_url`` property answers.
+
+    In openai 3.x that property imports a module on every read (some 12,000 instructions, a tenth of what
+    tracing a call costs); it answers the client's private ``_configured_base_url``, which is read directly when
+    the client's class has one of the SDK's own properties. Any other property (the module-level client's, which
+    answers from ``openai.base_url``; a subclass's) and an SDK without that attribute are asked as before.
+    `tests/test_openai_base_url.py` fails if an SDK release moves the attribute.
+    """
+    if getattr(type(client), "base_url", None) in _SDK_BASE_URLS:
+        configured = getattr(client, "_configured_base_url", None)
+        if configured is not None:
+            return configured
+    sdk_client: Any = client
+    return sdk_client.base_url
+
 
 class OpenAIAdapter:
     """The `Adapter` of the ``openai`` SDK (1.40 to 3.x)."""
@@ -44,9 +67,7 @@ class OpenAIAdapter:
         self._endpoints = endpoints
 
     def endpoint(self, instance: Any) -> Endpoint:
-        # The property, not the attribute behind it: the module-level client (``openai.base_url = ...``) answers
-        # from elsewhere.
-        return self._endpoints.of(instance._client.base_url)
+        return self._endpoints.of(base_url(instance._client))
 
     def endpoint_of(self, url: object) -> Endpoint:
         """Where a URL other than the client's base URL goes (its ``websocket_base_url``, for Realtime)."""
