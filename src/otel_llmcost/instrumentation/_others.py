@@ -11,8 +11,8 @@ prices theirs. A provider's adapter names the modules of its SDK's GenAI tracers
 
 Any other wrapper (a team's own, ddtrace's, a test double) is not a GenAI tracer and never makes ours step
 aside. The check reads the wrappers on each call, so instrumenting or uninstrumenting the others at any time is
-followed at once; a class attribute's chain found clean is remembered by identity (`_CLEAN`), which makes the
-usual call's check a few look-ups.
+followed at once; the class attributes found clean are remembered by identity (`_CLEAN`), which makes the usual
+call's check a few look-ups.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ __all__ = ["traced_elsewhere"]
 _MAX_DEPTH: Final = 16  # a wrapper chain is a handful deep; this bounds a pathological (cyclic) one
 _WRAPPERS: Final = (wrapt.FunctionWrapper, wrapt.BoundFunctionWrapper)  # (wrapt 2's are not ObjectProxy's)
 
-# Class attributes whose wrapper chain holds no GenAI tracer of a set of tracers, by (id, tracers). Wrapping or
-# unwrapping a method puts another object on the class (wrapt's wrappers are not rewired in place), so the very
-# object found clean before is clean still. The objects are kept, so that their ids are not reused; bounded.
-_CLEAN: dict[tuple[int, tuple[str, ...]], object] = {}
+# The class attributes found to hold no GenAI tracer of a set of tracers (a method's, the client's ``request``),
+# by their ids and the tracers. Wrapping or unwrapping a method puts another object on the class (wrapt's wrappers
+# are not rewired in place), so the very objects found clean before are clean still. They are kept, so that their
+# ids are not reused; bounded (a wrapper that binds to the class is a new object on each look-up).
+_CLEAN: dict[tuple[int, int, tuple[str, ...]], tuple[object, object]] = {}
 _MAX_CLEAN: Final = 256
 
 
@@ -49,19 +50,6 @@ def _wraps_traced(chain: Any, tracers: tuple[str, ...]) -> bool:
             return True
         chain = link.__wrapped__
         depth += 1
-    return False
-
-
-def _traced_attribute(chain: object, tracers: tuple[str, ...]) -> bool:
-    """`_wraps_traced` for a class attribute, remembered when its chain is clean."""
-    key = (id(chain), tracers)
-    if not isinstance(chain, _WRAPPERS) or _CLEAN.get(key) is chain:
-        return False  # the SDK's own function, or a chain found clean before
-    if _wraps_traced(chain, tracers):
-        return True
-    if len(_CLEAN) >= _MAX_CLEAN:
-        _CLEAN.clear()
-    _CLEAN[key] = chain
     return False
 
 
@@ -87,8 +75,17 @@ def traced_elsewhere(instance: Any, wrapped: Any, tracers: tuple[str, ...]) -> b
     if isinstance(below, _WRAPPERS) and _wraps_traced(below, tracers):
         return True
     name = getattr(wrapped, "__name__", None)
-    if isinstance(name, str) and _traced_attribute(_class_attribute(instance.__class__, name), tracers):
-        return True
+    above = _class_attribute(instance.__class__, name) if isinstance(name, str) else None
     client: object = getattr(instance, "_client", None)
     # The class's ``request`` as getattr finds it: the function itself, unless a wrapper binds to the class.
-    return client is not None and _traced_attribute(getattr(type(client), "request", None), tracers)
+    request = getattr(type(client), "request", None) if client is not None else None
+    key = (id(above), id(request), tracers)
+    clean = _CLEAN.get(key)
+    if clean is not None and clean[0] is above and clean[1] is request:
+        return False
+    if _wraps_traced(above, tracers) or _wraps_traced(request, tracers):
+        return True
+    if len(_CLEAN) >= _MAX_CLEAN:
+        _CLEAN.clear()
+    _CLEAN[key] = (above, request)
+    return False

@@ -34,6 +34,7 @@ GENAI_TRACERS: Final = (
 """The modules whose wrappers emit GenAI spans for OpenAI calls (a module name prefix each)."""
 
 _STREAMS: Final = (openai.Stream, openai.AsyncStream)
+_MAX_KINDS: Final = 256
 
 # The SDK's own ``base_url`` properties, each of which answers ``_configured_base_url`` in openai 3.x.
 _SDK_BASE_URLS: Final = frozenset(
@@ -61,10 +62,11 @@ def base_url(client: object) -> object:
 class OpenAIAdapter:
     """The `Adapter` of the ``openai`` SDK (1.40 to 3.x)."""
 
-    __slots__ = ("_endpoints",)
+    __slots__ = ("_endpoints", "_kinds")
 
     def __init__(self, endpoints: Endpoints) -> None:
         self._endpoints = endpoints
+        self._kinds: dict[type, Kind] = {}
 
     def endpoint(self, instance: Any) -> Endpoint:
         return self._endpoints.of(base_url(instance._client))
@@ -82,13 +84,25 @@ class OpenAIAdapter:
         return type(error).__qualname__
 
     def kind(self, result: object) -> Kind:
-        if isinstance(result, _STREAMS):
-            return Kind.STREAM
-        if isinstance(result, LegacyAPIResponse):  # with_raw_response: the body is read, unless it is a stream
-            return Kind.RAW_READ
-        if isinstance(result, BaseAPIResponse):  # with_streaming_response: nothing is read yet
-            return Kind.RAW
-        return Kind.PLAIN
+        # A result's kind is its class's: remembered per class (an isinstance that fails on a pydantic model, as
+        # three do for every parsed result, looks its __class__ up the slow way).
+        cls = type(result)
+        found = self._kinds.get(cls)
+        if found is None:
+            if len(self._kinds) >= _MAX_KINDS:  # parse() results of models an application makes on the fly
+                self._kinds.clear()
+            found = self._kinds[cls] = _kind(result)
+        return found
 
     def traced_elsewhere(self, instance: Any, wrapped: Any) -> bool:
         return traced_elsewhere(instance, wrapped, GENAI_TRACERS)
+
+
+def _kind(result: object) -> Kind:
+    if isinstance(result, _STREAMS):
+        return Kind.STREAM
+    if isinstance(result, LegacyAPIResponse):  # with_raw_response: the body is read, unless it is a stream
+        return Kind.RAW_READ
+    if isinstance(result, BaseAPIResponse):  # with_streaming_response: nothing is read yet
+        return Kind.RAW
+    return Kind.PLAIN

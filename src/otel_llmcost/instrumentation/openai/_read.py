@@ -128,6 +128,7 @@ def provider_cost(usage: Mapping[str, Any], attributes: Attributes) -> None:
 
     The cost processor judges it: one that is not a finite number >= 0 is ignored there, and says so.
     """
-    cost = number(usage.get("cost"))
+    reported = usage.get("cost")
+    cost = number(reported) if reported is not None else None  # OpenAI's own usage has none: no call for it
     if cost is not None:
         attributes[a.LLMCOST_PROVIDER_REPORTED_COST] = cost
