@@ -95,6 +95,7 @@ PROVIDERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "volcengine": ((), ("volcengine",)),
     "wandb": ((), ("wandb",)),
     "crusoe": ((), ("crusoe",)),
+    "nvidia_nim": ((), ("nvidia_nim",)),
 }
 UNITS = ("input", "cache_read", "cache_write", "cache_write_1h", "input_audio", "output", "output_audio")
 GENAI_UNITS = {f"{unit}_mtok": unit for unit in UNITS}
@@ -120,7 +121,7 @@ _PREFIX = re.compile(
     r"|text-completion-[a-z]+|cohere|cohere_chat|groq|deepseek|xai|perplexity|together_ai|fireworks_ai|voyage"
     r"|openrouter|cerebras|sambanova|deepinfra|novita|hyperbolic|nebius|cloudflare|databricks|watsonx|watsonx_text"
     r"|moonshot|zai|dashscope|minimax|ai21|replicate|baseten|ovhcloud|scaleway|jina_ai|azure_ai|lambda_ai|nscale"
-    r"|friendliai|snowflake|oci|gmi|volcengine|wandb|crusoe)/"
+    r"|friendliai|snowflake|oci|gmi|volcengine|wandb|crusoe|nvidia_nim)/"
     r"|(?:accounts|publishers)/[^/]+/models/|models/|(?:us|eu|apac|global|global-standard|us-gov|data-zone)/"
     r"|[a-z]{2}(?:-gov)?-[a-z]+-\d+/|(?:us|eu|apac|global|regional|jp|au|ca|us-gov)\.(?=.)"
 )

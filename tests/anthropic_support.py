@@ -17,6 +17,8 @@ import anthropic
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
+from instrumentor_support import instrumenting
+from instrumentor_support import only_span as only_span
 from otel_llmcost.instrumentation.anthropic import AnthropicInstrumentor
 
 if TYPE_CHECKING:
@@ -83,21 +85,48 @@ def async_client(
     )
 
 
-def only_span(tracing: Tracing) -> ReadableSpan:
-    """The one span the test made."""
-    spans = tracing.exporter.get_finished_spans()
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
-
-
 def attributes_of(span: ReadableSpan) -> dict[str, Any]:
     return dict(span.attributes or {})
+
+
+# sonnet_stream left after "Thanks for" + " reaching out!": 5 o200k_base tokens (tiktoken approximates Claude's).
+#   2,100 x $3 / 1M + 5 x $15 / 1M = $0.0063 + $0.000075 = $0.006375
+EARLY_OUTPUT = 5
+EARLY_COST = 0.006375
+
+
+def two_deltas(events: Any) -> None:
+    """Reads a stream's ``events`` up to its second text delta, then leaves."""
+    deltas = 0
+    for event in events:
+        if event.type == "content_block_delta":
+            deltas += 1
+            if deltas == 2:
+                break
+
+
+async def two_deltas_async(events: Any) -> None:
+    """`two_deltas`, on an asynchronous stream."""
+    deltas = 0
+    async for event in events:
+        if event.type == "content_block_delta":
+            deltas += 1
+            if deltas == 2:
+                break
+
+
+def assert_estimated(attributes: dict[str, Any], output: int, cost: float) -> None:
+    """A sonnet_stream call left early: its 2,100 input tokens, ``output`` estimated output tokens, and ``cost``."""
+    assert attributes["gen_ai.usage.input_tokens"] == 2100
+    assert attributes["gen_ai.usage.output_tokens"] == output
+    assert attributes["llmcost.usage.status"] == "estimated"
+    assert attributes["llmcost.status"] == "estimated"
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-12)
 
 
 @pytest.fixture
 def instrumented(tracing: Tracing) -> Iterator[AnthropicInstrumentor]:
     """The Anthropic instrumentor, sending to the test's pipeline (with the cost processor)."""
     instrumentor = AnthropicInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    yield instrumentor
-    instrumentor.uninstrument()
+    with instrumenting(instrumentor, tracing):
+        yield instrumentor

@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from metrics_support import cost_points
 from otel_llmcost import AttributionSpanProcessor, CostSpanProcessor
 
 # A chat completion with gpt-4o-mini as a GenAI span carries it: 1,000 input tokens, 200 output tokens.
@@ -56,16 +57,10 @@ class Attributed(NamedTuple):
     def cost_by(self, key: str) -> dict[object, Decimal]:
         """The cost counter's value by the ``key`` attribute (summed over models as the decimals the points show)."""
         found: dict[object, Decimal] = {}
-        data = self.metric_reader.get_metrics_data()
-        for resource in data.resource_metrics if data else ():
-            for scope in resource.scope_metrics:
-                for metric in scope.metrics:
-                    if metric.name != "llmcost.cost":
-                        continue
-                    for point in metric.data.data_points:
-                        assert isinstance(point, NumberDataPoint)
-                        value = (point.attributes or {}).get(key)
-                        found[value] = found.get(value, Decimal(0)) + Decimal(repr(point.value))
+        for point in cost_points(self.metric_reader):
+            assert isinstance(point, NumberDataPoint)
+            value = (point.attributes or {}).get(key)
+            found[value] = found.get(value, Decimal(0)) + Decimal(repr(point.value))
         return found
 
 

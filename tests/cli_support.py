@@ -94,3 +94,10 @@ SHOP_CALLS: list[tuple[int, Mapping[str, AttributeValue]]] = [
     (DAY2 + 3 * HOUR, chat("openai", "gpt-nonexistent", 500, 10, **{"llmcost.customer.id": "globex"})),
 ]
 """Five calls over two days: three priced, one estimated, one unpriced."""
+
+
+def shop_spans(folder: Path) -> Path:
+    """``folder`` with the five calls of `SHOP_CALLS` in it, priced by the processor and written as OTLP JSON lines."""
+    with exporting(folder) as tracer:
+        emit(tracer, SHOP_CALLS)
+    return folder

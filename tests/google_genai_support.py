@@ -20,7 +20,11 @@ from google.genai import types
 from google.oauth2.credentials import Credentials
 from opentelemetry.sdk.trace import ReadableSpan
 
+import replay
+from instrumentor_support import instrumenting
+from instrumentor_support import only_span as only_span
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
+from replay import Replay
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -34,10 +38,7 @@ MILLION = Decimal(1_000_000)
 
 def recorded(name: str) -> httpx.Response:
     """The recorded response ``name``: its JSON body, or the SSE body beside it, as the API sent it."""
-    recording = json.loads((RECORDINGS / f"{name}.json").read_text(encoding="utf-8"))
-    stream = RECORDINGS / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(recording["body"]).encode()
-    return httpx.Response(recording["status"], headers=recording["headers"], content=content)
+    return replay.recorded("google_genai", name, http=httpx)
 
 
 def cut_after(name: str, events: int) -> httpx.Response:
@@ -57,18 +58,6 @@ def cut_after(name: str, events: int) -> httpx.Response:
             raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
 
     return httpx.Response(recording["status"], headers=recording["headers"], stream=Dropped())
-
-
-class Replay:
-    """A transport handler that answers each request with the next response, and keeps the requests."""
-
-    def __init__(self, *responses: httpx.Response) -> None:
-        self.responses = list(responses)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.responses.pop(0)
 
 
 def client(
@@ -103,19 +92,8 @@ def client(
 @contextmanager
 def instrumented(tracing: Tracing, **options: Any) -> Iterator[Tracing]:
     """The Google Gen AI instrumentor on ``tracing``'s providers (spans priced by the cost processor)."""
-    instrumentor = GoogleGenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider, **options)
-    try:
+    with instrumenting(GoogleGenAIInstrumentor(), tracing, **options):
         yield tracing
-    finally:
-        instrumentor.uninstrument()
-
-
-def only_span(tracing: Tracing) -> ReadableSpan:
-    """The one span the test made."""
-    spans = tracing.exporter.get_finished_spans()
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
 
 
 def usd(value: object) -> Decimal:

@@ -7,17 +7,18 @@ No tests here. mistralai 3.x keeps its client in ``mistralai.client`` and talks 
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Iterator
-from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
 
+from instrumentor_support import attributes as attributes
+from instrumentor_support import cost as cost
+from instrumentor_support import instrumenting
+from instrumentor_support import only_span as only_span
 from otel_llmcost.instrumentation.mistralai import MistralInstrumentor
-from replay import RECORDINGS
+from replay import Replay, recorded
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -51,23 +52,7 @@ MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 
 def recording(name: str, *, live: bool = False) -> Any:
     """The recorded response ``name`` of the Mistral API; ``live``: its body still to be read, as from a socket."""
-    directory = RECORDINGS / "mistralai"
-    found = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
-    stream = directory / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(found["body"]).encode()
-    return HTTP.Response(found["status"], headers=found["headers"], content=iter([content]) if live else content)
-
-
-class Replay:
-    """A transport handler that answers each request with the next response."""
-
-    def __init__(self, *responses: Any) -> None:
-        self.responses = list(responses)
-        self.requests: list[Any] = []
-
-    def __call__(self, request: Any) -> Any:
-        self.requests.append(request)
-        return self.responses.pop(0)
+    return recorded("mistralai", name, http=HTTP, live=live)
 
 
 def client(*responses: Any) -> tuple[Any, Replay]:
@@ -83,23 +68,5 @@ def client(*responses: Any) -> tuple[Any, Replay]:
 @pytest.fixture
 def priced(tracing: Tracing) -> Iterator[Tracing]:
     """``tracing`` (spans priced by CostSpanProcessor) with the Mistral instrumentor on it."""
-    instrumentor = MistralInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    try:
+    with instrumenting(MistralInstrumentor(), tracing):
         yield tracing
-    finally:
-        instrumentor.uninstrument()
-
-
-def only_span(tracing: Tracing) -> ReadableSpan:
-    spans = list(tracing.exporter.get_finished_spans())
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
-
-
-def attributes(tracing: Tracing) -> dict[str, Any]:
-    return dict(only_span(tracing).attributes or {})
-
-
-def cost(found: dict[str, Any]) -> Decimal:
-    return Decimal(repr(found["gen_ai.usage.cost.amount"]))

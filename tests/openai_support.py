@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx2
 import openai
+import pydantic
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
@@ -20,6 +21,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from instrumentor_support import instrumenting
+from metrics_support import metric_points
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
 from replay import Replay, recorded
 
@@ -50,6 +53,14 @@ CHAT_GPT_4O_MINI = {
 }
 
 
+class Billing(pydantic.BaseModel):
+    """The structured answer the parse tests ask for (their recordings answer with it)."""
+
+    charged_twice: bool
+    explanation: str
+    refund_due_usd: float
+
+
 class Traced(NamedTuple):
     """The spans and metrics of one test."""
 
@@ -68,15 +79,10 @@ class Traced(NamedTuple):
 
     def histograms(self) -> dict[str, list[HistogramDataPoint]]:
         """Histogram points by metric name."""
-        found: dict[str, list[HistogramDataPoint]] = {}
-        data = self.metric_reader.get_metrics_data()
-        for resource in data.resource_metrics if data else ():
-            for scope in resource.scope_metrics:
-                for metric in scope.metrics:
-                    found.setdefault(metric.name, []).extend(
-                        point for point in metric.data.data_points if isinstance(point, HistogramDataPoint)
-                    )
-        return found
+        return {
+            name: [point for point in points if isinstance(point, HistogramDataPoint)]
+            for name, points in metric_points(self.metric_reader).items()
+        }
 
 
 @contextmanager
@@ -143,14 +149,11 @@ def assert_attributes(span: ReadableSpan, expected: Mapping[str, object]) -> Non
 
 
 @contextmanager
-def instrumented_on(tracing: Any) -> Iterator[None]:
-    """The OpenAI instrumentor on the ``tracing`` fixture's providers (spans priced by CostSpanProcessor)."""
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    try:
+def instrumented_on(tracing: Any, **options: Any) -> Iterator[None]:
+    """The OpenAI instrumentor on the ``tracing`` fixture's providers (spans priced by CostSpanProcessor), with
+    ``options``."""
+    with instrumenting(OpenAIInstrumentor(), tracing, **options):
         yield
-    finally:
-        instrumentor.uninstrument()
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
-"""A WebSocket server on loopback that replays a recorded realtime session (tests/recordings/realtime/)."""
+"""A WebSocket server on loopback that replays a recorded realtime session (tests/recordings/realtime/), and what
+the realtime tests (tests/test_realtime_*.py) read of their spans and do with the OpenAI SDK's connections."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -9,13 +11,19 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import pytest
 import trustme
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import SpanKind
 from websockets.sync.server import ServerConnection, serve
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 RECORDINGS = Path(__file__).parent / "recordings" / "realtime"
 _CA_ENV = "SSL_CERT_FILE"
@@ -102,3 +110,60 @@ def replaying(
                 shutil.rmtree(Path(ca_file).parent, ignore_errors=True)
             server.shutdown()
             thread.join(5)
+
+
+def session_spans(tracing: Tracing) -> tuple[ReadableSpan, list[ReadableSpan]]:
+    """The one session span (INTERNAL) that ended, and the calls' spans (CLIENT) in the order they ended."""
+    spans = tracing.exporter.get_finished_spans()
+    sessions = [span for span in spans if span.kind is SpanKind.INTERNAL]
+    assert len(sessions) == 1, [span.name for span in spans]
+    return sessions[0], [span for span in spans if span.kind is SpanKind.CLIENT]
+
+
+def attributes(span: ReadableSpan) -> dict[str, Any]:
+    return dict(span.attributes or {})
+
+
+def respond(connection: Any, times: int = 1) -> None:
+    """On an OpenAI Realtime connection (GA or beta): ``times`` responses, each created, then its events read up
+    to its ``response.done``."""
+    for _ in range(times):
+        connection.response.create()
+        for event in connection:
+            if event.type == "response.done":
+                break
+
+
+async def respond_async(connection: Any, times: int = 1) -> None:
+    """`respond`, on an asynchronous connection."""
+    for _ in range(times):
+        await connection.response.create()
+        async for event in connection:
+            if event.type == "response.done":
+                break
+
+
+def assert_uninstrument_restores(instrumentor: Any, tracing: Tracing, *methods: tuple[type, str]) -> None:
+    """Instrumenting with ``instrumentor`` replaces the first of ``methods`` (each a class and a name in its
+    ``vars``); uninstrumenting restores every one."""
+    originals = [vars(owner)[name] for owner, name in methods]
+    instrumentor.instrument(tracer_provider=tracing.tracer_provider)
+    first, name = methods[0]
+    assert vars(first)[name] is not originals[0]
+    instrumentor.uninstrument()
+    assert [vars(owner)[name] for owner, name in methods] == originals
+
+
+def cancelled_once_started(talk: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Runs ``talk(started)`` as a task, cancels it once it sets ``started`` (within 10 s), and expects it to end
+    cancelled."""
+
+    async def cancel() -> None:
+        started = asyncio.Event()
+        task = asyncio.create_task(talk(started))
+        await asyncio.wait_for(started.wait(), 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel())

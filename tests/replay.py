@@ -8,28 +8,33 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx2
 
 RECORDINGS = Path(__file__).parent / "recordings"
 
 
-def recorded(provider: str, name: str) -> httpx2.Response:
-    """The recorded response ``name`` of ``provider``, as the API sent it."""
+def recorded(provider: str, name: str, *, http: Any = httpx2, live: bool = False) -> Any:
+    """The recorded response ``name`` of ``provider``, as the API sent it: a response of ``http``, httpx2 or the
+    httpx an SDK is on. ``live``: its body still to be read, as from a socket."""
     directory = RECORDINGS / provider
     recording = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
     stream = directory / f"{name}.sse"
     content = stream.read_bytes() if stream.exists() else json.dumps(recording["body"]).encode()
-    return httpx2.Response(recording["status"], headers=recording["headers"], content=content)
+    return http.Response(
+        recording["status"], headers=recording["headers"], content=iter([content]) if live else content
+    )
 
 
 class Replay:
-    """A transport handler (for ``httpx2.MockTransport``) that answers each request with the next response."""
+    """A transport handler (for ``httpx2.MockTransport`` or ``httpx.MockTransport``) that answers each request with
+    the next response, and keeps the requests."""
 
-    def __init__(self, *responses: httpx2.Response) -> None:
+    def __init__(self, *responses: Any) -> None:
         self.responses = list(responses)
-        self.requests: list[httpx2.Request] = []
+        self.requests: list[Any] = []
 
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+    def __call__(self, request: Any) -> Any:
         self.requests.append(request)
         return self.responses.pop(0)

@@ -10,14 +10,28 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anthropic
 import pytest
 import wrapt
 from opentelemetry.trace import SpanKind, StatusCode
 
-from anthropic_support import MESSAGES, SONNET, SONNET_SNAPSHOT, async_client, attributes_of, only_span, sync_client
+from anthropic_support import (
+    EARLY_COST,
+    EARLY_OUTPUT,
+    MESSAGES,
+    SONNET,
+    SONNET_SNAPSHOT,
+    assert_estimated,
+    async_client,
+    attributes_of,
+    only_span,
+    sync_client,
+    two_deltas,
+    two_deltas_async,
+)
+from metrics_support import metric_points
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -125,34 +139,14 @@ def test_create_stream_read_to_the_end_reports_the_message_delta_usage(tracing: 
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(STREAM_COST, abs=1e-12)
 
 
-# A stream left after "Thanks for" + " reaching out!": 5 o200k_base tokens (tiktoken approximates Claude's).
-#   2,100 x $3 / 1M + 5 x $15 / 1M = $0.0063 + $0.000075 = $0.006375
-EARLY_OUTPUT = 5
-EARLY_COST = 0.006375
-
-
 def _assert_estimated(tracing: Tracing) -> None:
-    attributes = attributes_of(only_span(tracing))
-    assert attributes["gen_ai.usage.input_tokens"] == 2100
-    assert attributes["gen_ai.usage.output_tokens"] == EARLY_OUTPUT
-    assert attributes["llmcost.usage.status"] == "estimated"
-    assert attributes["llmcost.status"] == "estimated"
-    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(EARLY_COST, abs=1e-12)
-
-
-def _two_deltas(stream: object) -> None:
-    deltas = 0
-    for event in stream:  # type: ignore[attr-defined]
-        if event.type == "content_block_delta":
-            deltas += 1
-            if deltas == 2:
-                break
+    assert_estimated(attributes_of(only_span(tracing)), EARLY_OUTPUT, EARLY_COST)
 
 
 def test_create_stream_left_with_break_and_dropped_is_estimated(tracing: Tracing) -> None:
     with sync_client("sonnet_stream") as client:
         stream = client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True)
-        _two_deltas(stream)
+        two_deltas(stream)
         assert tracing.exporter.get_finished_spans() == ()
         del stream
         gc.collect()
@@ -162,7 +156,7 @@ def test_create_stream_left_with_break_and_dropped_is_estimated(tracing: Tracing
 def test_create_stream_closed_early_is_estimated(tracing: Tracing) -> None:
     with sync_client("sonnet_stream") as client:
         stream = client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True)
-        _two_deltas(stream)
+        two_deltas(stream)
         stream.close()
         stream.close()
     _assert_estimated(tracing)
@@ -286,12 +280,7 @@ def test_async_create_stream_left_with_break_in_its_block_is_estimated(tracing: 
         async with async_client("sonnet_stream") as client:
             stream = await client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True)
             async with stream:
-                deltas = 0
-                async for event in stream:
-                    if event.type == "content_block_delta":
-                        deltas += 1
-                        if deltas == 2:
-                            break
+                await two_deltas_async(stream)
 
     asyncio.run(call())
     _assert_estimated(tracing)
@@ -303,7 +292,7 @@ def test_stream_helper_block_left_by_the_callers_exception_ends_the_span_once_es
 
     def read_then_fail(client: anthropic.Anthropic) -> None:
         with client.messages.stream(model=SONNET, max_tokens=1024, messages=MESSAGES) as stream:
-            _two_deltas(stream)
+            two_deltas(stream)
             raise Stop
 
     with sync_client("sonnet_stream") as client, pytest.raises(Stop):
@@ -320,13 +309,10 @@ def test_token_usage_and_duration_metrics_are_recorded(tracing: Tracing) -> None
     with sync_client("sonnet_cache") as client:
         client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES)
 
-    data = tracing.metric_reader.get_metrics_data()
-    points: dict[str, list[tuple[dict[str, Any], float]]] = {}
-    for resource in data.resource_metrics if data else ():
-        for scope in resource.scope_metrics:
-            for metric in scope.metrics:
-                for point in metric.data.data_points:
-                    points.setdefault(metric.name, []).append((dict(point.attributes or {}), getattr(point, "sum", 0)))
+    points = {
+        name: [(dict(point.attributes or {}), getattr(point, "sum", 0)) for point in found]
+        for name, found in metric_points(tracing.metric_reader).items()
+    }
     tokens = {attributes["gen_ai.token.type"]: value for attributes, value in points["gen_ai.client.token.usage"]}
     # Input includes the cache reads and writes: 412 + 10,240 + 3,200.
     assert tokens == {"input": 13_852, "output": 523}

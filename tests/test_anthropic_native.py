@@ -23,6 +23,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
+import metrics_support
 from otel_llmcost.pricing import default_table
 from replay import Replay, recorded
 
@@ -131,14 +132,10 @@ def priced(total: Decimal, breakdown: Mapping[str, Decimal]) -> dict[str, object
 
 def metric_points(tracing: Tracing, name: str) -> list[tuple[dict[str, object], float]]:
     """The data points of the metric ``name``: attributes and value."""
-    data = tracing.metric_reader.get_metrics_data()
-    points: list[tuple[dict[str, object], float]] = []
-    for resource in data.resource_metrics if data is not None else ():
-        for scope in resource.scope_metrics:
-            for metric in scope.metrics:
-                if metric.name == name:
-                    points.extend((dict(point.attributes or {}), point.value) for point in metric.data.data_points)
-    return points
+    return [
+        (dict(point.attributes or {}), point.value)
+        for point in metrics_support.metric_points(tracing.metric_reader).get(name, [])
+    ]
 
 
 def only_call(tracing: Tracing) -> ReadableSpan:

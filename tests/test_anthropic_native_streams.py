@@ -13,7 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from anthropic_support import MESSAGES, SDK_TRACES, SONNET, async_client, attributes_of, only_span, sync_client
+from anthropic_support import (
+    EARLY_COST,
+    EARLY_OUTPUT,
+    MESSAGES,
+    SDK_TRACES,
+    SONNET,
+    assert_estimated,
+    async_client,
+    attributes_of,
+    only_span,
+    sync_client,
+    two_deltas,
+    two_deltas_async,
+)
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -27,9 +40,6 @@ pytestmark = [
 # sonnet_stream read to the end: 2,100 input and 287 output tokens.
 #   2,100 x $3 / 1M + 287 x $15 / 1M = $0.0063 + $0.004305 = $0.010605
 STREAM_COST = 0.010605
-# Left after "Thanks for" + " reaching out!": 5 o200k_base tokens.
-#   2,100 x $3 / 1M + 5 x $15 / 1M = $0.0063 + $0.000075 = $0.006375
-EARLY_COST = 0.006375
 # sonnet_stream_cut: the server's stream ends after "Thanks for reaching out! I've checked your account" (9 tokens),
 # with no message_delta.   2,100 x $3 / 1M + 9 x $15 / 1M = $0.0063 + $0.000135 = $0.006435
 CUT_COST = 0.006435
@@ -43,23 +53,6 @@ def _sdk_span(tracing: Tracing) -> dict[str, Any]:
     span = only_span(tracing)
     assert span.name == "anthropic.messages.create"
     return attributes_of(span)
-
-
-def _assert_estimated(attributes: dict[str, Any], output: int, cost: float) -> None:
-    assert attributes["gen_ai.usage.input_tokens"] == 2100
-    assert attributes["gen_ai.usage.output_tokens"] == output
-    assert attributes["llmcost.usage.status"] == "estimated"
-    assert attributes["llmcost.status"] == "estimated"
-    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-12)
-
-
-def _two_deltas(events: Any) -> None:
-    deltas = 0
-    for event in events:
-        if event.type == "content_block_delta":
-            deltas += 1
-            if deltas == 2:
-                break
 
 
 def test_plain_call_keeps_the_sdk_span_only(tracing: Tracing) -> None:
@@ -89,25 +82,25 @@ def test_stream_read_to_the_end_is_left_as_the_sdk_reported_it(tracing: Tracing)
 def test_stream_left_with_break_inside_its_block_gets_an_estimated_output(tracing: Tracing) -> None:
     with native(tracing, "sonnet_stream") as client:
         with client.messages.stream(model=SONNET, max_tokens=1024, messages=MESSAGES) as stream:
-            _two_deltas(stream)
-        _assert_estimated(_sdk_span(tracing), 5, EARLY_COST)
+            two_deltas(stream)
+        assert_estimated(_sdk_span(tracing), EARLY_OUTPUT, EARLY_COST)
 
 
 def test_create_stream_closed_early_gets_an_estimated_output(tracing: Tracing) -> None:
     with native(tracing, "sonnet_stream") as client:
         stream = client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True)
-        _two_deltas(stream)
+        two_deltas(stream)
         stream.close()
-        _assert_estimated(_sdk_span(tracing), 5, EARLY_COST)
+        assert_estimated(_sdk_span(tracing), EARLY_OUTPUT, EARLY_COST)
 
 
 def test_create_stream_dropped_early_gets_an_estimated_output(tracing: Tracing) -> None:
     with native(tracing, "sonnet_stream") as client:
         stream = client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True)
-        _two_deltas(stream)
+        two_deltas(stream)
         del stream
         gc.collect()
-        _assert_estimated(_sdk_span(tracing), 5, EARLY_COST)
+        assert_estimated(_sdk_span(tracing), EARLY_OUTPUT, EARLY_COST)
 
 
 def test_stream_the_server_cut_before_message_delta_gets_an_estimated_output(tracing: Tracing) -> None:
@@ -118,7 +111,7 @@ def test_stream_the_server_cut_before_message_delta_gets_an_estimated_output(tra
         ]
 
     assert "message_delta" not in events
-    _assert_estimated(_sdk_span(tracing), 9, CUT_COST)
+    assert_estimated(_sdk_span(tracing), 9, CUT_COST)
 
 
 def test_async_stream_left_early_gets_an_estimated_output(tracing: Tracing) -> None:
@@ -126,15 +119,10 @@ def test_async_stream_left_early_gets_an_estimated_output(tracing: Tracing) -> N
         client = async_client("sonnet_stream", sdk_tracing={"tracer_provider": tracing.tracer_provider})
         async with client:
             async with client.messages.stream(model=SONNET, max_tokens=1024, messages=MESSAGES) as stream:
-                deltas = 0
-                async for event in stream:
-                    if event.type == "content_block_delta":
-                        deltas += 1
-                        if deltas == 2:
-                            break
+                await two_deltas_async(stream)
 
     asyncio.run(call())
-    _assert_estimated(_sdk_span(tracing), 5, EARLY_COST)
+    assert_estimated(_sdk_span(tracing), EARLY_OUTPUT, EARLY_COST)
 
 
 def test_stream_left_early_with_no_encoding_at_hand_is_partial(
@@ -145,7 +133,7 @@ def test_stream_left_early_with_no_encoding_at_hand_is_partial(
     monkeypatch.setattr(_events, "estimate_text", lambda model, texts: None)
     with native(tracing, "sonnet_stream") as client:
         stream = client.messages.create(model=SONNET, max_tokens=1024, messages=MESSAGES, stream=True)
-        _two_deltas(stream)
+        two_deltas(stream)
         stream.close()
 
     attributes = _sdk_span(tracing)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
+from instrumentor_support import run_fresh
 
 _PRELUDE = """
 import sys
@@ -21,15 +18,9 @@ def wrapped():
 
 def _run(script: str) -> str:
     """``script`` in a fresh interpreter (where ``botocore`` is not imported yet); what it printed."""
-    done = subprocess.run(
-        [sys.executable, "-c", _PRELUDE + textwrap.dedent(script)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"},
+    return run_fresh(
+        script, prelude=_PRELUDE, environment={"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"}
     )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 def test_instrumenting_does_not_import_botocore_and_its_import_patches_it() -> None:

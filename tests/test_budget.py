@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import logging
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -23,6 +21,7 @@ from otel_llmcost import BudgetExceeded, attribute, budget
 from otel_llmcost.attribution import Budget
 from otel_llmcost.attribution._worst_case import output_limit, worst_case
 from replay import RECORDINGS, Replay
+from scripts_support import SCRIPTS, load
 
 MESSAGES = [{"role": "user", "content": "Summarise the churn report."}]
 # The worst case of a gpt-4o-mini call with MESSAGES and max_tokens=16000: 14 input tokens (3 to prime the
@@ -218,13 +217,7 @@ def test_a_request_without_an_output_limit_is_priced_at_the_models() -> None:
 
 
 def _generator() -> Any:
-    path = Path(__file__).resolve().parent.parent / "scripts" / "gen_output_limits.py"
-    spec = importlib.util.spec_from_file_location("gen_output_limits", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("gen_output_limits", SCRIPTS / "gen_output_limits.py")
 
 
 def test_the_generator_prefers_the_providers_own_figure_then_the_makers_then_most_hosts() -> None:

@@ -17,16 +17,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from cli_support import COMMAND, SHOP_CALLS, chat, emit, exporting, run, run_json
+from cli_support import COMMAND, chat, exporting, run, run_json, shop_spans
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
-    """A folder of spans: the five calls of `SHOP_CALLS`, priced by the processor and written as OTLP JSON lines."""
-    folder = tmp_path / "spans"
-    with exporting(folder) as tracer:
-        emit(tracer, SHOP_CALLS)
-    return folder
+    return shop_spans(tmp_path / "spans")
 
 
 def _groups(document: dict[str, Any], *keys: str) -> dict[tuple[str, ...], tuple[int, Decimal | None, int, int]]:
@@ -41,16 +37,20 @@ def _groups(document: dict[str, Any], *keys: str) -> dict[tuple[str, ...], tuple
     }
 
 
+# `SHOP_CALLS` by model: (calls, cost, unpriced, estimated).
+SHOP_BY_MODEL = {
+    ("claude-sonnet-4-5",): (1, Decimal("0.06"), 0, 0),  # 10000 * 3/1e6 + 2000 * 15/1e6
+    ("claude-haiku-4-5",): (1, Decimal("0.004"), 0, 0),  # 2000 * 1/1e6 + 400 * 5/1e6
+    ("gpt-4o-mini",): (2, Decimal("0.000405"), 0, 1),  # 0.00036 + (100 * 0.15/1e6 + 50 * 0.6/1e6)
+    ("gpt-nonexistent",): (1, None, 1, 0),  # no price: no amount, never a zero
+    ("total",): (5, Decimal("0.064405"), 1, 1),
+}
+
+
 def test_report_by_model_gives_cost_calls_and_the_unpriced_and_estimated_counts(shop: Path) -> None:
     document = run_json("report", str(shop))
 
-    assert _groups(document, "model") == {
-        ("claude-sonnet-4-5",): (1, Decimal("0.06"), 0, 0),  # 10000 * 3/1e6 + 2000 * 15/1e6
-        ("claude-haiku-4-5",): (1, Decimal("0.004"), 0, 0),  # 2000 * 1/1e6 + 400 * 5/1e6
-        ("gpt-4o-mini",): (2, Decimal("0.000405"), 0, 1),  # 0.00036 + (100 * 0.15/1e6 + 50 * 0.6/1e6)
-        ("gpt-nonexistent",): (1, None, 1, 0),  # no price: no amount, never a zero
-        ("total",): (5, Decimal("0.064405"), 1, 1),
-    }
+    assert _groups(document, "model") == SHOP_BY_MODEL
     assert (document["spans"], document["calls"], document["duplicates"]) == (6, 5, 0)  # and the agent span
 
 
@@ -222,13 +222,7 @@ def phoenix(shop: Path) -> Iterator[str]:
 def test_report_from_phoenix_follows_its_pages_and_gives_the_same_totals(phoenix: str) -> None:
     document = run_json("report", "--phoenix", phoenix, "--project", "support-assistant")
 
-    assert _groups(document, "model") == {
-        ("claude-sonnet-4-5",): (1, Decimal("0.06"), 0, 0),
-        ("claude-haiku-4-5",): (1, Decimal("0.004"), 0, 0),
-        ("gpt-4o-mini",): (2, Decimal("0.000405"), 0, 1),
-        ("gpt-nonexistent",): (1, None, 1, 0),
-        ("total",): (5, Decimal("0.064405"), 1, 1),
-    }
+    assert _groups(document, "model") == SHOP_BY_MODEL
     assert len(_FakePhoenix.requests) == 3  # six spans, two a page
 
 

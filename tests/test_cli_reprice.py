@@ -10,15 +10,12 @@ from typing import Any
 
 import pytest
 
-from cli_support import SHOP_CALLS, emit, exporting, run, run_json
+from cli_support import run, run_json, shop_spans
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
-    folder = tmp_path / "spans"
-    with exporting(folder) as tracer:
-        emit(tracer, SHOP_CALLS)
-    return folder
+    return shop_spans(tmp_path / "spans")
 
 
 @pytest.fixture

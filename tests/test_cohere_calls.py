@@ -8,9 +8,6 @@ $10.00 output per million tokens; embed-v4.0 $0.12 per million text tokens; rera
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import cohere
 import httpx
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
 
+from instrumentor_support import attributes, cost, instrumenting, only_span, run_fresh
 from otel_llmcost.instrumentation.cohere import CohereInstrumentor
-from replay import RECORDINGS
+from replay import Replay, recorded
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -35,21 +32,7 @@ CHAT_COST = Decimal("0.007")
 
 def recording(name: str) -> httpx.Response:
     """The recorded response ``name``, as the API sent it (cohere's client is on httpx)."""
-    directory = RECORDINGS / "cohere"
-    found = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
-    stream = directory / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(found["body"]).encode()
-    return httpx.Response(found["status"], headers=found["headers"], content=content)
-
-
-class Replay:
-    def __init__(self, *responses: httpx.Response) -> None:
-        self.responses = list(responses)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.responses.pop(0)
+    return recorded("cohere", name, http=httpx)
 
 
 def client(*responses: httpx.Response) -> tuple[cohere.ClientV2, Replay]:
@@ -64,26 +47,8 @@ def async_client(*responses: httpx.Response) -> cohere.AsyncClientV2:
 
 @pytest.fixture
 def priced(tracing: Tracing) -> Iterator[Tracing]:
-    instrumentor = CohereInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    try:
+    with instrumenting(CohereInstrumentor(), tracing):
         yield tracing
-    finally:
-        instrumentor.uninstrument()
-
-
-def only_span(tracing: Tracing) -> ReadableSpan:
-    spans = list(tracing.exporter.get_finished_spans())
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
-
-
-def attributes(tracing: Tracing) -> dict[str, Any]:
-    return dict(only_span(tracing).attributes or {})
-
-
-def cost(found: dict[str, Any]) -> Decimal:
-    return Decimal(repr(found["gen_ai.usage.cost.amount"]))
 
 
 def assert_chat(found: dict[str, Any], response_id: str) -> None:
@@ -246,9 +211,7 @@ imported = "cohere" in sys.modules
 from cohere.v2.client import V2Client
 print(imported, isinstance(vars(V2Client)["chat"], wrapt.FunctionWrapper))
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False True"
+    assert run_fresh(script) == "False True"
 
 
 def test_rerank_of_many_documents_is_priced_for_each_search_unit(priced: Tracing) -> None:

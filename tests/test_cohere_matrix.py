@@ -9,7 +9,7 @@ its embed and rerank spans no usage at all: for those, ours traces beside it and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ import cohere
 import pytest
 from opentelemetry.instrumentation.cohere import CohereInstrumentor as OpenLLMetryCohere
 
+from instrumentor_support import instrumenting
 from otel_llmcost.instrumentation.cohere import CohereInstrumentor
 from test_cohere_calls import MESSAGES, MODEL, client, cost, recording
 
@@ -24,14 +25,8 @@ if TYPE_CHECKING:
     from conftest import Tracing
 
 
-@contextmanager
-def ours(tracing: Tracing) -> Iterator[None]:
-    instrumentor = CohereInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    try:
-        yield
-    finally:
-        instrumentor.uninstrument()
+def ours(tracing: Tracing) -> AbstractContextManager[object]:
+    return instrumenting(CohereInstrumentor(), tracing)
 
 
 @contextmanager

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -13,21 +11,13 @@ from typing import Any
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "compare_prices.py"
+from scripts_support import SCRIPTS, load
+
+SCRIPT = SCRIPTS / "compare_prices.py"
 DAY = date(2026, 11, 22)
 
 
-def _load_script() -> Any:
-    spec = importlib.util.spec_from_file_location("compare_prices", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-cp = _load_script()
+cp = load("compare_prices", SCRIPT)
 
 
 def _tables(*files: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:

@@ -3,14 +3,13 @@ turns it off by its name, ``llmcost_google_genai``."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from importlib.metadata import entry_points
 
 import pytest
 
 import otel_llmcost
+from instrumentor_support import run_fresh
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
 
 needs_entry_points = pytest.mark.skipif(
@@ -60,11 +59,7 @@ def _run(script: str) -> str:
             return isinstance(vars(models.Models)["_generate_content"], wrapt.FunctionWrapper)
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", prelude + textwrap.dedent(script)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+    return run_fresh(script, prelude=prelude)
 
 
 def test_instrumenting_does_not_import_google_genai_and_its_import_patches_it() -> None:

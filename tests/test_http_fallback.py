@@ -19,9 +19,9 @@ import pytest
 import requests
 import urllib3
 from opentelemetry import context, trace
-from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
+from instrumentor_support import instrumenting, only_span
 from otel_llmcost.instrumentation.http_fallback import HTTPFallbackInstrumentor
 
 if TYPE_CHECKING:
@@ -81,16 +81,8 @@ def async_httpx_client(module: Any, provider: str, name: str) -> Any:
 
 @pytest.fixture
 def fallback(tracing: Tracing) -> Iterator[Tracing]:
-    instrumentor = HTTPFallbackInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    yield tracing
-    instrumentor.uninstrument()
-
-
-def one_span(tracing: Tracing) -> ReadableSpan:
-    spans = tracing.exporter.get_finished_spans()
-    assert len(spans) == 1, [span.name for span in spans]
-    return spans[0]
+    with instrumenting(HTTPFallbackInstrumentor(), tracing):
+        yield tracing
 
 
 def test_an_httpx_chat_completion_is_one_priced_span(fallback: Tracing) -> None:
@@ -98,7 +90,7 @@ def test_an_httpx_chat_completion_is_one_priced_span(fallback: Tracing) -> None:
         response = client.post(OPENAI_CHAT, json={"model": "gpt-4o-mini", "messages": MESSAGES})
     assert response.json()["usage"]["prompt_tokens"] == 1000
 
-    span = one_span(fallback)
+    span = only_span(fallback)
     attributes = dict(span.attributes or {})
     assert span.name == "chat gpt-4o-mini"
     assert span.kind is SpanKind.CLIENT
@@ -130,7 +122,7 @@ def test_an_httpx_stream_is_read_by_the_caller_unchanged_and_priced_at_its_end(f
             read = b"".join(response.iter_bytes(chunk_size=97))  # pieces that cut events in two
     assert read == recorded
 
-    attributes = dict(one_span(fallback).attributes or {})
+    attributes = dict(only_span(fallback).attributes or {})
     assert attributes["gen_ai.usage.input_tokens"] == 1000
     assert attributes["gen_ai.usage.output_tokens"] == 200
     assert attributes["gen_ai.response.id"] == "chatcmpl-CYr5aK7nWq2xT9vL4mZ1bR8pJd3sH"
@@ -142,7 +134,7 @@ def test_a_stream_closed_early_ends_its_span_once_without_usage(fallback: Tracin
         with client.stream("POST", OPENAI_CHAT, json={"model": "gpt-4o-mini", "stream": True}) as response:
             next(response.iter_lines())
 
-    attributes = dict(one_span(fallback).attributes or {})
+    attributes = dict(only_span(fallback).attributes or {})
     assert "gen_ai.usage.input_tokens" not in attributes
     assert attributes["gen_ai.request.model"] == "gpt-4o-mini"
 
@@ -155,7 +147,7 @@ def test_an_async_anthropic_stream_through_httpx2(fallback: Tracing) -> None:
                 return b"".join([piece async for piece in response.aiter_bytes()])
 
     assert asyncio.run(call()) == recording("anthropic", "sonnet_stream")[2]
-    span = one_span(fallback)
+    span = only_span(fallback)
     attributes = dict(span.attributes or {})
     assert span.name == "chat claude-sonnet-4-5"
     assert attributes["gen_ai.provider.name"] == "anthropic"
@@ -169,7 +161,7 @@ def test_a_gemini_call_takes_its_model_from_the_path(fallback: Tracing) -> None:
     with httpx_client(httpx2, "http_fallback", "gemini_flash") as client:
         client.post(f"{GEMINI}:generateContent", json={"contents": [{"parts": [{"text": "Why?"}]}]})
 
-    span = one_span(fallback)
+    span = only_span(fallback)
     attributes = dict(span.attributes or {})
     assert span.name == "generate_content gemini-2.0-flash"
     assert attributes["gen_ai.provider.name"] == "gcp.gemini"
@@ -183,7 +175,7 @@ def test_a_gemini_stream_read_whole_without_stream_mode(fallback: Tracing) -> No
     with httpx_client(httpx, "http_fallback", "gemini_flash_stream") as client:
         client.post(f"{GEMINI}:streamGenerateContent?alt=sse", json={"contents": []})
 
-    attributes = dict(one_span(fallback).attributes or {})
+    attributes = dict(only_span(fallback).attributes or {})
     assert attributes["gen_ai.usage.input_tokens"] == 1800
     assert attributes["gen_ai.usage.output_tokens"] == 240
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(GEMINI_COST, abs=1e-15)
@@ -193,7 +185,7 @@ def test_an_error_status_ends_the_span_with_it(fallback: Tracing) -> None:
     with httpx_client(httpx, "openai", "chat_error_429") as client:
         assert client.post(OPENAI_CHAT, json={"model": "gpt-4o-mini"}).status_code == 429
 
-    attributes = dict(one_span(fallback).attributes or {})
+    attributes = dict(only_span(fallback).attributes or {})
     assert attributes["error.type"] == "429"
 
 
@@ -214,7 +206,7 @@ def test_a_host_named_in_providers_is_looked_at(tracing: Tracing) -> None:
     finally:
         instrumentor.uninstrument()
 
-    attributes = dict(one_span(tracing).attributes or {})
+    attributes = dict(only_span(tracing).attributes or {})
     assert attributes["server.address"] == "gateway.internal"
     assert attributes["server.port"] == 8443
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(GPT_4O_MINI_COST, abs=1e-15)
@@ -389,7 +381,7 @@ def test_each_api_streamed_by_the_caller(
             read = b"".join(response.iter_bytes())
     assert read == recording(provider, name)[2]
 
-    span = one_span(fallback)
+    span = only_span(fallback)
     attributes = dict(span.attributes or {})
     assert span.name == f"{operation} {model}"
     assert attributes["gen_ai.request.model"] == model
@@ -401,7 +393,7 @@ def test_a_host_the_price_files_list_is_looked_at(fallback: Tracing) -> None:
     with httpx_client(httpx, "openai", "chat_gpt_4o_mini") as client:
         client.post("https://openrouter.ai/api/v1/chat/completions", json={"model": "openai/gpt-4o-mini"})
 
-    attributes = dict(one_span(fallback).attributes or {})
+    attributes = dict(only_span(fallback).attributes or {})
     assert attributes["gen_ai.provider.name"] == "openrouter"
     assert attributes["gen_ai.request.model"] == "openai/gpt-4o-mini"
 
@@ -445,7 +437,7 @@ def test_a_bedrock_event_stream_called_with_plain_http(fallback: Tracing, operat
             read = b"".join(response.iter_content(chunk_size=97))
     assert read == recording("bedrock", name)[2]
 
-    span = one_span(fallback)
+    span = only_span(fallback)
     attributes = dict(span.attributes or {})
     assert span.name == f"chat {model}"
     assert attributes["gen_ai.provider.name"] == "aws.bedrock"
@@ -462,7 +454,7 @@ def test_a_bedrock_event_stream_read_whole(fallback: Tracing) -> None:
     with httpx_client(httpx, "bedrock", name) as client:
         client.post(f"{BEDROCK_RUNTIME}/{model}/converse-stream", json={"messages": []})
 
-    attributes = dict(one_span(fallback).attributes or {})
+    attributes = dict(only_span(fallback).attributes or {})
     assert attributes["gen_ai.usage.cache_read.input_tokens"] == 640
     assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, abs=1e-15)
 
@@ -477,6 +469,6 @@ def test_bytes_that_are_no_event_stream_end_the_call_without_usage(fallback: Tra
         read = b"".join(response.iter_bytes())
     assert read.startswith(b"\x00\x00\x00\x20not an event stream")
 
-    attributes = dict(one_span(fallback).attributes or {})
+    attributes = dict(only_span(fallback).attributes or {})
     assert "gen_ai.usage.input_tokens" not in attributes
     assert attributes["llmcost.status"] != "priced"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from instrumentor_support import instrumenting
 from otel_llmcost.instrumentation.http_fallback import HTTPFallbackInstrumentor
 from test_http_fallback import GEMINI_COST, GPT_4O_MINI_COST, SONNET_STREAM_COST, pieces, recording
 
@@ -76,10 +77,8 @@ def transports(monkeypatch: pytest.MonkeyPatch) -> Transports:
 
 @pytest.fixture
 def fallback(tracing: Tracing) -> Iterator[Tracing]:
-    instrumentor = HTTPFallbackInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    yield tracing
-    instrumentor.uninstrument()
+    with instrumenting(HTTPFallbackInstrumentor(), tracing):
+        yield tracing
 
 
 def call(model: str, stream: bool, run_async: bool) -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from typing import Any
 
 import pytest
 from openai.types import CompletionUsage
 
+from instrumentor_support import run_fresh
 from openai_support import MESSAGES, client, instrumented, openai_recording
 from otel_llmcost.instrumentation._read import field, fields
 from otel_llmcost.instrumentation._reading import settled
@@ -31,15 +28,9 @@ def wrapped():
 
 def _run(script: str) -> str:
     """``script`` in a fresh interpreter (where ``openai`` is not imported yet); what it printed."""
-    done = subprocess.run(
-        [sys.executable, "-c", _PRELUDE + textwrap.dedent(script)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"},
+    return run_fresh(
+        script, prelude=_PRELUDE, environment={"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"}
     )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 def test_instrumenting_does_not_import_the_sdk_and_its_import_patches_it() -> None:

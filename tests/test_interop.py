@@ -32,6 +32,7 @@ import wrapt
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.sdk.trace import ReadableSpan
 
+from metrics_support import cost_points
 from replay import Replay, recorded
 
 if TYPE_CHECKING:
@@ -221,15 +222,7 @@ def assert_priced(span: ReadableSpan, usd: Decimal, entry: str) -> None:
 
 def cost_total(tracing: Tracing) -> float:
     """The sum of the ``llmcost.cost`` counter over all its points."""
-    data = tracing.metric_reader.get_metrics_data()
-    return sum(
-        point.value  # type: ignore[union-attr]
-        for resource in (data.resource_metrics if data else ())
-        for scope in resource.scope_metrics
-        for metric in scope.metrics
-        if metric.name == "llmcost.cost"
-        for point in metric.data.data_points  # type: ignore[union-attr]
-    )
+    return sum(point.value for point in cost_points(tracing.metric_reader))
 
 
 @openllmetry_import_warning

@@ -14,12 +14,12 @@ such a call unpriced, and beside the fallback its span is the priced one.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager, ExitStack
+from typing import TYPE_CHECKING
 
 import pytest
 
+from instrumentor_support import instrumenting
 from otel_llmcost.instrumentation.http_fallback import HTTPFallbackInstrumentor
 from test_http_fallback import recording
 from test_http_fallback_litellm import CASES, Transports, call
@@ -40,38 +40,20 @@ OPENLLMETRY_SCOPE = "opentelemetry.instrumentation.litellm"
 OPENINFERENCE_SCOPE = "openinference.instrumentation.litellm"
 
 
-@contextmanager
-def fallback(tracing: Tracing) -> Iterator[None]:
-    instrumentor = HTTPFallbackInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    try:
-        yield
-    finally:
-        instrumentor.uninstrument()
+def fallback(tracing: Tracing) -> AbstractContextManager[object]:
+    return instrumenting(HTTPFallbackInstrumentor(), tracing)
 
 
-@contextmanager
-def openllmetry(tracing: Tracing) -> Iterator[None]:
+def openllmetry(tracing: Tracing) -> AbstractContextManager[object]:
     from opentelemetry.instrumentation.litellm import LiteLLMInstrumentor
 
-    instrumentor: Any = LiteLLMInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider)
-    try:
-        yield
-    finally:
-        instrumentor.uninstrument()
+    return instrumenting(LiteLLMInstrumentor(), tracing, metrics=False)
 
 
-@contextmanager
-def openinference(tracing: Tracing) -> Iterator[None]:
+def openinference(tracing: Tracing) -> AbstractContextManager[object]:
     from openinference.instrumentation.litellm import LiteLLMInstrumentor
 
-    instrumentor: Any = LiteLLMInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider)
-    try:
-        yield
-    finally:
-        instrumentor.uninstrument()
+    return instrumenting(LiteLLMInstrumentor(), tracing, metrics=False)
 
 
 TRACERS = {"fallback": fallback, "openllmetry": openllmetry, "openinference": openinference}

@@ -9,13 +9,12 @@ codestral-2508 $0.30 / $0.90; mistral-embed $0.10.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from instrumentor_support import run_fresh
 from mistralai_support import (
     CACHED_TOKENS_KEPT,
     MESSAGES,
@@ -240,9 +239,7 @@ except ImportError:
     from mistralai.chat import Chat
 print(imported, isinstance(vars(Chat)["complete"], wrapt.FunctionWrapper))
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False True"
+    assert run_fresh(script) == "False True"
 
 
 def test_a_server_url_of_its_own_is_the_span_s_server(priced: Tracing) -> None:

@@ -308,6 +308,92 @@ def test_a_flux_image_is_priced_once_at_its_request_not_at_its_polls(
     assert_cost(attributes, D("0.04"))  # FLUX1.1 [pro]: $0.04 per image
 
 
+def post_flux(body: dict[str, Any], model: str = "flux-2-pro") -> dict[str, Any]:
+    response = requests.post(
+        f"https://api.bfl.ai/v1/{model}",
+        headers={"accept": "application/json", "x-key": "bfl-test"},
+        json=body,
+        timeout=10,
+    )
+    values: dict[str, Any] = response.json()
+    return values
+
+
+def table_cost(attributes: dict[str, Any]) -> D | None:
+    """What the bundled table prices a span's megapixels at: the reported charge aside."""
+    from otel_llmcost.pricing import PriceTable
+    from otel_llmcost.usage import Usage
+
+    usage = Usage(
+        output_megapixels=D(repr(attributes["llmcost.usage.output_megapixels"])),
+        input_megapixels=D(repr(attributes.get("llmcost.usage.input_megapixels", 0))),
+    )
+    return (
+        PriceTable.load().price(usage, provider="black_forest_labs", model=attributes["gen_ai.request.model"]).total_usd
+    )
+
+
+def test_a_flux_2_image_is_priced_by_its_megapixels_and_its_reported_charge(
+    fallback: Tracing, requests_replay: Callable[[dict[str, tuple[int, dict[str, str], bytes]]], None]
+) -> None:
+    requests_replay({"/v1/flux-2-pro": recorded("bfl_flux_2_pro"), "/v1/get_result": recorded("bfl_get_result_ready")})
+    submitted = post_flux({"prompt": "A lighthouse at dawn", "width": 1920, "height": 1080})
+    requests.get(submitted["polling_url"], headers={"x-key": "bfl-test"}, timeout=10)
+
+    attributes = one_span(fallback)  # the poll bills nothing
+    assert attributes["gen_ai.operation.name"] == "image_generation"
+    assert attributes["gen_ai.request.model"] == "flux-2-pro"
+    assert attributes["gen_ai.response.id"] == "0d1e5b7a-3f2c-4e8a-9b6d-7c1f2a3e4b5c"
+    assert attributes["llmcost.usage.output_megapixels"] == 2.07  # the response's output_mp (1920 x 1080)
+    assert "llmcost.usage.input_megapixels" not in attributes
+    assert "llmcost.usage.images" not in attributes
+    # BFL's response states the charge: 4.5 credits of $0.01
+    assert attributes["llmcost.status"] == "provider_reported"
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.045, abs=1e-15)
+    # and the table prices the same megapixels alike: 2.07 MP bills 2; the first at $0.03, the second at $0.015
+    assert table_cost(attributes) == D("0.03") + 1 * D("0.015")
+
+
+def test_a_flux_2_edit_bills_its_reference_images_megapixels_too(
+    fallback: Tracing, requests_replay: Callable[[dict[str, tuple[int, dict[str, str], bytes]]], None]
+) -> None:
+    requests_replay({"/v1/flux-2-pro": recorded("bfl_flux_2_pro_edit")})
+    post_flux(
+        {
+            "prompt": "The person from image 1 petting the cat from image 2",
+            "input_image": "https://example.com/person.jpg",
+            "input_image_2": "https://example.com/cat.jpg",
+        }
+    )
+
+    attributes = one_span(fallback)
+    assert attributes["llmcost.usage.output_megapixels"] == 1.05
+    assert attributes["llmcost.usage.input_megapixels"] == 2.1
+    # 6 credits: the output's first megapixel (3) and two megapixels of reference images at 1.5 each
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(0.06, abs=1e-15)
+    assert table_cost(attributes) == D("0.03") + 2 * D("0.015")
+
+
+def test_a_flux_2_image_whose_response_says_nothing_is_estimated_from_its_size(
+    fallback: Tracing, requests_replay: Callable[[dict[str, tuple[int, dict[str, str], bytes]]], None]
+) -> None:
+    requests_replay({"/v1/flux-2-max": recorded("bfl_flux_2_pro_webhook")})  # a webhook's answer: no cost, no MP
+    body = {
+        "prompt": "A lighthouse at dawn",
+        "width": 2048,
+        "height": 1536,
+        "webhook_url": "https://hooks.example.com/bfl",
+    }
+    post_flux(body, model="flux-2-max")
+
+    attributes = one_span(fallback)
+    assert attributes["llmcost.usage.output_megapixels"] == pytest.approx(3.145728)  # 2048 x 1536 / 10^6
+    assert attributes["llmcost.usage.status"] == "estimated"
+    assert attributes["llmcost.status"] == "estimated"
+    # FLUX.2 [max]: 3.15 MP bills 3, the first at $0.07 and two more at $0.03
+    assert attributes["gen_ai.usage.cost.amount"] == pytest.approx(float(D("0.07") + 2 * D("0.03")), abs=1e-15)
+
+
 def test_an_api_error_is_an_error_span_with_no_cost(fallback: Tracing) -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(401, json={"detail": {"status": "invalid_api_key"}}))
     with httpx.Client(transport=transport) as client:

@@ -95,3 +95,46 @@ def test_a_per_hour_price_of_an_unknown_unit_is_a_clear_error(tmp_path: Path) ->
     path.write_text(json.dumps({"provider": "acme_audio", "models": [{"id": "ears", "prices": [prices]}]}))
     with pytest.raises(PriceFileError, match="unknown unit 'output_audio'; allowed: input_audio"):
         PriceTable.load([path], bundled=False)
+
+
+def test_flux_2_bills_the_first_megapixel_flat_and_each_further_one_less(table: PriceTable) -> None:
+    def cost(model: str, output: str, sent: str = "0") -> D | None:
+        usage = Usage(output_megapixels=D(output), input_megapixels=D(sent))
+        return table.price(usage, provider="black_forest_labs", model=model, at=AT).total_usd
+
+    assert cost("flux-2-klein-4b", "2") == D("0.014") + D("0.001")  # the pricing page's own example: $0.015
+    assert cost("flux-2-klein-9b", "1") == D("0.015")
+    assert cost("flux-2-pro", "0.5") == D("0.03")  # an image under a megapixel costs the first one
+    assert cost("flux-2-pro", "4.19") == D("0.03") + 3 * D("0.015")  # whole megapixels, to the nearest: 4
+    assert cost("flux-2-max", "1", sent="1") == D("0.07") + D("0.03")  # the guide's 1 MP edit: $0.10
+    assert cost("flux-2-flex", "1.5", sent="2.49") == D("0.05") + 1 * D("0.05") + 2 * D("0.05")  # 1.5 -> 2, 2.49 -> 2
+
+
+def test_megapixels_go_on_the_span_and_come_back() -> None:
+    usage = Usage(output_megapixels=D("2.07"), input_megapixels=D("1.05"))
+    attributes: dict[str, Any] = dict(usage_attributes(usage))
+    assert attributes == {"llmcost.usage.output_megapixels": 2.07, "llmcost.usage.input_megapixels": 1.05}
+    attributes |= {"gen_ai.operation.name": "image_generation", "gen_ai.provider.name": "black_forest_labs"}
+    assert read_call(attributes).usage == usage
+
+
+def test_a_megapixel_price_without_the_unit_a_call_used_leaves_it_unpriced(tmp_path: Path) -> None:
+    path = tmp_path / "acme.json"
+    prices = {"usd_per_megapixel": {"output": "0.02"}}  # no first_output: every megapixel at one price
+    path.write_text(json.dumps({"provider": "acme_images", "models": [{"id": "painter", "prices": [prices]}]}))
+    table = PriceTable.load([path], bundled=False)
+    plain = table.price(Usage(output_megapixels=D("2.2")), provider="acme_images", model="painter", at=AT)
+    assert plain.total_usd == 2 * D("0.02")
+    edit = table.price(
+        Usage(output_megapixels=D(1), input_megapixels=D(1)), provider="acme_images", model="painter", at=AT
+    )
+    assert (edit.status, edit.reason) == ("unpriced", "missing_price")
+    assert edit.detail == "no price for unit input_megapixels in acme_images/painter"
+
+
+def test_a_megapixel_price_of_an_unknown_unit_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    prices = {"usd_per_megapixel": {"first": "0.03"}}
+    path.write_text(json.dumps({"provider": "acme_images", "models": [{"id": "painter", "prices": [prices]}]}))
+    with pytest.raises(PriceFileError, match="unknown unit 'first'; allowed: first_output, output, input"):
+        PriceTable.load([path], bundled=False)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
-import pydantic
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
@@ -23,6 +22,7 @@ from openai_support import (
     CHAT_GPT_4O_MINI,
     CHAT_REQUEST,
     MESSAGES,
+    Billing,
     Traced,
     assert_attributes,
     async_client,
@@ -588,12 +588,6 @@ def test_with_streaming_response_of_a_stream_left_early_ends_at_close(traced: Tr
         assert traced.spans() == []
 
     check_call(traced.span(), NO_USAGE_AFTER_BREAK)
-
-
-class Billing(pydantic.BaseModel):
-    charged_twice: bool
-    explanation: str
-    refund_due_usd: float
 
 
 PARSED = {

@@ -121,8 +121,9 @@ def _attributes(traced: Traced) -> dict[str, object]:
     return dict(traced.span().attributes or {})
 
 
-def test_azure_openai_client(traced: Traced) -> None:
-    azure = openai.AzureOpenAI(
+def _azure() -> openai.AzureOpenAI:
+    """An Azure OpenAI client of the deployment support-bot-mini, answered by the recording chat_azure_gpt_4o_mini."""
+    return openai.AzureOpenAI(
         api_key="test",
         api_version="2024-10-21",
         azure_endpoint="https://contoso-eastus.openai.azure.com",
@@ -131,6 +132,10 @@ def test_azure_openai_client(traced: Traced) -> None:
             transport=httpx2.MockTransport(lambda request: openai_recording("chat_azure_gpt_4o_mini"))
         ),
     )
+
+
+def test_azure_openai_client(traced: Traced) -> None:
+    azure = _azure()
 
     azure.chat.completions.create(model="support-bot-mini", messages=MESSAGES)
 
@@ -231,15 +236,7 @@ def test_a_self_hosted_server_is_not_priced_on_purpose(priced: Tracing) -> None:
 # chat_azure_gpt_4o_mini, priced as Azure's gpt-4o-mini (OpenAI's global price):
 #   1,024 x $0.15 / 1M + 1,024 x $0.075 / 1M + 20 x $0.60 / 1M = $0.0001536 + $0.0000768 + $0.000012 = $0.0002424
 def test_an_azure_deployment_is_priced_by_the_model_that_answered(priced: Tracing) -> None:
-    azure = openai.AzureOpenAI(
-        api_key="test",
-        api_version="2024-10-21",
-        azure_endpoint="https://contoso-eastus.openai.azure.com",
-        max_retries=0,
-        http_client=httpx2.Client(
-            transport=httpx2.MockTransport(lambda request: openai_recording("chat_azure_gpt_4o_mini"))
-        ),
-    )
+    azure = _azure()
     azure.chat.completions.create(model="support-bot-mini", messages=MESSAGES)
 
     (span,) = priced.exporter.get_finished_spans()

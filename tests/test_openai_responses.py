@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import openai
-import pydantic
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from openai_support import (
     OPENAI_SERVER,
+    Billing,
     Traced,
     assert_attributes,
     async_client,
@@ -253,12 +253,6 @@ def test_async_stream_helper(traced: Traced) -> None:
 
     assert run(read()).id == STREAMED["gen_ai.response.id"]
     check(traced.span(), STREAMED)
-
-
-class Billing(pydantic.BaseModel):
-    charged_twice: bool
-    explanation: str
-    refund_due_usd: float
 
 
 PARSED = {

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -23,13 +20,13 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
+from replay import recorded
 
 if TYPE_CHECKING:
     from conftest import Tracing
 
 # The HTTP package of the installed SDK: httpx2 from openai 3.0, httpx before.
 http: Any = importlib.import_module("httpx2" if "httpx2" in vars(openai._base_client) else "httpx")
-RECORDINGS = Path(__file__).parent / "recordings" / "openai"
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 HAS_RESPONSES = importlib.util.find_spec("openai.resources.responses") is not None
 CHAT = {
@@ -49,10 +46,7 @@ CHAT = {
 
 def recording(name: str) -> Any:
     """The recorded response ``name``, as the installed SDK's HTTP package's response."""
-    saved = json.loads((RECORDINGS / f"{name}.json").read_text(encoding="utf-8"))
-    stream = RECORDINGS / f"{name}.sse"
-    content = stream.read_bytes() if stream.exists() else json.dumps(saved["body"]).encode()
-    return http.Response(saved["status"], headers=saved["headers"], content=content)
+    return recorded("openai", name, http=http)
 
 
 def replaying(*names: str) -> Any:
@@ -64,14 +58,6 @@ def client(*names: str, max_retries: int = 0) -> openai.OpenAI:
     return openai.OpenAI(
         api_key="test-no-key", http_client=http.Client(transport=replaying(*names)), max_retries=max_retries
     )
-
-
-@pytest.fixture
-def priced(tracing: Tracing) -> Iterator[Tracing]:
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    yield tracing
-    instrumentor.uninstrument()
 
 
 def only_span(tracing: Tracing, expected: dict[str, object]) -> dict[str, object]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -65,6 +67,7 @@ ISSUE_15_PROVIDERS = {
     "scaleway",
     "jina_ai",
     "azure.ai.inference",
+    "nvidia_nim",
 }
 REQUIRED_PROVIDERS |= ISSUE_15_PROVIDERS
 NEW_PROVIDERS = ISSUE_15_PROVIDERS | {
@@ -148,6 +151,72 @@ def test_entries_of_new_providers_say_when_their_price_took_effect() -> None:
             # an open start only where the source says the price is older than its record of it
             if "from" not in model["prices"][0]:
                 assert "has no `from`" in document["sources"][model["source"]].get("note", ""), where
+
+
+# Files whose open starts still rely on the README's convention alone (a first period without `from` is in force
+# since the model's launch) and carry no note yet; each leaves this set when its entries are dated or explained.
+OPEN_STARTS_BY_CONVENTION = {
+    "openai",
+    "azure.ai.openai",
+    "anthropic",
+    "gcp.gemini",
+    "mistral_ai",
+    "cohere",
+    "groq",
+    "deepseek",
+    "x_ai",
+    "perplexity",
+    "together_ai",
+    "fireworks_ai",
+}
+
+
+def _open_start_unexplained(document: dict[str, Any], model: dict[str, Any]) -> bool:
+    first = model["prices"][0]
+    if "from" in first:
+        return False
+    notes = (model.get("note", ""), first.get("note", ""), document["sources"][model["source"]].get("note", ""))
+    return not any("no `from`" in note.lower() for note in notes)
+
+
+def test_every_priced_entry_has_the_date_its_price_took_effect_or_a_note_that_says_why_not() -> None:
+    unexplained: dict[str, int] = {}
+    for path in FILES:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for model in document["models"]:
+            if "prices" not in model:
+                continue
+            where = f"{path.name}: {model['id']}"
+            assert all("from" in period for period in model["prices"][1:]), where
+            if _open_start_unexplained(document, model):
+                assert document["provider"] in OPEN_STARTS_BY_CONVENTION, f"{where}: no `from` and no note saying why"
+                unexplained[document["provider"]] = unexplained.get(document["provider"], 0) + 1
+    # the exemption stays honest: a file whose open starts are all dated or explained leaves the set
+    assert set(unexplained) == OPEN_STARTS_BY_CONVENTION
+
+
+def test_an_entry_dated_by_its_launch_prices_from_that_day_and_not_before(table: PriceTable) -> None:
+    usage = Usage(input=1_000_000)
+    # voyage-3: released 2024-09-18 at $0.06 per million tokens
+    assert table.price(usage, provider="voyage_ai", model="voyage-3", at=date(2024, 9, 18)).total_usd == Decimal("0.06")
+    before = table.price(usage, provider="voyage_ai", model="voyage-3", at=date(2024, 9, 17))
+    assert (before.status, before.total_usd) == ("unpriced", None)  # the model did not exist yet
+
+
+def test_the_docs_count_the_entries_by_the_kind_of_their_source() -> None:
+    # pricing/README.md says how many priced entries come from the vendor's own page; it must stay true
+    counts = {"vendor": 0, "quoted": 0, "table": 0}
+    for path in FILES:
+        for model in json.loads(path.read_text(encoding="utf-8"))["models"]:
+            if "prices" in model:
+                counts[model["source_kind"]] += 1
+    readme = " ".join((PRICING / "README.md").read_text(encoding="utf-8").split())
+    stated = {
+        "vendor": re.search(r"\*\*([0-9,]+) priced entries come from the vendor's own page\*\*", readme),
+        "quoted": re.search(r"([0-9,]+) from third-party pages quoting the vendor's price", readme),
+        "table": re.search(r"the other ([0-9,]+) come from genai-prices or LiteLLM only", readme),
+    }
+    assert {kind: int(found.group(1).replace(",", "")) if found else None for kind, found in stated.items()} == counts
 
 
 def test_no_price_takes_effect_on_the_day_the_table_was_made_unless_its_source_says_so() -> None:
@@ -300,6 +369,15 @@ def test_known_prices_to_the_cent(table: PriceTable) -> None:
     batch = RequestContext(batch=True)
     half = table.price(short, provider="anthropic", model="claude-sonnet-4-5", at=TODAY, context=batch)
     assert (half.total_usd, half.variants) == (Decimal("0.9"), ("batch",))
+
+
+def test_fireworks_prices_deepseek_v3_1_cached_input_at_its_pages_rate(table: PriceTable) -> None:
+    # Fireworks' serverless pricing page: the DeepSeek V3 family at $0.56 input, $0.28 cached input, $1.68 output
+    usage = Usage(input=6_000, cache_read=4_000, output=1_000)  # disjoint buckets: 10,000 prompt tokens, 4,000 cached
+    cost = table.price(usage, provider="fireworks_ai", model="accounts/fireworks/models/deepseek-v3p1", at=TODAY)
+    assert cost.status == "priced"
+    # 6,000 x $0.56 + 4,000 x $0.28 + 1,000 x $1.68 per million
+    assert cost.total_usd == Decimal("0.00616")
 
 
 def test_long_context_moves_the_whole_request_on_gemini_2_5_pro(table: PriceTable) -> None:

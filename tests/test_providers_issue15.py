@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as D
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from openai_support import MESSAGES, client, openai_recording
 from otel_llmcost.instrumentation.openai._read import token_usage
 from otel_llmcost.pricing import PriceTable, Usage
 from test_price_table import ISSUE_15_PROVIDERS
+
+if TYPE_CHECKING:
+    from conftest import Tracing
 
 M = 1_000_000
 AT = date(2026, 12, 7)  # the table's version: every new entry's price is in force
@@ -224,6 +229,14 @@ CALLS = [
         id="azure.ai.inference",
     ),
     pytest.param(
+        "nvidia",
+        "meta/llama-3.3-70b-instruct",
+        {"prompt_tokens": 44, "completion_tokens": 32, "total_tokens": 76},
+        # NVIDIA's hosted API is free to its developer program: 44 * 0/1e6 + 32 * 0/1e6
+        D(0),
+        id="nvidia_nim",
+    ),
+    pytest.param(
         "arcee",
         "deepseek/deepseek-v4-flash-latest",
         {
@@ -401,3 +414,46 @@ def test_a_hugging_face_model_without_its_inference_provider_is_not_guessed(tabl
     )
     assert cost.status == "unpriced"
     assert cost.reason == "unknown_model"
+
+
+def test_a_call_to_nvidias_hosted_api_is_a_priced_span_that_costs_nothing(priced: Tracing) -> None:
+    # The real openai client pointed at NVIDIA's API catalog; the transport replays a recorded chat completion.
+    sdk, replay = client(openai_recording("chat_nvidia_nim_llama"), base_url="https://integrate.api.nvidia.com/v1")
+    sdk.chat.completions.create(model="meta/llama-3.3-70b-instruct", messages=MESSAGES)
+
+    assert str(replay.requests[0].url) == "https://integrate.api.nvidia.com/v1/chat/completions"
+    (span,) = priced.exporter.get_finished_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes["gen_ai.provider.name"] == "nvidia_nim"
+    assert (attributes["gen_ai.usage.input_tokens"], attributes["gen_ai.usage.output_tokens"]) == (44, 32)
+    assert attributes["llmcost.status"] == "priced"
+    assert attributes["llmcost.price.entry"] == "nvidia_nim/meta/llama-3.3-70b-instruct"
+    # free developer access: 44 * 0/1e6 + 32 * 0/1e6, a cost of exactly zero, not a missing one
+    assert D(repr(attributes["gen_ai.usage.cost.amount"])) == D(0)
+
+
+def test_a_model_of_nvidias_catalog_the_table_does_not_name_is_still_free(table: PriceTable) -> None:
+    cost = table.price(
+        Usage.from_totals(input_tokens=1200, output_tokens=300),
+        provider="nvidia_nim",
+        model="qwen/qwen3-coder-480b-a35b-instruct",
+        at=AT,
+    )
+    assert (cost.status, cost.entry, cost.total_usd) == ("priced", "nvidia_nim/api-catalog", D(0))
+
+
+def test_a_self_hosted_nim_is_priced_by_the_override_the_pricing_readme_gives(tmp_path: Path) -> None:
+    # pricing/README.md's example: a licence of $1 per GPU-hour on 8 GPUs serving 40 million tokens an hour
+    readme = (Path(__file__).parents[1] / "pricing" / "README.md").read_text(encoding="utf-8")
+    example = readme.split('```json\n{\n  "provider": "nim_self_hosted"', 1)[1].split("```", 1)[0]
+    override = tmp_path / "nim.json"
+    override.write_text('{\n  "provider": "nim_self_hosted"' + example, encoding="utf-8")
+
+    table = PriceTable.load([override])
+    cost = table.price(
+        Usage.from_totals(input_tokens=1200, output_tokens=300),
+        provider="nim_self_hosted",
+        model="meta/llama-3.3-70b-instruct",
+        at=AT,
+    )
+    assert (cost.status, cost.total_usd) == ("priced", (1200 * D("0.2") + 300 * D("0.2")) / M)  # $8 / 40M tokens

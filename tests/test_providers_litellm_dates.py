@@ -4,28 +4,16 @@ The pure parts, with cost maps written to a temporary cache (no download, no net
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "date_litellm_rows.py"
+from scripts_support import SCRIPTS, load
 
-
-def _load_script() -> Any:
-    spec = importlib.util.spec_from_file_location("date_litellm_rows", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-dl = _load_script()
+SCRIPT = SCRIPTS / "date_litellm_rows.py"
+dl = load("date_litellm_rows", SCRIPT)
 FILE = {
     "provider": "deepinfra",
     "sources": {"litellm": {"url": "https://example.invalid", "checked": "2026-12-07"}},

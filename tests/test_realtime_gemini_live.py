@@ -18,11 +18,20 @@ import pytest
 from google import genai
 from google.genai import errors, live, types
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 from websockets.exceptions import ConnectionClosed
 
+from instrumentor_support import instrumenting
 from otel_llmcost.instrumentation.google_genai import GoogleGenAIInstrumentor
-from realtime_support import Replayed, recording, replaying
+from realtime_support import (
+    Replayed,
+    assert_uninstrument_restores,
+    attributes,
+    cancelled_once_started,
+    recording,
+    replaying,
+    session_spans,
+)
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -38,10 +47,8 @@ QUESTIONS = ("When do you open?", "And when do you close?", "On Saturday?")
 
 @pytest.fixture
 def priced(tracing: Tracing) -> Iterator[Tracing]:
-    instrumentor = GoogleGenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider, meter_provider=tracing.meter_provider)
-    yield tracing
-    instrumentor.uninstrument()
+    with instrumenting(GoogleGenAIInstrumentor(), tracing):
+        yield tracing
 
 
 def _client(server: Replayed) -> genai.Client:
@@ -61,30 +68,19 @@ async def _talk(server: Replayed, questions: tuple[str, ...] = QUESTIONS) -> Non
             await _ask(session, question)
 
 
-def _spans(tracing: Tracing) -> tuple[ReadableSpan, list[ReadableSpan]]:
-    spans = tracing.exporter.get_finished_spans()
-    sessions = [span for span in spans if span.kind is SpanKind.INTERNAL]
-    assert len(sessions) == 1, [span.name for span in spans]
-    return sessions[0], [span for span in spans if span.kind is SpanKind.CLIENT]
-
-
-def _attributes(span: ReadableSpan) -> dict[str, Any]:
-    return dict(span.attributes or {})
-
-
 def test_a_live_session_of_three_turns_sums_to_the_session_span(priced: Tracing) -> None:
     with replaying(SCRIPT, tls=True) as server:
         asyncio.run(_talk(server))
-    session, turns = _spans(priced)
+    session, turns = session_spans(priced)
     assert session.name == f"realtime {MODEL}"
     assert [span.name for span in turns] == [f"generate_content {MODEL}"] * 3
     assert all(span.parent is not None and span.parent.span_id == session.context.span_id for span in turns)
-    assert [_attributes(span)["gen_ai.usage.cost.amount"] for span in turns] == [
+    assert [attributes(span)["gen_ai.usage.cost.amount"] for span in turns] == [
         float(COST_1),
         float(COST_2),
         float(COST_3),
     ]
-    assert _attributes(session) == {
+    assert attributes(session) == {
         "gen_ai.provider.name": "gcp.gemini",
         "gen_ai.request.model": MODEL,
         "server.address": "127.0.0.1",
@@ -92,7 +88,7 @@ def test_a_live_session_of_three_turns_sums_to_the_session_span(priced: Tracing)
         "llmcost.subtree.cost": float(COST_1 + COST_2 + COST_3),
         "llmcost.subtree.calls": 3,
     }
-    first = _attributes(turns[0])
+    first = attributes(turns[0])
     assert {key: first[key] for key in first if key.startswith("gen_ai.") and "cost" not in key} == {
         "gen_ai.operation.name": "generate_content",
         "gen_ai.provider.name": "gcp.gemini",
@@ -122,8 +118,8 @@ def test_usage_sent_right_after_turn_complete_is_the_turn_s(priced: Tracing) -> 
                     break
 
         asyncio.run(asyncio.wait_for(talk(), 10))
-    _, turns = _spans(priced)
-    assert [_attributes(span)["gen_ai.usage.cost.amount"] for span in turns] == [
+    _, turns = session_spans(priced)
+    assert [attributes(span)["gen_ai.usage.cost.amount"] for span in turns] == [
         float(COST_1),
         float(COST_2),
         float(COST_3),
@@ -141,17 +137,17 @@ def test_the_session_ends_when_the_socket_drops_mid_turn(priced: Tracing) -> Non
                 # google-genai raises an APIError from the ConnectionClosed; older releases, that itself.
                 with pytest.raises((errors.APIError, ConnectionClosed)):
                     await _ask(session, QUESTIONS[2])
-                return _spans(priced)  # ended when the socket dropped, before the user's code left the session
+                return session_spans(priced)  # ended when the socket dropped, before the user's code left the session
 
         session, turns = asyncio.run(talk())
     assert len(priced.exporter.get_finished_spans()) == 4
     assert session.status.status_code is StatusCode.ERROR
-    assert _attributes(session)["llmcost.subtree.calls"] == 3
-    cut = _attributes(turns[2])
-    assert cut["error.type"] == _attributes(session)["error.type"]
+    assert attributes(session)["llmcost.subtree.calls"] == 3
+    cut = attributes(turns[2])
+    assert cut["error.type"] == attributes(session)["error.type"]
     assert (cut["llmcost.usage.status"], cut["gen_ai.usage.output_tokens"]) == ("partial", 1)
     assert cut["gen_ai.usage.cost.amount"] == float(1 * Decimal(2) / M)  # one text piece, as text output
-    assert [_attributes(span)["gen_ai.usage.cost.amount"] for span in turns[:2]] == [float(COST_1), float(COST_2)]
+    assert [attributes(span)["gen_ai.usage.cost.amount"] for span in turns[:2]] == [float(COST_1), float(COST_2)]
 
 
 def test_an_explicit_close_ends_the_session(priced: Tracing) -> None:
@@ -161,11 +157,11 @@ def test_an_explicit_close_ends_the_session(priced: Tracing) -> None:
             async with _client(server).aio.live.connect(model=MODEL) as session:
                 await _ask(session, QUESTIONS[0])
                 await session.close()
-                assert _spans(priced)[0].end_time is not None
+                assert session_spans(priced)[0].end_time is not None
 
         asyncio.run(talk())
-    session, turns = _spans(priced)
-    assert _attributes(session)["llmcost.subtree.cost"] == float(COST_1)
+    session, turns = session_spans(priced)
+    assert attributes(session)["llmcost.subtree.cost"] == float(COST_1)
     assert len(turns) == 1
 
 
@@ -181,18 +177,10 @@ def test_cancelling_a_live_session_cuts_the_turn_in_flight(priced: Tracing) -> N
                     if message.server_content and message.server_content.generation_complete:
                         started.set()
 
-        async def cancel() -> None:
-            started = asyncio.Event()
-            task = asyncio.create_task(talk(started))
-            await asyncio.wait_for(started.wait(), 10)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-
-        asyncio.run(cancel())
-    session, turns = _spans(priced)
-    assert _attributes(session)["error.type"] == "CancelledError"
-    cut = _attributes(turns[2])
+        cancelled_once_started(talk)
+    session, turns = session_spans(priced)
+    assert attributes(session)["error.type"] == "CancelledError"
+    cut = attributes(turns[2])
     assert (cut["error.type"], cut["llmcost.usage.status"], cut["gen_ai.usage.output_tokens"]) == (
         "CancelledError",
         "partial",
@@ -210,23 +198,16 @@ def test_leaving_a_live_session_with_an_exception_is_its_error(priced: Tracing) 
 
         with pytest.raises(LookupError):
             asyncio.run(talk())
-    session, turns = _spans(priced)
-    assert _attributes(session)["error.type"] == "LookupError"
-    assert [_attributes(span)["gen_ai.usage.cost.amount"] for span in turns] == [float(COST_1)]
+    session, turns = session_spans(priced)
+    assert attributes(session)["error.type"] == "LookupError"
+    assert [attributes(span)["gen_ai.usage.cost.amount"] for span in turns] == [float(COST_1)]
 
 
 def test_uninstrument_restores_the_live_methods(tracing: Tracing) -> None:
-    originals = (
-        vars(live.AsyncLive)["connect"],
-        vars(live.AsyncSession)["_receive"],
-        vars(live.AsyncSession)["close"],
+    assert_uninstrument_restores(
+        GoogleGenAIInstrumentor(),
+        tracing,
+        (live.AsyncLive, "connect"),
+        (live.AsyncSession, "_receive"),
+        (live.AsyncSession, "close"),
     )
-    instrumentor = GoogleGenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider)
-    assert vars(live.AsyncLive)["connect"] is not originals[0]
-    instrumentor.uninstrument()
-    assert (
-        vars(live.AsyncLive)["connect"],
-        vars(live.AsyncSession)["_receive"],
-        vars(live.AsyncSession)["close"],
-    ) == originals

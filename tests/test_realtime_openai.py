@@ -14,15 +14,24 @@ import inspect
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import openai
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
+from openai_support import instrumented_on
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
-from realtime_support import recording, replaying
+from realtime_support import (
+    assert_uninstrument_restores,
+    attributes,
+    cancelled_once_started,
+    recording,
+    replaying,
+    respond,
+    respond_async,
+    session_spans,
+)
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -50,36 +59,18 @@ SESSION_ID = "sess_CkR3aQ7mZ2xT9vB4nW1yE"
 @pytest.fixture
 def priced(tracing: Tracing) -> Iterator[Tracing]:
     """The OpenAI instrumentor on ``tracing``, with the loopback server named as OpenAI (a proxy's address)."""
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(
-        tracer_provider=tracing.tracer_provider,
-        meter_provider=tracing.meter_provider,
-        providers={"127.0.0.1": "openai"},
-    )
-    yield tracing
-    instrumentor.uninstrument()
-
-
-def _spans(tracing: Tracing) -> tuple[ReadableSpan, list[ReadableSpan]]:
-    spans = tracing.exporter.get_finished_spans()
-    sessions = [span for span in spans if span.kind is SpanKind.INTERNAL]
-    assert len(sessions) == 1, [span.name for span in spans]
-    responses = [span for span in spans if span.kind is SpanKind.CLIENT]
-    return sessions[0], responses
-
-
-def _attributes(span: ReadableSpan) -> dict[str, Any]:
-    return dict(span.attributes or {})
+    with instrumented_on(tracing, providers={"127.0.0.1": "openai"}):
+        yield tracing
 
 
 def _assert_three_priced(tracing: Tracing, port: int) -> None:
-    session, responses = _spans(tracing)
+    session, responses = session_spans(tracing)
     assert session.name == "realtime gpt-realtime"
     assert [span.name for span in responses] == ["chat gpt-realtime"] * 3
     assert all(span.parent is not None and span.parent.span_id == session.context.span_id for span in responses)
-    costs = [_attributes(span)["gen_ai.usage.cost.amount"] for span in responses]
+    costs = [attributes(span)["gen_ai.usage.cost.amount"] for span in responses]
     assert costs == [float(COST_1), float(COST_2), float(COST_3)]
-    assert _attributes(session) == {
+    assert attributes(session) == {
         "gen_ai.provider.name": "openai",
         "gen_ai.request.model": "gpt-realtime",
         "server.address": "127.0.0.1",
@@ -88,7 +79,7 @@ def _assert_three_priced(tracing: Tracing, port: int) -> None:
         "llmcost.subtree.cost": float(COST_1 + COST_2 + COST_3),
         "llmcost.subtree.calls": 3,
     }
-    second = _attributes(responses[1])
+    second = attributes(responses[1])
     assert {key: second[key] for key in second if key.startswith("gen_ai.") and "cost" not in key} == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "openai",
@@ -112,11 +103,7 @@ def test_a_session_of_three_responses_sums_to_the_session_span(priced: Tracing) 
     with replaying(SCRIPT) as server:
         client = openai.OpenAI(api_key="sk-test", websocket_base_url=server.url + "/v1")
         with client.realtime.connect(model="gpt-realtime") as connection:
-            for _ in range(3):
-                connection.response.create()
-                for event in connection:
-                    if event.type == "response.done":
-                        break
+            respond(connection, 3)
     assert [message["type"] for message in server.received] == ["response.create"] * 3
     _assert_three_priced(priced, server.port)
 
@@ -125,11 +112,7 @@ def test_an_async_session_of_three_responses(priced: Tracing) -> None:
     async def talk(url: str) -> None:
         client = openai.AsyncOpenAI(api_key="sk-test", websocket_base_url=url + "/v1")
         async with client.realtime.connect(model="gpt-realtime") as connection:
-            for _ in range(3):
-                await connection.response.create()
-                async for event in connection:
-                    if event.type == "response.done":
-                        break
+            await respond_async(connection, 3)
 
     with replaying(SCRIPT) as server:
         asyncio.run(talk(server.url))
@@ -143,28 +126,24 @@ def test_the_session_ends_when_the_socket_drops_mid_response(priced: Tracing) ->
     with replaying(SCRIPT, drop=(2, 4)) as server:
         client = openai.OpenAI(api_key="sk-test", websocket_base_url=server.url + "/v1")
         with client.realtime.connect(model="gpt-realtime") as connection:
-            for _ in range(2):
-                connection.response.create()
-                for event in connection:
-                    if event.type == "response.done":
-                        break
+            respond(connection, 2)
             connection.response.create()
             with pytest.raises(ConnectionClosedError):
                 list(connection)
             # Ended when the socket dropped, before the user's code left the session.
-            session, responses = _spans(priced)
+            session, responses = session_spans(priced)
     assert len(priced.exporter.get_finished_spans()) == 4  # nothing ended twice
     assert session.status.status_code is StatusCode.ERROR
-    assert _attributes(session)["error.type"] == "ConnectionClosedError"
-    assert _attributes(session)["llmcost.subtree.calls"] == 3
-    assert _attributes(session)["llmcost.subtree.cost"] == float(COST_1 + COST_2 + 2 * Decimal(16) / M)
-    cut = _attributes(responses[2])
+    assert attributes(session)["error.type"] == "ConnectionClosedError"
+    assert attributes(session)["llmcost.subtree.calls"] == 3
+    assert attributes(session)["llmcost.subtree.cost"] == float(COST_1 + COST_2 + 2 * Decimal(16) / M)
+    cut = attributes(responses[2])
     assert cut["error.type"] == "ConnectionClosedError"
     assert cut["llmcost.usage.status"] == "partial"
     assert cut["gen_ai.usage.output_tokens"] == 2  # a lower bound: one token per piece of text received
     assert (cut["llmcost.status"], cut["llmcost.reason"]) == ("partial", "estimate_unavailable")
     assert cut["gen_ai.usage.cost.amount"] == float(2 * Decimal(16) / M)  # the two pieces, as text output
-    assert [_attributes(span).get("gen_ai.usage.cost.amount") for span in responses[:2]] == [
+    assert [attributes(span).get("gen_ai.usage.cost.amount") for span in responses[:2]] == [
         float(COST_1),
         float(COST_2),
     ]
@@ -179,10 +158,10 @@ def test_leaving_the_session_mid_response_cuts_that_response(priced: Tracing) ->
                 for event in connection:
                     if event.type == "response.done" or (index == 2 and event.type == "response.output_text.delta"):
                         break
-    session, responses = _spans(priced)
+    session, responses = session_spans(priced)
     assert session.status.status_code is StatusCode.UNSET
-    assert "error.type" not in _attributes(session)
-    cut = _attributes(responses[2])
+    assert "error.type" not in attributes(session)
+    cut = attributes(responses[2])
     assert (cut["error.type"], cut["llmcost.usage.status"], cut["gen_ai.usage.output_tokens"]) == (
         "session_closed",
         "partial",
@@ -194,17 +173,14 @@ def test_an_explicit_close_ends_the_session(priced: Tracing) -> None:
     with replaying(SCRIPT) as server:
         client = openai.OpenAI(api_key="sk-test", websocket_base_url=server.url + "/v1")
         connection = client.realtime.connect(model="gpt-realtime").enter()
-        connection.response.create()
-        for event in connection:
-            if event.type == "response.done":
-                break
+        respond(connection)
         assert priced.exporter.get_finished_spans()[0].name == "chat gpt-realtime"
         connection.close()
-        session, responses = _spans(priced)
+        session, responses = session_spans(priced)
         connection.close()  # a second close ends nothing twice
     assert len(priced.exporter.get_finished_spans()) == 2
-    assert _attributes(session)["llmcost.subtree.cost"] == float(COST_1)
-    assert [_attributes(span)["gen_ai.usage.cost.amount"] for span in responses] == [float(COST_1)]
+    assert attributes(session)["llmcost.subtree.cost"] == float(COST_1)
+    assert [attributes(span)["gen_ai.usage.cost.amount"] for span in responses] == [float(COST_1)]
 
 
 def test_an_exception_leaving_the_session_is_its_error(priced: Tracing) -> None:
@@ -220,10 +196,10 @@ def test_an_exception_leaving_the_session_is_its_error(priced: Tracing) -> None:
 
         with pytest.raises(KeyError):
             talk()
-    session, responses = _spans(priced)
-    assert _attributes(session)["error.type"] == "KeyError"
-    assert _attributes(responses[0])["error.type"] == "KeyError"
-    assert _attributes(responses[0])["llmcost.usage.status"] == "partial"
+    session, responses = session_spans(priced)
+    assert attributes(session)["error.type"] == "KeyError"
+    assert attributes(responses[0])["error.type"] == "KeyError"
+    assert attributes(responses[0])["llmcost.usage.status"] == "partial"
 
 
 def test_cancelling_an_async_session_ends_it(priced: Tracing) -> None:
@@ -238,23 +214,15 @@ def test_cancelling_an_async_session_ends_it(priced: Tracing) -> None:
                     if event.type == "response.done":
                         break
 
-    async def cancel(url: str) -> None:
-        waiting = asyncio.Event()
-        task = asyncio.create_task(talk(url, waiting))
-        await waiting.wait()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
     with replaying(SCRIPT, hold=True) as server:
-        asyncio.run(cancel(server.url))
-    session, responses = _spans(priced)
-    assert _attributes(session)["error.type"] == "CancelledError"
+        cancelled_once_started(lambda waiting: talk(server.url, waiting))
+    session, responses = session_spans(priced)
+    assert attributes(session)["error.type"] == "CancelledError"
     assert len(responses) == 3
-    cut = _attributes(responses[2])
+    cut = attributes(responses[2])
     assert (cut["error.type"], cut["llmcost.usage.status"]) == ("CancelledError", "partial")
     assert cut["gen_ai.usage.output_tokens"] >= 1
-    assert _attributes(session)["llmcost.subtree.calls"] == 3
+    assert attributes(session)["llmcost.subtree.calls"] == 3
 
 
 def test_a_connection_never_closed_ends_its_session_when_collected(priced: Tracing) -> None:
@@ -262,34 +230,24 @@ def test_a_connection_never_closed_ends_its_session_when_collected(priced: Traci
         client = openai.OpenAI(api_key="sk-test", websocket_base_url=server.url + "/v1")
         manager = client.realtime.connect(model="gpt-realtime")
         connection = manager.enter()
-        connection.response.create()
-        for event in connection:
-            if event.type == "response.done":
-                break
+        respond(connection)
         socket = connection._connection  # closed by the test, not the connection object: it is dropped
         del connection, manager
         gc.collect()
-        session, responses = _spans(priced)
+        session, responses = session_spans(priced)
         socket.close()
-    assert _attributes(session)["llmcost.subtree.cost"] == float(COST_1)
+    assert attributes(session)["llmcost.subtree.cost"] == float(COST_1)
     assert len(responses) == 1
 
 
 def test_uninstrument_restores_connect_and_the_connection_methods(tracing: Tracing) -> None:
-    originals = (
-        vars(realtime.Realtime)["connect"],
-        vars(realtime.AsyncRealtime)["connect"],
-        vars(realtime.RealtimeConnection)["recv_bytes"],
+    assert_uninstrument_restores(
+        OpenAIInstrumentor(),
+        tracing,
+        (realtime.Realtime, "connect"),
+        (realtime.AsyncRealtime, "connect"),
+        (realtime.RealtimeConnection, "recv_bytes"),
     )
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.tracer_provider)
-    assert vars(realtime.Realtime)["connect"] is not originals[0]
-    instrumentor.uninstrument()
-    assert (
-        vars(realtime.Realtime)["connect"],
-        vars(realtime.AsyncRealtime)["connect"],
-        vars(realtime.RealtimeConnection)["recv_bytes"],
-    ) == originals
     assert "close" not in vars(realtime.RealtimeConnection) or not hasattr(
         vars(realtime.RealtimeConnection)["close"], "__wrapped__"
     )
@@ -305,10 +263,7 @@ def test_a_reconnecting_session_goes_on_after_the_drop(priced: Tracing) -> None:
         with client.realtime.connect(model="gpt-realtime", on_reconnecting=lambda event: None, initial_delay=0.01) as (
             connection
         ):
-            connection.response.create()
-            for event in connection:
-                if event.type == "response.done":
-                    break
+            respond(connection)
             connection.response.create()
             for event in connection:  # the drop, then the SDK's new socket says session.created
                 if event.type == "session.created":
@@ -316,17 +271,17 @@ def test_a_reconnecting_session_goes_on_after_the_drop(priced: Tracing) -> None:
                 if event.type == "response.done":
                     break
             assert not [span for span in priced.exporter.get_finished_spans() if span.kind is SpanKind.INTERNAL]
-    session, responses = _spans(priced)
-    assert "error.type" not in _attributes(session)
-    cut = _attributes(responses[1])
+    session, responses = session_spans(priced)
+    assert "error.type" not in attributes(session)
+    cut = attributes(responses[1])
     assert (cut["error.type"], cut["llmcost.usage.status"], cut["gen_ai.usage.output_tokens"]) == (
         "ConnectionClosedError",
         "partial",
         1,
     )
     # The new socket's first response is priced in the same session.
-    assert [_attributes(responses[index]).get("gen_ai.usage.cost.amount") for index in (0, 2)] == [float(COST_1)] * 2
-    assert _attributes(session)["llmcost.subtree.calls"] == 3
+    assert [attributes(responses[index]).get("gen_ai.usage.cost.amount") for index in (0, 2)] == [float(COST_1)] * 2
+    assert attributes(session)["llmcost.subtree.calls"] == 3
 
 
 def test_a_failed_response_has_the_api_s_error_code(priced: Tracing) -> None:
@@ -340,13 +295,10 @@ def test_a_failed_response_has_the_api_s_error_code(priced: Tracing) -> None:
     with replaying(script) as server:
         client = openai.OpenAI(api_key="sk-test", websocket_base_url=server.url + "/v1")
         with client.realtime.connect(model="gpt-realtime") as connection:
-            connection.response.create()
-            for event in connection:
-                if event.type == "response.done":
-                    break
-    session, responses = _spans(priced)
-    failed = _attributes(responses[0])
+            respond(connection)
+    session, responses = session_spans(priced)
+    failed = attributes(responses[0])
     assert (failed["error.type"], failed["gen_ai.response.finish_reasons"]) == ("rate_limit_exceeded", ("failed",))
     assert responses[0].status.status_code is StatusCode.ERROR
     assert failed["gen_ai.usage.cost.amount"] == float(COST_1)  # what it reported, billed all the same
-    assert "error.type" not in _attributes(session)
+    assert "error.type" not in attributes(session)

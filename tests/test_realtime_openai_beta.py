@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 
 import openai
 import pytest
-from opentelemetry.trace import SpanKind
 
-from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
-from realtime_support import recording, replaying
+from openai_support import instrumented_on
+from realtime_support import attributes, recording, replaying, respond, respond_async, session_spans
 
 if TYPE_CHECKING:
     from conftest import Tracing
@@ -40,38 +39,27 @@ COST_3 += 180 * Decimal(20) / M
 
 @pytest.fixture
 def priced(tracing: Tracing) -> Iterator[Tracing]:
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(
-        tracer_provider=tracing.tracer_provider,
-        meter_provider=tracing.meter_provider,
-        providers={"127.0.0.1": "openai"},
-    )
-    yield tracing
-    instrumentor.uninstrument()
+    """The OpenAI instrumentor on ``tracing``, with the loopback server named as OpenAI (a proxy's address)."""
+    with instrumented_on(tracing, providers={"127.0.0.1": "openai"}):
+        yield tracing
 
 
 def test_a_beta_session_of_three_responses_sums_to_the_session_span(priced: Tracing) -> None:
     with replaying(SCRIPT) as server:
         client = openai.OpenAI(api_key="sk-test", websocket_base_url=server.url + "/v1")
         with client.beta.realtime.connect(model="gpt-4o-realtime-preview") as connection:
-            for _ in range(3):
-                connection.response.create()
-                for event in connection:
-                    if event.type == "response.done":
-                        break
-    spans = priced.exporter.get_finished_spans()
-    (session,) = [span for span in spans if span.kind is SpanKind.INTERNAL]
-    responses = [span for span in spans if span.kind is SpanKind.CLIENT]
-    assert [(span.attributes or {})["gen_ai.usage.cost.amount"] for span in responses] == [
+            respond(connection, 3)
+    session, responses = session_spans(priced)
+    assert [attributes(span)["gen_ai.usage.cost.amount"] for span in responses] == [
         float(COST_1),
         float(COST_2),
         float(COST_3),
     ]
-    assert [(span.attributes or {})["gen_ai.response.model"] for span in responses] == [
+    assert [attributes(span)["gen_ai.response.model"] for span in responses] == [
         "gpt-4o-realtime-preview-2025-06-03"
     ] * 3
-    assert (session.attributes or {})["llmcost.subtree.cost"] == float(COST_1 + COST_2 + COST_3)
-    assert (session.attributes or {})["gen_ai.conversation.id"] == "sess_BkR3aQ7mZ2xT9vB4nW1yE"
+    assert attributes(session)["llmcost.subtree.cost"] == float(COST_1 + COST_2 + COST_3)
+    assert attributes(session)["gen_ai.conversation.id"] == "sess_BkR3aQ7mZ2xT9vB4nW1yE"
 
 
 def test_a_beta_session_ends_when_the_socket_drops(priced: Tracing) -> None:
@@ -80,42 +68,33 @@ def test_a_beta_session_ends_when_the_socket_drops(priced: Tracing) -> None:
     with replaying(SCRIPT, drop=(1, 3)) as server:
         client = openai.OpenAI(api_key="sk-test", websocket_base_url=server.url + "/v1")
         with client.beta.realtime.connect(model="gpt-4o-realtime-preview") as connection:
-            connection.response.create()
-            for event in connection:
-                if event.type == "response.done":
-                    break
+            respond(connection)
             connection.response.create()
             with pytest.raises(ConnectionClosedError):
                 list(connection)
             ended = priced.exporter.get_finished_spans()
     assert [span.name for span in ended] == ["chat gpt-4o-realtime-preview"] * 2 + ["realtime gpt-4o-realtime-preview"]
-    cut = ended[1].attributes or {}
+    cut = attributes(ended[1])
     assert (cut["error.type"], cut["llmcost.usage.status"], cut["gen_ai.usage.output_tokens"]) == (
         "ConnectionClosedError",
         "partial",
         1,
     )
-    assert (ended[2].attributes or {})["error.type"] == "ConnectionClosedError"
+    assert attributes(ended[2])["error.type"] == "ConnectionClosedError"
 
 
 def test_an_async_beta_session(priced: Tracing) -> None:
     async def talk(url: str) -> None:
         client = openai.AsyncOpenAI(api_key="sk-test", websocket_base_url=url + "/v1")
         async with client.beta.realtime.connect(model="gpt-4o-realtime-preview") as connection:
-            for _ in range(3):
-                await connection.response.create()
-                async for event in connection:
-                    if event.type == "response.done":
-                        break
+            await respond_async(connection, 3)
 
     with replaying(SCRIPT) as server:
         asyncio.run(talk(server.url))
-    spans = priced.exporter.get_finished_spans()
-    (session,) = [span for span in spans if span.kind is SpanKind.INTERNAL]
-    responses = [span for span in spans if span.kind is SpanKind.CLIENT]
-    assert [(span.attributes or {})["gen_ai.usage.cost.amount"] for span in responses] == [
+    session, responses = session_spans(priced)
+    assert [attributes(span)["gen_ai.usage.cost.amount"] for span in responses] == [
         float(COST_1),
         float(COST_2),
         float(COST_3),
     ]
-    assert (session.attributes or {})["llmcost.subtree.cost"] == float(COST_1 + COST_2 + COST_3)
+    assert attributes(session)["llmcost.subtree.cost"] == float(COST_1 + COST_2 + COST_3)

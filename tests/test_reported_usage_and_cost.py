@@ -12,6 +12,7 @@ import httpx2
 import pytest
 
 import test_processor
+from metrics_support import cost_points
 from openai_support import MESSAGES, client, openai_recording
 from test_processor import OFFICIAL, Pipeline, call
 
@@ -83,16 +84,7 @@ def test_openrouters_infinite_cost_never_reaches_the_counter(priced: Tracing) ->
     )
     assert attributes["gen_ai.usage.cost.amount"] == 0.0000117
     assert attributes["gen_ai.usage.cost.source"] == "local"
-    data = priced.metric_reader.get_metrics_data()
-    costs = [
-        point.value  # type: ignore[union-attr]
-        for resource in (data.resource_metrics if data else ())
-        for scope in resource.scope_metrics
-        for metric in scope.metrics
-        if metric.name == "llmcost.cost"
-        for point in metric.data.data_points
-    ]
-    assert costs == [0.0000117]
+    assert [point.value for point in cost_points(priced.metric_reader)] == [0.0000117]
     assert json.loads("1e999") == float("inf")  # what the SDK's JSON reading made of it
 
 

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 
-if TYPE_CHECKING:
-    from types import ModuleType
+from scripts_support import ROOT, SCRIPTS, load
 
-ROOT = Path(__file__).resolve().parent.parent
 REGISTRY_DIR = ROOT / "semconv" / "registry"
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load("_gen_semconv_under_test", ROOT / "scripts" / "gen_semconv.py")
-attributes = _load("_attributes_under_test", ROOT / "src" / "otel_llmcost" / "_attributes.py")
+gen = load("_gen_semconv_under_test", SCRIPTS / "gen_semconv.py")
+attributes = load("_attributes_under_test", ROOT / "src" / "otel_llmcost" / "_attributes.py")
 
 
 def _raw_groups() -> list[dict[str, object]]:

@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from apps.launch import app_environment, configurator_installed, other_instrumentations
 from apps.scripts import run_script
+from metrics_support import cost_points
 from otel_llmcost import CostSpanProcessor
 from otel_llmcost.processor._metrics import CostTotal, UnpricedTotal
 from otel_llmcost.setup._delivery import EXPORT_TIMEOUT_S, ExportErrors, exporter_options
@@ -245,15 +246,7 @@ class Pipeline:
             pass
 
     def cost_points(self) -> list[tuple[dict[str, Any], float]]:
-        data = self.reader.get_metrics_data()
-        points = [
-            (dict(point.attributes or {}), round(point.value, 6))  # type: ignore[union-attr]
-            for resource in (data.resource_metrics if data else ())
-            for scope in resource.scope_metrics
-            for metric in scope.metrics
-            if metric.name == "llmcost.cost"
-            for point in metric.data.data_points
-        ]
+        points = [(dict(point.attributes or {}), round(point.value, 6)) for point in cost_points(self.reader)]
         return sorted(points, key=repr)
 
     def close(self) -> None:

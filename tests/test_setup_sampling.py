@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Decision, Pa
 from opentelemetry.trace import SpanKind
 
 from apps.launch import app_environment, other_instrumentations, run_app
+from metrics_support import cost_points
 from otel_llmcost import CostRecordingSampler, CostSpanProcessor
 from otel_llmcost.instrumentation.openai import OpenAIInstrumentor
 from otlp_receiver import OTLPReceiver, otlp_receiver_fixture  # noqa: F401 - the fixture
@@ -89,17 +90,7 @@ def test_a_dropped_call_is_counted_in_the_cost_metric_and_not_exported(
     client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
 
     assert exporter.get_finished_spans() == ()
-    data = reader.get_metrics_data()
-    assert data is not None
-    costs = [
-        point.value  # type: ignore[union-attr]
-        for resource in data.resource_metrics
-        for scope in resource.scope_metrics
-        for metric in scope.metrics
-        if metric.name == "llmcost.cost"
-        for point in metric.data.data_points  # type: ignore[union-attr]
-    ]
-    assert costs == [0.00024]
+    assert [point.value for point in cost_points(reader)] == [0.00024]
 
 
 @pytest.mark.parametrize("zero_code", [False, True], ids=["instrument()", "opentelemetry-instrument"])

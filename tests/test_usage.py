@@ -292,7 +292,13 @@ def test_each_bucket_alone_is_written_and_read_back(field: str) -> None:
     usage = Usage(**{field: value})
     attributes = usage_attributes(usage)
     assert read_call({"gen_ai.operation.name": "chat", **attributes}).usage == usage
-    zero_tokens = field in ("input_characters", "input_audio_seconds", "compute_seconds")
+    zero_tokens = field in (
+        "input_characters",
+        "input_audio_seconds",
+        "compute_seconds",
+        "output_megapixels",
+        "input_megapixels",
+    )
     assert ("gen_ai.usage.input_tokens" in attributes) is not zero_tokens
 
 
@@ -399,6 +405,8 @@ def test_named_tuples_built_as_tuples_are_those_their_constructors_build() -> No
         (("web_search", 2),),
         Decimal("7.5"),
         (("1080p", Decimal(8)),),
+        Decimal("2.1"),
+        Decimal("1.05"),
     )
     assert new_tuple(Usage, fields) == Usage(*fields)
     assert type(new_tuple(Usage, fields)) is Usage

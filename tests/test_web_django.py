@@ -3,98 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
-import django
 import pytest
-from django.conf import settings
-from django.http import HttpRequest, JsonResponse
 from django.test import Client
-from django.urls import path
 
 from attribution_support import Attributed
-from otel_llmcost.attribution import django_middleware, header, path_param
-
-REQUESTS = 200
-TENANTS = 20
-_current: list[Attributed] = []
-
-TenantMiddleware = django_middleware(
-    tenant=path_param("tenant"), customer=header("X-Customer-Id"), feature=lambda request: request.GET.get("plan")
+from web_apps import (
+    ask_django,
+    assert_each_call_carries_its_request,
+    assert_the_failure_left_nothing,
+    configure_django,
+    django_client,
+    fail_then_plain_django,
 )
-
-
-def chat(request: HttpRequest, tenant: str) -> JsonResponse:
-    request_id = request.GET["request_id"]
-    _current[0].call(f"chat {request_id}", **{"test.request": request_id, "test.tenant": tenant})
-    return JsonResponse({"tenant": tenant})
-
-
-def fails(request: HttpRequest) -> JsonResponse:
-    _current[0].call("chat before the failure")
-    raise RuntimeError("the view failed")
-
-
-def plain(request: HttpRequest) -> JsonResponse:
-    _current[0].call("chat plain")
-    return JsonResponse({})
-
-
-urlpatterns = [
-    path("tenants/<str:tenant>/chat", chat),
-    path("fails", fails),
-    path("plain", plain),
-]
 
 
 @pytest.fixture
 def client(attributed: Attributed) -> Iterator[Client]:
-    if not settings.configured:
-        settings.configure(
-            ROOT_URLCONF=__name__,
-            MIDDLEWARE=[f"{__name__}.TenantMiddleware"],
-            ALLOWED_HOSTS=["testserver"],
-            DEBUG=False,
-            LOGGING_CONFIG=None,
-        )
-        django.setup()
-    _current.append(attributed)
-    yield Client(raise_request_exception=False)
-    _current.clear()
+    configure_django()
+    with django_client(attributed) as client:
+        yield client
 
 
 def test_two_hundred_concurrent_requests_from_twenty_tenants_each_span_carries_its_own(
     client: Client, attributed: Attributed
 ) -> None:
-    def ask(number: int) -> int:
-        response = Client().get(
-            f"/tenants/t{number % TENANTS}/chat",
-            {"request_id": str(number)},
-            headers={"X-Customer-Id": f"cus_{number}"},
-        )
-        return response.status_code
-
-    with ThreadPoolExecutor(max_workers=TENANTS) as pool:
-        assert list(pool.map(ask, range(REQUESTS))) == [200] * REQUESTS
-
-    calls = [span for span in attributed.exporter.get_finished_spans() if span.name.startswith("chat ")]
-    assert len(calls) == REQUESTS
-    for span in calls:
-        attributes = span.attributes or {}
-        number = int(str(attributes["test.request"]))
-        assert attributes["llmcost.tenant.id"] == f"t{number % TENANTS}" == attributes["test.tenant"]
-        assert attributes["llmcost.customer.id"] == f"cus_{number}"
+    ask_django()
+    assert_each_call_carries_its_request(attributed)
 
 
 def test_a_failed_request_leaves_nothing_for_the_next_one_in_the_same_thread(
     client: Client, attributed: Attributed
 ) -> None:
-    failed = client.get("/fails", {"plan": "pro"}, headers={"X-Customer-Id": "cus_1"})
-    done = client.get("/plain")
-
-    assert (failed.status_code, done.status_code) == (500, 200)
-    spans = attributed.spans()
-    before = spans["chat before the failure"].attributes or {}
-    assert (before["llmcost.customer.id"], before["llmcost.feature"]) == ("cus_1", "pro")
-    after = spans["chat plain"].attributes or {}
-    assert not [key for key in after if key.startswith(("llmcost.customer", "llmcost.tenant", "llmcost.feature"))]
+    fail_then_plain_django(client)
+    assert_the_failure_left_nothing(attributed.spans())

@@ -253,6 +253,12 @@ LLMCOST_USAGE_IMAGES: Final = "llmcost.usage.images"
 LLMCOST_USAGE_VIDEO_SECONDS: Final = "llmcost.usage.video_seconds"
 """Seconds of video generated, every video of the call together, for calls billed by duration such as Veo."""
 
+LLMCOST_USAGE_OUTPUT_MEGAPIXELS: Final = "llmcost.usage.output_megapixels"
+"""Megapixels of the images generated, for calls billed by resolution such as Black Forest Labs' FLUX.2."""
+
+LLMCOST_USAGE_INPUT_MEGAPIXELS: Final = "llmcost.usage.input_megapixels"
+"""Megapixels of the reference images an image edit sends, for calls that bill them (FLUX.2's `input_mp`)."""
+
 LLMCOST_USAGE_WEB_SEARCH_CALLS: Final = "llmcost.usage.web_search_calls"
 """Web searches the provider ran for the call and bills per search."""
 

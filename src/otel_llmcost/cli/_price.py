@@ -234,6 +234,7 @@ def models(
                 other += [f"{unit} {value}/minute" for unit, value in prices.per_minute.items()]
                 other += [f"{unit} {value}/hour" for unit, value in prices.per_hour.items()]
                 other += [f"image {unit} {value}" for unit, value in prices.per_image.items()]
+                other += [f"{unit} {value}/megapixel" for unit, value in prices.per_megapixel.items()]
                 other += [f"{unit} {value}/request" for unit, value in prices.per_request.items()]
                 if plan.period.tiers:
                     other.append(f"tiers above {', '.join(str(t.above_input_tokens) for t in plan.period.tiers)}")

@@ -66,6 +66,7 @@ def _change(old: Any, new: Any, day: date) -> str:
             "per_hour",
             "per_image",
             "per_request",
+            "per_megapixel",
         ):
             old_prices = getattr(before.prices, field)
             new_prices = getattr(after.prices, field)

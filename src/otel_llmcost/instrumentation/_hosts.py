@@ -46,6 +46,8 @@ TABLE_HOSTS: Final[Mapping[str, str]] = {
     "api.tokenfactory.nebius.com": "nebius",
     "api.novita.ai": "novita",
     "inference.api.nscale.com": "nscale",
+    "integrate.api.nvidia.com": "nvidia_nim",
+    "ai.api.nvidia.com": "nvidia_nim",
     "openrouter.ai": "openrouter",
     "oai.endpoints.kepler.ai.cloud.ovh.net": "ovhcloud",
     "api.replicate.com": "replicate",

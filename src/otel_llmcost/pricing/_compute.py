@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, NamedTuple, TypeVar
 
 from .. import _attributes as a
@@ -219,6 +219,29 @@ def _video_price(prices: Mapping[str, Decimal], key: str) -> Decimal | None:
     return None
 
 
+def _whole(megapixels: Decimal) -> Decimal:
+    """Megapixels as FLUX.2 bills them: whole ones, rounded to the nearest (1.17 MP bills 1, 1.98 bills 2)."""
+    return megapixels.to_integral_value(ROUND_HALF_UP)
+
+
+def _megapixels(usage: Usage, prices: Mapping[str, Decimal], breakdown: dict[str, Decimal]) -> str | None:
+    """Adds the megapixels of the images generated and sent to ``breakdown``: the first megapixel of the output at
+    ``first_output`` (``output`` when it has no price of its own), each further one at ``output``, each of the input
+    at ``input``. Returns the first unit without a price."""
+    if usage.output_megapixels:
+        further = prices.get("output")
+        first = prices.get("first_output", further)
+        if first is None or further is None:
+            return "output_megapixels"
+        breakdown["image:output_megapixels"] = first + max(_whole(usage.output_megapixels) - 1, _ZERO) * further
+    if usage.input_megapixels:
+        price = prices.get("input")
+        if price is None:
+            return "input_megapixels"
+        breakdown["image:input_megapixels"] = _whole(usage.input_megapixels) * price
+    return None
+
+
 def _other_units(usage: Usage, prices: UnitPrices, breakdown: dict[str, Decimal]) -> str | None:
     """Adds the units that are not tokens to ``breakdown``; returns the first one without a price."""
     if usage.input_characters:
@@ -254,6 +277,10 @@ def _other_units(usage: Usage, prices: UnitPrices, breakdown: dict[str, Decimal]
         if price is None:
             return f"video {key}"
         breakdown[f"video:{key}"] = seconds * price
+    if usage.output_megapixels or usage.input_megapixels:
+        missing = _megapixels(usage, prices.per_megapixel, breakdown)
+        if missing is not None:
+            return missing
     requests = dict(usage.requests)
     if "request" in prices.per_request:
         # A per-call fee: the priced span is the call, so it counts once unless the usage says otherwise.

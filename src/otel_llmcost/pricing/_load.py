@@ -37,6 +37,7 @@ _UNIT_MAPS: Mapping[str, tuple[str, ...] | None] = {
     "usd_per_second": None,
     "usd_per_video_second": None,
     "usd_per_hour": ("input_audio",),
+    "usd_per_megapixel": ("first_output", "output", "input"),
 }
 _FILE_KEYS = {
     "$schema",
@@ -175,6 +176,7 @@ class _Reader:
             maps["usd_per_second"],
             maps["usd_per_video_second"],
             maps["usd_per_hour"],
+            maps["usd_per_megapixel"],
         )
 
     def variant(self, value: object, where: str) -> Variant:
@@ -293,6 +295,7 @@ class _Reader:
                 prices.per_second,
                 prices.per_video_second,
                 prices.per_hour,
+                prices.per_megapixel,
             )
         ):
             raise self.fail(where, "a price period needs at least one unit price")

@@ -41,6 +41,9 @@ class UnitPrices:
     per_video_second: Mapping[str, Decimal] = field(default_factory=_no_prices)
     per_hour: Mapping[str, Decimal] = field(default_factory=_no_prices)
     """Audio billed by the hour (AssemblyAI): kept as given, since a price per hour / 60 need not be exact."""
+    per_megapixel: Mapping[str, Decimal] = field(default_factory=_no_prices)
+    """Images billed by resolution (FLUX.2): ``first_output`` (the first megapixel of the image generated),
+    ``output`` (each further one) and ``input`` (each of the reference images)."""
 
     def replaced_by(self, other: UnitPrices) -> UnitPrices:
         """These prices with every unit that ``other`` gives replaced by its price."""
@@ -53,6 +56,7 @@ class UnitPrices:
             other.per_second or self.per_second,
             {**self.per_video_second, **other.per_video_second},
             {**self.per_hour, **other.per_hour},
+            {**self.per_megapixel, **other.per_megapixel},
         )
 
     def scaled(self, multiplier: Decimal, token_units: frozenset[str] | None = None) -> UnitPrices:
@@ -76,6 +80,7 @@ class UnitPrices:
                 self.per_second,
                 self.per_video_second,
                 self.per_hour,
+                self.per_megapixel,
             )
         return UnitPrices(
             scale(self.per_million_tokens),
@@ -86,6 +91,7 @@ class UnitPrices:
             scale(self.per_second),
             scale(self.per_video_second),
             scale(self.per_hour),
+            scale(self.per_megapixel),
         )
 
 

@@ -60,6 +60,8 @@ class Totals(TypedDict, total=False):
     requests: Mapping[str, int] | None
     compute_seconds: Decimal | int | str
     videos: Mapping[str, Decimal | int | str] | None
+    output_megapixels: Decimal | int | str
+    input_megapixels: Decimal | int | str
 
 
 _TOTALS = frozenset(Totals.__annotations__)
@@ -67,6 +69,15 @@ _TOTALS = frozenset(Totals.__annotations__)
 
 def _frozen(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((key, count) for key, count in counts.items() if count))
+
+
+def _megapixels(value: Decimal | int | str, which: str) -> Decimal:
+    if value is _ZERO:
+        return _ZERO
+    found = value if type(value) is Decimal else Decimal(value)
+    if found < 0:
+        raise ValueError(f"{which}_megapixels is {found}: it cannot be negative")
+    return found
 
 
 def _frozen_seconds(seconds: Mapping[str, Decimal | int | str]) -> tuple[tuple[str, Decimal], ...]:
@@ -105,6 +116,8 @@ class Usage(NamedTuple):
             ``metrics.predict_time``).
         videos: seconds of video generated, by ``"<resolution>"`` key (``"video"``: not asked), with
             ``"/audio"`` or ``"/silent"`` when the request says whether the videos have sound.
+        output_megapixels: megapixels of the images generated, where a vendor bills them (FLUX.2).
+        input_megapixels: megapixels of the reference images an image edit sends, where a vendor bills them.
     """
 
     input: int = 0
@@ -124,6 +137,8 @@ class Usage(NamedTuple):
     requests: tuple[tuple[str, int], ...] = ()
     compute_seconds: Decimal = _ZERO
     videos: tuple[tuple[str, Decimal], ...] = ()
+    output_megapixels: Decimal = _ZERO
+    input_megapixels: Decimal = _ZERO
 
     @classmethod
     def from_totals(cls, **totals: Unpack[Totals]) -> Usage:
@@ -180,6 +195,8 @@ class Usage(NamedTuple):
         videos: Mapping[str, Decimal | int | str] | None = None,
         total_tokens: int = 0,
         compute_seconds: Decimal | int | str = _ZERO,
+        output_megapixels: Decimal | int | str = _ZERO,
+        input_megapixels: Decimal | int | str = _ZERO,
     ) -> Usage:
         """A `Usage` from what a provider's response or a span reported (the arguments of `Totals`):
         `from_totals`, lenient where sources are known to differ from the conventions.
@@ -265,6 +282,7 @@ class Usage(NamedTuple):
             compute_seconds = Decimal(compute_seconds)
         if compute_seconds is not _ZERO and compute_seconds < 0:
             raise ValueError(f"compute_seconds is {compute_seconds}: it cannot be negative")
+        megapixels = (_megapixels(output_megapixels, "output"), _megapixels(input_megapixels, "input"))
         return _usage_of(
             (
                 input_tokens - input_parts,
@@ -284,6 +302,7 @@ class Usage(NamedTuple):
                 _frozen(requests) if requests else (),
                 compute_seconds,
                 _frozen_seconds(videos) if videos else (),
+                *megapixels,
             )
         )
 
@@ -312,7 +331,7 @@ class Usage(NamedTuple):
 
     def beyond_tokens(self) -> bool:
         """Whether the call used units other than tokens (characters, seconds of audio, hardware or video, images,
-        requests), which are priced by their own units."""
+        megapixels, requests), which are priced by their own units."""
         return bool(
             self.input_characters
             or self.input_audio_seconds
@@ -320,6 +339,8 @@ class Usage(NamedTuple):
             or self.requests
             or self.compute_seconds
             or self.videos
+            or self.output_megapixels
+            or self.input_megapixels
         )
 
     def is_empty(self) -> bool:

@@ -181,6 +181,8 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("seconds", (a.LLMCOST_USAGE_INPUT_AUDIO_SECONDS,)),
     ("compute_seconds", (a.LLMCOST_USAGE_COMPUTE_SECONDS,)),
     ("video_seconds", (a.LLMCOST_USAGE_VIDEO_SECONDS,)),
+    ("output_megapixels", (a.LLMCOST_USAGE_OUTPUT_MEGAPIXELS,)),
+    ("input_megapixels", (a.LLMCOST_USAGE_INPUT_MEGAPIXELS,)),
 )
 _TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("provider", _PROVIDER),
@@ -210,11 +212,14 @@ _SPECIAL = frozenset(
         "seconds",
         "compute_seconds",
         "video_seconds",
+        "output_megapixels",
+        "input_megapixels",
         "cache_read_image",
     }
 )
 _CACHE = frozenset({"cache_read_tokens", "cache_write_tokens"})
-_DURATIONS = frozenset({"seconds", "compute_seconds", "video_seconds"})
+_MEGAPIXELS = ("output_megapixels", "input_megapixels")
+_DURATIONS = frozenset({"seconds", "compute_seconds", "video_seconds", *_MEGAPIXELS})  # amounts, not counts
 _EXTRA_KEYS = frozenset(
     {a.LLMCOST_USAGE_STATUS, a.LLMCOST_PROVIDER_REPORTED_COST, a.LLMCOST_REQUEST_BATCH, a.LLMCOST_REQUEST_REGION}
 )
@@ -351,7 +356,8 @@ def _scan(
         elif type(value) is int and value >= 0:
             counts[name] = value
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise _InvalidUsage(f"{key} is {value!r}, not a {'duration' if name in _DURATIONS else 'count'}")
+            kind = "count" if name not in _DURATIONS else "size" if name in _MEGAPIXELS else "duration"
+            raise _InvalidUsage(f"{key} is {value!r}, not a {kind}")
         elif name in _DURATIONS:
             counts[name] = value
         elif value != int(value):
@@ -419,6 +425,10 @@ def _usage(attributes: Attributes, counts: dict[str, int | float]) -> Usage:
         video = counts.pop("video_seconds", 0)
         if video:
             counts["videos"] = {_video_key(attributes): Decimal(repr(float(video)))}  # pyright: ignore[reportArgumentType]
+        for name in _MEGAPIXELS:
+            megapixels = counts.pop(name, None)
+            if megapixels is not None:
+                counts[name] = Decimal(repr(float(megapixels)))  # pyright: ignore[reportArgumentType]
     try:
         usage = Usage.from_reported(**counts)  # pyright: ignore[reportArgumentType] - the names are its own
     except ValueError as error:

@@ -61,6 +61,8 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
         requests,
         compute_seconds,
         videos,
+        output_megapixels,
+        input_megapixels,
     ) = usage  # one unpacking: the fields are read on every instrumented call
     cached = cache_read + cache_write + cache_write_1h
     input_tokens = plain_input + cached + input_audio + cache_read_audio + input_image
@@ -69,7 +71,16 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
     if (
         input_tokens
         or output_tokens
-        or not (characters or seconds or images or compute_seconds or videos or _by_units(requests))
+        or not (
+            characters
+            or seconds
+            or images
+            or compute_seconds
+            or videos
+            or output_megapixels
+            or input_megapixels
+            or _by_units(requests)
+        )
     ):
         attributes[a.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
         attributes[a.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
@@ -98,6 +109,10 @@ def usage_attributes(usage: Usage) -> dict[str, int | float | str]:
             attributes[a.LLMCOST_REQUEST_IMAGE_QUALITY] = quality
     if videos:
         _video_parts(attributes, videos)
+    if output_megapixels:
+        attributes[a.LLMCOST_USAGE_OUTPUT_MEGAPIXELS] = float(output_megapixels)
+    if input_megapixels:
+        attributes[a.LLMCOST_USAGE_INPUT_MEGAPIXELS] = float(input_megapixels)
     return attributes
 
 

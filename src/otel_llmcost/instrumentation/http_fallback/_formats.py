@@ -56,7 +56,9 @@ class Route(NamedTuple):
     """What a request path says: the API's body format, the operation, and the model when the path names it.
 
     ``usage`` is the call's usage when the request alone says it (the characters of a text to speech call, one
-    generated image); ``late`` marks a call whose response says whether it is billed (a polled transcript).
+    generated image); ``late`` marks a call whose response says whether it is billed (a polled transcript);
+    ``estimate`` is the usage the request implies, for a response that does not report it (a FLUX.2 image's
+    megapixels from the size asked for).
     """
 
     format: int
@@ -64,6 +66,7 @@ class Route(NamedTuple):
     model: str | None = None
     usage: Usage | None = None
     late: bool = False
+    estimate: Usage | None = None
 
 
 _GEMINI_METHODS: Final = (":generateContent", ":streamGenerateContent")
@@ -174,7 +177,7 @@ _ID_KEYS: Final = {Format.GEMINI: "responseId"}
 
 
 class Reading(NamedTuple):
-    attributes: dict[str, str]
+    attributes: Mapping[str, str | float]  # a number: a charge the provider reported (BFL's `cost`)
     usage: Usage | None
 
 

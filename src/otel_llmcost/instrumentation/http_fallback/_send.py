@@ -123,7 +123,7 @@ class _Late:
 
     def end(
         self,
-        attributes: Mapping[str, str] | None = None,
+        attributes: Mapping[str, str | float] | None = None,
         usage: Usage | None = None,
         *,
         error: BaseException | None = None,
@@ -135,7 +135,7 @@ class _Late:
         if usage is None or error is not None:
             return  # a poll of a transcript still in progress, or a call that failed: nothing billed
         found = (attributes or {}).get(a.GEN_AI_RESPONSE_ID)
-        if found is not None and not once(found):
+        if isinstance(found, str) and not once(found):
             return
         invocation = self._telemetry.start(
             self._operation, self._provider, self._model, {}, self._server, start_time=self._started

@@ -7,7 +7,10 @@ tokens, and image generation. Their SDKs call over ``httpx`` or ``requests``; th
 - ``voyage_ai``, ``jina_ai``: ``POST /v1/embeddings`` and ``/v1/rerank``, ``embeddings`` and ``rerank``, input
   tokens from ``usage.total_tokens``;
 - ``stability_ai``: ``POST /v2beta/stable-image/generate/{service}``, ``image_generation``, one image;
-- ``black_forest_labs``: ``POST /v1/{flux model}``, ``image_generation``, one image (its result polls bill nothing).
+- ``black_forest_labs``: ``POST /v1/{flux model}``, ``image_generation``, one image (its result polls bill nothing);
+  a FLUX.2 model's image by its megapixels and those of its reference images, as the submit response reports them
+  (``output_mp``, ``input_mp``) with the charge itself (``cost``, in credits of $0.01), else from the size the
+  request asks for (``width`` x ``height``, a text-to-image call only), ``estimated``.
 
 An AssemblyAI transcript is polled until it completes: only the poll that finds it ``completed`` is the billed
 call, so its span starts when that answer arrives (at the time the request was sent), and a transcript id is
@@ -50,6 +53,7 @@ class ServiceFormat:
     TOTAL_TOKENS: Final = 102
     BILLED_BY_REQUEST: Final = 103  # the usage is known from the request: characters, one image
     PINECONE: Final = 104
+    FLUX_2: Final = 105  # Black Forest Labs' FLUX.2: billed by megapixel, which the submit response reports
 
 
 SERVICE_PROVIDERS: Final = frozenset(
@@ -72,6 +76,11 @@ _FORM_MODEL: Final = re.compile(rb'name="model"\r?\n\r?\n([^\r\n]+)')
 _TRANSCRIPT: Final = re.compile(r"/v2/transcript/[A-Za-z0-9_-]+")
 _SERVERLESS: Final = "serverless"  # Pinecone has no model: the price table's entry is the product
 _PINECONE_READS: Final = frozenset({"/query", "/vectors/fetch", "/vectors/fetch_by_metadata", "/vectors/list"})
+_FLUX_2: Final = "flux-2"
+_INPUT_IMAGES: Final = re.compile(r"input_image(_[0-9]+)?|input_image_blob_path")
+_CENTS: Final = Decimal("0.01")  # US dollars per BFL credit
+_MEGA: Final = Decimal(1_000_000)
+_NONE: Final = Decimal(0)
 _PINECONE_WRITES: Final = frozenset({"/vectors/upsert", "/vectors/update", "/vectors/delete"})
 _RECORDS: Final = re.compile(r"/records/namespaces/[^/]+/(search|upsert)")
 
@@ -121,9 +130,23 @@ def service_route(provider: str, method: str, path: str, query: str, body: Calla
         return _pinecone_route(path)
     if provider == _BLACK_FOREST_LABS:
         prefix, _, name = path.rpartition("/")
+        if method == "POST" and prefix == "/v1" and name.startswith(_FLUX_2):
+            return Route(ServiceFormat.FLUX_2, _OP.IMAGE_GENERATION, unquote(name), estimate=_flux_2_size(body()))
         if method == "POST" and prefix == "/v1" and name.startswith("flux"):
             return Route(ServiceFormat.BILLED_BY_REQUEST, _OP.IMAGE_GENERATION, unquote(name), usage=_ONE_IMAGE)
     return None
+
+
+def _flux_2_size(content: bytes) -> Usage | None:
+    """The megapixels of the image a FLUX.2 text-to-image request asks for (``width`` x ``height``); `None` for an
+    edit, whose reference images' sizes only the response says, or a request that lets the model choose."""
+    values = _json(content)
+    if any(_INPUT_IMAGES.fullmatch(key) and value for key, value in values.items()):
+        return None
+    width, height = values.get("width"), values.get("height")
+    if not (isinstance(width, int) and isinstance(height, int) and _count(width) and _count(height)):
+        return None
+    return Usage(output_megapixels=Decimal(width * height) / _MEGA)
 
 
 def _pinecone_route(path: str) -> Route | None:
@@ -164,13 +187,15 @@ def _seconds(value: object) -> Decimal | None:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
-def read_service(route: Route, content: bytes) -> tuple[dict[str, str], Usage | None]:
+def read_service(route: Route, content: bytes) -> tuple[dict[str, str | float], Usage | None]:
     """The response attributes and usage of a whole response ``content`` to a call of ``route``."""
     if route.usage is not None:
         return {}, route.usage
     values = _json(content)
-    attributes: dict[str, str] = {}
+    attributes: dict[str, str | float] = {}
     form = route.format
+    if form == ServiceFormat.FLUX_2:
+        return _flux_2(route, values)
     if form == ServiceFormat.DEEPGRAM:
         metadata = _dict(values.get("metadata"))
         found = metadata.get("request_id")
@@ -207,6 +232,25 @@ def read_service(route: Route, content: bytes) -> tuple[dict[str, str], Usage | 
     if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
         return attributes, None
     return attributes, Usage(input=tokens)
+
+
+def _flux_2(route: Route, values: Mapping[str, Any]) -> tuple[dict[str, str | float], Usage | None]:
+    """A FLUX.2 submit: its megapixels and charge as the response reports them, else the request's estimate."""
+    attributes: dict[str, str | float] = {}
+    found = values.get("id")
+    if isinstance(found, str) and found:
+        attributes[a.GEN_AI_RESPONSE_ID] = found
+    credits = _seconds(values.get("cost"))
+    if credits is not None:
+        attributes[a.LLMCOST_PROVIDER_REPORTED_COST] = float(credits * _CENTS)
+    output = _seconds(values.get("output_mp"))
+    if output:
+        sent = _seconds(values.get("input_mp"))
+        return attributes, Usage(output_megapixels=output, input_megapixels=sent if sent is not None else _NONE)
+    if route.estimate is None:
+        return attributes, None
+    attributes[a.LLMCOST_USAGE_STATUS] = a.LlmcostUsageStatusValues.ESTIMATED
+    return attributes, route.estimate
 
 
 _PRICED_ONCE: dict[str, None] = {}

@@ -1,4 +1,4 @@
-"""The Pinecone instrumentor: a priced span for every data-plane read of the ``pinecone`` SDK (10.x).
+"""The Pinecone instrumentor: a priced span for every data-plane read and write of the ``pinecone`` SDK (10.x).
 
     from otel_llmcost.instrumentation.pinecone import PineconeInstrumentor
 
@@ -7,8 +7,10 @@
 Or with no code: ``opentelemetry-instrument`` finds it under the entry point ``llmcost_pinecone``. The SDK's
 reads go to the index's own host straight through its HTTP transport (no ``httpx.Client.send`` the HTTP
 fallback would see), so its methods are wrapped: ``Index.query``, ``fetch``, ``fetch_by_metadata``, ``search``,
-``list_paginated`` and their ``AsyncIndex`` twins, each priced by the read units its response reports.
-Neither importing this module nor instrumenting imports ``pinecone``.
+``list_paginated`` and their ``AsyncIndex`` twins, each priced by the read units its response reports; ``upsert``,
+``update`` and ``delete``, priced by the write units counted from the request as Pinecone's cost page defines them
+(its responses report none), marked ``estimated``. Neither importing this module nor instrumenting imports
+``pinecone``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ __all__ = ["PineconeInstrumentor"]
 
 
 class PineconeInstrumentor(Instrumentor):
-    """Traces the Pinecone SDK's index reads (``Index``, ``AsyncIndex``), billed in read units.
+    """Traces the Pinecone SDK's index reads and writes (``Index``, ``AsyncIndex``), billed in read and write units.
 
-    Writes (upsert, update, delete) are not traced: Pinecone's responses do not report their write units.
-    `instrument` takes ``tracer_provider`` and ``meter_provider``.
+    A write's units are counted from its request (the responses report none), a lower bound where the request
+    cannot say (an overwritten record, the records a delete removes). `instrument` takes ``tracer_provider`` and
+    ``meter_provider``.
     """
 
     sdk = "pinecone"
