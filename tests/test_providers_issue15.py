@@ -208,8 +208,8 @@ CALLS = [
         "scaleway",
         "llama-3.3-70b-instruct",
         {"prompt_tokens": 5563, "completion_tokens": 1471, "total_tokens": 7034},
-        # 5563 * 0.9/1e6 + 1471 * 0.9/1e6
-        (5563 * D("0.9") + 1471 * D("0.9")) / M,
+        # (5563 * 0.9/1e6 + 1471 * 0.9/1e6) euros, x 1.1607 USD per EUR (the file's fx: ECB, 2025-10-21)
+        (5563 * D("0.9") + 1471 * D("0.9")) * D("1.1607") / M,
         id="scaleway",
     ),
     pytest.param(

@@ -73,6 +73,7 @@ PUBLIC: dict[str, list[str]] = {
         "PRICING_FILE_ENV",
         "TOKEN_UNITS",
         "Applied",
+        "Conversion",
         "Cost",
         "Plan",
         "PriceFileError",

@@ -128,6 +128,12 @@ LLMCOST_PRICE_TIER: Final = "llmcost.price.tier"
 LLMCOST_PRICE_VARIANTS: Final = "llmcost.price.variants"
 """Price variants applied, such as the batch API, a service tier or a region."""
 
+LLMCOST_PRICE_CURRENCY: Final = "llmcost.price.currency"
+"""Currency the vendor's prices are written in, when it is not the US dollar (ISO 4217)."""
+
+LLMCOST_PRICE_USD_PER_UNIT: Final = "llmcost.price.usd_per_unit"
+"""US dollars per unit of `llmcost.price.currency`, the rate the vendor's prices were converted at."""
+
 LLMCOST_SUBTREE_COST: Final = "llmcost.subtree.cost"
 """Total cost, in US dollars, of the priced calls below this span."""
 

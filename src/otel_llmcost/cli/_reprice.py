@@ -50,6 +50,8 @@ _REPLACED = frozenset(
         a.LLMCOST_PRICE_EFFECTIVE_DATE,
         a.LLMCOST_PRICE_TIER,
         a.LLMCOST_PRICE_VARIANTS,
+        a.LLMCOST_PRICE_CURRENCY,
+        a.LLMCOST_PRICE_USD_PER_UNIT,
         a.LLMCOST_REPRICED_FROM,
         a.LLMCOST_REPRICED_FROM_AMOUNT,
     }
@@ -238,7 +240,7 @@ class _Repricer:
 
     def _provenance(self, cost: Cost) -> list[dict[str, Any]]:
         """Currency, source and which price applied: the same for every call priced alike, so encoded once."""
-        key = (cost.entry, cost.matched_model, cost.table_version, cost.effective_date, cost.tier, cost.variants)
+        key = cost.provenance
         found = self._provenances.get(key)
         if found is None:
             attributes: dict[str, object] = {
@@ -254,6 +256,9 @@ class _Repricer:
                 attributes[a.LLMCOST_PRICE_TIER] = cost.tier
             if cost.variants:
                 attributes[a.LLMCOST_PRICE_VARIANTS] = list(cost.variants)
+            if cost.conversion is not None:  # the vendor's prices are in another currency, converted on load
+                attributes[a.LLMCOST_PRICE_CURRENCY] = cost.conversion.currency
+                attributes[a.LLMCOST_PRICE_USD_PER_UNIT] = str(cost.conversion.usd_per_unit)
             found = self._provenances[key] = [_item(name, value) for name, value in attributes.items()]
         # The same dicts in every span are written alike; nothing changes them after.
         return found

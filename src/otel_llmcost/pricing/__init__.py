@@ -19,13 +19,14 @@ from ..usage import TOKEN_UNITS, RequestContext, Usage
 from ._compute import Applied, TokenRates
 from ._errors import PriceFileError, PricingError
 from ._load import check_provider_file
-from ._model import Cost
+from ._model import Conversion, Cost
 from ._table import PRICING_FILE_ENV, Plan, PriceTable, default_table, environment_files, price
 
 __all__ = [
     "PRICING_FILE_ENV",
     "TOKEN_UNITS",
     "Applied",
+    "Conversion",
     "Cost",
     "Plan",
     "PriceFileError",

@@ -14,9 +14,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import cast
 
+from .. import _attributes as a
 from ..usage import TOKEN_UNITS
 from ._errors import PriceFileError
-from ._model import Entry, PeakHours, Period, Tier, UnitPrices, Variant
+from ._model import Conversion, Entry, PeakHours, Period, Tier, UnitPrices, Variant
 
 __all__ = ["ProviderFile", "check_provider_file", "read_provider_file"]
 
@@ -49,6 +50,8 @@ _FILE_KEYS = {
     "hosts",
     "not_priced",
     "sources",
+    "currency",
+    "fx",
 }
 _MODEL_KEYS = {
     "id",
@@ -73,6 +76,10 @@ _CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 _VARIANT_KEYS = {"name", "when", "multiplier", "multiplier_units", *_UNIT_MAPS}
 _MATCH_KEYS = {"ids", "snapshots", "patterns", "examples"}
 _WAYS = ("prices", "alias", "inherit", "not_priced")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_USD = a.GenAiUsageCostCurrencyValues.USD
+_FX_KEYS = {"usd_per_unit", "date", "source", "note"}
+_FX_EXAMPLE = '"fx": {"usd_per_unit": "1.1607", "date": "YYYY-MM-DD", "source": "<url of the reference rate>"}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +94,20 @@ class ProviderFile:
     not_priced: str | None
     entries: tuple[Entry, ...]
     hosts: tuple[str, ...] = ()
+    conversion: Conversion | None = None
+    """The file's prices are written in another currency and were converted to US dollars at this rate."""
 
 
 class _Reader:
     """Validates one decoded file; every check says where it failed."""
 
-    def __init__(self, path: str, *, strict: bool) -> None:
+    def __init__(self, path: str, *, strict: bool, conversion: Conversion | None = None) -> None:
         self.path = path
         self.strict = strict
+        self.rate_override = conversion
+        """A rate that replaces the file's own, for a file written in its currency (an override file's ``fx``)."""
+        self.conversion: Conversion | None = None
+        """The file's conversion, once its ``currency`` and ``fx`` are read: every price is multiplied by its rate."""
 
     def fail(self, where: str, problem: str) -> PriceFileError:
         return PriceFileError(self.path, where, problem)
@@ -139,6 +152,51 @@ class _Reader:
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
             raise self.fail(where, f"{value!r} is not a decimal") from None
 
+    def money(self, value: object, where: str) -> Decimal:
+        """A price of the file, in US dollars: converted at the file's rate when it is written in another currency."""
+        amount = self.price(value, where)
+        return amount if self.conversion is None else amount * self.conversion.usd_per_unit
+
+    def currency(self, raw: Mapping[str, object]) -> Conversion | None:
+        """The file's ``currency`` and ``fx``: `None` for prices in US dollars, else the conversion to apply."""
+        code = raw.get("currency", _USD)
+        if not isinstance(code, str) or not _CURRENCY.fullmatch(code):
+            raise self.fail("currency", f"{code!r} is not a currency code such as 'EUR' (ISO 4217, upper case)")
+        fx = raw.get("fx")
+        if code == _USD:
+            if fx is not None:
+                what = "the prices are in US dollars" if "currency" in raw else "no currency is named, so US dollars"
+                raise self.fail("fx", f'{what}: fx goes with a currency other than USD ("currency": "EUR")')
+            return None
+        if fx is None:
+            raise self.fail(
+                "fx", f"prices written in {code} need the rate that converts them to US dollars: {_FX_EXAMPLE}"
+            )
+        rate = self.mapping(fx, "fx")
+        self.keys(rate, _FX_KEYS, "fx")
+        if "usd_per_unit" not in rate:
+            raise self.fail("fx.usd_per_unit", f"give US dollars per {code}: {_FX_EXAMPLE}")
+        if not isinstance(rate["usd_per_unit"], str):
+            raise self.fail(
+                "fx.usd_per_unit",
+                f'the rate is a decimal string such as "1.1607" (never a JSON number), found {rate["usd_per_unit"]!r}',
+            )
+        usd_per_unit = self.price(rate["usd_per_unit"], "fx.usd_per_unit")
+        if not usd_per_unit:
+            raise self.fail(
+                "fx.usd_per_unit", f"a rate of 0 would price every call at nothing: give US dollars per {code}"
+            )
+        conversion = Conversion(
+            code,
+            usd_per_unit,
+            self.day(rate.get("date"), "fx.date"),
+            self.string(rate.get("source"), "fx.source"),
+        )
+        if rate.get("note") is not None:
+            self.string(rate.get("note"), "fx.note")
+        override = self.rate_override
+        return override if override is not None and override.currency == code else conversion
+
     def unit_prices(self, container: Mapping[str, object], where: str) -> UnitPrices:
         maps: dict[str, dict[str, Decimal]] = {}
         for field, units in _UNIT_MAPS.items():
@@ -161,7 +219,7 @@ class _Reader:
                     raise self.fail(
                         f"{where}.{field}", f'{unit!r} is not a video key like "1080p", "4k/silent" or "video"'
                     )
-                parsed[unit] = self.price(value, f"{where}.{field}.{unit}")
+                parsed[unit] = self.money(value, f"{where}.{field}.{unit}")
             if field == "usd_per_second" and len(parsed) != 1:
                 raise self.fail(
                     f"{where}.{field}", 'name the one hardware the model runs on: {"gpu-a100-large": "0.0014"}'
@@ -311,7 +369,7 @@ class _Reader:
                     f"{where}.characters_per_token",
                     "a positive ratio that goes with usd_per_million_characters.input",
                 )
-        return Period(start, prices, tuple(tiers), variants, peak, characters_per_token)
+        return Period(start, prices, tuple(tiers), variants, peak, characters_per_token, conversion=self.conversion)
 
     def entry(self, value: object, where: str, provider: str, sources: Mapping[str, object]) -> Entry:
         raw = self.mapping(value, where)
@@ -406,6 +464,7 @@ class _Reader:
             self.day(source.get("checked"), f"sources.{key}.checked")
         if self.strict and not sources:
             raise self.fail("sources", "a bundled file names its sources, each with the date it was checked")
+        self.conversion = self.currency(raw)
         models = raw.get("models")
         if not isinstance(models, list):
             raise self.fail("models", "expected a list of model entries")
@@ -432,15 +491,18 @@ class _Reader:
                 self.string(host, f"hosts[{index}]", _HOST, "a lowercase host name like 'api.example.com'")
                 for index, host in enumerate(self.strings(raw.get("hosts") or [], "hosts"))
             ),
+            conversion=self.conversion,
         )
 
 
-def read_provider_file(path: Path, *, strict: bool = False) -> ProviderFile:
+def read_provider_file(path: Path, *, strict: bool = False, conversion: Conversion | None = None) -> ProviderFile:
     """Reads and validates one provider file.
 
     Args:
         path: the JSON file.
         strict: require what the bundled table must have (sources on every entry).
+        conversion: a rate that replaces the file's own when the file is written in its currency (an override
+            file's ``fx`` for a bundled provider). The file's own ``fx`` is still validated.
 
     Raises:
         PriceFileError: the file cannot be read, is not JSON, or breaks the format.
@@ -456,7 +518,7 @@ def read_provider_file(path: Path, *, strict: bool = False) -> ProviderFile:
         raise PriceFileError(
             name, f"line {error.lineno} column {error.colno}", f"not valid JSON: {error.msg}"
         ) from None
-    return _Reader(name, strict=strict).provider_file(document)
+    return _Reader(name, strict=strict, conversion=conversion).provider_file(document)
 
 
 def check_provider_file(path: Path) -> list[PriceFileError]:

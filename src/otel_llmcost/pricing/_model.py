@@ -13,6 +13,7 @@ from typing import Literal, NamedTuple
 from ..usage import RequestContext
 
 __all__ = [
+    "Conversion",
     "Cost",
     "Entry",
     "PeakHours",
@@ -152,6 +153,26 @@ class PeakHours:
 
 
 @dataclass(frozen=True, slots=True)
+class Conversion:
+    """How a provider file written in another currency (Scaleway's euros) was converted to US dollars on load.
+
+    Every price of the file was multiplied by ``usd_per_unit``, exactly; the file keeps the vendor's own figures.
+    """
+
+    currency: str
+    """The ISO 4217 code the file's prices are written in, such as ``EUR``."""
+    usd_per_unit: Decimal
+    """US dollars per one unit of ``currency``: the reference rate used."""
+    day: date
+    """The day the rate is for."""
+    source: str
+    """Where the rate was read (the reference rate's page), or an override file's own words."""
+
+    def __str__(self) -> str:
+        return f"{self.currency} at {self.usd_per_unit} USD of {self.day.isoformat()} ({self.source})"
+
+
+@dataclass(frozen=True, slots=True)
 class Period:
     """The prices of one model from ``start`` (a UTC day; `None` for since ever) until the next period."""
 
@@ -162,6 +183,8 @@ class Period:
     peak: PeakHours | None = None
     characters_per_token: Decimal | None = None
     """For input billed by characters: how many characters a token stands for when a call reports only tokens."""
+    conversion: Conversion | None = None
+    """The file's prices were written in another currency and converted to these US dollar prices at this rate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +256,8 @@ class Cost(NamedTuple):
             ``missing_price`` or ``no_model``.
         detail: a sentence that explains the reason (or, for an estimated cost, the estimate).
         estimated: a unit the vendor bills (characters) was estimated from another the call reported (tokens).
+        conversion: the vendor's prices are in another currency (Scaleway's euros), converted to US dollars on load
+            at this rate; `None` for prices written in US dollars.
     """
 
     status: CostStatus
@@ -247,3 +272,18 @@ class Cost(NamedTuple):
     reason: str | None = None
     detail: str | None = None
     estimated: bool = False
+    conversion: Conversion | None = None
+
+    @property
+    def provenance(self) -> tuple[object, ...]:
+        """Which price applied (entry, model, table version, period, tier, variants, conversion): the same for
+        every call priced alike, so what a span's price attributes can be cached by."""
+        return (
+            self.entry,
+            self.matched_model,
+            self.table_version,
+            self.effective_date,
+            self.tier,
+            self.variants,
+            self.conversion,
+        )

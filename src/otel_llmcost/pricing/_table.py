@@ -172,10 +172,12 @@ class PriceTable:
                     str(directory / "VERSION"), "", f"cannot read the table version: {error}"
                 ) from None
             overridden = {file.provider for file in overrides}
+            # An override file's rate (its `fx`) replaces the bundled file's for a provider priced in that currency.
+            rates = {file.provider: file.conversion for file in overrides if file.conversion is not None}
             for path in sorted((directory / "providers").glob("*.json")):
                 header = None if path.stem in overridden else _header(path)
                 if header is None:
-                    files.append(read_provider_file(path, strict=True))
+                    files.append(read_provider_file(path, strict=True, conversion=rates.get(path.stem)))
                 else:
                     deferred[path.stem] = (path, header)
         for file in overrides:
@@ -384,11 +386,15 @@ class Plan(NamedTuple):
         return applied
 
     def cost(self, usage: Usage) -> Cost:
-        """What a call with ``usage`` costs."""
+        """What a call with ``usage`` costs; with the conversion used when the vendor's prices are in another
+        currency (converted to US dollars when the table loaded)."""
         applied = self.prices(self.tier(usage))
         if usage.input and "input" not in applied.per_token and "input" in applied.prices.per_million_characters:
-            return self._by_characters(usage, applied)
-        return compute(usage, applied, entry=self.entry, matched=self.matched, version=self.version)
+            cost = self._by_characters(usage, applied)
+        else:
+            cost = compute(usage, applied, entry=self.entry, matched=self.matched, version=self.version)
+        conversion = self.period.conversion
+        return cost if conversion is None or cost.total_usd is None else cost._replace(conversion=conversion)
 
     def _by_characters(self, usage: Usage, applied: Applied) -> Cost:
         """A call whose input the vendor bills by characters (Vertex AI's text embeddings): priced from the

@@ -235,6 +235,7 @@ class Pricer:
             effective_date=applied.effective_date,
             tier=applied.tier,
             variants=applied.variants,
+            conversion=plan.period.conversion,
         )
         templates = {status: self._head(status, 0.0, cost) for status in (_S.PRICED, *_KEPT_STATUSES)}
         return Quote(applied, templates, (a.GEN_AI_USAGE_COST_AMOUNT, *self._aliases), _BUCKETS)
@@ -254,7 +255,7 @@ class Pricer:
 
     def _provenance(self, cost: Cost) -> dict[str, object]:
         """The attributes that say which price applied; the same for every call priced alike, so cached."""
-        key = (cost.entry, cost.matched_model, cost.table_version, cost.effective_date, cost.tier, cost.variants)
+        key = cost.provenance
         cached = self._provenance_cache.get(key)
         if cached is not None:
             return cached
@@ -269,6 +270,9 @@ class Pricer:
             found[a.LLMCOST_PRICE_TIER] = cost.tier
         if cost.variants:
             found[a.LLMCOST_PRICE_VARIANTS] = cost.variants
+        if cost.conversion is not None:  # prices in another currency (euros), converted when the table loaded
+            found[a.LLMCOST_PRICE_CURRENCY] = cost.conversion.currency
+            found[a.LLMCOST_PRICE_USD_PER_UNIT] = str(cost.conversion.usd_per_unit)
         if len(self._provenance_cache) >= _MAX_CACHED:
             self._provenance_cache.clear()
         self._provenance_cache[key] = found
