@@ -6,6 +6,8 @@ Pipelines, each making the same ``messages.create`` call over a recorded respons
                 GenAI histogram records (duration, input and output tokens): the OpenTelemetry SDK's own work
   instrumented  AnthropicInstrumentor (the SDK's tracing off), spans priced by CostSpanProcessor
   native        the SDK's own tracing (anthropic 2.x), spans priced by CostSpanProcessor
+  native-bare   the SDK's own tracing, spans straight to the no-op processor: ``native - native-bare`` is what
+                CostSpanProcessor adds to a real SDK call (issue 9: at most 10 microseconds)
   openllmetry   OpenLLMetry's instrumentor, spans priced by CostSpanProcessor (when installed)
 Every span goes to a no-op processor (behind CostSpanProcessor where priced). Each pipeline runs in a process
 of its own under callgrind with instrumentation off (start-up and imports run uninstrumented, several times
@@ -13,24 +15,41 @@ faster); once it has made a warm-up call, ``callgrind_control`` switches instrum
 instructions of a section of 0 calls and of one of CALLS calls are read; their difference over CALLS is the
 count per call. The ratio printed is (pipeline - bare) / (required - bare).
 
-Needs ``valgrind`` on the PATH. Run: ``python benchmarks/bench_anthropic.py``.
+With ``--baseline-src DIR`` (a ``src`` holding another version's ``otel_llmcost``, such as ``git archive main src
+pricing``), ``native`` is counted with that version too, in the same run.
+
+``--timed`` times instead of counting (no valgrind): ``native`` and ``native-bare`` side by side in one process,
+ROUNDS interleaved rounds of ROUND_CALLS calls each (1,200 calls a side), and prints the median over the rounds of
+the per-call difference, with the best rounds; with ``--baseline-src``, the same in a process for that version.
+Wall times move with the machine's load (printed); the instruction counts do not.
+
+Needs ``valgrind`` on the PATH (not for ``--timed``). Run: ``python benchmarks/bench_anthropic.py [--timed]
+[--baseline-src DIR]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
 import importlib.util
 import json
 import os
 import shutil
+import statistics
+import subprocess
 import sys
+import time
 import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from _callgrind import sections
 
-PIPELINES = ("bare", "required", "instrumented", "native", "openllmetry")
+PIPELINES = ("bare", "required", "instrumented", "native", "native-bare", "openllmetry")
 CALLS = 50
+ROUNDS = 12
+ROUND_CALLS = 100
 RECORDING = Path(__file__).parents[1] / "tests" / "recordings" / "anthropic" / "sonnet_cache.json"
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 MODEL = "claude-sonnet-4-5"
@@ -57,8 +76,8 @@ RESPONSE = {
 }
 
 
-def run(pipeline: str, calls: int) -> None:
-    """Makes ``calls`` calls through ``pipeline`` (after one warm-up call)."""
+def make_call(pipeline: str) -> Callable[[], None]:
+    """A function that makes one ``messages.create`` call through ``pipeline``, warmed up by one call."""
     import anthropic
     import httpx2
     from opentelemetry.context import Context
@@ -84,11 +103,11 @@ def run(pipeline: str, calls: int) -> None:
     transport = httpx2.MockTransport(lambda request: httpx2.Response(200, headers=headers, content=body))
     provider = TracerProvider()
     meters = MeterProvider()
-    if pipeline in ("bare", "required"):
+    if pipeline in ("bare", "required", "native-bare"):
         provider.add_span_processor(Sink())
     else:
         provider.add_span_processor(CostSpanProcessor(Sink(), meter_provider=meters))
-    tracing: Any = {"tracer_provider": provider} if pipeline == "native" else False
+    tracing: Any = {"tracer_provider": provider} if pipeline.startswith("native") else False
     client = anthropic.Anthropic(
         api_key="bench", http_client=httpx2.Client(transport=transport), max_retries=0, open_telemetry=tracing
     )
@@ -119,6 +138,12 @@ def run(pipeline: str, calls: int) -> None:
             tokens.record(523, {**metric, "gen_ai.token.type": "output"})
 
     call()
+    return call
+
+
+def run(pipeline: str, calls: int) -> None:
+    """Makes ``calls`` calls through ``pipeline`` (after one warm-up call), in the sections `sections` counts."""
+    call = make_call(pipeline)
     for section in (0, calls):
         print("ready", flush=True)
         sys.stdin.readline()
@@ -128,32 +153,96 @@ def run(pipeline: str, calls: int) -> None:
         sys.stdin.readline()
 
 
-def per_call(pipeline: str) -> float:
+def timed() -> None:
+    """In this process: ``native`` and ``native-bare`` in interleaved rounds; prints the microseconds per call of
+    the best rounds and the median of the rounds' differences (``native`` less ``native-bare``)."""
+    calls = {pipeline: make_call(pipeline) for pipeline in ("native", "native-bare")}
+    rounds: dict[str, list[float]] = {pipeline: [] for pipeline in calls}
+    for round_ in range(ROUNDS):
+        order = list(calls) if round_ % 2 == 0 else list(reversed(calls))
+        for pipeline in order:
+            call = calls[pipeline]
+            gc.collect()  # each round starts with a clean heap: a collection lands inside a round by its own calls
+            started = time.perf_counter_ns()
+            for _ in range(ROUND_CALLS):
+                call()
+            rounds[pipeline].append((time.perf_counter_ns() - started) / ROUND_CALLS / 1000)
+    with_, without = rounds["native"], rounds["native-bare"]
+    median = statistics.median(a - b for a, b in zip(with_, without, strict=True))
+    print(f"{min(with_):.2f} {min(without):.2f} {median:.2f}", flush=True)
+
+
+def per_call(pipeline: str, env: Mapping[str, str]) -> float:
     """The instructions callgrind counts per call of ``pipeline``: (CALLS calls - 0 calls) / CALLS."""
-    count = sections([sys.executable, __file__, pipeline, str(CALLS)], os.environ, pipeline)
+    count = sections([sys.executable, __file__, pipeline, str(CALLS)], env, pipeline)
     assert count is not None
     return count / CALLS
 
 
-def main() -> None:
+def versions(baseline_src: str | None) -> dict[str, dict[str, str]]:
+    """The environment of a child for this ``otel_llmcost``, and for ``baseline_src``'s when given."""
+    here = str(Path(__file__).parent)
+    found = {"this": {**os.environ, "PYTHONPATH": os.pathsep.join([here, *sys.path[1:]])}}
+    if baseline_src is not None:
+        path = os.pathsep.join([str(Path(baseline_src).resolve()), here, *sys.path[1:]])
+        found["baseline"] = {**os.environ, "PYTHONPATH": path}
+    return found
+
+
+def timed_report(baseline_src: str | None) -> None:
+    """`timed` in a process per version; the processor's cost per real SDK call, in microseconds."""
+    print(f"native vs native-bare, {ROUNDS} interleaved rounds of {ROUND_CALLS} calls each (us per call)")
+    for version, env in versions(baseline_src).items():
+        command = [sys.executable, __file__, "--timed-child"]
+        with_, without, median = subprocess.run(
+            command, env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+        print(
+            f"{version:<9} best native {with_:>7}  best native-bare {without:>7}  "
+            f"best - best {float(with_) - float(without):+6.2f}  median of differences {float(median):+6.2f}",
+            flush=True,
+        )
+    print(f"load average: {os.getloadavg()[0]:.1f}")
+
+
+def main(baseline_src: str | None) -> None:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing to count")
         return
+    env = versions(baseline_src)
     counted: dict[str, float] = {}
     for pipeline in PIPELINES:
         if pipeline == "openllmetry" and importlib.util.find_spec("opentelemetry.instrumentation.anthropic") is None:
             continue
-        counted[pipeline] = per_call(pipeline)
+        counted[pipeline] = per_call(pipeline, env["this"])
         print(f"{pipeline}: {counted[pipeline]:,.0f} instructions per call", flush=True)
     bare = counted["bare"]
     required = counted["required"] - bare
     for pipeline, count in counted.items():
         ratio = f"{(count - bare) / required:>8.2f}x required" if pipeline != "bare" else ""
         print(f"{'instructions per call: ' + pipeline:<40} {count:>12,.0f}  {count - bare:>+10,.0f}  {ratio}")
+    added = counted["native"] - counted["native-bare"]
+    print(f"CostSpanProcessor per real SDK call (native - native-bare): {added:,.0f} instructions")
+    if "baseline" in env:
+        native = per_call("native", env["baseline"])
+        print(
+            f"the same with the baseline's otel_llmcost: native {native:,.0f}, "
+            f"added {native - counted['native-bare']:,.0f} instructions"
+        )
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3:
+    if len(sys.argv) == 3 and sys.argv[1] in PIPELINES:
         run(sys.argv[1], int(sys.argv[2]))
+    elif sys.argv[1:] == ["--timed-child"]:
+        warnings.simplefilter("ignore")
+        timed()
     else:
-        main()
+        parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+        parser.add_argument("--timed", action="store_true", help="time native against native-bare side by side")
+        parser.add_argument("--baseline-src", help="a src directory with another version of otel_llmcost")
+        arguments = parser.parse_args()
+        if arguments.timed:
+            timed_report(arguments.baseline_src)
+        else:
+            main(arguments.baseline_src)

@@ -22,7 +22,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from otel_llmcost import CostSpanProcessor
 from otel_llmcost.pricing import Cost, RequestContext, Usage, default_table
 from otel_llmcost.processor import _pricer, _quote
-from otel_llmcost.usage import COST_BUCKETS, GenAICall
+from otel_llmcost.usage import COST_BUCKETS, TOKEN_UNITS, GenAICall, _read, read_call
+from otel_llmcost.usage._model import TOKEN_TOTALS, tokens_usage
 
 EXAMPLES = settings(
     max_examples=300, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
@@ -134,3 +135,76 @@ def test_the_quick_path_prices_the_anthropic_sdk_span_by_hand() -> None:
     assert written["llmcost.cost.output"] == 523 * 15.00 / 1e6
     # 0.001236 + 0.003072 + 0.00768 + 0.006912 + 0.007845
     assert written["gen_ai.usage.cost.amount"] == 0.026745
+
+
+totals = st.lists(st.integers(0, 5_000), min_size=len(TOKEN_TOTALS), max_size=len(TOKEN_TOTALS))
+
+
+@EXAMPLES
+@given(values=totals)
+def test_the_quick_reader_builds_what_from_reported_builds(values: list[int]) -> None:
+    """The span reader's quick path (`tokens_usage`, by position) follows `Usage.from_reported`'s rules exactly."""
+    named = dict(zip(TOKEN_TOTALS, values, strict=True))
+    try:
+        expected: Usage | str = Usage.from_reported(**named)  # pyright: ignore[reportArgumentType]
+    except ValueError as error:
+        expected = str(error)
+    try:
+        found: Usage | str = tokens_usage(values)
+    except ValueError as error:
+        found = str(error)
+    assert found == expected
+    if isinstance(found, Usage):
+        assert type(found) is Usage
+        assert found == Usage(*found)
+
+
+def test_a_quote_tells_a_usage_of_tokens_only_as_beyond_tokens_does() -> None:
+    """The quote's one comparison (`_quote._TOKENS_ONLY`) agrees with `Usage.beyond_tokens` for every field after
+    the tokens, those added later included."""
+    tokens_only = Usage(input=10, output=5)
+    assert not tokens_only.beyond_tokens()
+    assert tokens_only[len(TOKEN_UNITS) :] == _quote._TOKENS_ONLY  # pyright: ignore[reportPrivateUsage]
+    fields = Usage._fields[len(TOKEN_UNITS) :]
+    assert fields, "a Usage has fields after its tokens"
+    for field in fields:
+        default = Usage._field_defaults[field]
+        value = {int: 3, Decimal: Decimal("1.5"), tuple: (("1024x1024", 2),)}[type(default)]
+        usage = tokens_only._replace(**{field: value})
+        assert usage.beyond_tokens(), field
+        assert usage[len(TOKEN_UNITS) :] != _quote._TOKENS_ONLY, field  # pyright: ignore[reportPrivateUsage]
+
+
+def test_the_anthropic_sdk_span_takes_the_quick_reader() -> None:
+    """The Anthropic SDK's span shape (both cache lifetimes and their sum) is read by position, to the same usage."""
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.usage.input_tokens": 13852,
+        "gen_ai.usage.cache_write.input_tokens": 3200,
+        "gen_ai.usage.cache_read.input_tokens": 10240,
+        "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 2048,
+        "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 1152,
+        "gen_ai.usage.output_tokens": 523,
+    }
+    shape = _read._new_shape(tuple(attributes))  # pyright: ignore[reportPrivateUsage]
+    assert shape.tokens is not None
+    # 13852 - 10240 - 3200 = 412 plain input; 3200 - 1152 = 2048 5-minute writes.
+    expected = Usage(input=412, cache_read=10240, cache_write=2048, cache_write_1h=1152, output=523)
+    assert read_call(attributes).usage == expected
+
+
+@pytest.mark.parametrize("above", [0, 1], ids=["at-the-threshold", "one-above"])
+def test_a_tiered_model_s_base_prices_stop_at_its_lowest_threshold(above: int) -> None:
+    """The quote of the base prices is taken without working out the tier only up to the lowest threshold."""
+    table = default_table()
+    pricer = _pricer.Pricer(table)
+    # claude-sonnet-4-5: $3 / $15 per million up to 200,000 input tokens, $6 / $22.50 above.
+    usage = Usage(input=200_000 - 1000 + above, cache_read=1000, output=100)
+    call = GenAICall("chat", "anthropic", "claude-sonnet-4-5-20250929", None, None, usage, "reported", RequestContext())
+    priced = pricer.price(call, START)
+    if above:
+        # (199_001 * 6.00 + 1000 * 0.60 + 100 * 22.50) / 1e6
+        assert priced.amount_usd == Decimal("1.196856")
+    else:
+        # (199_000 * 3.00 + 1000 * 0.30 + 100 * 15.00) / 1e6
+        assert priced.amount_usd == Decimal("0.598800")

@@ -7,6 +7,7 @@ cache it: most calls repeat a handful of (period, tier, context) combinations. T
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -46,7 +47,7 @@ class TokenRates(Generic[_K]):
             attribute of a bucket for the processor.
     """
 
-    __slots__ = ("_merged", "_shifts", "_units", "_unpriced", "divisor", "exponents")
+    __slots__ = ("_shifts", "_units", "_unpriced", "divisor", "exponents")
 
     def __init__(self, per_token: Mapping[str, Decimal], groups: Mapping[str, _K]) -> None:
         prices = {unit: price.as_tuple() for unit, price in per_token.items() if price}
@@ -57,8 +58,9 @@ class TokenRates(Generic[_K]):
                 _, digits, exponent = prices[unit]
                 coefficient = int("".join(map(str, digits))) * 10 ** (int(exponent) - scale)
                 units.append((index, coefficient, min(int(exponent), 0), groups[unit]))
-        self._units = tuple(units)
-        self._merged = len({group for *_, group in units}) < len(units)
+        sizes = Counter(group for *_, group in units)
+        # Each unit with whether its group has other units (the two cache-write lifetimes in one bucket).
+        self._units = tuple((*unit, sizes[unit[3]] > 1) for unit in units)
         # The units without a price (those priced at zero cost nothing, but they have a price).
         self._unpriced = tuple(index for index, unit in enumerate(TOKEN_UNITS) if unit not in per_token)
         self.divisor = 10**-scale
@@ -86,14 +88,15 @@ class TokenRates(Generic[_K]):
             if tokens[index]:
                 return None
         amounts: dict[_K, int] = {}
-        merged = self._merged
         total = exponent = 0
-        for index, coefficient, unit_exponent, group in self._units:
+        for index, coefficient, unit_exponent, group, shared in self._units:
             count = tokens[index]
             if count:
                 amount = count * coefficient
                 total += amount
-                amounts[group] = amounts.get(group, 0) + amount if merged else amount
+                if shared and group in amounts:
+                    amount += amounts[group]
+                amounts[group] = amount
                 if unit_exponent < exponent:
                     exponent = unit_exponent
         return total, amounts, exponent

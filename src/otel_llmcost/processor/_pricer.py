@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .. import _attributes as a
 from ..pricing import Cost, Plan, PriceFileError, PriceTable, PricingError, default_table
-from ..usage import COST_BUCKETS, GenAICall, Usage
+from ..usage import COST_BUCKETS, INPUT_TOKEN_UNITS, GenAICall, Usage
 from ._quote import Quote
 
 __all__ = ["COST_ALIASES", "PricedCall", "Pricer"]
@@ -28,6 +28,7 @@ COST_ALIASES = frozenset({a.GEN_AI_USAGE_COST, a.OPERATION_COST})
 _BUCKETS = COST_BUCKETS
 
 _NS_PER_DAY = 86_400 * 10**9
+_INPUT_FIELDS = len(INPUT_TOKEN_UNITS)
 _MAX_CACHED = 4096
 _KEPT_STATUSES = (_S.ESTIMATED, _S.PARTIAL)
 """Usage statuses a priced call keeps as its own status; any other is ``priced``."""
@@ -131,34 +132,19 @@ class Pricer:
             attributes[a.LLMCOST_PRICE_TABLE_VERSION] = version
         return PricedCall(status, attributes, None, reason, call.provider, call.model)
 
-    def price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
+    def price(self, call: GenAICall, start_time_ns: int | None, *, explain: bool = True) -> PricedCall:
         """What ``call``, which started at ``start_time_ns`` (now if None), cost, as attributes to add to its span.
 
         A reported cost the call could not be trusted with (not a finite number >= 0) is ignored: the call is
-        priced from its usage, and says why.
-        """
-        if call.invalid_provider_cost is not None:
-            return self._explained(self._price(call, start_time_ns), call.invalid_provider_cost)
-        return self._price(call, start_time_ns)
-
-    @staticmethod
-    def _explained(result: PricedCall, detail: str) -> PricedCall:
-        """``result`` of a call whose reported cost was ignored, saying so unless it has a reason of its own."""
-        if result.reason is None:
-            result.attributes[a.LLMCOST_REASON] = _R.PROVIDER_COST_INVALID
-            result.attributes[a.LLMCOST_REASON_DETAIL] = detail
-        else:
-            result.attributes[a.LLMCOST_REASON_DETAIL] = f"{result.attributes.get(a.LLMCOST_REASON_DETAIL)}; {detail}"
-        return result
-
-    def _price(self, call: GenAICall, start_time_ns: int | None) -> PricedCall:
-        """`price`, for a call with no reported cost to ignore.
+        priced from its usage, and says why (unless ``explain`` is False, as when this method does so itself).
 
         Calls to one model on one day in one request context share their plan, cached here with a `Quote` per
         tier: a call of tokens only is priced by its quote, any other through a `Cost`.
         """
         # One unpacking rather than a dozen attribute reads: this runs for every priced span.
-        _, provider, request_model, response_model, _, usage, usage_status, context, provider_cost, _, _, _ = call
+        _, provider, request_model, response_model, _, usage, usage_status, context, provider_cost, _, _, invalid = call
+        if invalid is not None and explain:
+            return self._explained(self.price(call, start_time_ns, explain=False), invalid)
         model = response_model or request_model
         if provider_cost is not None:
             attributes: dict[str, object] = {a.LLMCOST_STATUS: _S.PROVIDER_REPORTED}
@@ -195,10 +181,27 @@ class Pricer:
             if not plan.peak.is_peak(datetime.fromtimestamp(started / 1e9, timezone.utc)):
                 plan = plan.off_peak or plan
         status = usage_status if usage_status in _KEPT_STATUSES else _S.PRICED
-        quoted = (plan.single or plan.quote(usage)).price(usage, status)
+        lowest = plan.lowest
+        if lowest is None:
+            quote = plan.base
+        else:
+            # `Usage.input_tokens` as the sum of its slice: a third of the property's instructions.
+            inputs: tuple[int, ...] = usage[:_INPUT_FIELDS]  # pyright: ignore[reportAssignmentType] - the input buckets
+            quote = plan.base if sum(inputs) <= lowest else plan.quote(usage)
+        quoted = quote.price(usage, status)
         if quoted is None:
             return self._from_cost(call, plan.plan.cost(usage))
         return PricedCall(status, quoted[0], quoted[1], None, provider, model)
+
+    @staticmethod
+    def _explained(result: PricedCall, detail: str) -> PricedCall:
+        """``result`` of a call whose reported cost was ignored, saying so unless it has a reason of its own."""
+        if result.reason is None:
+            result.attributes[a.LLMCOST_REASON] = _R.PROVIDER_COST_INVALID
+            result.attributes[a.LLMCOST_REASON_DETAIL] = detail
+        else:
+            result.attributes[a.LLMCOST_REASON_DETAIL] = f"{result.attributes.get(a.LLMCOST_REASON_DETAIL)}; {detail}"
+        return result
 
     def _plan(
         self, table: PriceTable, call: GenAICall, model: str, key: tuple[object, ...], day: int
@@ -299,9 +302,9 @@ class Pricer:
 
 
 class _Quotes:
-    """A plan and its quotes, one per tier, made on first use; ``single`` is the quote of a plan without tiers."""
+    """A plan and its quotes, one per tier: ``base`` for the base prices, the long-context tiers' on first use."""
 
-    __slots__ = ("_make", "_quotes", "off_peak", "peak", "plan", "single")
+    __slots__ = ("_make", "_quotes", "base", "lowest", "off_peak", "peak", "plan")
 
     def __init__(self, plan: Plan, make: Callable[[Plan, int], Quote]) -> None:
         self.plan = plan
@@ -309,10 +312,15 @@ class _Quotes:
         """The vendor's peak hours, if its prices have some; outside them, ``off_peak`` prices the call."""
         self.off_peak: _Quotes | None = None
         self._make = make
-        self._quotes: list[Quote | None] = [None] * len(plan.applied)
-        self.single = make(plan, 0) if len(plan.applied) == 1 else None
+        self.base = make(plan, 0)
+        self._quotes: list[Quote | None] = [self.base, *[None] * (len(plan.applied) - 1)]
+        tiers = plan.period.tiers
+        self.lowest = min(tier.above_input_tokens for tier in tiers) if tiers else None
+        """The lowest long-context threshold, if the model has tiers: a call whose input does not exceed it
+        pays the base prices (`tier_of`), and is priced without working out its tier."""
 
     def quote(self, usage: Usage) -> Quote:
+        """The quote of ``usage``'s tier."""
         tier = self.plan.tier(usage)
         quote = self._quotes[tier]
         if quote is None:

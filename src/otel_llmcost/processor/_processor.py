@@ -26,6 +26,11 @@ _SUBTREE = (a.LLMCOST_SUBTREE_COST, a.LLMCOST_SUBTREE_CALLS)
 _NO_KEYS: frozenset[tuple[int, int]] = frozenset()
 _OPERATION_KEYS = (a.GEN_AI_OPERATION_NAME, a.LLM_REQUEST_TYPE, a.OPENINFERENCE_SPAN_KIND)
 """The keys `operation_of` reads: a span with none of them is passed through without a call."""
+_ENDS_BEFORE_ITS_TWIN = frozenset({a.GenAiProviderNameValues.AWS_BEDROCK})
+"""Providers whose call can be traced by two spans, one inside the other, where the outer one ends first: a
+Bedrock stream under the official botocore and genai-bedrock instrumentations (the outer one ends at the stream's
+metadata event). Only their priced calls are remembered after their spans end, and only their calls look for
+such a twin above them: the bookkeeping is not paid on every priced span."""
 
 
 class _PricedSpan(ReadableSpan):
@@ -209,14 +214,16 @@ class CostSpanProcessor(SpanProcessor):
         call = read_call(attributes, operation)
         usage, response_id = call.usage, call.response_id
         parent = span.parent
-        usage_key = _call_key(usage) if usage is not None else None
+        twin = call.provider in _ENDS_BEFORE_ITS_TWIN
+        # What two spans of one call agree on: needed only to compare with other spans of the same call.
+        usage_key = _call_key(usage) if usage is not None and (below or parent is not None or twin) else None
         if below and usage_key is not None and usage_key in below:
             priced = self._pricer.duplicate(
                 call,
                 a.LlmcostReasonValues.DUPLICATE_NESTED,
                 "a span inside this one already priced a call with the same usage",
             )
-        elif usage_key is not None and parent is not None and tracker.priced_call(parent.span_id) == usage_key:
+        elif twin and usage_key is not None and parent is not None and tracker.priced_call(parent.span_id) == usage_key:
             # Two tracers of one stream, the outer one done first (botocore's around genai-bedrock's).
             priced = self._pricer.duplicate(
                 call,
@@ -246,7 +253,7 @@ class CostSpanProcessor(SpanProcessor):
         else:
             self._metrics.record(call, priced)
         if amount is not None:
-            if usage_key is not None:
+            if twin and usage_key is not None:
                 tracker.claim_call(span_id, usage_key)
             if parent is not None:
                 tracker.roll_up(parent.span_id, amount, usage_key if usage_key is not None else (-1, -1))

@@ -6,7 +6,7 @@ Standard library only: pricing, the instrumentors and the processor all import t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
@@ -247,35 +247,20 @@ class Usage(NamedTuple):
             raise ValueError(f"{name} is {count}: token counts cannot be negative")
         if type(input_audio_seconds) is not Decimal:
             input_audio_seconds = Decimal(input_audio_seconds)
-        if reasoning_tokens and (
-            (total_tokens and total_tokens == input_tokens + output_tokens + reasoning_tokens)
-            or reasoning_tokens + output_audio_tokens + output_image_tokens > output_tokens
-        ):
-            output_tokens += reasoning_tokens
-        cached = cache_read_tokens + cache_write_tokens
-        if cached and (
-            (total_tokens and total_tokens == input_tokens + cached + output_tokens)
-            or cached + input_audio_tokens - cache_read_audio_tokens + input_image_tokens > input_tokens
-        ):
-            input_tokens += cached
-        if cache_write_1h_tokens > cache_write_tokens:
-            cache_write_1h_tokens = cache_write_tokens
-        if cache_read_audio_tokens > cache_read_tokens or cache_read_audio_tokens > input_audio_tokens:
-            raise ValueError("cache_read_audio_tokens is a part of both cache_read_tokens and input_audio_tokens")
-        input_parts = (
-            cache_read_tokens + cache_write_tokens + input_audio_tokens - cache_read_audio_tokens + input_image_tokens
+        buckets = token_buckets(
+            input_tokens,
+            output_tokens,
+            cache_read_tokens,
+            cache_write_tokens,
+            cache_write_1h_tokens,
+            input_audio_tokens,
+            cache_read_audio_tokens,
+            input_image_tokens,
+            reasoning_tokens,
+            output_audio_tokens,
+            output_image_tokens,
+            total_tokens,
         )
-        if input_parts > input_tokens:
-            raise ValueError(
-                f"the parts of the input (cache reads, cache writes, audio and image tokens: {input_parts})"
-                f" exceed input_tokens ({input_tokens}), which must include them"
-            )
-        output_parts = reasoning_tokens + output_audio_tokens + output_image_tokens
-        if output_parts > output_tokens:
-            raise ValueError(
-                f"the parts of the output (reasoning, audio and image tokens: {output_parts})"
-                f" exceed output_tokens ({output_tokens}), which must include them"
-            )
         if input_audio_seconds is not _ZERO and input_audio_seconds < 0:
             raise ValueError(f"input_audio_seconds is {input_audio_seconds}: it cannot be negative")
         if type(compute_seconds) is not Decimal:
@@ -285,17 +270,7 @@ class Usage(NamedTuple):
         megapixels = (_megapixels(output_megapixels, "output"), _megapixels(input_megapixels, "input"))
         return _usage_of(
             (
-                input_tokens - input_parts,
-                cache_read_tokens - cache_read_audio_tokens,
-                cache_write_tokens - cache_write_1h_tokens,
-                cache_write_1h_tokens,
-                input_audio_tokens - cache_read_audio_tokens,
-                cache_read_audio_tokens,
-                input_image_tokens,
-                output_tokens - output_parts,
-                reasoning_tokens,
-                output_audio_tokens,
-                output_image_tokens,
+                *buckets,
                 input_characters,
                 input_audio_seconds,
                 _frozen(images) if images else (),
@@ -348,6 +323,87 @@ class Usage(NamedTuple):
         return self.input_tokens == 0 and self.output_tokens == 0 and not self.beyond_tokens()
 
 
+TOKEN_TOTALS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "input_audio_tokens",
+    "cache_read_audio_tokens",
+    "input_image_tokens",
+    "reasoning_tokens",
+    "output_audio_tokens",
+    "output_image_tokens",
+)
+"""The token totals and parts of `Totals`, in the order `token_buckets` takes them."""
+
+
+def token_buckets(
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_tokens: int,
+    cache_write_tokens: int,
+    cache_write_1h_tokens: int,
+    input_audio_tokens: int,
+    cache_read_audio_tokens: int,
+    input_image_tokens: int,
+    reasoning_tokens: int,
+    output_audio_tokens: int,
+    output_image_tokens: int,
+    total_tokens: int = 0,
+) -> tuple[int, ...]:
+    """The token buckets of a `Usage` (`TOKEN_UNITS`, in order) from token totals and parts that are not negative:
+    the rules of `Usage.from_reported`, which calls it, as is the span reader's quick path (by position: binding
+    keyword arguments was a third of the reader's time).
+
+    Raises:
+        ValueError: the parts exceed their totals even when counted beside them.
+    """
+    if reasoning_tokens and (
+        (total_tokens and total_tokens == input_tokens + output_tokens + reasoning_tokens)
+        or reasoning_tokens + output_audio_tokens + output_image_tokens > output_tokens
+    ):
+        output_tokens += reasoning_tokens
+    cached = cache_read_tokens + cache_write_tokens
+    if cached and (
+        (total_tokens and total_tokens == input_tokens + cached + output_tokens)
+        or cached + input_audio_tokens - cache_read_audio_tokens + input_image_tokens > input_tokens
+    ):
+        input_tokens += cached
+    if cache_write_1h_tokens > cache_write_tokens:
+        cache_write_1h_tokens = cache_write_tokens
+    if cache_read_audio_tokens > cache_read_tokens or cache_read_audio_tokens > input_audio_tokens:
+        raise ValueError("cache_read_audio_tokens is a part of both cache_read_tokens and input_audio_tokens")
+    input_parts = (
+        cache_read_tokens + cache_write_tokens + input_audio_tokens - cache_read_audio_tokens + input_image_tokens
+    )
+    if input_parts > input_tokens:
+        raise ValueError(
+            f"the parts of the input (cache reads, cache writes, audio and image tokens: {input_parts})"
+            f" exceed input_tokens ({input_tokens}), which must include them"
+        )
+    output_parts = reasoning_tokens + output_audio_tokens + output_image_tokens
+    if output_parts > output_tokens:
+        raise ValueError(
+            f"the parts of the output (reasoning, audio and image tokens: {output_parts})"
+            f" exceed output_tokens ({output_tokens}), which must include them"
+        )
+    return (
+        input_tokens - input_parts,
+        cache_read_tokens - cache_read_audio_tokens,
+        cache_write_tokens - cache_write_1h_tokens,
+        cache_write_1h_tokens,
+        input_audio_tokens - cache_read_audio_tokens,
+        cache_read_audio_tokens,
+        input_image_tokens,
+        output_tokens - output_parts,
+        reasoning_tokens,
+        output_audio_tokens,
+        output_image_tokens,
+    )
+
+
 new_tuple = cast("Callable[..., Any]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
 """``new_tuple(NamedTupleClass, fields)``: the named tuple of all its ``fields``, in order, built as the tuple it is.
 
@@ -361,6 +417,20 @@ class's own constructor builds.
 def _usage_of(fields: tuple[object, ...]) -> Usage:
     """The `Usage` of all its fields, in order (see `new_tuple`)."""
     usage: Usage = new_tuple(Usage, fields)
+    return usage
+
+
+_TOKENS_ONLY = Usage()[len(TOKEN_UNITS) :]
+"""The fields of a `Usage` after its tokens, for a call that used tokens only: their defaults."""
+
+
+def tokens_usage(totals: Sequence[int]) -> Usage:
+    """The `Usage` of a call that used tokens only, from its `TOKEN_TOTALS` in order (none negative).
+
+    Raises:
+        ValueError: the parts exceed their totals even when counted beside them.
+    """
+    usage: Usage = new_tuple(Usage, token_buckets(*totals) + _TOKENS_ONLY)
     return usage
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .. import _attributes as a
-from ._model import RequestContext, Usage, new_tuple
+from ._model import TOKEN_TOTALS, RequestContext, Usage, new_tuple, tokens_usage
 
 __all__ = ["INFERENCE_OPERATIONS", "GenAICall", "operation_of", "read_call"]
 
@@ -224,6 +224,8 @@ _EXTRA_KEYS = frozenset(
     {a.LLMCOST_USAGE_STATUS, a.LLMCOST_PROVIDER_REPORTED_COST, a.LLMCOST_REQUEST_BATCH, a.LLMCOST_REQUEST_REGION}
 )
 _NO_TEXTS: list[str | None] = [None] * len(_TEXT_NAMES)
+_TOTAL_INDEX = {name: index for index, name in enumerate(TOKEN_TOTALS)}
+_NO_TOTALS = [0] * len(TOKEN_TOTALS)
 _MAX_SHAPES = 1024
 _WEB_SEARCH = "web_search"
 _REQUEST = "request"
@@ -244,6 +246,8 @@ class _Shape(NamedTuple):
         extras: whether the span has a key read besides the fields: usage status, reported cost, batch, region.
         plain: whether every count field is an argument of `Usage.from_reported`, as in most spans (not a
             botocore span's cache counts: see `_usage`).
+        tokens: for a plain span whose counts are all tokens (most spans), the keys of the counts with their
+            index in `TOKEN_TOTALS`, which `tokens_usage` takes; else None.
     """
 
     winners: tuple[tuple[str, str], ...]
@@ -251,6 +255,7 @@ class _Shape(NamedTuple):
     texts: tuple[tuple[str, int], ...]
     extras: bool
     plain: bool
+    tokens: tuple[tuple[str, int], ...] | None
 
 
 _SHAPES: dict[tuple[str, ...], _Shape] = {}
@@ -272,12 +277,17 @@ def _new_shape(keys: tuple[str, ...]) -> _Shape:
     counts = None
     if _DURATIONS.isdisjoint(found):
         counts = tuple((key, name) for name, key in winners if name not in _TEXT)
+    plain = _SPECIAL.isdisjoint(found) and not (a.RPC_SYSTEM in keys and _CACHE.intersection(found))
+    tokens = None
+    if plain and counts is not None and all(name in _TOTAL_INDEX for _, name in counts):
+        tokens = tuple((key, _TOTAL_INDEX[name]) for key, name in counts)
     shape = _Shape(
         winners,
         counts,
         tuple((key, _TEXT_NAMES.index(name)) for name, key in winners if name in _TEXT),
         not _EXTRA_KEYS.isdisjoint(keys),
-        _SPECIAL.isdisjoint(found) and not (a.RPC_SYSTEM in keys and _CACHE.intersection(found)),
+        plain,
+        tokens,
     )
     if len(_SHAPES) >= _MAX_SHAPES:
         _SHAPES.clear()
@@ -296,17 +306,26 @@ def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | Non
     counted = shape.counts
     if counted is None:
         return None
+    tokens = shape.tokens
+    if tokens is not None and counted:
+        # Most spans: their counts by position, straight into the token buckets.
+        totals = _NO_TOTALS.copy()
+        for key, index in tokens:
+            value = attributes[key]
+            if type(value) is not int or value < 0:
+                return None
+            totals[index] = value
+        try:
+            return _texts(attributes, shape), tokens_usage(totals)
+        except ValueError as error:
+            raise _InvalidUsage(str(error)) from None
     counts: dict[str, int | float] = {}
     for key, name in counted:
         value = attributes[key]
         if type(value) is not int or value < 0:
             return None
         counts[name] = value
-    texts = _NO_TEXTS.copy()
-    for key, index in shape.texts:
-        value = attributes[key]
-        if type(value) is str and value:
-            texts[index] = value
+    texts = _texts(attributes, shape)
     if not counted:
         return texts, None
     if not shape.plain:
@@ -315,6 +334,16 @@ def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | Non
         return texts, Usage.from_reported(**counts)  # pyright: ignore[reportArgumentType] - the names are its own
     except ValueError as error:
         raise _InvalidUsage(str(error)) from None
+
+
+def _texts(attributes: Attributes, shape: _Shape) -> list[str | None]:
+    """The text fields of a span, in the order of `_TEXT_NAMES` (None where it has none)."""
+    texts = _NO_TEXTS.copy()
+    for key, index in shape.texts:
+        value = attributes[key]
+        if type(value) is str and value:
+            texts[index] = value
+    return texts
 
 
 def _read(attributes: Attributes, shape: _Shape) -> tuple[list[str | None], Usage | None]:
@@ -493,7 +522,7 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
             provider_cost, invalid_cost = _provider_cost(cost)
         context = _context(attributes, service_tier)
     elif service_tier is not None:
-        context = _tier_context(service_tier)
+        context = _TIER_CONTEXTS.get(service_tier) or _tier_context(service_tier)
     call: GenAICall = new_tuple(
         GenAICall,
         (
