@@ -122,18 +122,20 @@ class Sink(SpanProcessor):
 
 
 class Switch(SpanProcessor):
-    """Hands spans to the no-op processor, or to CostSpanProcessor when ``priced``: one instrumentor, two pipelines."""
+    """Hands spans to the no-op processor, or to CostSpanProcessor when ``priced``: one instrumentor, two pipelines.
+
+    `use` puts the chosen processor's own ``on_start`` and ``on_end`` on the instance, so that the switch adds no
+    call of its own to a span (the required pipeline's provider calls its sink directly too).
+    """
 
     def __init__(self) -> None:
         self.sink = Sink()
         self.cost = CostSpanProcessor(Sink(), meter_provider=MeterProvider())
-        self.current: SpanProcessor = self.sink
+        self.use(self.sink)
 
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        self.current.on_start(span, parent_context)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.current.on_end(span)
+    def use(self, processor: SpanProcessor) -> None:
+        self.on_start = processor.on_start
+        self.on_end = processor.on_end
 
 
 def stream_body(chunks: int) -> bytes:
@@ -265,7 +267,7 @@ class Bench:
         }
 
     def priced(self, priced: bool, completions: Completions | None = None) -> None:
-        self.switch.current = self.switch.cost if priced else self.switch.sink
+        self.switch.use(self.switch.cost if priced else self.switch.sink)
         call(completions or self.traced)
 
     def round(self) -> dict[str, list[float]]:
@@ -288,7 +290,7 @@ class Bench:
         span = self.tracer.start_span("chat gpt-4o-mini")
         with trace.use_span(span, end_on_exit=False):
             floor = open_stream(self.bare)
-        self.switch.current = self.switch.cost
+        self.switch.use(self.switch.cost)
         try:
             return in_turns(open_stream(self.traced), floor)
         finally:

@@ -16,6 +16,7 @@ from typing import Final, cast
 
 from opentelemetry import trace
 from opentelemetry._logs import LoggerProvider, LogRecord, get_logger
+from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider, get_meter
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics  # pyright: ignore[reportMissingTypeStubs]
@@ -131,6 +132,16 @@ def _capped(value: object, cap: int) -> object:
     return value
 
 
+def _totals(usage: Usage, written: Mapping[str, AttributeValue]) -> tuple[int, int]:
+    """The input and output token totals of ``usage``: as `usage_attributes` ``written`` them (the same sums, already
+    made), else the usage's own (a call billed by other units has no totals on its span)."""
+    input_tokens = written.get(a.GEN_AI_USAGE_INPUT_TOKENS)
+    output_tokens = written.get(a.GEN_AI_USAGE_OUTPUT_TOKENS)
+    if type(input_tokens) is int and type(output_tokens) is int:
+        return input_tokens, output_tokens
+    return usage.input_tokens, usage.output_tokens
+
+
 class Telemetry:
     """An instrumentor's tracer, GenAI metrics and content setting.
 
@@ -198,10 +209,12 @@ class Telemetry:
         attributes: Attributes,
         server: tuple[str, int] | None = None,
         start_time: int | None = None,
+        parent: Context | None = None,
     ) -> Invocation:
         """Start the CLIENT span of one call to ``model`` of ``provider`` at ``server`` (address, port).
 
         ``start_time`` (nanoseconds since the epoch): when the call began, for a span started after the fact.
+        ``parent``: the context to start it in, when the caller has it in hand; the current one by default.
         """
         metric: Attributes = {a.GEN_AI_OPERATION_NAME: operation, a.GEN_AI_PROVIDER_NAME: provider}
         if model is not None:
@@ -219,6 +232,7 @@ class Telemetry:
             kind=SpanKind.CLIENT,
             attributes=attributes,
             start_time=start_time,
+            context=parent,
         )
         invocation = Invocation(self, span, metric)
         invocation.request = request
@@ -244,6 +258,7 @@ class Invocation:
         "maybe_billed",
         "request",
         "resend_count",
+        "sending",
         "sent",
         "span",
     )
@@ -256,8 +271,9 @@ class Invocation:
         self._first_chunk_at: float | None = None
         self.ended = False
         self.resend_count = 0
-        self.attempts = 0  # requests built for the call, for SDKs that do not count their retries themselves
+        self.attempts = 0  # attempts an SDK hook counted (its own retries), when the SDK has one
         self.sent = 0  # attempts sent for the call, seen where they are sent (`_retry`)
+        self.sending = False  # while an attempt is being sent (`_retry`)
         self.maybe_billed = 0
         self.request: Attributes | None = None  # the start attributes, kept for the event when one is emitted
 
@@ -289,15 +305,17 @@ class Invocation:
         self.ended = True
         span = self.span
         metric = self._metric
+        written: Mapping[str, AttributeValue] = {}
         try:
             values: dict[str, AttributeValue] = dict(attributes) if attributes else {}
             response_model = values.get(a.GEN_AI_RESPONSE_MODEL)
             if response_model is not None:
                 metric[a.GEN_AI_RESPONSE_MODEL] = response_model
             if usage is not None:
-                values.update(usage_attributes(usage))
+                written = usage_attributes(usage)
+                values.update(written)
                 # Embeddings have no output: the conventions leave gen_ai.usage.output_tokens off their spans.
-                if not usage.output_tokens and metric[a.GEN_AI_OPERATION_NAME] == a.GenAiOperationNameValues.EMBEDDINGS:
+                if metric[a.GEN_AI_OPERATION_NAME] == a.GenAiOperationNameValues.EMBEDDINGS and not usage.output_tokens:
                     del values[a.GEN_AI_USAGE_OUTPUT_TOKENS]
             if usage_status != a.LlmcostUsageStatusValues.REPORTED:
                 values[a.LLMCOST_USAGE_STATUS] = usage_status
@@ -323,8 +341,8 @@ class Invocation:
         telemetry.duration.record(default_timer() - self._started, metric)
         # Counted tokens are a guess: the conventions want reported (billable) counts on this metric.
         if usage is not None and usage_status == a.LlmcostUsageStatusValues.REPORTED:
-            telemetry.token_usage.record(usage.input_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _INPUT})
-            output_tokens = usage.output_tokens
+            input_tokens, output_tokens = _totals(usage, written)
+            telemetry.token_usage.record(input_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _INPUT})
             if output_tokens or metric[a.GEN_AI_OPERATION_NAME] != a.GenAiOperationNameValues.EMBEDDINGS:
                 telemetry.token_usage.record(output_tokens, {**metric, gen_ai.GEN_AI_TOKEN_TYPE: _OUTPUT})
 

@@ -10,8 +10,9 @@ SDK method being called (above or below our wrapper, whichever was applied last)
 prices theirs. A provider's adapter names the modules of its SDK's GenAI tracers.
 
 Any other wrapper (a team's own, ddtrace's, a test double) is not a GenAI tracer and never makes ours step
-aside. The check reads the wrapper chains on each call (a few attribute reads), so instrumenting or
-uninstrumenting the others at any time is followed at once.
+aside. The check reads the wrappers on each call, so instrumenting or uninstrumenting the others at any time is
+followed at once; the class attributes found clean are remembered by identity (`_CLEAN`), which makes the usual
+call's check a few look-ups.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ __all__ = ["traced_elsewhere"]
 
 _MAX_DEPTH: Final = 16  # a wrapper chain is a handful deep; this bounds a pathological (cyclic) one
 _WRAPPERS: Final = (wrapt.FunctionWrapper, wrapt.BoundFunctionWrapper)  # (wrapt 2's are not ObjectProxy's)
+
+# The class attributes found to hold no GenAI tracer of a set of tracers (a method's, the client's ``request``),
+# by their ids and the tracers. Wrapping or unwrapping a method puts another object on the class (wrapt's wrappers
+# are not rewired in place), so the very objects found clean before are clean still. They are kept, so that their
+# ids are not reused; bounded (a wrapper that binds to the class is a new object on each look-up).
+_CLEAN: dict[tuple[int, int, tuple[str, ...]], tuple[object, object]] = {}
+_MAX_CLEAN: Final = 256
 
 
 def _genai_tracer(wrapper: object, tracers: tuple[str, ...]) -> bool:
@@ -63,11 +71,21 @@ def traced_elsewhere(instance: Any, wrapped: Any, tracers: tuple[str, ...]) -> b
     ``wrapped`` is what our wrapper was handed: a wrapper below ours shows there; one above ours shows only on
     the class attribute; OpenInference's shows on the client's ``request``.
     """
-    if _wraps_traced(wrapped, tracers):
+    below: object = wrapped
+    if isinstance(below, _WRAPPERS) and _wraps_traced(below, tracers):
         return True
     name = getattr(wrapped, "__name__", None)
-    if isinstance(name, str) and _wraps_traced(_class_attribute(instance.__class__, name), tracers):
-        return True
+    above = _class_attribute(instance.__class__, name) if isinstance(name, str) else None
     client: object = getattr(instance, "_client", None)
     # The class's ``request`` as getattr finds it: the function itself, unless a wrapper binds to the class.
-    return client is not None and _wraps_traced(getattr(type(client), "request", None), tracers)
+    request = getattr(type(client), "request", None) if client is not None else None
+    key = (id(above), id(request), tracers)
+    clean = _CLEAN.get(key)
+    if clean is not None and clean[0] is above and clean[1] is request:
+        return False
+    if _wraps_traced(above, tracers) or _wraps_traced(request, tracers):
+        return True
+    if len(_CLEAN) >= _MAX_CLEAN:
+        _CLEAN.clear()
+    _CLEAN[key] = (above, request)
+    return False

@@ -1,30 +1,28 @@
-"""The retry hooks: each attempt of a call's request, counted (``http.request.resend_count``) and, when it failed
+"""The retry hook: each attempt of a call's request, counted (``http.request.resend_count``) and, when it failed
 after its request had reached the provider, marked as one the provider may have billed
 (``llmcost.retry.maybe_billed``).
 
-Two kinds of hook, both in the framework rather than in each provider:
-
-- Stainless-built SDKs (openai, anthropic) build each attempt anew in ``BaseClient._build_request`` and say how
-  many retries came before it: `build_request` reads that count.
-- Every attempt's outcome is seen where it is sent: ``send`` of the httpx (and httpx2) clients, which openai,
-  anthropic, mistralai, cohere and google-genai send through, and botocore's ``Endpoint._do_get_response``, which
-  its retry handler calls once per attempt. An SDK with no retry hook of its own (mistralai, cohere, botocore)
-  has its attempts counted there too. Both act only while an instrumented call is in flight in the thread or
-  task; a stream's request that is sent while it is read, outside its call, is not seen.
+Every attempt is seen where it is sent, in the framework rather than in each provider: ``send`` of the httpx (and
+httpx2) clients, which openai, anthropic, mistralai, cohere and google-genai send through, and botocore's
+``Endpoint._do_get_response``, which its retry handler calls once per attempt. Each attempt sent after the first
+is a resend, whatever sent it again (the SDK's retry, or a Stainless SDK's resend after refreshing its
+credentials), as the HTTP conventions count ``http.request.resend_count``; an SDK hook that counts the SDK's own
+retries (google-genai's ``_request_once``, in `Invocation.attempts`) sets the count instead. Both act only while
+an instrumented call is in flight in the thread or task; a stream's request that is sent while it is read,
+outside its call, is not seen.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any, Final
 
 from ._genai import Invocation
 from ._patches import Patch, as_is
 from ._wrap import call_in_flight
 
-__all__ = ["SEND_PATCHES", "async_send", "build_request", "do_get_response", "maybe_billed", "send"]
+__all__ = ["SEND_PATCHES", "async_send", "do_get_response", "maybe_billed", "send"]
 
 _log = logging.getLogger("otel_llmcost")
 
@@ -48,9 +46,6 @@ _LOST_AFTER_SENDING: Final = frozenset(
     }
 )
 
-# Set while an attempt is being sent, so that a send wrapped twice (by two instrumentors) counts once.
-_SENDING: ContextVar[bool] = ContextVar("otel_llmcost_sending", default=False)
-
 
 def maybe_billed(error: BaseException | None, status: int | None) -> bool:
     """Whether an attempt that ended with ``error``, or with an answer of ``status``, may have been billed."""
@@ -64,40 +59,26 @@ def _attempted(invocation: Invocation, error: BaseException | None, status: obje
     try:
         invocation.sent += 1
         if invocation.attempts == 0 and invocation.sent - 1 > invocation.resend_count:
-            invocation.resend_count = invocation.sent - 1  # the SDK has no retry hook of its own: sends are attempts
+            invocation.resend_count = invocation.sent - 1  # no count of the SDK's own: each send is an attempt
         if maybe_billed(error, status if isinstance(status, int) else None):
             invocation.maybe_billed += 1
     except Exception:  # noqa: BLE001 - a hook never raises its own failure into the SDK
         _log.debug("otel-llmcost could not count an attempt", exc_info=True)
 
 
-def build_request(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Wraps the SDK client's ``_build_request``, called once per attempt: the call records its retries."""
-    built = wrapped(*args, **kwargs)
-    invocation = call_in_flight()
-    if invocation is not None:
-        invocation.attempts += 1
-        retries = kwargs.get("retries_taken")
-        if not isinstance(retries, int):  # older SDKs pass no count: each request built is one attempt
-            retries = invocation.attempts - 1
-        if retries > invocation.resend_count:
-            invocation.resend_count = retries
-    return built
-
-
 def send(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Wraps ``httpx.Client.send``: one attempt of the call in flight, and how it ended."""
     invocation = call_in_flight()
-    if invocation is None or _SENDING.get():
+    if invocation is None or invocation.sending:
         return wrapped(*args, **kwargs)
-    token = _SENDING.set(True)
+    invocation.sending = True  # a send wrapped twice (by two hooks) counts once
     try:
         response = wrapped(*args, **kwargs)
     except BaseException as error:
         _attempted(invocation, error, None)
         raise
     finally:
-        _SENDING.reset(token)
+        invocation.sending = False
     _attempted(invocation, None, getattr(response, "status_code", None))
     return response
 
@@ -107,16 +88,16 @@ async def async_send(
 ) -> Any:
     """Wraps ``httpx.AsyncClient.send``: one attempt of the call in flight, and how it ended."""
     invocation = call_in_flight()
-    if invocation is None or _SENDING.get():
+    if invocation is None or invocation.sending:
         return await wrapped(*args, **kwargs)
-    token = _SENDING.set(True)
+    invocation.sending = True  # a send wrapped twice (by two hooks) counts once
     try:
         response = await wrapped(*args, **kwargs)
     except BaseException as error:
         _attempted(invocation, error, None)
         raise
     finally:
-        _SENDING.reset(token)
+        invocation.sending = False
     _attempted(invocation, None, getattr(response, "status_code", None))
     return response
 

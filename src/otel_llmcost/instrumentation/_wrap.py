@@ -15,8 +15,13 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 from opentelemetry import context, trace
-from opentelemetry.context import Context
-from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+from opentelemetry.context import (
+    _SUPPRESS_INSTRUMENTATION_KEY,  # pyright: ignore[reportPrivateUsage]
+    Context,
+)
+from opentelemetry.instrumentation.utils import (
+    _SUPPRESS_INSTRUMENTATION_KEY_PLAIN,  # pyright: ignore[reportPrivateUsage]
+)
 
 from .. import _attributes as a
 from .. import _before_call as before
@@ -53,23 +58,32 @@ def call_in_flight() -> Invocation | None:
     return _INVOCATION.get()
 
 
-def _skip(setup: Setup, instance: Any, wrapped: Any) -> bool:
-    """Whether this call goes untraced: uninstrumented, suppressed, inside one of our calls, or traced elsewhere."""
-    return (
-        not setup.telemetry.active
-        or _INVOCATION.get() is not None
-        or not is_instrumentation_enabled()
-        or setup.adapter.traced_elsewhere(instance, wrapped)
-    )
+def suppressed(current: Context) -> bool:
+    """Whether instrumentation is suppressed in ``current``: `is_instrumentation_enabled`'s test, on the context in
+    hand (it looks the current context up once per key, and the wrapper needs that context next). OpenTelemetry's
+    two suppression keys are private: `tests/test_wrap_suppressed.py` fails if a release moves them."""
+    return bool(current.get(_SUPPRESS_INSTRUMENTATION_KEY) or current.get(_SUPPRESS_INSTRUMENTATION_KEY_PLAIN))
+
+
+def _parent_context(setup: Setup, instance: Any, wrapped: Any) -> Context | None:
+    """The context to start this call's span in; `None` when the call goes untraced: uninstrumented, suppressed,
+    inside one of our calls, or traced elsewhere."""
+    if not setup.telemetry.active or _INVOCATION.get() is not None:
+        return None
+    current = context.get_current()
+    if suppressed(current) or setup.adapter.traced_elsewhere(instance, wrapped):
+        return None
+    return current
 
 
 def sync_method(setup: Setup, surface: Surface) -> Wrapper:
     """The wrapper of a synchronous SDK method of ``surface``."""
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if _skip(setup, instance, wrapped):
+        parent = _parent_context(setup, instance, wrapped)
+        if parent is None:
             return wrapped(*args, **kwargs)
-        started = guarded(_start, setup, surface, instance, args, kwargs)
+        started = guarded(_start, setup, surface, instance, args, kwargs, parent)
         if started is None:
             return wrapped(*args, **kwargs)
         invocation, request, token, provider = started
@@ -92,9 +106,10 @@ def async_method(setup: Setup, surface: Surface) -> Wrapper:
     async def wrapper(
         wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        if _skip(setup, instance, wrapped):
+        parent = _parent_context(setup, instance, wrapped)
+        if parent is None:
             return await wrapped(*args, **kwargs)
-        started = guarded(_start, setup, surface, instance, args, kwargs)
+        started = guarded(_start, setup, surface, instance, args, kwargs, parent)
         if started is None:
             return await wrapped(*args, **kwargs)
         invocation, request, token, provider = started
@@ -117,6 +132,7 @@ def _start(
     instance: Any,
     args: tuple[Any, ...],
     kwargs: Mapping[str, Any],
+    parent: Context,
 ) -> tuple[Invocation, Request, Token[Context], str]:
     endpoint = setup.adapter.endpoint(instance)
     request = surface.request(args, kwargs, endpoint.provider, setup)
@@ -125,8 +141,10 @@ def _start(
         request = request._replace(attributes={**request.attributes, a.LLMCOST_REQUEST_REGION: endpoint.region})
     server = (endpoint.address, endpoint.port) if endpoint.address is not None and endpoint.port is not None else None
     operation = request.operation or surface.operation
-    invocation = setup.telemetry.start(operation, endpoint.provider, request.model, request.attributes, server)
-    token = context.attach(trace.set_span_in_context(invocation.span))
+    invocation = setup.telemetry.start(
+        operation, endpoint.provider, request.model, request.attributes, server, parent=parent
+    )
+    token = context.attach(trace.set_span_in_context(invocation.span, parent))
     _INVOCATION.set(invocation)
     return invocation, request, token, endpoint.provider
 

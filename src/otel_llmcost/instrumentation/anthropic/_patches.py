@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from .._patches import Patch, as_is, both
-from .._retry import SEND_PATCHES, build_request
+from .._retry import SEND_PATCHES
 from .._wrap import async_helper_stream_close, helper_stream_close
 from ._batches import async_batch_results, batch_results
 from ._count_tokens import COUNT_TOKENS
@@ -46,9 +46,7 @@ PATCHES: Final[tuple[Patch, ...]] = (
     Patch(_BATCHES, "AsyncBatches.results", async_batch_results),
     Patch(_BETA_BATCHES, "Batches.results", batch_results),
     Patch(_BETA_BATCHES, "AsyncBatches.results", async_batch_results),
-    # Every attempt of a request is built here: the call in flight counts its retries.
-    Patch("anthropic._base_client", "BaseClient._build_request", as_is(build_request)),
-    # Each attempt's outcome, where httpx sends it: retries the provider may have billed are marked.
+    # Each attempt, where httpx sends it: the call in flight counts its resends and marks those it may be billed for.
     *SEND_PATCHES,
     # The SDK's own spans (1.17, 2.x): a stream left before message_delta gets its output counted (no span of ours).
     Patch(NATIVE_STREAM, "StreamedMessage.item", streamed_message_item),

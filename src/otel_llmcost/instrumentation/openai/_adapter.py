@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import openai
+from openai._base_client import BaseClient
 from openai._legacy_response import LegacyAPIResponse
 from openai._response import BaseAPIResponse
 
@@ -21,7 +22,7 @@ from .._adapter import Kind
 from .._endpoints import Endpoint, Endpoints
 from .._others import traced_elsewhere
 
-__all__ = ["GENAI_TRACERS", "OpenAIAdapter"]
+__all__ = ["GENAI_TRACERS", "OpenAIAdapter", "base_url"]
 
 GENAI_TRACERS: Final = (
     "opentelemetry.instrumentation.genai.openai",  # the official OpenTelemetry instrumentation (wraps from __init__)
@@ -33,20 +34,42 @@ GENAI_TRACERS: Final = (
 """The modules whose wrappers emit GenAI spans for OpenAI calls (a module name prefix each)."""
 
 _STREAMS: Final = (openai.Stream, openai.AsyncStream)
+_MAX_KINDS: Final = 256
+
+# The SDK's own ``base_url`` properties, each of which answers ``_configured_base_url`` in openai 3.x.
+_SDK_BASE_URLS: Final = frozenset(
+    vars(cls)["base_url"] for cls in (BaseClient, openai.OpenAI, openai.AsyncOpenAI) if "base_url" in vars(cls)
+)
+
+
+def base_url(client: object) -> object:
+    """A client's base URL, as its ``base_url`` property answers.
+
+    In openai 3.x that property imports a module on every read (some 12,000 instructions, a tenth of what
+    tracing a call costs); it answers the client's private ``_configured_base_url``, which is read directly when
+    the client's class has one of the SDK's own properties. Any other property (the module-level client's, which
+    answers from ``openai.base_url``; a subclass's) and an SDK without that attribute are asked as before.
+    `tests/test_openai_base_url.py` fails if an SDK release moves the attribute.
+    """
+    if getattr(type(client), "base_url", None) in _SDK_BASE_URLS:
+        configured = getattr(client, "_configured_base_url", None)
+        if configured is not None:
+            return configured
+    sdk_client: Any = client
+    return sdk_client.base_url
 
 
 class OpenAIAdapter:
     """The `Adapter` of the ``openai`` SDK (1.40 to 3.x)."""
 
-    __slots__ = ("_endpoints",)
+    __slots__ = ("_endpoints", "_kinds")
 
     def __init__(self, endpoints: Endpoints) -> None:
         self._endpoints = endpoints
+        self._kinds: dict[type, Kind] = {}
 
     def endpoint(self, instance: Any) -> Endpoint:
-        # The property, not the attribute behind it: the module-level client (``openai.base_url = ...``) answers
-        # from elsewhere.
-        return self._endpoints.of(instance._client.base_url)
+        return self._endpoints.of(base_url(instance._client))
 
     def endpoint_of(self, url: object) -> Endpoint:
         """Where a URL other than the client's base URL goes (its ``websocket_base_url``, for Realtime)."""
@@ -61,13 +84,25 @@ class OpenAIAdapter:
         return type(error).__qualname__
 
     def kind(self, result: object) -> Kind:
-        if isinstance(result, _STREAMS):
-            return Kind.STREAM
-        if isinstance(result, LegacyAPIResponse):  # with_raw_response: the body is read, unless it is a stream
-            return Kind.RAW_READ
-        if isinstance(result, BaseAPIResponse):  # with_streaming_response: nothing is read yet
-            return Kind.RAW
-        return Kind.PLAIN
+        # A result's kind is its class's: remembered per class (an isinstance that fails on a pydantic model, as
+        # three do for every parsed result, looks its __class__ up the slow way).
+        cls = type(result)
+        found = self._kinds.get(cls)
+        if found is None:
+            if len(self._kinds) >= _MAX_KINDS:  # parse() results of models an application makes on the fly
+                self._kinds.clear()
+            found = self._kinds[cls] = _kind(result)
+        return found
 
     def traced_elsewhere(self, instance: Any, wrapped: Any) -> bool:
         return traced_elsewhere(instance, wrapped, GENAI_TRACERS)
+
+
+def _kind(result: object) -> Kind:
+    if isinstance(result, _STREAMS):
+        return Kind.STREAM
+    if isinstance(result, LegacyAPIResponse):  # with_raw_response: the body is read, unless it is a stream
+        return Kind.RAW_READ
+    if isinstance(result, BaseAPIResponse):  # with_streaming_response: nothing is read yet
+        return Kind.RAW
+    return Kind.PLAIN

@@ -94,7 +94,9 @@ class ChatCompletions:
             attributes[gen_ai.GEN_AI_INPUT_MESSAGES] = bounded_json(chat_input(listed))
         stream = kwargs.get("stream") is True
         call_kwargs, hide = with_stream_usage(kwargs, provider, setup) if stream else (kwargs, None)
-        return Request(text(kwargs.get("model")), attributes, call_kwargs, stream, hide, _ChatState(provider, listed))
+        # What a stream's reading needs (the messages to estimate its tokens from); a parsed response needs none.
+        state = _ChatState(provider, listed) if stream else None
+        return Request(text(kwargs.get("model")), attributes, call_kwargs, stream, hide, state)
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         values = fields(result)

@@ -6,7 +6,7 @@ from typing import Final
 
 from .._patches import Patch, as_is, both
 from .._realtime import async_close, async_receive, close, connect, receive
-from .._retry import SEND_PATCHES, build_request
+from .._retry import SEND_PATCHES
 from .._wrap import async_helper_stream_close, helper_stream_close
 from ._audio import SPEECH, TRANSCRIPTIONS, TRANSLATIONS
 from ._chat import CHAT_COMPLETIONS
@@ -57,9 +57,7 @@ PATCHES: Final[tuple[Patch, ...]] = (
     *both(_IMAGES, "Images.edit", "AsyncImages.edit", IMAGE_EDITS),
     *both(_IMAGES, "Images.create_variation", "AsyncImages.create_variation", IMAGE_VARIATIONS),
     *both("openai.resources.moderations", "Moderations.create", "AsyncModerations.create", MODERATIONS),
-    # Every attempt of a request is built here: the call in flight counts its retries.
-    Patch("openai._base_client", "BaseClient._build_request", as_is(build_request)),
-    # Each attempt's outcome, where httpx sends it: retries the provider may have billed are marked.
+    # Each attempt, where httpx sends it: the call in flight counts its resends and marks those it may be billed for.
     *SEND_PATCHES,
     # The stream() helpers close the HTTP response, not the stream they read: closing them ends that stream.
     Patch(_CHAT_HELPER, "ChatCompletionStream.close", as_is(helper_stream_close)),

@@ -55,7 +55,7 @@ def sampling_attributes(kwargs: Mapping[str, Any], attributes: Attributes, max_t
     Parameters passed through ``extra_body`` count as named ones (the SDK sends them in the body, after them).
     """
     extra = kwargs.get("extra_body")
-    if isinstance(extra, Mapping) and extra:
+    if extra and isinstance(extra, Mapping):  # truth first: an ABC's isinstance costs more than a call's reading
         kwargs = {**kwargs, **cast("Mapping[str, Any]", extra)}
     if kwargs.keys().isdisjoint(_SAMPLING):  # a call that names none of them (one look-up per argument)
         return
@@ -128,6 +128,7 @@ def provider_cost(usage: Mapping[str, Any], attributes: Attributes) -> None:
 
     The cost processor judges it: one that is not a finite number >= 0 is ignored there, and says so.
     """
-    cost = number(usage.get("cost"))
+    reported = usage.get("cost")
+    cost = number(reported) if reported is not None else None  # OpenAI's own usage has none: no call for it
     if cost is not None:
         attributes[a.LLMCOST_PROVIDER_REPORTED_COST] = cost
