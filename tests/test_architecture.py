@@ -189,33 +189,12 @@ def repeated_blocks(paths: list[Path], *, shape: bool = False) -> list[str]:
     return [" and ".join(where) for where in places.values() if len(where) > 1]
 
 
-# Modules whose repeats wait for another branch that edits them now; each "module: why it waits". A finding is
-# excused while one of its places is here; a module here that no finding names fails the check (remove it).
-PENDING: dict[str, str] = {
-    # Another branch is making the per-call path quicker in these files (issue 9's benchmark) until it merges.
-    "instrumentation/_wrap.py": "sync_method and async_method end alike (returned, handed back): one tail",
-    "instrumentation/_retry.py": "send and async_send end alike (the attempt recorded): one tail",
-    "instrumentation/openai/_adapter.py": "kind() and error_type() as Anthropic's: one for Stainless-built SDKs",
-    "instrumentation/openai/_chat.py": "a chunk's choices and tool calls are indexed alike (per chunk: no call)",
-    "instrumentation/openai/_providers.py": "provider_of() begins as _endpoints.known_provider() does: call it",
-}
-
-
-def unexcused(findings: list[str]) -> list[str]:
-    return [finding for finding in findings if not any(f"{module}:" in finding for module in PENDING)]
-
-
 def test_no_block_of_six_lines_of_code_appears_twice() -> None:
-    assert unexcused(repeated_blocks(sources())) == []
+    assert repeated_blocks(sources()) == []
 
 
 def test_no_block_of_six_lines_of_code_appears_twice_by_shape() -> None:
-    assert unexcused(repeated_blocks(sources(), shape=True)) == []
-
-
-def test_every_pending_module_still_repeats_something() -> None:
-    findings = repeated_blocks(sources()) + repeated_blocks(sources(), shape=True)
-    assert [module for module in PENDING if not any(f"{module}:" in finding for finding in findings)] == []
+    assert repeated_blocks(sources(), shape=True) == []
 
 
 def test_the_repetition_check_finds_a_block_written_twice(tmp_path: Path) -> None:
