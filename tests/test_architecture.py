@@ -6,6 +6,7 @@ The rooms' import rules are import-linter contracts in pyproject.toml (`lint-imp
 from __future__ import annotations
 
 import ast
+import keyword
 import tokenize
 from collections import defaultdict
 from pathlib import Path
@@ -103,48 +104,97 @@ def test_the_literal_check_finds_a_registry_value(tmp_path: Path) -> None:
 MIN_LINES = 6
 
 
-def code_lines(path: Path) -> list[tuple[int, str]]:
+# A line's shape: its tokens with every name (not a keyword) one placeholder and every literal its kind, so the
+# same lines with other names match. Keywords, operators and brackets stay.
+SHAPES = {tokenize.NAME: "N", tokenize.NUMBER: "0", tokenize.STRING: "S"}
+
+
+def skipped_lines(tree: ast.Module) -> set[int]:
+    """Lines that repeat without being code written twice, each a declaration rather than logic: docstrings (an
+    attribute's too), imports (under ``if TYPE_CHECKING:`` too) and ``__all__``: what a module uses and gives; a
+    class's fields (`name: type`, one a line); an ``__init__``'s stores of its arguments (`self._x = x`)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            skipped.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            skipped.add(node.lineno)  # the head of a block of imports
+        if isinstance(node, ast.Assign) and [ast.unparse(target) for target in node.targets] == ["__all__"]:
+            skipped.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))  # the list of exports
+        if isinstance(node, ast.ClassDef):
+            for field in node.body:
+                if isinstance(field, ast.AnnAssign):
+                    skipped.update(range(field.lineno, (field.end_lineno or field.lineno) + 1))
+        if isinstance(node, ast.FunctionDef) and node.name == "__init__":
+            for store in node.body:
+                if isinstance(store, ast.Assign) and isinstance(store.value, ast.Name) and len(store.targets) == 1:
+                    skipped.add(store.lineno)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):  # a docstring, an attribute's too
+            skipped.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return skipped
+
+
+def code_lines(path: Path, *, shape: bool = False) -> list[tuple[int, str]]:
     """A module's lines of code, each as its tokens' text without comments or layout, with its line number.
 
-    Docstrings and lines that only close a bracket are left out: they repeat without being code written twice.
+    Lines that only close a bracket are left out, and `skipped_lines`. With `shape`, each line is its shape
+    (`SHAPES`), and lines that begin inside a bracket are left out too: one item of a list, a dict or a call's
+    arguments has the shape of any other item (`"a": X.Y,`), so by shape it tells nothing (the text still does).
     """
-    docstrings = {
-        line
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-        for line in range(node.body[0].lineno, (node.body[0].end_lineno or node.body[0].lineno) + 1)
-    }
+    skipped = skipped_lines(ast.parse(path.read_text(encoding="utf-8")))
     by_line: dict[int, list[str]] = defaultdict(list)
+    inside: set[int] = set()
+    depth = 0
     with path.open("rb") as source:
         for token in tokenize.tokenize(source.readline):
+            line = token.start[0]
+            if line not in by_line and depth > 0:
+                inside.add(line)
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1
             if token.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
                 continue
-            if token.type in (tokenize.ENCODING, tokenize.ENDMARKER) or token.start[0] in docstrings:
+            if token.type in (tokenize.ENCODING, tokenize.ENDMARKER) or line in skipped:
                 continue
-            by_line[token.start[0]].append(token.string)
-    lines = [(number, " ".join(parts)) for number, parts in sorted(by_line.items())]
-    return [(number, text) for number, text in lines if text.strip("()[]{},:") != ""]
+            by_line[line].append(token_shape(token) if shape else token.string)
+    lines = [(number, " ".join(parts)) for number, parts in sorted(by_line.items()) if not (shape and number in inside)]
+    return [(number, text) for number, text in lines if text.strip("()[]{},: ") != ""]
 
 
-def repeated_blocks(paths: list[Path]) -> list[str]:
-    """Each block of `MIN_LINES` lines of code that appears more than once, with where."""
+def token_shape(token: tokenize.TokenInfo) -> str:
+    if token.type == tokenize.NAME and keyword.iskeyword(token.string):
+        return token.string
+    return SHAPES.get(token.type, token.string)
+
+
+def periodic(window: tuple[str, ...]) -> bool:
+    """Whether a window is a run of like items (constants, one-line properties, an if/return ladder), whose
+    shape repeats every one to three lines: a table written as code, not a block written twice."""
+    return any(all(window[i] == window[i + period] for i in range(len(window) - period)) for period in (1, 2, 3))
+
+
+def repeated_blocks(paths: list[Path], *, shape: bool = False) -> list[str]:
+    """Each block of `MIN_LINES` lines of code that appears more than once (by text, or by shape), with where."""
     places: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for path in paths:
-        lines = code_lines(path)
+        lines = code_lines(path, shape=shape)
         for start in range(len(lines) - MIN_LINES + 1):
             window = tuple(text for _, text in lines[start : start + MIN_LINES])
+            if shape and periodic(window):
+                continue
             where = path.relative_to(SRC).as_posix() if path.is_relative_to(SRC) else path.name
             places[window].append(f"{where}:{lines[start][0]}")
     return [" and ".join(where) for where in places.values() if len(where) > 1]
 
 
-def test_no_block_of_six_lines_of_code_appears_twice_outside_instrumentation() -> None:
-    # instrumentation/ is the framework branch's (issue 9): include it when that branch is merged.
-    paths = [path for path in sources() if "instrumentation" not in path.relative_to(SRC).parts]
-    assert repeated_blocks(paths) == []
+def test_no_block_of_six_lines_of_code_appears_twice() -> None:
+    assert repeated_blocks(sources()) == []
+
+
+def test_no_block_of_six_lines_of_code_appears_twice_by_shape() -> None:
+    assert repeated_blocks(sources(), shape=True) == []
 
 
 def test_the_repetition_check_finds_a_block_written_twice(tmp_path: Path) -> None:
@@ -152,3 +202,23 @@ def test_the_repetition_check_finds_a_block_written_twice(tmp_path: Path) -> Non
     module = tmp_path / "module.py"
     module.write_text(f"def one(total):\n{block}    return total\n\n\ndef two(total):\n{block}", encoding="utf-8")
     assert len(repeated_blocks([module])) == 1
+
+
+def test_the_shape_check_finds_a_block_copied_with_other_names(tmp_path: Path) -> None:
+    block = """\
+    if {a} is None:
+        return {default}
+    {b} = {a}.get("{key}", 0)
+    if {b} > {limit}:
+        log.warning("too many: %s", {b})
+    {c}.append({b} * 2)
+    return {c}
+"""
+    first = block.format(a="usage", default="0", b="tokens", key="input", limit=10, c="found")
+    second = block.format(a="reply", default="1", b="count", key="output", limit=99, c="seen")
+    module = tmp_path / "module.py"
+    module.write_text(f"def one(usage, found):\n{first}\n\ndef two(reply, seen):\n{second}", encoding="utf-8")
+    assert repeated_blocks([module]) == []
+    # Eight lines of the same shape (the def included) at lines 1 and 11: three windows of six.
+    found = repeated_blocks([module], shape=True)
+    assert found == [f"module.py:{line} and module.py:{line + 10}" for line in (1, 2, 3)]

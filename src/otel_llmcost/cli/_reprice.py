@@ -246,19 +246,8 @@ class _Repricer:
             attributes: dict[str, object] = {
                 a.GEN_AI_USAGE_COST_CURRENCY: a.GenAiUsageCostCurrencyValues.USD,
                 a.GEN_AI_USAGE_COST_SOURCE: a.GenAiUsageCostSourceValues.LOCAL,
-                a.LLMCOST_PRICE_ENTRY: cost.entry,
-                a.LLMCOST_PRICE_MODEL: cost.matched_model,
-                a.LLMCOST_PRICE_TABLE_VERSION: cost.table_version,
+                **cost.price_attributes(),
             }
-            if cost.effective_date is not None:
-                attributes[a.LLMCOST_PRICE_EFFECTIVE_DATE] = cost.effective_date.isoformat()
-            if cost.tier is not None:
-                attributes[a.LLMCOST_PRICE_TIER] = cost.tier
-            if cost.variants:
-                attributes[a.LLMCOST_PRICE_VARIANTS] = list(cost.variants)
-            if cost.conversion is not None:  # the vendor's prices are in another currency, converted on load
-                attributes[a.LLMCOST_PRICE_CURRENCY] = cost.conversion.currency
-                attributes[a.LLMCOST_PRICE_USD_PER_UNIT] = str(cost.conversion.usd_per_unit)
             found = self._provenances[key] = [_item(name, value) for name, value in attributes.items()]
         # The same dicts in every span are written alike; nothing changes them after.
         return found

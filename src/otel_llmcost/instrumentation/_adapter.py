@@ -6,12 +6,13 @@ application imports the SDK, never before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, Protocol
 
 from ._endpoints import Endpoint
 
-__all__ = ["Adapter", "Kind"]
+__all__ = ["Adapter", "Kind", "response_kind"]
 
 
 class Kind(IntEnum):
@@ -45,3 +46,23 @@ class Adapter(Protocol):
     def traced_elsewhere(self, instance: Any, wrapped: Any) -> bool:
         """Whether another GenAI instrumentor traces this call of ``wrapped``: then ours steps aside."""
         ...
+
+
+def response_kind(
+    streams: type | tuple[type, ...], read: type | tuple[type, ...], raw: type | tuple[type, ...]
+) -> Callable[..., Kind]:
+    """`Adapter.kind` of an SDK whose results are its ``streams``, raw responses whose body is ``read`` already
+    (``with_raw_response``), other ``raw`` responses (body later), or parsed objects: the Stainless-built SDKs
+    (openai, anthropic). Assign it in the adapter class (``kind = response_kind(...)``): a method, with the
+    classes in its closure, so the per-call check costs no more than one written out."""
+
+    def kind(self: Any, result: object) -> Kind:
+        if isinstance(result, streams):
+            return Kind.STREAM
+        if isinstance(result, read):  # the body is read, unless it is a stream
+            return Kind.RAW_READ
+        if isinstance(result, raw):
+            return Kind.RAW
+        return Kind.PLAIN
+
+    return kind

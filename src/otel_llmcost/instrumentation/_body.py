@@ -11,7 +11,7 @@ import copy
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 __all__ = [
     "AsyncEvents",
@@ -170,16 +170,28 @@ class EventCounter:
         return 0
 
 
-class Events:
-    """A server-sent event stream read by hand: each whole event is pulled through the traced copy's stream."""
+class _EventReader:
+    """What `Events` and `AsyncEvents` share: the traced copy's stream (iterated by the class's ``_iterate``), the
+    chunks it reads, and the counter of whole events."""
 
     __slots__ = ("_chunks", "_counter", "_over", "_stream")
 
+    _iterate: ClassVar[Callable[[Any], Any]]
+
     def __init__(self, stream: Any, chunks: deque[bytes]) -> None:
-        self._stream: Iterator[Any] = iter(stream)
+        self._stream = type(self)._iterate(stream)
         self._chunks = chunks
         self._counter = EventCounter()
         self._over = False
+
+
+class Events(_EventReader):
+    """A server-sent event stream read by hand: each whole event is pulled through the traced copy's stream."""
+
+    __slots__ = ()
+
+    _stream: Iterator[Any]
+    _iterate = staticmethod(iter)
 
     def piece(self, data: bytes) -> None:
         self._chunks.append(data)
@@ -206,16 +218,13 @@ class Events:
             self._over = True
 
 
-class AsyncEvents:
+class AsyncEvents(_EventReader):
     """`Events` of an async response: the same, awaited."""
 
-    __slots__ = ("_chunks", "_counter", "_over", "_stream")
+    __slots__ = ()
 
-    def __init__(self, stream: Any, chunks: deque[bytes]) -> None:
-        self._stream: AsyncIterator[Any] = aiter(stream)
-        self._chunks = chunks
-        self._counter = EventCounter()
-        self._over = False
+    _stream: AsyncIterator[Any]
+    _iterate = staticmethod(aiter)
 
     async def piece(self, data: bytes) -> None:
         self._chunks.append(data)

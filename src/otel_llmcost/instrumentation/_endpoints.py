@@ -12,9 +12,31 @@ from collections.abc import Mapping
 from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
-__all__ = ["Endpoint", "Endpoints"]
+from .. import _attributes as a
+from ._hosts import TABLE_HOSTS
+
+__all__ = ["Endpoint", "Endpoints", "known_provider"]
 
 _DEFAULT_PORTS: Final[Mapping[str, int]] = {"https": 443, "http": 80}
+_AZURE_SUFFIXES: Final = (".openai.azure.com", ".cognitiveservices.azure.com")
+
+
+def known_provider(
+    host: str, port: int | None, overrides: Mapping[str, str] | None, known: Mapping[str, str]
+) -> str | None:
+    """The provider of a lowercase ``host``: the user's ``overrides`` (by ``host:port`` or ``host``, lowercase
+    keys), else the caller's ``known`` hosts, else the price table's, else Azure OpenAI's host suffixes; `None`
+    for a host none of them names."""
+    if overrides:
+        named = overrides.get(f"{host}:{port}") or overrides.get(host)
+        if named:
+            return named
+    found = known.get(host) or TABLE_HOSTS.get(host)
+    if found is not None:
+        return found
+    if host.endswith(_AZURE_SUFFIXES):
+        return a.GenAiProviderNameValues.AZURE_AI_OPENAI
+    return None
 
 
 class Endpoint(NamedTuple):

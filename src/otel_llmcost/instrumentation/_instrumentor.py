@@ -11,7 +11,7 @@ and applied. `uninstrument` takes a pending hook back and removes an applied tab
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -112,8 +112,14 @@ class Instrumentor(BaseInstrumentor):  # pyright: ignore[reportUntypedBaseClass]
     also: ClassVar[tuple[str, ...]] = ()
     """Other modules whose import applies the table too (the first one imported does, once)."""
 
+    dependencies: ClassVar[tuple[str, ...]] = ()
+    """The distributions the instrumentor works with (``("openai >= 1.40",)``): `instrumentation_dependencies`."""
+
     # A class default, not __init__: BaseInstrumentor is a singleton, and every Instrumentor() would reset it.
     _pending: _Pending | None = None
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return self.dependencies
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         """The SDK's adapter and patch table; called once the SDK is imported, so the modules may import it."""

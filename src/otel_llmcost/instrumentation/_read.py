@@ -15,7 +15,7 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from .. import _attributes as a
 from ._genai import Attributes
 
-__all__ = ["Sampling", "count", "field", "fields", "identity", "number", "sampling", "text", "tokens"]
+__all__ = ["Sampling", "count", "field", "fields", "identity", "number", "sampled", "sampling", "text", "tokens"]
 
 _NOT_PYDANTIC: Final = object()
 _EMPTY: Final[Mapping[str, Any]] = {}
@@ -109,6 +109,13 @@ class Sampling(NamedTuple):
 
 def _whole(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def sampled(kwargs: Mapping[str, Any], names: Sampling, max_tokens: tuple[str, ...] = ("max_tokens",)) -> Attributes:
+    """The request attributes of `sampling`, in a new dict (for a surface whose request records nothing else)."""
+    attributes: Attributes = {}
+    sampling(kwargs, attributes, names, max_tokens)
+    return attributes
 
 
 def sampling(kwargs: Mapping[str, Any], attributes: Attributes, names: Sampling, max_tokens: tuple[str, ...]) -> None:

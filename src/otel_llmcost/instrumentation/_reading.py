@@ -19,7 +19,7 @@ from ._genai import Attributes, Invocation
 from ._guard import guarded
 from ._surface import Reading
 
-__all__ = ["StreamReading", "settled"]
+__all__ = ["PiecesReading", "StreamReading", "settled"]
 
 _S = a.LlmcostUsageStatusValues
 _NOTHING = Reading(None)
@@ -88,3 +88,23 @@ class StreamReading:
 
     def _reading(self) -> Reading:
         raise NotImplementedError
+
+
+def _never() -> None:
+    return None
+
+
+class PiecesReading(StreamReading):
+    """A stream of a provider whose tokens cannot be counted here (no public tokenizer): subclasses add one to
+    ``_pieces`` per piece of output they read, and end with `_settled`, which is the reported usage or those
+    pieces as ``partial``, with the reason no count was possible for the requested ``model``."""
+
+    __slots__ = ("_model", "_pieces")
+
+    def __init__(self, invocation: Invocation, model: str | None) -> None:
+        super().__init__(invocation)
+        self._model = model
+        self._pieces = 0
+
+    def _settled(self, attributes: Attributes, reported: Usage | None) -> Reading:
+        return settled(attributes, reported, _never, self._pieces, model=self._model)

@@ -54,9 +54,12 @@ def maybe_billed(error: BaseException | None, status: int | None) -> bool:
     return status in _BILLED_STATUSES
 
 
-def _attempted(invocation: Invocation, error: BaseException | None, status: object) -> None:
-    """Count one attempt sent for ``invocation``, which ended with ``error`` or an answer of ``status``."""
+def _attempted(invocation: Invocation, error: BaseException | None, response: object = None) -> None:
+    """Count one attempt sent for ``invocation``, which ended with ``error`` or the HTTP ``response``; the next
+    send is an attempt of its own again."""
+    invocation.sending = False
     try:
+        status = getattr(response, "status_code", None)
         invocation.sent += 1
         if invocation.attempts == 0 and invocation.sent - 1 > invocation.resend_count:
             invocation.resend_count = invocation.sent - 1  # no count of the SDK's own: each send is an attempt
@@ -75,11 +78,9 @@ def send(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwar
     try:
         response = wrapped(*args, **kwargs)
     except BaseException as error:
-        _attempted(invocation, error, None)
+        _attempted(invocation, error)
         raise
-    finally:
-        invocation.sending = False
-    _attempted(invocation, None, getattr(response, "status_code", None))
+    _attempted(invocation, None, response)
     return response
 
 
@@ -94,11 +95,9 @@ async def async_send(
     try:
         response = await wrapped(*args, **kwargs)
     except BaseException as error:
-        _attempted(invocation, error, None)
+        _attempted(invocation, error)
         raise
-    finally:
-        invocation.sending = False
-    _attempted(invocation, None, getattr(response, "status_code", None))
+    _attempted(invocation, None, response)
     return response
 
 
@@ -112,7 +111,7 @@ def do_get_response(wrapped: Callable[..., Any], instance: Any, args: tuple[Any,
             answered, error = result
             http_response = answered[0] if answered else None
             failure = error if isinstance(error, BaseException) else None
-            _attempted(invocation, failure, getattr(http_response, "status_code", None))
+            _attempted(invocation, failure, http_response)
         except Exception:  # noqa: BLE001 - a shape this botocore does not have: the attempt goes uncounted
             _log.debug("otel-llmcost could not read a botocore attempt", exc_info=True)
     return result

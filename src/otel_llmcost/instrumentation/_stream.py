@@ -26,7 +26,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast
 
 import wrapt
 
@@ -197,13 +197,21 @@ class _AsyncTap:
                 return item
 
 
-class _SyncStreamProxy(_Proxy):
-    """A synchronous stream that reports to its hooks; see `traced_stream`."""
+class _StreamProxy(_Proxy):
+    """What the sync and async proxies share: the outcome, and the tap their class's ``_tap`` makes."""
+
+    _tap: ClassVar[Callable[[Any, StreamHooks, Callable[[object], bool] | None, _Outcome], Any]]
 
     def __init__(self, stream: Any, hooks: StreamHooks, hide: Callable[[object], bool] | None) -> None:
         super().__init__(stream)
         self._self_outcome = outcome = _Outcome(hooks)
-        self._self_tap = _watched(_sync_tap(stream, hooks, hide, outcome), outcome)
+        self._self_tap = _watched(type(self)._tap(stream, hooks, hide, outcome), outcome)
+
+
+class _SyncStreamProxy(_StreamProxy):
+    """A synchronous stream that reports to its hooks; see `traced_stream`."""
+
+    _tap = staticmethod(_sync_tap)
 
     def __iter__(self) -> Generator[Any, None, None]:
         return self._self_tap
@@ -239,13 +247,10 @@ class _SyncStreamProxy(_Proxy):
         return suppress
 
 
-class _AsyncStreamProxy(_Proxy):
+class _AsyncStreamProxy(_StreamProxy):
     """An asynchronous stream that reports to its hooks; see `traced_stream`."""
 
-    def __init__(self, stream: Any, hooks: StreamHooks, hide: Callable[[object], bool] | None) -> None:
-        super().__init__(stream)
-        self._self_outcome = outcome = _Outcome(hooks)
-        self._self_tap = _watched(_AsyncTap(stream, hooks, hide, outcome), outcome)
+    _tap = _AsyncTap
 
     def __aiter__(self) -> _AsyncTap:
         return self._self_tap

@@ -18,7 +18,7 @@ from ._adapter import Adapter
 from ._genai import Attributes, Invocation, Telemetry
 from ._stream import StreamHooks
 
-__all__ = ["Reading", "Request", "Setup", "Surface", "embeddings_request"]
+__all__ = ["Reading", "Request", "Setup", "Surface", "Unstreamed", "embeddings_request"]
 
 
 class Setup(NamedTuple):
@@ -79,6 +79,16 @@ class Surface(Protocol):
     def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
         """The hooks that read a streamed result into ``invocation`` and end it."""
         ...
+
+
+class Unstreamed:
+    """The `Surface.stream` of a surface whose calls are never streamed: the framework calls ``stream`` only for a
+    `Request` that streams, which such a surface never makes."""
+
+    __slots__ = ()
+
+    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
+        raise TypeError(f"{type(self).__name__} calls are never streamed")
 
 
 def embeddings_request(kwargs: Mapping[str, Any], dimension: str) -> Request:

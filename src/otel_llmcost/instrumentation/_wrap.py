@@ -94,8 +94,7 @@ def sync_method(setup: Setup, surface: Surface) -> Wrapper:
         except BaseException as error:
             _returned(token, invocation, error)
             raise
-        _returned(token)
-        return _handed_back(setup, surface, invocation, request, result)
+        return _handed_back(setup, surface, invocation, request, result, token)
 
     return wrapper
 
@@ -120,8 +119,7 @@ def async_method(setup: Setup, surface: Surface) -> Wrapper:
         except BaseException as error:  # CancelledError included: the call ends with it
             _returned(token, invocation, error)
             raise
-        _returned(token)
-        return _handed_back(setup, surface, invocation, request, result)
+        return _handed_back(setup, surface, invocation, request, result, token)
 
     return wrapper
 
@@ -173,7 +171,13 @@ def _returned(token: Token[Context], invocation: Invocation | None = None, error
     context.detach(token)
 
 
-def _handed_back(setup: Setup, surface: Surface, invocation: Invocation, request: Request, result: Any) -> Any:
+def _handed_back(
+    setup: Setup, surface: Surface, invocation: Invocation, request: Request, result: Any, token: Token[Context]
+) -> Any:
+    """The SDK method returned ``result``: this task's context is restored (as `_returned` does), and the user gets
+    ``result`` or its proxy."""
+    _INVOCATION.set(None)
+    context.detach(token)
     handed = guarded(_finish, setup, surface, invocation, request, result)
     if handed is None:
         guarded(invocation.end)

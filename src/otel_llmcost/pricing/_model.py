@@ -10,6 +10,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from .. import _attributes as a
 from ..usage import RequestContext
 
 __all__ = [
@@ -287,3 +288,22 @@ class Cost(NamedTuple):
             self.variants,
             self.conversion,
         )
+
+    def price_attributes(self) -> dict[str, object]:
+        """The attributes that say which price applied (``llmcost.price.*``): what `provenance` holds, so the
+        same for every call priced alike."""
+        found: dict[str, object] = {
+            a.LLMCOST_PRICE_ENTRY: self.entry,
+            a.LLMCOST_PRICE_MODEL: self.matched_model,
+            a.LLMCOST_PRICE_TABLE_VERSION: self.table_version,
+        }
+        if self.effective_date is not None:
+            found[a.LLMCOST_PRICE_EFFECTIVE_DATE] = self.effective_date.isoformat()
+        if self.tier is not None:
+            found[a.LLMCOST_PRICE_TIER] = self.tier
+        if self.variants:
+            found[a.LLMCOST_PRICE_VARIANTS] = self.variants
+        if self.conversion is not None:  # the vendor's prices are in another currency, converted on load
+            found[a.LLMCOST_PRICE_CURRENCY] = self.conversion.currency
+            found[a.LLMCOST_PRICE_USD_PER_UNIT] = str(self.conversion.usd_per_unit)
+        return found

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple, cast
 
 from .. import _attributes as a
+from .._bounded import remember
 from ..usage import RequestContext, Usage
 from ._compute import Applied, apply, compute, tier_of
 from ._errors import PriceFileError
@@ -211,11 +212,7 @@ class PriceTable:
         found = self._matches.get(key)
         if found is not None:
             return found
-        found = self._match(provider, model)
-        if len(self._matches) >= _MAX_CACHED_MODELS:
-            self._matches.clear()
-        self._matches[key] = found
-        return found
+        return remember(self._matches, key, self._match(provider, model), _MAX_CACHED_MODELS)
 
     def _match(self, provider: str, model: str) -> Match:
         name = self.provider_name(provider)
@@ -283,10 +280,7 @@ class PriceTable:
         key = (provider, model, _day(at), context or _NO_CONTEXT)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plan(*key)
-            if len(self._plans) >= _MAX_CACHED_MODELS:
-                self._plans.clear()
-            self._plans[key] = plan
+            plan = remember(self._plans, key, self._plan(*key), _MAX_CACHED_MODELS)
         return plan
 
     def _plan(self, provider: str, model: str, day: date, context: RequestContext) -> Plan | Cost:

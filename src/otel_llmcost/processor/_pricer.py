@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from .. import _attributes as a
+from .._bounded import remember
 from ..pricing import Cost, Plan, PriceFileError, PriceTable, PricingError, default_table
 from ..usage import COST_BUCKETS, INPUT_TOKEN_UNITS, GenAICall, Usage
 from ._quote import PricedCall, Quote
@@ -209,10 +210,7 @@ class Pricer:
         found = _Quotes(plan, self._make_quote) if isinstance(plan, Plan) else plan
         if isinstance(found, _Quotes) and found.peak is not None:
             found.off_peak = _Quotes(table.off_peak_plan(found.plan, provider, model, self._day(day)), self._make_quote)
-        if len(self._plans) >= _MAX_CACHED:
-            self._plans.clear()
-        self._plans[key] = found
-        return found
+        return remember(self._plans, key, found, _MAX_CACHED)
 
     def _make_quote(self, plan: Plan, tier: int) -> Quote:
         applied = plan.prices(tier)
@@ -248,24 +246,7 @@ class Pricer:
         cached = self._provenance_cache.get(key)
         if cached is not None:
             return cached
-        found: dict[str, object] = {
-            a.LLMCOST_PRICE_ENTRY: cost.entry,
-            a.LLMCOST_PRICE_MODEL: cost.matched_model,
-            a.LLMCOST_PRICE_TABLE_VERSION: cost.table_version,
-        }
-        if cost.effective_date is not None:
-            found[a.LLMCOST_PRICE_EFFECTIVE_DATE] = cost.effective_date.isoformat()
-        if cost.tier is not None:
-            found[a.LLMCOST_PRICE_TIER] = cost.tier
-        if cost.variants:
-            found[a.LLMCOST_PRICE_VARIANTS] = cost.variants
-        if cost.conversion is not None:  # prices in another currency (euros), converted when the table loaded
-            found[a.LLMCOST_PRICE_CURRENCY] = cost.conversion.currency
-            found[a.LLMCOST_PRICE_USD_PER_UNIT] = str(cost.conversion.usd_per_unit)
-        if len(self._provenance_cache) >= _MAX_CACHED:
-            self._provenance_cache.clear()
-        self._provenance_cache[key] = found
-        return found
+        return remember(self._provenance_cache, key, cost.price_attributes(), _MAX_CACHED)
 
     def _from_cost(self, call: GenAICall, cost: Cost) -> PricedCall:
         total = cost.total_usd

@@ -29,6 +29,8 @@ from opentelemetry.sdk.environment_variables import (
     OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
 )
 
+from ._once import once
+
 __all__ = [
     "EXIT_TIMEOUT_S",
     "EXPORT_TIMEOUT_S",
@@ -133,19 +135,13 @@ class ExportErrors(logging.Filter):
 
 
 _filter = ExportErrors()
-_installed = False
-_install_lock = threading.Lock()
 
 
+@once
 def quiet_export_errors() -> None:
     """Puts `ExportErrors` on the exporters' and batch processor's loggers, once per process."""
-    global _installed
-    with _install_lock:
-        if _installed:
-            return
-        _installed = True
-        for name in _LOGGERS:
-            logging.getLogger(name).addFilter(_filter)
+    for name in _LOGGERS:
+        logging.getLogger(name).addFilter(_filter)
 
 
 class _Provider(Protocol):

@@ -30,6 +30,7 @@ from types import FrameType, ModuleType
 
 from .._import_hooks import when_imported
 from ._flush import flush
+from ._once import once
 
 __all__ = ["flush_at_worker_exit", "stop_flushing_at_sigterm"]
 
@@ -44,8 +45,6 @@ class _Token:
 
 
 _token = _Token()
-_registered = False
-_lock = threading.Lock()
 
 
 def _in_child(token: _Token) -> None:
@@ -82,12 +81,12 @@ def stop_flushing_at_sigterm() -> None:
 def flush_at_worker_exit() -> None:
     """Flushes telemetry at the exit of every ``multiprocessing`` and billiard child forked from now on, and at
     a SIGTERM that nothing else handles."""
-    global _registered
     _flush_at_sigterm()
-    with _lock:
-        if _registered:
-            return
-        _registered = True
+    _flush_at_exits()
+
+
+@once
+def _flush_at_exits() -> None:
     from ._servers import flush_after_server_shutdown
 
     # When multiprocessing is imported (now, if it is already): a process that never forks need not import it.

@@ -11,18 +11,15 @@ metrics, before the signal is raised again.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any
 
 from .._import_hooks import when_imported
 from ._flush import flush
+from ._once import once
 
 __all__ = ["flush_after_server_shutdown"]
-
-_registered = False
-_lock = threading.Lock()
 
 
 async def _flush_after(
@@ -40,11 +37,7 @@ def _wrap_uvicorn(module: ModuleType) -> None:
     wrapt.wrap_function_wrapper(module, "Server.shutdown", _flush_after)
 
 
+@once
 def flush_after_server_shutdown() -> None:
     """Wraps uvicorn's ``Server.shutdown`` (now, or when ``uvicorn.server`` is imported), once per process."""
-    global _registered
-    with _lock:
-        if _registered:
-            return
-        _registered = True
     when_imported("uvicorn.server", _wrap_uvicorn)

@@ -10,7 +10,6 @@ import atexit
 import logging
 import os
 import sys
-import threading
 from decimal import Decimal
 from typing import TextIO
 
@@ -18,6 +17,7 @@ from opentelemetry import trace
 
 from .. import _attributes as a
 from ..processor import CostSpanProcessor, CostTotal, UnpricedTotal
+from ._once import once
 from ._pipeline import cost_processors
 
 __all__ = ["SUMMARY_ENV", "format_summary", "print_summary_at_exit", "summary_wanted"]
@@ -25,9 +25,6 @@ __all__ = ["SUMMARY_ENV", "format_summary", "print_summary_at_exit", "summary_wa
 _log = logging.getLogger("otel_llmcost")
 
 SUMMARY_ENV = "OTEL_LLMCOST_SUMMARY"
-
-_registered = False
-_lock = threading.Lock()
 
 
 def summary_wanted(option: bool | None) -> bool:
@@ -98,11 +95,7 @@ def print_summary(stream: TextIO | None = None) -> None:
         _log.debug("otel-llmcost could not print the cost summary", exc_info=True)
 
 
+@once
 def print_summary_at_exit() -> None:
     """Prints the summary when the process exits (once, however often it is asked for)."""
-    global _registered
-    with _lock:
-        if _registered:
-            return
-        _registered = True
     atexit.register(print_summary)

@@ -16,7 +16,7 @@ a stream left early). Clients whose tracing is off (``open_telemetry=False``,
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .._instrumentor import Instrumentor, Options
@@ -38,8 +38,7 @@ class AnthropicInstrumentor(Instrumentor):
 
     sdk = "anthropic"
 
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return ("anthropic >= 0.40",)
+    dependencies = ("anthropic >= 0.40",)
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         from ._adapter import AnthropicAdapter

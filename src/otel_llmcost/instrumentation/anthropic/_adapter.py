@@ -21,7 +21,7 @@ from anthropic._response import BaseAPIResponse
 from opentelemetry.trace import NoOpTracer, ProxyTracer
 
 from ... import _attributes as a
-from .._adapter import Kind
+from .._adapter import response_kind
 from .._endpoints import Endpoint, Endpoints
 from .._others import traced_elsewhere
 from .._read import field
@@ -119,14 +119,8 @@ class AnthropicAdapter:
                 return kind
         return type(error).__qualname__
 
-    def kind(self, result: object) -> Kind:
-        if isinstance(result, _STREAMS):
-            return Kind.STREAM
-        if isinstance(result, _READ):  # with_raw_response: the body is read, unless it is a stream
-            return Kind.RAW_READ
-        if isinstance(result, BaseAPIResponse):  # with_streaming_response, and 2.x's raw responses: read later
-            return Kind.RAW
-        return Kind.PLAIN
+    # with_raw_response's responses are read; with_streaming_response's, and 2.x's raw responses, are read later.
+    kind = response_kind(_STREAMS, _READ, BaseAPIResponse)
 
     def traced_elsewhere(self, instance: Any, wrapped: Any) -> bool:
         return native_tracing(getattr(instance, "_client", None)) or traced_elsewhere(instance, wrapped, GENAI_TRACERS)

@@ -203,27 +203,22 @@ def rebuilt_stream(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, 
 
 def stream_helper(setup: Setup) -> Wrapper:
     """Wraps ``messages.stream()``: the manager it returns sends a traced request when its block is entered."""
-    traced = sync_method(setup, STREAMED_MESSAGES)
-
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        manager = wrapped(*args, **kwargs)
-        # Another tracer of stream() shows on this method, not on the request the manager sends later.
-        if setup.telemetry.active and not setup.adapter.traced_elsewhere(instance, wrapped):
-            guarded(_trace_request, manager, traced, instance, args, kwargs)
-        return manager
-
-    return wrapper
+    return _helper(setup, sync_method(setup, STREAMED_MESSAGES), _trace_request)
 
 
 def async_stream_helper(setup: Setup) -> Wrapper:
     """`stream_helper` for ``AsyncMessages.stream()``, whose manager holds an awaitable request."""
-    traced = async_method(setup, STREAMED_MESSAGES)
+    return _helper(setup, async_method(setup, STREAMED_MESSAGES), _trace_async_request)
 
+
+def _helper(
+    setup: Setup, traced: Wrapper, trace: Callable[[object, Wrapper, Any, tuple[Any, ...], dict[str, Any]], None]
+) -> Wrapper:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         manager = wrapped(*args, **kwargs)
         # Another tracer of stream() shows on this method, not on the request the manager sends later.
         if setup.telemetry.active and not setup.adapter.traced_elsewhere(instance, wrapped):
-            guarded(_trace_async_request, manager, traced, instance, args, kwargs)
+            guarded(trace, manager, traced, instance, args, kwargs)
         return manager
 
     return wrapper

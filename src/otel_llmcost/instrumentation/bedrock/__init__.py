@@ -11,7 +11,7 @@ patched when the application imports it (``boto3`` imports it).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .._instrumentor import Instrumentor, Options
@@ -38,8 +38,7 @@ class BedrockInstrumentor(Instrumentor):
 
     sdk = "botocore"
 
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return ("botocore >= 1.34.116",)
+    dependencies = ("botocore >= 1.34.116",)
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         from ._adapter import BedrockAdapter

@@ -10,7 +10,7 @@ importing this module nor instrumenting imports ``cohere``: the SDK is patched w
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .._instrumentor import Instrumentor, Options
@@ -32,8 +32,7 @@ class CohereInstrumentor(Instrumentor):
 
     sdk = "cohere"
 
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return ("cohere >= 5.0",)
+    dependencies = ("cohere >= 5.0",)
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         from ... import _attributes as a

@@ -16,8 +16,8 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from ... import _attributes as a
 from ...usage import Usage
 from .._genai import Attributes, Invocation
-from .._read import Sampling, field, fields, sampling, text
-from .._reading import StreamReading, settled
+from .._read import Sampling, field, fields, sampled, text
+from .._reading import PiecesReading
 from .._surface import Reading, Request, Setup
 from ._read import billed, units
 
@@ -36,14 +36,6 @@ _NAMES: Final = Sampling(
     choices=None,
     stop="stop_sequences",
 )
-_MAX_TOKENS: Final = ("max_tokens",)
-
-
-def _request_attributes(kwargs: Mapping[str, Any]) -> Attributes:
-    """The sampling parameters of a request (the SDK's ``...`` default is skipped)."""
-    attributes: Attributes = {}
-    sampling(kwargs, attributes, _NAMES, _MAX_TOKENS)
-    return attributes
 
 
 def chat_usage(usage: object) -> Usage | None:
@@ -80,7 +72,7 @@ class Chat:
         self._stream = stream
 
     def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
-        return Request(text(kwargs.get("model")), _request_attributes(kwargs), kwargs, self._stream)
+        return Request(text(kwargs.get("model")), sampled(kwargs, _NAMES), kwargs, self._stream)
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         values = fields(result)
@@ -92,19 +84,17 @@ class Chat:
         return ChatStream(invocation, request.model)
 
 
-class ChatStream(StreamReading):
+class ChatStream(PiecesReading):
     """Reads a v2 chat stream's events into its invocation: the id of ``message-start``, the end of
     ``message-end``."""
 
-    __slots__ = ("_id", "_model", "_pieces", "_reason", "_usage")
+    __slots__ = ("_id", "_reason", "_usage")
 
     def __init__(self, invocation: Invocation, model: str | None) -> None:
-        super().__init__(invocation)
-        self._model = model
+        super().__init__(invocation, model)
         self._id: object = None
         self._reason: object = None
         self._usage: object = None
-        self._pieces = 0
 
     def _read(self, chunk: Any) -> None:
         kind = getattr(chunk, "type", None)
@@ -120,7 +110,7 @@ class ChatStream(StreamReading):
     def _reading(self) -> Reading:
         attributes: Attributes = {}
         _identity(self._id, self._reason, attributes)
-        return settled(attributes, chat_usage(self._usage), lambda: None, self._pieces, model=self._model)
+        return self._settled(attributes, chat_usage(self._usage))
 
 
 CHAT: Final = Chat(stream=False)

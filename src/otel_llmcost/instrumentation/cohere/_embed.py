@@ -14,10 +14,9 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 
 from ... import _attributes as a
 from ...usage import Usage
-from .._genai import Attributes, Invocation
+from .._genai import Attributes
 from .._read import fields, text
-from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup, embeddings_request
+from .._surface import Reading, Request, Setup, Unstreamed, embeddings_request
 from ._read import billed, units
 
 __all__ = ["EMBED", "RERANK"]
@@ -34,7 +33,7 @@ def _response_id(values: Mapping[str, Any]) -> Attributes:
     return attributes
 
 
-class Embed:
+class Embed(Unstreamed):
     """The v2 Embed API."""
 
     operation: ClassVar[str] = a.GenAiOperationNameValues.EMBEDDINGS
@@ -57,11 +56,8 @@ class Embed:
             usage = None
         return Reading(_response_id(values), usage)
 
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("embeddings are never streamed")
 
-
-class Rerank:
+class Rerank(Unstreamed):
     """The v2 Rerank API."""
 
     operation: ClassVar[str] = a.LlmRequestTypeValues.RERANK
@@ -79,9 +75,6 @@ class Rerank:
         searches = units(found, "search_units") if found is not None else 0
         usage = Usage(requests=((_SEARCH_UNIT, searches),)) if searches else None
         return Reading(_response_id(values), usage)
-
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("reranking is never streamed")
 
 
 EMBED: Final = Embed()

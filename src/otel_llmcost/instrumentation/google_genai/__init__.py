@@ -11,7 +11,7 @@ the SDK is patched when the application imports it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .._instrumentor import Instrumentor, Options
@@ -36,8 +36,7 @@ class GoogleGenAIInstrumentor(Instrumentor):
 
     sdk = "google.genai"
 
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return ("google-genai >= 1.11",)
+    dependencies = ("google-genai >= 1.11",)
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         from ._adapter import GoogleGenAIAdapter

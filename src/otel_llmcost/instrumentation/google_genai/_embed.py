@@ -15,10 +15,9 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from ... import _attributes as a
 from ...tokens import estimate_text
 from ...usage import Usage
-from .._genai import Attributes, Invocation
+from .._genai import Attributes
 from .._read import field, text
-from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup
+from .._surface import Reading, Request, Setup, Unstreamed
 from ._content import listed
 from ._usage import embedding_usage
 
@@ -46,7 +45,7 @@ def _texts(contents: object) -> Iterator[str]:
         yield piece
 
 
-class EmbedContent:
+class EmbedContent(Unstreamed):
     """``models.embed_content``."""
 
     operation: ClassVar[str] = a.GenAiOperationNameValues.EMBEDDINGS
@@ -69,11 +68,8 @@ class EmbedContent:
             return Reading({}, None, a.LlmcostUsageStatusValues.PARTIAL)
         return Reading({}, Usage(input=counted), a.LlmcostUsageStatusValues.ESTIMATED)
 
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("embeddings are never streamed")
 
-
-class CountTokens:
+class CountTokens(Unstreamed):
     """``models.count_tokens``: a request the API does not bill."""
 
     operation: ClassVar[str] = COUNT_TOKENS_OPERATION
@@ -83,9 +79,6 @@ class CountTokens:
 
     def response(self, result: Any, request: Request, setup: Setup) -> Reading:
         return Reading(None)
-
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("count_tokens is never streamed")
 
 
 EMBED_CONTENT: Final = EmbedContent()

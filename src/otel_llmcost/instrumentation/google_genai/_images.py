@@ -15,10 +15,9 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 
 from ... import _attributes as a
 from ...usage import Usage
-from .._genai import Attributes, Invocation
+from .._genai import Attributes
 from .._read import field, text
-from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup
+from .._surface import Reading, Request, Setup, Unstreamed
 
 __all__ = ["GENERATE_IMAGES"]
 
@@ -31,7 +30,7 @@ def _delivered(image: object) -> bool:
     return picture is not None and (field(picture, "image_bytes") is not None or field(picture, "gcs_uri") is not None)
 
 
-class GenerateImages:
+class GenerateImages(Unstreamed):
     """``models.generate_images``: one request, a list of images."""
 
     operation: ClassVar[str] = a.GenAiOperationNameValues.IMAGE_GENERATION
@@ -47,9 +46,6 @@ class GenerateImages:
         images: Sequence[object] = field(result, "generated_images") or ()
         delivered = sum(1 for image in images if _delivered(image))
         return Reading({}, Usage.from_totals(images={_IMAGE: delivered}))
-
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("images are never streamed")
 
 
 GENERATE_IMAGES: Final = GenerateImages()

@@ -17,10 +17,9 @@ from typing import Any, ClassVar, Final
 
 from ... import _attributes as a
 from ...usage import Usage
-from .._genai import Attributes, Invocation
+from .._genai import Attributes
 from .._read import field, text
-from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup
+from .._surface import Reading, Request, Setup, Unstreamed
 
 __all__ = ["GENERATE_VIDEOS"]
 
@@ -44,7 +43,7 @@ def _asked(config: object) -> Usage:
     return Usage.from_totals(videos={key: Decimal(seconds)})
 
 
-class GenerateVideos:
+class GenerateVideos(Unstreamed):
     """``models.generate_videos``: one request, an operation to poll."""
 
     operation: ClassVar[str] = a.GenAiOperationNameValues.VIDEO_GENERATION
@@ -59,9 +58,6 @@ class GenerateVideos:
             attributes[a.GEN_AI_RESPONSE_ID] = name
         usage = request.state if isinstance(request.state, Usage) else None
         return Reading(attributes, usage)
-
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("videos are never streamed")
 
 
 GENERATE_VIDEOS: Final = GenerateVideos()

@@ -10,7 +10,7 @@ rerank, images: ``_services``) are priced the same way, in the units they bill.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .._instrumentor import Instrumentor, Options
@@ -32,9 +32,6 @@ class HTTPFallbackInstrumentor(Instrumentor):
 
     sdk = "httpx"
     also = ("httpx2", "requests")
-
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return ()
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         from ._patches import FallbackAdapter, patches

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from ... import _attributes as a
-from .._hosts import TABLE_HOSTS
+from .._endpoints import known_provider
 
 __all__ = ["Hosts"]
 
@@ -39,10 +39,6 @@ _KNOWN: Final[Mapping[str, str]] = {
     "api.x.ai": _P.X_AI,
     "api.perplexity.ai": _P.PERPLEXITY,
 }
-_SUFFIXES: Final = (
-    (".openai.azure.com", _P.AZURE_AI_OPENAI),
-    (".cognitiveservices.azure.com", _P.AZURE_AI_OPENAI),
-)
 _BEDROCK: Final = ("bedrock-runtime.", ".amazonaws.com")
 _PINECONE: Final = (".svc.", ".pinecone.io")
 _PINECONE_PROVIDER: Final = "pinecone"
@@ -71,16 +67,9 @@ class Hosts:
         return found
 
     def _resolve(self, host: str, port: int | None) -> str | None:
-        if self._overrides:
-            named = self._overrides.get(f"{host}:{port}") or self._overrides.get(host)
-            if named:
-                return named
-        known = _KNOWN.get(host) or TABLE_HOSTS.get(host)
+        known = known_provider(host, port, self._overrides, _KNOWN)
         if known is not None:
             return known
-        for suffix, provider in _SUFFIXES:
-            if host.endswith(suffix):
-                return provider
         if host.startswith(_BEDROCK[0]) and host.endswith(_BEDROCK[1]):
             return _P.AWS_BEDROCK
         if host.endswith(_PINECONE[1]) and _PINECONE[0] in host:

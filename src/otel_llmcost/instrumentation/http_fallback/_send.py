@@ -129,11 +129,9 @@ class _Late:
         error: BaseException | None = None,
         error_type: str | None = None,
     ) -> None:
-        if self.ended:
-            return
-        self.ended = True
-        if usage is None or error is not None:
-            return  # a poll of a transcript still in progress, or a call that failed: nothing billed
+        ended, self.ended = self.ended, True
+        if ended or usage is None or error is not None:
+            return  # ended already; or a poll of a transcript still in progress, or a failed call: nothing billed
         found = (attributes or {}).get(a.GEN_AI_RESPONSE_ID)
         if isinstance(found, str) and not once(found):
             return
@@ -265,13 +263,14 @@ def _raised(call: _Call, error: BaseException) -> None:
     guarded(call.failed, error)
 
 
-def _answered(call: _Call, response: Any, stream: bool, read: Read) -> None:
+def _answered(call: _Call, response: Any, stream: bool, read: Read) -> Any:
     """The client returned ``response``: ``read`` reads its status and body, or puts a tee in its stream's place;
-    the call ends now unless the caller reads its body later."""
+    the call ends now unless the caller reads its body later. Returns ``response``, for the caller to return."""
     call.sent()
     guarded(read, call, response, stream)
     if not stream:
         _ended(call)
+    return response
 
 
 def _sync_send(fallback: Fallback, begin: Begin, read: Read) -> Callable[..., Any]:
@@ -286,8 +285,7 @@ def _sync_send(fallback: Fallback, begin: Begin, read: Read) -> Callable[..., An
         except BaseException as error:
             _raised(call, error)
             raise
-        _answered(call, response, kwargs.get("stream") is True, read)
-        return response
+        return _answered(call, response, kwargs.get("stream") is True, read)
 
     return wrapper
 
@@ -323,15 +321,19 @@ def _httpx_response(call: _Call, response: Any, stream: bool, tee: Callable[[Any
     response.stream = tee(response.stream, call)
 
 
+class _Teeing:
+    """What a response's stream and its async twin share: the stream they read and the call that sees it."""
+
+    def __init__(self, stream: Any, call: _Call) -> None:
+        self._stream = stream
+        self._call = call
+
+
 def httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
     """The wrapper of ``module.Client.send`` (``module`` is ``httpx`` or ``httpx2``)."""
 
-    class Tee(module.SyncByteStream):
+    class Tee(_Teeing, module.SyncByteStream):
         """The response's stream, seen by the call as the caller reads it."""
-
-        def __init__(self, stream: Any, call: _Call) -> None:
-            self._stream = stream
-            self._call = call
 
         def __iter__(self) -> Iterator[bytes]:
             call = self._call
@@ -352,11 +354,7 @@ def httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
 def async_httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
     """The wrapper of ``module.AsyncClient.send``."""
 
-    class AsyncTee(module.AsyncByteStream):
-        def __init__(self, stream: Any, call: _Call) -> None:
-            self._stream = stream
-            self._call = call
-
+    class AsyncTee(_Teeing, module.AsyncByteStream):
         async def __aiter__(self) -> AsyncIterator[bytes]:
             call = self._call
             async for chunk in self._stream:
@@ -381,8 +379,7 @@ def async_httpx_send(fallback: Fallback, module: Any) -> Callable[..., Any]:
         except BaseException as error:
             _raised(call, error)
             raise
-        _answered(call, response, kwargs.get("stream") is True, read)
-        return response
+        return _answered(call, response, kwargs.get("stream") is True, read)
 
     return wrapper
 

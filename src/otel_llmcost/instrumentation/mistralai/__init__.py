@@ -10,7 +10,7 @@ importing this module nor instrumenting imports ``mistralai``: the SDK is patche
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ... import _attributes as a
@@ -39,8 +39,7 @@ class MistralInstrumentor(Instrumentor):
     # package is the one to wait for there (mistralai 1.x's top module is a regular package).
     also = ("mistralai.client",)
 
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return ("mistralai >= 1.0",)
+    dependencies = ("mistralai >= 1.0",)
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         from ._adapter import MistralAdapter

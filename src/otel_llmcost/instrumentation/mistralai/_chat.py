@@ -20,8 +20,8 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from ... import _attributes as a
 from ...usage import Usage
 from .._genai import Attributes, Invocation
-from .._read import Sampling, field, fields, identity, sampling, text, tokens
-from .._reading import StreamReading, settled
+from .._read import Sampling, field, fields, identity, sampled, text, tokens
+from .._reading import PiecesReading
 from .._surface import Reading, Request, Setup
 
 __all__ = ["AGENTS", "AGENTS_STREAM", "CHAT", "CHAT_STREAM", "FIM", "FIM_STREAM", "mistral_usage"]
@@ -37,14 +37,6 @@ _NAMES: Final = Sampling(
     ),
     seed="random_seed",
 )
-_MAX_TOKENS: Final = ("max_tokens",)
-
-
-def request_attributes(kwargs: Mapping[str, Any]) -> Attributes:
-    """The sampling parameters of a request (the SDK's ``UNSET`` sentinels are skipped)."""
-    attributes: Attributes = {}
-    sampling(kwargs, attributes, _NAMES, _MAX_TOKENS)
-    return attributes
 
 
 def mistral_usage(usage: object) -> Usage | None:
@@ -87,7 +79,7 @@ class Completions:
         self._agent = agent
 
     def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
-        attributes = request_attributes(kwargs)
+        attributes = sampled(kwargs, _NAMES)
         if self._agent:
             agent = text(kwargs.get("agent_id"))
             if agent is not None:
@@ -107,23 +99,18 @@ class Completions:
         return CompletionStream(invocation, request.model)
 
 
-class CompletionStream(StreamReading):
+class CompletionStream(PiecesReading):
     """Reads a stream of ``CompletionEvent`` into its invocation: the usage of its last chunk."""
 
-    __slots__ = ("_chunk", "_model", "_pieces", "_reasons", "_usage")
+    __slots__ = ("_reasons", "_usage")
 
     def __init__(self, invocation: Invocation, model: str | None) -> None:
-        super().__init__(invocation)
-        self._model = model
-        self._chunk: Any = None
+        super().__init__(invocation, model)
         self._usage: Any = None
         self._reasons: dict[int, str] = {}
-        self._pieces = 0
 
     def _read(self, chunk: Any) -> None:
         data = getattr(chunk, "data", chunk)
-        if self._chunk is None:
-            self._chunk = data
         for choice in getattr(data, "choices", None) or ():
             delta = getattr(choice, "delta", None)
             if getattr(delta, "content", None):
@@ -137,10 +124,10 @@ class CompletionStream(StreamReading):
 
     def _reading(self) -> Reading:
         attributes: Attributes = {}
-        identity(fields(self._chunk), attributes)
+        identity(fields(getattr(self._first, "data", self._first)), attributes)  # the id and model of the first
         if self._reasons:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = list(self._reasons.values())
-        return settled(attributes, mistral_usage(self._usage), lambda: None, self._pieces, model=self._model)
+        return self._settled(attributes, mistral_usage(self._usage))
 
 
 class FimCompletions(Completions):

@@ -6,16 +6,15 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from ... import _attributes as a
-from .._genai import Attributes, Invocation
+from .._genai import Attributes
 from .._read import fields, identity
-from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup, embeddings_request
+from .._surface import Reading, Request, Setup, Unstreamed, embeddings_request
 from ._chat import mistral_usage
 
 __all__ = ["EMBEDDINGS"]
 
 
-class Embeddings:
+class Embeddings(Unstreamed):
     """The Embeddings API."""
 
     operation: ClassVar[str] = a.GenAiOperationNameValues.EMBEDDINGS
@@ -28,9 +27,6 @@ class Embeddings:
         attributes: Attributes = {}
         identity(values, attributes)
         return Reading(attributes, mistral_usage(values.get("usage")))
-
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("embeddings are never streamed")
 
 
 EMBEDDINGS: Final = Embeddings()

@@ -11,17 +11,16 @@ from typing import Any, ClassVar, Final
 
 from ... import _attributes as a
 from ...usage import Usage
-from .._genai import Attributes, Invocation
+from .._genai import Attributes
 from .._read import count, field, fields, identity, text
-from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup
+from .._surface import Reading, Request, Setup, Unstreamed
 
 __all__ = ["OCR"]
 
 _PAGE: Final = "page"
 
 
-class Ocr:
+class Ocr(Unstreamed):
     """The OCR API."""
 
     operation: ClassVar[str] = a.GenAiOperationNameValues.OCR
@@ -34,9 +33,6 @@ class Ocr:
         identity(fields(result), attributes)
         pages = count(field(result, "usage_info"), "pages_processed")
         return Reading(attributes, Usage(requests=((_PAGE, pages),)) if pages else None)
-
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("OCR is never streamed")
 
 
 OCR: Final = Ocr()

@@ -18,7 +18,8 @@ from openai._base_client import BaseClient
 from openai._legacy_response import LegacyAPIResponse
 from openai._response import BaseAPIResponse
 
-from .._adapter import Kind
+from ..._bounded import remember
+from .._adapter import Kind, response_kind
 from .._endpoints import Endpoint, Endpoints
 from .._others import traced_elsewhere
 
@@ -89,20 +90,12 @@ class OpenAIAdapter:
         cls = type(result)
         found = self._kinds.get(cls)
         if found is None:
-            if len(self._kinds) >= _MAX_KINDS:  # parse() results of models an application makes on the fly
-                self._kinds.clear()
-            found = self._kinds[cls] = _kind(result)
+            # Bounded: parse() results of models an application makes on the fly.
+            found = remember(self._kinds, cls, self._kind_of(result), _MAX_KINDS)
         return found
+
+    # with_raw_response's responses are read (unless a stream); with_streaming_response's are read later.
+    _kind_of = response_kind(_STREAMS, LegacyAPIResponse, BaseAPIResponse)
 
     def traced_elsewhere(self, instance: Any, wrapped: Any) -> bool:
         return traced_elsewhere(instance, wrapped, GENAI_TRACERS)
-
-
-def _kind(result: object) -> Kind:
-    if isinstance(result, _STREAMS):
-        return Kind.STREAM
-    if isinstance(result, LegacyAPIResponse):  # with_raw_response: the body is read, unless it is a stream
-        return Kind.RAW_READ
-    if isinstance(result, BaseAPIResponse):  # with_streaming_response: nothing is read yet
-        return Kind.RAW
-    return Kind.PLAIN

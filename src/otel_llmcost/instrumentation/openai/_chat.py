@@ -240,12 +240,11 @@ class ChatStream(StreamReading):
 
     def _tool_calls(self, state: _Choice, calls: Sequence[Any]) -> None:
         for call in calls:
-            index = getattr(call, "index", 0)
-            if type(index) is not int:
-                index = 0
-            found = state.tool_calls.get(index)
+            index = getattr(call, "index", None)
+            key = index if type(index) is int else 0
+            found = state.tool_calls.get(key)
             if found is None:
-                found = state.tool_calls[index] = [getattr(call, "id", None), None]
+                found = state.tool_calls[key] = [getattr(call, "id", None), None]
             function = getattr(call, "function", None)
             if function is not None:
                 name, arguments = getattr(function, "name", None), getattr(function, "arguments", None)

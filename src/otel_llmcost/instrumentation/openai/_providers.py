@@ -47,9 +47,8 @@ from collections.abc import Mapping
 from typing import Final
 
 from ... import _attributes as a
-from .._endpoints import Endpoint
+from .._endpoints import Endpoint, known_provider
 from .._endpoints import Endpoints as _Endpoints
-from .._hosts import TABLE_HOSTS
 
 __all__ = [
     "Endpoint",
@@ -73,10 +72,6 @@ _HOSTS: Final[Mapping[str, str]] = {
     "api.together.ai": _P.TOGETHER_AI,
     "api.fireworks.ai": _P.FIREWORKS_AI,
 }
-_HOST_SUFFIXES: Final = (
-    (".openai.azure.com", _P.AZURE_AI_OPENAI),
-    (".cognitiveservices.azure.com", _P.AZURE_AI_OPENAI),
-)
 # Vertex AI serves its Chat Completions API for the models it bills by the token at one path of these hosts.
 _VERTEX_HOST: Final = "aiplatform.googleapis.com"
 _VERTEX_REGIONAL_SUFFIX: Final = "-aiplatform.googleapis.com"
@@ -89,16 +84,9 @@ _LOCAL_NAMES: Final = frozenset({"localhost", "host.docker.internal"})
 def provider_of(host: str, port: int | None, overrides: Mapping[str, str] | None = None, path: str = "") -> str:
     """The provider name for a base URL's ``host``, ``port`` and ``path``, following the rules of this module."""
     host = host.lower().rstrip(".")
-    if overrides:
-        named = overrides.get(f"{host}:{port}") or overrides.get(host)
-        if named:
-            return named
-    known = _HOSTS.get(host) or TABLE_HOSTS.get(host)
+    known = known_provider(host, port, overrides, _HOSTS)
     if known is not None:
         return known
-    for suffix, provider in _HOST_SUFFIXES:
-        if host.endswith(suffix):
-            return provider
     if is_vertex_host(host):
         return _P.GCP_VERTEX_AI if path.rstrip("/").endswith(_VERTEX_OPENAPI) else _P.OPENAI_COMPATIBLE
     if port is not None:

@@ -15,7 +15,7 @@ fallback would see), so its methods are wrapped: ``Index.query``, ``fetch``, ``f
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .._instrumentor import Instrumentor, Options
@@ -37,8 +37,7 @@ class PineconeInstrumentor(Instrumentor):
 
     sdk = "pinecone"
 
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return ("pinecone >= 10.0",)
+    dependencies = ("pinecone >= 10.0",)
 
     def provider(self, options: Options) -> tuple[Adapter, Iterable[Patch]]:
         from ._adapter import PineconeAdapter

@@ -12,9 +12,7 @@ from typing import Any, ClassVar, Final
 
 from ... import _attributes as a
 from ...usage import Usage
-from .._genai import Invocation
-from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup
+from .._surface import Reading, Request, Setup, Unstreamed
 
 __all__ = ["READ"]
 
@@ -22,7 +20,7 @@ _SERVERLESS: Final = "serverless"
 _READ_UNIT: Final = "read_unit"  # the price table's unit: usd_per_request.read_unit
 
 
-class Read:
+class Read(Unstreamed):
     """A read of an index: query, fetch, search, a page of ids."""
 
     operation: ClassVar[str] = a.GenAiOperationNameValues.VECTOR_READ
@@ -35,9 +33,6 @@ class Read:
         if isinstance(reads, int) and not isinstance(reads, bool) and reads > 0:
             return Reading({}, Usage(requests=((_READ_UNIT, reads),)))
         return Reading({})
-
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("index reads are never streamed")
 
 
 READ: Final = Read()

@@ -23,9 +23,7 @@ from typing import Any, ClassVar, Final
 
 from ... import _attributes as a
 from ...usage import Usage
-from .._genai import Invocation
-from .._stream import StreamHooks
-from .._surface import Reading, Request, Setup
+from .._surface import Reading, Request, Setup, Unstreamed
 
 __all__ = ["DELETE", "UPDATE", "UPSERT", "record_bytes", "write_units"]
 
@@ -97,7 +95,7 @@ def _estimated(units: int, detail: str) -> Reading:
     return Reading({a.LLMCOST_REASON_DETAIL: detail}, Usage(requests=((_WRITE_UNIT, units),)), _ESTIMATED)
 
 
-class _Write:
+class _Write(Unstreamed):
     operation: ClassVar[str] = a.GenAiOperationNameValues.VECTOR_WRITE
 
     def request(self, args: tuple[Any, ...], kwargs: Mapping[str, Any], provider: str, setup: Setup) -> Request:
@@ -106,9 +104,6 @@ class _Write:
     def state(self, kwargs: Mapping[str, Any]) -> object:
         """What the response is read with, taken from the arguments before the call."""
         return None
-
-    def stream(self, invocation: Invocation, request: Request, setup: Setup) -> StreamHooks:
-        raise TypeError("index writes are never streamed")
 
 
 class Upsert(_Write):
