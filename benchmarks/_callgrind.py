@@ -4,7 +4,9 @@
 with counting off for the rest (start-up and imports then run several times faster): the child prints
 ``ready`` before each section and waits for a line, runs the section, prints a line and waits again; the
 difference of the two counts is the larger section's work less the smaller's (N calls less 0, typically).
-A random hash seed moves the counts by thousands, so both fix it.
+A random hash seed moves the counts by thousands, so both fix it. `section_events` is `sections` with more of
+callgrind's events than instructions (``--cache-sim=yes`` adds the cache misses: I1mr, D1mr, D1mw, ILmr, DLmr,
+DLmw) and extra valgrind options.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 
-__all__ = ["sections", "whole_run"]
+__all__ = ["section_events", "sections", "whole_run"]
 
 
 def whole_run(argv: Sequence[str], env: Mapping[str, str]) -> int:
@@ -40,8 +42,23 @@ def sections(argv: Sequence[str], env: Mapping[str, str], name: str, *, preamble
 
     ``preamble``: the child first prints one line of its own, ``missing`` when it cannot run (then None).
     """
+    counts = section_events(argv, env, name, preamble=preamble)
+    return None if counts is None else counts["Ir"]
+
+
+def section_events(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    name: str,
+    *,
+    preamble: bool = False,
+    options: Sequence[str] = (),
+    events: Sequence[str] = ("Ir",),
+) -> dict[str, int] | None:
+    """Each of ``events`` in the child ``argv``'s second section less its first, by name; ``options``: more
+    valgrind options (``--cache-sim=yes`` for the cache-miss events). ``preamble`` as in `sections`."""
     child = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null", *argv],
+        ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null", *options, *argv],
         env={**env, "PYTHONHASHSEED": "0"},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -50,7 +67,7 @@ def sections(argv: Sequence[str], env: Mapping[str, str], name: str, *, preamble
     )
     assert child.stdin is not None
     assert child.stdout is not None
-    counts: list[int] = []
+    counts: list[list[int]] = []
     try:
         if preamble and child.stdout.readline().strip() == "missing":
             return None
@@ -62,14 +79,15 @@ def sections(argv: Sequence[str], env: Mapping[str, str], name: str, *, preamble
             child.stdin.write("go\n")
             child.stdin.flush()
             child.stdout.readline()
-            found = re.search(r"Th 1\s+([\d,]+)", _control(child.pid, "-e", "Ir"))  # "Th 1  126,952,369"
+            # "  Totals:  Ir D1mr" then "   Th 1  126,952,369  4,210": one column per event asked for
+            found = re.search(r"Th 1\s+([\d, ]+)", _control(child.pid, "-e", ",".join(events)))
             _control(child.pid, "--instr=off")
             if found is None:
                 raise RuntimeError(f"callgrind_control printed no count for {name}")
-            counts.append(int(found.group(1).replace(",", "")))
+            counts.append([int(column.replace(",", "")) for column in found.group(1).split()])
             child.stdin.write("next\n")
             child.stdin.flush()
     finally:
         child.stdin.close()
         child.wait()
-    return counts[1] - counts[0]
+    return {event: after - before for event, before, after in zip(events, counts[0], counts[1], strict=True)}

@@ -23,8 +23,19 @@ ROUNDS interleaved rounds of ROUND_CALLS calls each (1,200 calls a side), and pr
 the per-call difference, with the best rounds; with ``--baseline-src``, the same in a process for that version.
 Wall times move with the machine's load (printed); the instruction counts do not.
 
-Needs ``valgrind`` on the PATH (not for ``--timed``). Run: ``python benchmarks/bench_anthropic.py [--timed]
-[--baseline-src DIR]``.
+``--on-end`` times CostSpanProcessor's own ``on_end`` and ``on_start`` inside real ``native`` calls
+(``perf_counter_ns`` around each, ROUNDS x ROUND_CALLS calls a process, PROCESSES processes a version, taken in
+turns), per version: the processor's share of a call where
+it runs after the SDK's few million instructions, its code and data cold in the caches. ``--cache-sim`` counts
+``native`` and ``native-bare`` under callgrind's cache simulation and prints what the processor adds per call:
+instructions and the misses of the first-level instruction (I1mr) and data (D1mr, D1mw) caches and of the last
+level (ILmr, DLmr, DLmw).
+
+Every call's response has an id of its own (the recording's, its tail numbered), as real responses do: with one id
+for all, every call after the first would be priced as a duplicate response.
+
+Needs ``valgrind`` on the PATH (not for ``--timed``). Run: ``python benchmarks/bench_anthropic.py
+[--timed | --on-end | --cache-sim] [--baseline-src DIR]``.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import itertools
 import json
 import os
 import shutil
@@ -44,15 +56,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from _callgrind import sections
+from _callgrind import section_events, sections
 
 PIPELINES = ("bare", "required", "instrumented", "native", "native-bare", "openllmetry")
 CALLS = 50
 ROUNDS = 12
 ROUND_CALLS = 100
+PROCESSES = 5
 RECORDING = Path(__file__).parents[1] / "tests" / "recordings" / "anthropic" / "sonnet_cache.json"
 MESSAGES = [{"role": "user", "content": "Why was I charged twice this month?"}]
 MODEL = "claude-sonnet-4-5"
+CACHE_EVENTS = ("Ir", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
 # What our span carries for sonnet_cache (checked against an exported span by tests/test_anthropic_messages.py).
 REQUEST = {
     "gen_ai.operation.name": "chat",
@@ -76,8 +90,11 @@ RESPONSE = {
 }
 
 
-def make_call(pipeline: str) -> Callable[[], None]:
-    """A function that makes one ``messages.create`` call through ``pipeline``, warmed up by one call."""
+def make_call(pipeline: str, timings: dict[str, list[int]] | None = None) -> Callable[[], None]:
+    """A function that makes one ``messages.create`` call through ``pipeline``, warmed up by one call.
+
+    ``timings``: CostSpanProcessor's ``on_start`` and ``on_end`` append their nanoseconds per span there.
+    """
     import anthropic
     import httpx2
     from opentelemetry.context import Context
@@ -100,13 +117,26 @@ def make_call(pipeline: str) -> Callable[[], None]:
     recording = json.loads(RECORDING.read_text(encoding="utf-8"))
     body = json.dumps(recording["body"]).encode()
     headers = recording["headers"]
-    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, headers=headers, content=body))
+    # Each response its own id, of the recorded one's length: the recorded id with its tail numbered.
+    recorded_id = recording["body"]["id"].encode()
+    numbers = itertools.count()
+
+    def respond(request: object) -> Any:
+        number = b"%08d" % next(numbers)
+        return httpx2.Response(
+            200, headers=headers, content=body.replace(recorded_id, recorded_id[: -len(number)] + number)
+        )
+
+    transport = httpx2.MockTransport(respond)
     provider = TracerProvider()
     meters = MeterProvider()
     if pipeline in ("bare", "required", "native-bare"):
         provider.add_span_processor(Sink())
     else:
-        provider.add_span_processor(CostSpanProcessor(Sink(), meter_provider=meters))
+        processor = CostSpanProcessor(Sink(), meter_provider=meters)
+        if timings is not None:
+            _time_hooks(processor, timings)
+        provider.add_span_processor(processor)
     tracing: Any = {"tracer_provider": provider} if pipeline.startswith("native") else False
     client = anthropic.Anthropic(
         api_key="bench", http_client=httpx2.Client(transport=transport), max_retries=0, open_telemetry=tracing
@@ -141,16 +171,35 @@ def make_call(pipeline: str) -> Callable[[], None]:
     return call
 
 
+def _time_hooks(processor: Any, timings: dict[str, list[int]]) -> None:
+    """Replaces ``processor``'s ``on_start`` and ``on_end`` on the instance by the same, timed into ``timings``."""
+    clock = time.perf_counter_ns
+    for hook in ("on_start", "on_end"):
+        method, spent = getattr(processor, hook), timings.setdefault(hook, [])
+
+        def timed_hook(*args: Any, method: Any = method, spent: list[int] = spent, **kwargs: Any) -> None:
+            started = clock()
+            method(*args, **kwargs)
+            spent.append(clock() - started)
+
+        setattr(processor, hook, timed_hook)
+
+
 def run(pipeline: str, calls: int) -> None:
     """Makes ``calls`` calls through ``pipeline`` (after one warm-up call), in the sections `sections` counts."""
     call = make_call(pipeline)
     for section in (0, calls):
+        # Collections are left out: where one falls depends on every allocation before it, and it moved the count
+        # per call by thousands of instructions between two processes of the same code.
+        gc.collect()
+        gc.disable()
         print("ready", flush=True)
         sys.stdin.readline()
         for _ in range(section):
             call()
         print("done", flush=True)
         sys.stdin.readline()
+        gc.enable()
 
 
 def timed() -> None:
@@ -170,6 +219,75 @@ def timed() -> None:
     with_, without = rounds["native"], rounds["native-bare"]
     median = statistics.median(a - b for a, b in zip(with_, without, strict=True))
     print(f"{min(with_):.2f} {min(without):.2f} {median:.2f}", flush=True)
+
+
+def on_end_child() -> None:
+    """In this process: ROUNDS x ROUND_CALLS ``native`` calls with CostSpanProcessor's hooks timed; prints the
+    median and mean microseconds of ``on_end`` and of ``on_start`` per call."""
+    timings: dict[str, list[int]] = {}
+    call = make_call("native", timings)
+    for spent in timings.values():
+        spent.clear()  # the warm-up call's
+    for _ in range(ROUNDS):
+        gc.collect()
+        for _ in range(ROUND_CALLS):
+            call()
+    found = [timings["on_end"], timings["on_start"]]
+    print(
+        " ".join(f"{statistics.median(ns) / 1000:.2f} {statistics.fmean(ns) / 1000:.2f}" for ns in found), len(found[0])
+    )
+
+
+def on_end_report(baseline_src: str | None) -> None:
+    """`on_end_child` in a process per version, PROCESSES times each, interleaved; each child's median of
+    ``on_end``, and the lowest of them per version (one child's median moves by several microseconds)."""
+    print(f"CostSpanProcessor's hooks inside {ROUNDS * ROUND_CALLS} real native calls a process (us per call)")
+    medians: dict[str, list[float]] = {}
+    for _ in range(PROCESSES):
+        for version, env in versions(baseline_src).items():
+            command = [sys.executable, __file__, "--on-end-child"]
+            end_median, end_mean, start_median, start_mean, spans = subprocess.run(
+                command, env=env, capture_output=True, text=True, check=True
+            ).stdout.split()
+            medians.setdefault(version, []).append(float(end_median))
+            print(
+                f"{version:<9} on_end median {end_median:>6} mean {end_mean:>6}  "
+                f"on_start median {start_median:>5} mean {start_mean:>5}  ({spans} spans)",
+                flush=True,
+            )
+    for version, found in medians.items():
+        print(f"{version:<9} on_end, the lowest median of {len(found)} processes: {min(found):.2f} us")
+    print(f"load average: {os.getloadavg()[0]:.1f}")
+
+
+def cache_report(baseline_src: str | None) -> None:
+    """What CostSpanProcessor adds per real call (``native - native-bare``) in callgrind's cache simulation."""
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed: nothing to count")
+        return
+    env = versions(baseline_src)
+    counted: dict[str, dict[str, int]] = {}
+    for name, pipeline, version in [
+        ("native-bare", "native-bare", "this"),
+        ("native", "native", "this"),
+        *([("baseline native", "native", "baseline")] if "baseline" in env else []),
+    ]:
+        found = section_events(
+            [sys.executable, __file__, pipeline, str(CALLS)],
+            env[version],
+            name,
+            options=["--cache-sim=yes"],
+            events=CACHE_EVENTS,
+        )
+        assert found is not None
+        counted[name] = found
+    print(f"per call ({CALLS} calls), {' '.join(f'{event:>10}' for event in CACHE_EVENTS)}")
+    bare = counted["native-bare"]
+    for name, found in counted.items():
+        print(f"{name:<28} {' '.join(f'{found[event] / CALLS:>10,.1f}' for event in CACHE_EVENTS)}")
+        if name != "native-bare":
+            added = " ".join(f"{(found[event] - bare[event]) / CALLS:>+10,.1f}" for event in CACHE_EVENTS)
+            print(f"{'  added by the processor':<28} {added}")
 
 
 def per_call(pipeline: str, env: Mapping[str, str]) -> float:
@@ -237,12 +355,21 @@ if __name__ == "__main__":
     elif sys.argv[1:] == ["--timed-child"]:
         warnings.simplefilter("ignore")
         timed()
+    elif sys.argv[1:] == ["--on-end-child"]:
+        warnings.simplefilter("ignore")
+        on_end_child()
     else:
         parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
         parser.add_argument("--timed", action="store_true", help="time native against native-bare side by side")
+        parser.add_argument("--on-end", action="store_true", help="time the processor's hooks inside real calls")
+        parser.add_argument("--cache-sim", action="store_true", help="count cache misses the processor adds per call")
         parser.add_argument("--baseline-src", help="a src directory with another version of otel_llmcost")
         arguments = parser.parse_args()
         if arguments.timed:
             timed_report(arguments.baseline_src)
+        elif arguments.on_end:
+            on_end_report(arguments.baseline_src)
+        elif arguments.cache_sim:
+            cache_report(arguments.baseline_src)
         else:
             main(arguments.baseline_src)

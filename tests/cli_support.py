@@ -6,12 +6,14 @@ with ``OTEL_TRACES_EXPORTER=llmcost_file`` makes them, so the report reads what 
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Tracer, TracerProvider
@@ -101,3 +103,18 @@ def shop_spans(folder: Path) -> Path:
     with exporting(folder) as tracer:
         emit(tracer, SHOP_CALLS)
     return folder
+
+
+def exported_spans(folder: Path) -> dict[str, dict[str, Any]]:
+    """Each span's attributes (plain values), by span name."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.rglob("*.json*")):
+        text = gzip.decompress(path.read_bytes()).decode() if path.name.endswith(".gz") else path.read_text()
+        for line in text.splitlines():
+            for resource in json.loads(line)["resourceSpans"]:
+                for scope in resource["scopeSpans"]:
+                    for span in scope["spans"]:
+                        found[span["name"]] = {
+                            item["key"]: next(iter(item["value"].values())) for item in span["attributes"]
+                        }
+    return found

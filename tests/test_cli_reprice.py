@@ -6,11 +6,10 @@ import gzip
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from cli_support import run, run_json, shop_spans
+from cli_support import exported_spans, run, run_json, shop_spans
 
 
 @pytest.fixture
@@ -46,21 +45,6 @@ def new_prices(tmp_path: Path) -> Path:
     return path
 
 
-def _spans(folder: Path) -> dict[str, dict[str, Any]]:
-    """Each span's attributes (plain values), by span name."""
-    found: dict[str, dict[str, Any]] = {}
-    for path in sorted(folder.rglob("*.json*")):
-        text = gzip.decompress(path.read_bytes()).decode() if path.name.endswith(".gz") else path.read_text()
-        for line in text.splitlines():
-            for resource in json.loads(line)["resourceSpans"]:
-                for scope in resource["scopeSpans"]:
-                    for span in scope["spans"]:
-                        found[span["name"]] = {
-                            item["key"]: next(iter(item["value"].values())) for item in span["attributes"]
-                        }
-    return found
-
-
 def test_reprice_replaces_the_cost_and_says_what_it_was(shop: Path, new_prices: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     openai = new_prices.with_name("openai.json")
@@ -87,7 +71,7 @@ def test_reprice_replaces_the_cost_and_says_what_it_was(shop: Path, new_prices: 
         Decimal("0.044945"),
     )
 
-    spans = _spans(out)
+    spans = exported_spans(out)
     sonnet_span = spans["chat claude-sonnet-4-5"]
     assert sonnet_span["gen_ai.usage.cost.amount"] == 0.04
     assert sonnet_span["gen_ai.usage.cost"] == 0.04
@@ -134,10 +118,10 @@ def test_reprice_uses_the_prices_of_each_span_s_day_or_of_at(shop: Path, tmp_pat
 
     # The Sonnet call started on 2026-12-07, before the change: 0.06 as before.
     assert on_the_day["changed"] == 0
-    assert _spans(tmp_path / "a")["chat claude-sonnet-4-5"]["gen_ai.usage.cost.amount"] == 0.06
+    assert exported_spans(tmp_path / "a")["chat claude-sonnet-4-5"]["gen_ai.usage.cost.amount"] == 0.06
     # At 2026-12-09's prices: 10000 * 2/1e6 + 2000 * 10/1e6 = 0.04
     assert later["changed"] == 1
-    sonnet = _spans(tmp_path / "b")["chat claude-sonnet-4-5"]
+    sonnet = exported_spans(tmp_path / "b")["chat claude-sonnet-4-5"]
     assert sonnet["gen_ai.usage.cost.amount"] == 0.04
     assert sonnet["llmcost.price.effective_date"] == "2026-12-08"
 
@@ -162,7 +146,7 @@ def test_reprice_at_a_date_before_any_price_leaves_the_call_unpriced(shop: Path,
         "reprice", str(shop), "--out", str(tmp_path / "out"), "--prices", str(dated), "--at", "2025-01-01"
     )
 
-    sonnet = _spans(tmp_path / "out")["chat claude-sonnet-4-5"]
+    sonnet = exported_spans(tmp_path / "out")["chat claude-sonnet-4-5"]
     assert sonnet["llmcost.status"] == "unpriced"
     assert sonnet["llmcost.reason"] == "unknown_model"
     assert "gen_ai.usage.cost.amount" not in sonnet

@@ -7,7 +7,6 @@ span says the currency and the rate; an override file may give its own rate.
 
 from __future__ import annotations
 
-import gzip
 import json
 from datetime import date
 from decimal import Decimal as D
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cli_support import DAY1, HOUR, chat, emit, exporting, run_json
+from cli_support import DAY1, HOUR, chat, emit, exported_spans, exporting, run_json
 from openai_support import MESSAGES, client, openai_recording
 from otel_llmcost.pricing import Conversion, PriceFileError, PriceTable, Usage
 from otel_llmcost.pricing._load import read_provider_file
@@ -172,18 +171,7 @@ def test_an_override_files_prices_in_euros_are_converted_at_its_rate(tmp_path: P
 
 
 def test_an_override_file_replaces_the_bundled_rate(tmp_path: Path) -> None:
-    own_rate = tmp_path / "scaleway.json"
-    own_rate.write_text(
-        json.dumps(
-            {
-                "provider": "scaleway",
-                "currency": "EUR",
-                "fx": {"usd_per_unit": "1.25", "date": "2026-12-04", "source": "our treasury's December rate"},
-                "models": [],
-            }
-        ),
-        encoding="utf-8",
-    )
+    own_rate = _rate_file(tmp_path, "EUR", "1.25", "our treasury's December rate")
     table = PriceTable.load([own_rate])
 
     cost = table.price(
@@ -199,18 +187,7 @@ def test_an_override_file_replaces_the_bundled_rate(tmp_path: Path) -> None:
 
 
 def test_a_rate_in_another_currency_leaves_the_bundled_one(tmp_path: Path) -> None:
-    path = tmp_path / "scaleway.json"
-    path.write_text(
-        json.dumps(
-            {
-                "provider": "scaleway",
-                "currency": "GBP",
-                "fx": {"usd_per_unit": "1.27", "date": "2026-12-04", "source": "ours"},
-                "models": [],
-            }
-        ),
-        encoding="utf-8",
-    )
+    path = _rate_file(tmp_path, "GBP", "1.27", "ours")
     bundled = read_provider_file(PRICING / "providers" / "scaleway.json", strict=True)
     with_gbp = PriceTable.load([path])
 
@@ -223,24 +200,13 @@ def test_repricing_at_another_rate_says_the_new_rate(tmp_path: Path) -> None:
     spans = tmp_path / "spans"
     with exporting(spans) as tracer:
         emit(tracer, [(DAY1 + HOUR, chat("scaleway", "llama-3.3-70b-instruct", 5563, 1471))])
-    own_rate = tmp_path / "scaleway.json"
-    own_rate.write_text(
-        json.dumps(
-            {
-                "provider": "scaleway",
-                "currency": "EUR",
-                "fx": {"usd_per_unit": "1.25", "date": "2026-12-04", "source": "our treasury's December rate"},
-                "models": [],
-            }
-        ),
-        encoding="utf-8",
-    )
+    own_rate = _rate_file(tmp_path, "EUR", "1.25", "our treasury's December rate")
     out = tmp_path / "out"
 
     run_json("reprice", str(spans), "--out", str(out), "--prices", str(own_rate))
 
-    before = _span_attributes(spans)
-    after = _span_attributes(out)
+    before = exported_spans(spans)["chat llama-3.3-70b-instruct"]
+    after = exported_spans(out)["chat llama-3.3-70b-instruct"]
     assert (before["llmcost.price.currency"], before["llmcost.price.usd_per_unit"]) == ("EUR", "1.1607")
     assert (after["llmcost.price.currency"], after["llmcost.price.usd_per_unit"]) == ("EUR", "1.25")
     # (5563 x EUR 0.90 + 1471 x EUR 0.90) / 1M = EUR 0.0063306: x 1.1607 = USD 0.00734792742, x 1.25 = USD 0.00791325
@@ -248,14 +214,10 @@ def test_repricing_at_another_rate_says_the_new_rate(tmp_path: Path) -> None:
     assert D(repr(after["gen_ai.usage.cost.amount"])) == D("0.00791325")
 
 
-def _span_attributes(folder: Path) -> dict[str, Any]:
-    """The attributes of the one chat span exported to ``folder`` (OTLP JSON lines)."""
-    for path in sorted(folder.rglob("*.json*")):
-        text = gzip.decompress(path.read_bytes()).decode() if path.name.endswith(".gz") else path.read_text()
-        for line in text.splitlines():
-            for resource in json.loads(line)["resourceSpans"]:
-                for scope in resource["scopeSpans"]:
-                    for span in scope["spans"]:
-                        if span["name"].startswith("chat "):
-                            return {item["key"]: next(iter(item["value"].values())) for item in span["attributes"]}
-    raise AssertionError(f"no chat span in {folder}")
+def _rate_file(folder: Path, currency: str, usd_per_unit: str, source: str) -> Path:
+    """An override file for Scaleway that only sets its rate (no entries of its own), in ``folder``."""
+    path = folder / "scaleway.json"
+    fx = {"usd_per_unit": usd_per_unit, "date": "2026-12-04", "source": source}
+    document = {"provider": "scaleway", "currency": currency, "fx": fx, "models": []}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path

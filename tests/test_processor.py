@@ -571,8 +571,8 @@ def quotes_used(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     counts = {"priced": 0, "declined": 0}
     price = _quote.Quote.price
 
-    def counted(self: _quote.Quote, usage: Usage, status: str) -> object:
-        found = price(self, usage, status)
+    def counted(self: _quote.Quote, usage: Usage, status: str, provider: str, model: str) -> object:
+        found = price(self, usage, status, provider, model)
         counts["priced" if found is not None else "declined"] += 1
         return found
 

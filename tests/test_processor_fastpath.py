@@ -57,8 +57,8 @@ def quotes() -> Iterator[dict[str, int]]:
     found = {"priced": 0, "declined": 0}
     price = _quote.Quote.price
 
-    def counted(self: _quote.Quote, usage: Usage, status: str) -> tuple[dict[str, object], Decimal] | None:
-        result = price(self, usage, status)
+    def counted(self: _quote.Quote, usage: Usage, status: str, provider: str, model: str) -> _quote.PricedCall | None:
+        result = price(self, usage, status, provider, model)
         found["priced" if result is not None else "declined"] += 1
         return result
 

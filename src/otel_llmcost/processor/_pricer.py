@@ -7,13 +7,12 @@ import time
 from collections.abc import Callable, Collection
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import NamedTuple
 
 from .. import _attributes as a
 from .._bounded import remember
 from ..pricing import Cost, Plan, PriceFileError, PriceTable, PricingError, default_table
 from ..usage import COST_BUCKETS, INPUT_TOKEN_UNITS, GenAICall, Usage
-from ._quote import Quote
+from ._quote import PricedCall, Quote
 
 __all__ = ["COST_ALIASES", "PricedCall", "Pricer"]
 
@@ -40,17 +39,6 @@ def _bucket(unit: str) -> str:
     if bucket is not None:
         return bucket
     return a.LLMCOST_COST_IMAGE if unit.startswith("image:") else a.LLMCOST_COST_FEES
-
-
-class PricedCall(NamedTuple):
-    """The outcome for one span: its status, the attributes to add, and the amount (for metrics and roll-ups)."""
-
-    status: str
-    attributes: dict[str, object]
-    amount_usd: Decimal | None
-    reason: str | None = None
-    provider: str | None = None
-    model: str | None = None
 
 
 class Pricer:
@@ -189,10 +177,8 @@ class Pricer:
             # `Usage.input_tokens` as the sum of its slice: a third of the property's instructions.
             inputs: tuple[int, ...] = usage[:_INPUT_FIELDS]  # pyright: ignore[reportAssignmentType] - the input buckets
             quote = plan.base if sum(inputs) <= lowest else plan.quote(usage)
-        quoted = quote.price(usage, status)
-        if quoted is None:
-            return self._from_cost(call, plan.plan.cost(usage))
-        return PricedCall(status, quoted[0], quoted[1], None, provider, model)
+        # The quote builds the result itself: one object per priced call, not its parts and then the result.
+        return quote.price(usage, status, provider, model) or self._from_cost(call, plan.plan.cost(usage))
 
     @staticmethod
     def _explained(result: PricedCall, detail: str) -> PricedCall:

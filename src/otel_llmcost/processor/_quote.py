@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, getcontext
+from typing import NamedTuple
 
 from ..pricing import TOKEN_UNITS, Applied, TokenRates
 from ..usage import Usage
 
-__all__ = ["Quote"]
+__all__ = ["PricedCall", "Quote"]
 
 _TOKEN_FIELDS = len(TOKEN_UNITS)
 _TOKENS_ONLY = Usage()[_TOKEN_FIELDS:]
@@ -27,6 +28,17 @@ method's instructions; tests/test_processor_fastpath.py checks that the two agre
 
 _EXACT_BELOW = {precision: 10**precision for precision in range(1, 100)}
 """Context precision -> the smallest amount it cannot hold exactly (a precision not here: use a `Cost`)."""
+
+
+class PricedCall(NamedTuple):
+    """The outcome for one span: its status, the attributes to add, and the amount (for metrics and roll-ups)."""
+
+    status: str
+    attributes: dict[str, object]
+    amount_usd: Decimal | None
+    reason: str | None = None
+    provider: str | None = None
+    model: str | None = None
 
 
 class Quote:
@@ -54,8 +66,9 @@ class Quote:
         self._amount_keys = amount_keys
         self._fee = bool(applied.prices.per_request.get("request"))
 
-    def price(self, usage: Usage, status: str) -> tuple[dict[str, object], Decimal] | None:
-        """The attributes and amount of a call with ``usage``; None when only a `Cost` can price it."""
+    def price(self, usage: Usage, status: str, provider: str, model: str) -> PricedCall | None:
+        """The outcome of ``provider``'s call to ``model`` with ``usage``, priced with ``status``; None when only a
+        `Cost` can price it."""
         if self._fee or usage[_TOKEN_FIELDS:] != _TOKENS_ONLY:
             return None
         rates = self._rates
@@ -72,4 +85,4 @@ class Quote:
         value = total / divisor
         for key in self._amount_keys:
             attributes[key] = value
-        return attributes, rates.decimal(total, exponent)
+        return PricedCall(status, attributes, rates.decimal(total, exponent), None, provider, model)

@@ -315,8 +315,14 @@ def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | Non
             if type(value) is not int or value < 0:
                 return None
             totals[index] = value
+        # `_texts`, inline: after the SDK's own work this code runs cold, and a function less is less to load.
+        texts = _NO_TEXTS.copy()
+        for key, index in shape.texts:
+            value = attributes[key]
+            if type(value) is str and value:
+                texts[index] = value
         try:
-            return _texts(attributes, shape), tokens_usage(totals)
+            return texts, tokens_usage(totals)
         except ValueError as error:
             raise _InvalidUsage(str(error)) from None
     counts: dict[str, int | float] = {}
