@@ -124,6 +124,7 @@ def priced(total: Decimal, breakdown: Mapping[str, Decimal]) -> dict[str, object
         "gen_ai.usage.cost": float(total),
         "llmcost.status": "priced",
         **{f"llmcost.cost.{bucket}": float(amount) for bucket, amount in breakdown.items()},
+        "llmcost.price.effective_date": "2025-09-29",  # the bundled entry is priced from its launch day
         "llmcost.price.entry": SONNET_ENTRY,
         "llmcost.price.model": SONNET_SNAPSHOT,
         "llmcost.price.table_version": default_table().version,
