@@ -155,14 +155,7 @@ def test_entries_of_new_providers_say_when_their_price_took_effect() -> None:
 
 # Files whose open starts still rely on the README's convention alone (a first period without `from` is in force
 # since the model's launch) and carry no note yet; each leaves this set when its entries are dated or explained.
-OPEN_STARTS_BY_CONVENTION = {
-    "openai",
-    "anthropic",
-    "gcp.gemini",
-    "mistral_ai",
-    "cohere",
-    "x_ai",
-}
+OPEN_STARTS_BY_CONVENTION: set[str] = set()
 
 
 def _open_start_unexplained(document: dict[str, Any], model: dict[str, Any]) -> bool:
