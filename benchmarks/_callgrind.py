@@ -18,10 +18,11 @@ from collections.abc import Mapping, Sequence
 __all__ = ["section_events", "sections", "whole_run"]
 
 
-def whole_run(argv: Sequence[str], env: Mapping[str, str]) -> int:
-    """The instructions callgrind counts for the process ``argv``, start to exit."""
+def whole_run(argv: Sequence[str], env: Mapping[str, str], *, options: Sequence[str] = ()) -> int:
+    """The instructions callgrind counts for the process ``argv``, start to exit (or as ``options``, callgrind's
+    own, narrow it: ``--collect-atstart=no``, ``--toggle-collect=...``)."""
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *options, *argv],
         env={**env, "PYTHONHASHSEED": "0"},
         capture_output=True,
         text=True,

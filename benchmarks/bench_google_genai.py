@@ -26,13 +26,11 @@ import importlib.util
 import json
 import operator
 import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
+
+from _callgrind import whole_run
 
 PIPELINES = ("bare", "required", "instrumented", "official", "official-priced")
 CALLS = 100
@@ -137,30 +135,10 @@ def _run(pipeline: str, calls: int) -> None:
     operator.call(loop)  # callgrind counts inside operator.call only: nothing else calls it
 
 
-def instructions(pipeline: str, calls: int, directory: str) -> int:
+def instructions(pipeline: str, calls: int) -> int:
     """The instructions callgrind counts in ``calls`` calls of ``pipeline``."""
-    out = Path(directory) / f"{pipeline}.{calls}.out"
-    done = subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--collect-atstart=no",
-            "--toggle-collect=_operator_call",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            __file__,
-            pipeline,
-            str(calls),
-        ],
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"callgrind printed no count for {pipeline}:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
+    argv = [sys.executable, __file__, pipeline, str(calls)]
+    return whole_run(argv, os.environ, options=("--collect-atstart=no", "--toggle-collect=_operator_call"))
 
 
 def main() -> None:
@@ -168,14 +146,10 @@ def main() -> None:
         print("valgrind is not installed: nothing to count")
         return
     per_call: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as directory:
-        for pipeline in PIPELINES:
-            if (
-                pipeline.startswith("official")
-                and importlib.util.find_spec("opentelemetry.instrumentation.google_genai") is None
-            ):
-                continue
-            per_call[pipeline] = instructions(pipeline, CALLS, directory) / CALLS
+    for pipeline in PIPELINES:
+        if pipeline.startswith("official") and importlib.util.find_spec(OFFICIAL) is None:
+            continue
+        per_call[pipeline] = instructions(pipeline, CALLS) / CALLS
     bare = per_call["bare"]
     required = per_call["required"] - bare
     for pipeline, count in per_call.items():
