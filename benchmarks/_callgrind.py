@@ -80,12 +80,14 @@ def section_events(
             child.stdin.write("go\n")
             child.stdin.flush()
             child.stdout.readline()
-            # "  Totals:  Ir D1mr" then "   Th 1  126,952,369  4,210": one column per event asked for
-            found = re.search(r"Th 1\s+([\d, ]+)", _control(child.pid, "-e", ",".join(events)))
+            # "  Totals:  Ir D1mr" then "   Th 1  126,952,369  4,210", a line per thread: one column per event
+            # asked for, summed over the threads (a thread of the child's own does part of the section's work)
+            threads = re.findall(r"Th \d+\s+([\d, ]+)", _control(child.pid, "-e", ",".join(events)))
             _control(child.pid, "--instr=off")
-            if found is None:
+            if not threads:
                 raise RuntimeError(f"callgrind_control printed no count for {name}")
-            counts.append([int(column.replace(",", "")) for column in found.group(1).split()])
+            per_thread = [[int(column.replace(",", "")) for column in found.split()] for found in threads]
+            counts.append([sum(column) for column in zip(*per_thread, strict=True)])
             child.stdin.write("next\n")
             child.stdin.flush()
     finally:

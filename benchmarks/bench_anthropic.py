@@ -8,6 +8,12 @@ Pipelines, each making the same ``messages.create`` call over a recorded respons
   native        the SDK's own tracing (anthropic 2.x), spans priced by CostSpanProcessor
   native-bare   the SDK's own tracing, spans straight to the no-op processor: ``native - native-bare`` is what
                 CostSpanProcessor adds to a real SDK call (issue 9: at most 10 microseconds)
+  native-batched
+                ``native`` with CostSpanProcessor pricing in batches (``batched=True``, its default in front
+                of a BatchSpanProcessor): a span's end queues it, every 32nd prices the queue in a row, and a
+                timer thread prices what waits a second; every count and time includes all of it (a section or
+                round ends by settling the queue, ``force_flush``, inside the count)
+  native-batched-no-timer the same with the timer thread held off: what the timer costs a loop that never lets it run
   openllmetry   OpenLLMetry's instrumentor, spans priced by CostSpanProcessor (when installed)
 Every span goes to a no-op processor (behind CostSpanProcessor where priced). Each pipeline runs in a process
 of its own under callgrind with instrumentation off (start-up and imports run uninstrumented, several times
@@ -54,11 +60,21 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from _callgrind import section_events, sections
 
-PIPELINES = ("bare", "required", "instrumented", "native", "native-bare", "openllmetry")
+PIPELINES = (
+    "bare",
+    "required",
+    "instrumented",
+    "native",
+    "native-bare",
+    "native-batched",
+    "native-batched-no-timer",
+    "openllmetry",
+)
+TIMED = ("native", "native-bare", "native-batched", "native-batched-no-timer")
 CALLS = 50
 ROUNDS = 12
 ROUND_CALLS = 100
@@ -90,8 +106,17 @@ RESPONSE = {
 }
 
 
-def make_call(pipeline: str, timings: dict[str, list[int]] | None = None) -> Callable[[], None]:
-    """A function that makes one ``messages.create`` call through ``pipeline``, warmed up by one call.
+class Pipeline(NamedTuple):
+    call: Callable[[], None]
+    """Makes one ``messages.create`` call."""
+    settle: Callable[[], object]
+    """Does what the pipeline left for later (the tracer provider's ``force_flush``)."""
+    release: Callable[[], None]
+    """Frees the spans the sink keeps (after `settle`): a section's or round's end, outside its count."""
+
+
+def make_call(pipeline: str, timings: dict[str, list[int]] | None = None) -> Pipeline:
+    """``pipeline``, warmed up by one call.
 
     ``timings``: CostSpanProcessor's ``on_start`` and ``on_end`` append their nanoseconds per span there.
     """
@@ -108,11 +133,17 @@ def make_call(pipeline: str, timings: dict[str, list[int]] | None = None) -> Cal
     warnings.simplefilter("ignore")
 
     class Sink(SpanProcessor):
+        """Keeps the spans it is handed until they are released, as a BatchSpanProcessor keeps them until its
+        export: no pipeline frees its spans inside the call that made them."""
+
+        def __init__(self) -> None:
+            self.held: list[ReadableSpan] = []
+
         def on_start(self, span: Span, parent_context: Context | None = None) -> None:
             return None
 
         def on_end(self, span: ReadableSpan) -> None:
-            return None
+            self.held.append(span)
 
     recording = json.loads(RECORDING.read_text(encoding="utf-8"))
     body = json.dumps(recording["body"]).encode()
@@ -130,10 +161,16 @@ def make_call(pipeline: str, timings: dict[str, list[int]] | None = None) -> Cal
     transport = httpx2.MockTransport(respond)
     provider = TracerProvider()
     meters = MeterProvider()
+    sink = Sink()
     if pipeline in ("bare", "required", "native-bare"):
-        provider.add_span_processor(Sink())
+        provider.add_span_processor(sink)
     else:
-        processor = CostSpanProcessor(Sink(), meter_provider=meters)
+        options: Any = {"batched": True} if pipeline in ("native-batched", "native-batched-no-timer") else {}
+        processor = CostSpanProcessor(sink, meter_provider=meters, **options)
+        if pipeline == "native-batched-no-timer":
+            deferred = processor._deferred  # pyright: ignore[reportPrivateUsage]
+            assert deferred is not None
+            deferred._delay = 3600.0  # pyright: ignore[reportPrivateUsage] - the timer held off
         if timings is not None:
             _time_hooks(processor, timings)
         provider.add_span_processor(processor)
@@ -168,7 +205,9 @@ def make_call(pipeline: str, timings: dict[str, list[int]] | None = None) -> Cal
             tokens.record(523, {**metric, "gen_ai.token.type": "output"})
 
     call()
-    return call
+    provider.force_flush()
+    sink.held.clear()
+    return Pipeline(call, provider.force_flush, sink.held.clear)
 
 
 def _time_hooks(processor: Any, timings: dict[str, list[int]]) -> None:
@@ -187,7 +226,7 @@ def _time_hooks(processor: Any, timings: dict[str, list[int]]) -> None:
 
 def run(pipeline: str, calls: int) -> None:
     """Makes ``calls`` calls through ``pipeline`` (after one warm-up call), in the sections `sections` counts."""
-    call = make_call(pipeline)
+    call, settle, release = make_call(pipeline)
     for section in (0, calls):
         # Collections are left out: where one falls depends on every allocation before it, and it moved the count
         # per call by thousands of instructions between two processes of the same code.
@@ -197,41 +236,50 @@ def run(pipeline: str, calls: int) -> None:
         sys.stdin.readline()
         for _ in range(section):
             call()
+        settle()
         print("done", flush=True)
         sys.stdin.readline()
+        release()  # counting is off by now
         gc.enable()
 
 
-def timed() -> None:
-    """In this process: ``native`` and ``native-bare`` in interleaved rounds; prints the microseconds per call of
-    the best rounds and the median of the rounds' differences (``native`` less ``native-bare``)."""
-    calls = {pipeline: make_call(pipeline) for pipeline in ("native", "native-bare")}
+def timed(pipelines: list[str]) -> None:
+    """In this process: ``pipelines`` in interleaved rounds, each round ending by settling its pipeline (inside
+    the time); prints, per pipeline, the microseconds per call of its best round and the median of its rounds'
+    differences from ``native-bare`` (0 for that one)."""
+    calls = {pipeline: make_call(pipeline) for pipeline in pipelines}
     rounds: dict[str, list[float]] = {pipeline: [] for pipeline in calls}
     for round_ in range(ROUNDS):
         order = list(calls) if round_ % 2 == 0 else list(reversed(calls))
         for pipeline in order:
-            call = calls[pipeline]
+            call, settle, release = calls[pipeline]
             gc.collect()  # each round starts with a clean heap: a collection lands inside a round by its own calls
             started = time.perf_counter_ns()
             for _ in range(ROUND_CALLS):
                 call()
+            settle()
             rounds[pipeline].append((time.perf_counter_ns() - started) / ROUND_CALLS / 1000)
-    with_, without = rounds["native"], rounds["native-bare"]
-    median = statistics.median(a - b for a, b in zip(with_, without, strict=True))
-    print(f"{min(with_):.2f} {min(without):.2f} {median:.2f}", flush=True)
+            release()
+    without = rounds["native-bare"]
+    for pipeline, with_ in rounds.items():
+        median = statistics.median(a - b for a, b in zip(with_, without, strict=True))
+        print(f"{pipeline} {min(with_):.2f} {median:.2f}", flush=True)
 
 
-def on_end_child() -> None:
-    """In this process: ROUNDS x ROUND_CALLS ``native`` calls with CostSpanProcessor's hooks timed; prints the
-    median and mean microseconds of ``on_end`` and of ``on_start`` per call."""
+def on_end_child(pipeline: str) -> None:
+    """In this process: ROUNDS x ROUND_CALLS calls of ``pipeline`` with CostSpanProcessor's hooks timed; prints the
+    median and mean microseconds of ``on_end`` and of ``on_start`` per call (in batches, ``on_end`` mostly only
+    queues the span, and every 32nd prices 32: the mean is the cost per call)."""
     timings: dict[str, list[int]] = {}
-    call = make_call("native", timings)
+    call, settle, release = make_call(pipeline, timings)
     for spent in timings.values():
         spent.clear()  # the warm-up call's
     for _ in range(ROUNDS):
         gc.collect()
         for _ in range(ROUND_CALLS):
             call()
+        settle()
+        release()
     found = [timings["on_end"], timings["on_start"]]
     print(
         " ".join(f"{statistics.median(ns) / 1000:.2f} {statistics.fmean(ns) / 1000:.2f}" for ns in found), len(found[0])
@@ -243,20 +291,26 @@ def on_end_report(baseline_src: str | None) -> None:
     ``on_end``, and the lowest of them per version (one child's median moves by several microseconds)."""
     print(f"CostSpanProcessor's hooks inside {ROUNDS * ROUND_CALLS} real native calls a process (us per call)")
     medians: dict[str, list[float]] = {}
+    means: dict[str, list[float]] = {}
     for _ in range(PROCESSES):
-        for version, env in versions(baseline_src).items():
-            command = [sys.executable, __file__, "--on-end-child"]
+        for version, pipeline, env in runs(baseline_src):
+            command = [sys.executable, __file__, "--on-end-child", pipeline]
             end_median, end_mean, start_median, start_mean, spans = subprocess.run(
                 command, env=env, capture_output=True, text=True, check=True
             ).stdout.split()
+            version = f"{version} {pipeline}"
             medians.setdefault(version, []).append(float(end_median))
+            means.setdefault(version, []).append(float(end_mean))
             print(
-                f"{version:<9} on_end median {end_median:>6} mean {end_mean:>6}  "
+                f"{version:<27} on_end median {end_median:>6} mean {end_mean:>6}  "
                 f"on_start median {start_median:>5} mean {start_mean:>5}  ({spans} spans)",
                 flush=True,
             )
     for version, found in medians.items():
-        print(f"{version:<9} on_end, the lowest median of {len(found)} processes: {min(found):.2f} us")
+        print(
+            f"{version:<27} on_end, the lowest of {len(found)} processes' medians {min(found):.2f} us, "
+            f"of their means {min(means[version]):.2f} us"
+        )
     print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
@@ -270,6 +324,8 @@ def cache_report(baseline_src: str | None) -> None:
     for name, pipeline, version in [
         ("native-bare", "native-bare", "this"),
         ("native", "native", "this"),
+        ("native-batched", "native-batched", "this"),
+        ("native-batched-no-timer", "native-batched-no-timer", "this"),
         *([("baseline native", "native", "baseline")] if "baseline" in env else []),
     ]:
         found = section_events(
@@ -307,19 +363,30 @@ def versions(baseline_src: str | None) -> dict[str, dict[str, str]]:
     return found
 
 
+def runs(baseline_src: str | None) -> list[tuple[str, str, dict[str, str]]]:
+    """(version, pipeline, environment) of each priced pipeline to time: the baseline's ``native`` only (an
+    older version has no batches)."""
+    env = versions(baseline_src)
+    found = [("this", "native", env["this"]), ("this", "native-batched-no-timer", env["this"])]
+    if "baseline" in env:
+        found.append(("baseline", "native", env["baseline"]))
+    return found
+
+
 def timed_report(baseline_src: str | None) -> None:
     """`timed` in a process per version; the processor's cost per real SDK call, in microseconds."""
-    print(f"native vs native-bare, {ROUNDS} interleaved rounds of {ROUND_CALLS} calls each (us per call)")
+    print(f"{ROUNDS} interleaved rounds of {ROUND_CALLS} calls a pipeline, settled inside each round (us per call)")
     for version, env in versions(baseline_src).items():
-        command = [sys.executable, __file__, "--timed-child"]
-        with_, without, median = subprocess.run(
-            command, env=env, capture_output=True, text=True, check=True
-        ).stdout.split()
-        print(
-            f"{version:<9} best native {with_:>7}  best native-bare {without:>7}  "
-            f"best - best {float(with_) - float(without):+6.2f}  median of differences {float(median):+6.2f}",
-            flush=True,
-        )
+        pipelines = TIMED if version == "this" else ("native", "native-bare")
+        command = [sys.executable, __file__, "--timed-child", *pipelines]
+        lines = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.splitlines()
+        for line in lines:
+            pipeline, best, median = line.split()
+            print(
+                f"{version:<9} {pipeline:<18} best round {best:>7}  median of differences from native-bare "
+                f"{float(median):+6.2f}",
+                flush=True,
+            )
     print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
@@ -352,12 +419,12 @@ def main(baseline_src: str | None) -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] in PIPELINES:
         run(sys.argv[1], int(sys.argv[2]))
-    elif sys.argv[1:] == ["--timed-child"]:
+    elif sys.argv[1:2] == ["--timed-child"]:
         warnings.simplefilter("ignore")
-        timed()
-    elif sys.argv[1:] == ["--on-end-child"]:
+        timed(sys.argv[2:])
+    elif sys.argv[1:2] == ["--on-end-child"]:
         warnings.simplefilter("ignore")
-        on_end_child()
+        on_end_child(sys.argv[2])
     else:
         parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
         parser.add_argument("--timed", action="store_true", help="time native against native-bare side by side")

@@ -20,6 +20,7 @@ from typing import Literal
 from opentelemetry import trace
 
 from .. import _attributes as a
+from .. import _settle
 from .._before_call import CallRefused, set_before_call
 from ._context import current_attributes
 
@@ -123,6 +124,7 @@ class Budget:
 
     def spent_usd(self, key: str | None = None) -> Decimal:
         """What the calls counted under ``key`` cost in the window so far, not counting calls in flight."""
+        _settle.settle()  # calls that ended and wait to be priced in a batch count
         with _lock:
             record = self._spent.get(key, ())
             now = time.time()
@@ -211,6 +213,7 @@ def check_budget(
         return
     from ._worst_case import worst_case  # the pricing of a worst case is loaded with the first budget
 
+    _settle.settle()  # the calls that ended before this one count with their cost, priced in a batch or not
     attributes = current_attributes()
     span = trace.get_current_span()
     span_id = span.get_span_context().span_id if span.is_recording() else 0

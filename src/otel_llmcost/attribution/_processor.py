@@ -105,6 +105,11 @@ class AttributionSpanProcessor(SpanProcessor):
         self._next = next_processor
         self._baggage_keys = tuple(baggage_keys) if baggage_keys is not None else allowlisted_baggage_keys()
 
+    @property
+    def next_processor(self) -> SpanProcessor | None:
+        """The processor this one hands every span to."""
+        return self._next
+
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         try:
             # Runs for every span the application starts: plain dictionary look-ups only, until there is work.

@@ -7,11 +7,12 @@ cost summary printed at exit (``otel_llmcost.setup``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -121,6 +122,8 @@ class CostMetrics:
         meter = get_meter("otel_llmcost", _VERSION, meter_provider=meter_provider)
         self.attribute_keys = tuple(metric_attributes)
         self._max_values = max_attribute_values
+        self.before_read: Callable[[], None] | None = None
+        """Called before the totals are read: the processor prices the spans it has queued."""
         self._reset()
         reset_in_forked_child(self._reset)
         meter.create_observable_counter(
@@ -222,11 +225,20 @@ class CostMetrics:
         total[0] += amount
         total[1] += 1
 
+    @contextlib.contextmanager
+    def _up_to_date(self) -> Generator[None]:
+        """Holds the lock over totals brought up to date: the processor's queued spans priced (`before_read`), then
+        the queued outcomes summed."""
+        if self.before_read is not None:
+            self.before_read()
+        with self._lock:
+            self._sum_pending()
+            yield
+
     def totals(self) -> tuple[list[CostTotal], list[UnpricedTotal]]:
         """What this process's calls cost so far, and the calls left unpriced (opt-in attributes summed over)."""
         merged: dict[_Key, tuple[Decimal, int]] = {}
-        with self._lock:
-            self._sum_pending()
+        with self._up_to_date():
             for (provider, operation, request_model, response_model, status, _), (amount, count) in self._cost.items():
                 key: _Key = (provider, operation, request_model, response_model, status)
                 before, calls = merged.get(key, (_ZERO, 0))
@@ -250,8 +262,7 @@ class CostMetrics:
         return attributes
 
     def _observe_cost(self, options: CallbackOptions) -> Iterable[Observation]:
-        with self._lock:
-            self._sum_pending()
+        with self._up_to_date():
             totals = [(key, total[0]) for key, total in self._cost.items()]
         observations: list[Observation] = []
         for key, total in totals:
@@ -263,7 +274,6 @@ class CostMetrics:
         return observations
 
     def _observe_unpriced(self, options: CallbackOptions) -> Iterable[Observation]:
-        with self._lock:
-            self._sum_pending()
+        with self._up_to_date():
             counts = list(self._unpriced.items())
         return [Observation(count, self._attributes(key, a.LLMCOST_REASON)) for key, count in counts]
