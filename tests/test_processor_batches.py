@@ -7,6 +7,7 @@ and every reader of costs (flush, totals, metrics, budgets) seeing calls that en
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import os
 import threading
@@ -271,3 +272,45 @@ def test_a_forked_child_leaves_the_parents_queue_to_the_parent_and_prices_its_ow
     provider.force_flush()
     assert [span.name for span in recorder.ended] == ["chat in the parent"]
     provider.shutdown()
+
+
+def test_spans_ended_by_many_threads_at_once_are_each_priced_once_by_one_timer() -> None:
+    recorder = Recorder()
+    provider, processor = _pipeline(recorder, batched=True)
+    start = threading.Barrier(8)
+
+    def calls(thread: int) -> None:
+        start.wait()
+        for number in range(50):
+            _call(provider, f"chat {thread}-{number}", **{"gen_ai.response.id": f"chatcmpl-{thread}-{number}"})
+
+    threads = [threading.Thread(target=calls, args=(thread,)) for thread in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    provider.force_flush()
+    assert sorted(span.name for span in recorder.ended) == sorted(f"chat {t}-{n}" for t in range(8) for n in range(50))
+    (total,), _ = processor.totals()
+    assert (total.cost_usd, total.calls) == (400 * CALL_COST, 400)
+    timers = [thread for thread in threading.enumerate() if thread.name == "otel-llmcost pricing"]
+    assert processor._deferred._timer in timers  # pyright: ignore[reportOptionalMemberAccess, reportPrivateUsage]
+    provider.shutdown()
+
+
+def test_the_timer_ends_once_its_processor_is_dropped_without_a_shutdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("otel_llmcost.processor._deferred._IDLE", 0.05)
+    # Providers that are not shut down at exit: an atexit hook would keep them, and so the processor, alive.
+    meters = MeterProvider(shutdown_on_exit=False)
+    processor = CostSpanProcessor(Recorder(), meter_provider=meters, batched=True)
+    provider = TracerProvider(shutdown_on_exit=False)
+    provider.add_span_processor(processor)
+    _call(provider, **{"gen_ai.response.id": "chatcmpl-1"})
+    provider.force_flush()
+    timer = processor._deferred._timer  # pyright: ignore[reportOptionalMemberAccess, reportPrivateUsage]
+    assert timer is not None
+    assert timer.is_alive()
+    del provider, processor, meters
+    gc.collect()
+    timer.join(10)
+    assert not timer.is_alive()

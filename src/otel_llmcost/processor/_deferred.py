@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
 
@@ -26,6 +27,8 @@ from ._tracking import reset_in_forked_child
 __all__ = ["Deferred"]
 
 _log = logging.getLogger("otel_llmcost")
+_IDLE = 60.0
+"""Seconds the timer waits for a span before it checks that its queue still exists."""
 
 
 class Deferred:
@@ -52,6 +55,7 @@ class Deferred:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
+        self._starting = threading.Lock()  # two threads whose spans both find the queue empty start one timer
 
     def put(self, span: ReadableSpan) -> None:
         """Queues an ended span: called by the thread that ended it."""
@@ -69,17 +73,14 @@ class Deferred:
             if self._stop.is_set():
                 self.settle()  # shut down: handled on the spot, as there is no timer any more
                 return
-            timer = self._timer = threading.Thread(target=self._run, name="otel-llmcost pricing", daemon=True)
-            timer.start()
+            with self._starting:
+                timer = self._timer
+                if timer is None or not timer.is_alive():
+                    arguments = (weakref.ref(self), self._wake, self._stop, self._delay)
+                    timer = threading.Thread(target=_timer, args=arguments, name="otel-llmcost pricing", daemon=True)
+                    timer.start()
+                    self._timer = timer
         self._wake.set()
-
-    def _run(self) -> None:
-        wake, stop = self._wake, self._stop
-        while not stop.is_set():
-            wake.wait()
-            wake.clear()
-            stop.wait(self._delay)
-            self.settle()
 
     def settle(self) -> None:
         """Handles every queued span in this thread, oldest first."""
@@ -103,3 +104,20 @@ class Deferred:
 
     def __len__(self) -> int:
         return len(self._pending)
+
+
+def _timer(owner: weakref.ref[Deferred], wake: threading.Event, stop: threading.Event, delay: float) -> None:
+    """The timer thread: ``delay`` seconds after the first span of a batch, hands the queue on. It holds its
+    queue weakly, and ends within a minute of the queue's processor being dropped without a shutdown."""
+    while not stop.is_set():
+        if not wake.wait(_IDLE):
+            if owner() is None:
+                return
+            continue
+        wake.clear()
+        stop.wait(delay)
+        queue = owner()
+        if queue is None:
+            return
+        queue.settle()
+        del queue
