@@ -27,24 +27,17 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from attribution_support import Attributed
+from attribution_support import GPT_4O_MINI_CALL, GPT_4O_MINI_USD, Attributed
 from openai_support import instrumented_on
 from otel_llmcost import AttributionSpanProcessor, BudgetExceeded, CostSpanProcessor, attribute, budget
 from otel_llmcost.processor._deferred import Deferred
 from replay import RECORDINGS, Replay
 
-# gpt-4o-mini at $0.15 input, $0.075 cached input, $0.60 output per million tokens:
-# 600 x 0.15 + 400 x 0.075 + 200 x 0.60 = 240 per million = $0.00024.
-CALL = {
-    "gen_ai.operation.name": "chat",
-    "gen_ai.provider.name": "openai",
-    "gen_ai.request.model": "gpt-4o-mini",
-    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
-    "gen_ai.usage.input_tokens": 1000,
-    "gen_ai.usage.cache_read.input_tokens": 400,
-    "gen_ai.usage.output_tokens": 200,
-}
-CALL_COST = Decimal("0.00024")
+# A gpt-4o-mini call's span: 1,000 input x $0.15 + 200 output x $0.60 per million = $0.00027.
+CALL = GPT_4O_MINI_CALL
+CALL_COST = GPT_4O_MINI_USD
+# The recording chat_gpt_4o_mini: 600 x 0.15 + 400 cached x 0.075 + 200 x 0.60 per million = $0.00024.
+RECORDED_COST = Decimal("0.00024")
 NEVER = 3600.0  # a delay the thread never reaches in a test: only a reader's settling prices the queue
 
 
@@ -235,15 +228,15 @@ def test_a_budget_counts_the_calls_that_wait_to_be_priced(in_batches: Attributed
         return client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=16000).id
 
     # The worst case of this call: 14 input tokens and 16,000 output = 14 x 0.15 + 16,000 x 0.60 per million
-    # = $0.0096021; the recording costs $0.00024 (as in tests/test_budget.py).
+    # = $0.0096021; the recording costs RECORDED_COST (as in tests/test_budget.py).
     with budget(usd="0.01", per="customer", on_exceed="raise") as limit, attribute(customer="cus_1"):
         assert ask() == "chatcmpl-0"  # 0 + 0.0096021 <= 0.01
         assert in_batches.exporter.get_finished_spans() == ()  # priced later, not on this thread
         assert ask() == "chatcmpl-1"  # 0.00024 + 0.0096021 <= 0.01: the first call's cost counted, not its worst case
         with pytest.raises(BudgetExceeded) as refused:
             ask()  # 0.00048 + 0.0096021 > 0.01
-        assert refused.value.spent_usd == 2 * CALL_COST
-        assert limit.spent_usd("cus_1") == 2 * CALL_COST
+        assert refused.value.spent_usd == 2 * RECORDED_COST
+        assert limit.spent_usd("cus_1") == 2 * RECORDED_COST
     assert len(replay.requests) == 2
 
 
