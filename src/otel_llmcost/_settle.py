@@ -1,4 +1,4 @@
-"""Work left for later, settled on demand: spans queued to be priced off the request path.
+"""Work left for later, settled on demand: ended spans queued to be priced in a batch.
 
 It lives outside the rooms so that both sides reach it while neither imports the other: the cost processor
 registers its queue here, and a reader that must see every ended call's cost (a budget's check before the
