@@ -31,6 +31,7 @@ from attribution_support import GPT_4O_MINI_CALL, GPT_4O_MINI_USD, Attributed
 from openai_support import instrumented_on
 from otel_llmcost import AttributionSpanProcessor, BudgetExceeded, CostSpanProcessor, attribute, budget
 from otel_llmcost.processor._deferred import Deferred
+from otel_llmcost.setup._pipeline import Pricing, Wrapping, wrap
 from replay import RECORDINGS, Replay
 
 # A gpt-4o-mini call's span: 1,000 input x $0.15 + 200 output x $0.60 per million = $0.00027.
@@ -307,3 +308,34 @@ def test_the_timer_ends_once_its_processor_is_dropped_without_a_shutdown(monkeyp
     gc.collect()
     timer.join(10)
     assert not timer.is_alive()
+
+
+@pytest.mark.parametrize(
+    ("kinds", "batched"),
+    [
+        (["batch"], True),
+        (["batch", "batch"], True),
+        (["batch", "simple"], False),
+        (["simple"], False),
+        ([], False),
+    ],
+)
+def test_the_set_up_routes_price_in_batches_when_every_exporting_processor_exports_in_batches(
+    kinds: list[str], batched: bool
+) -> None:
+    exporting = [
+        BatchSpanProcessor(InMemorySpanExporter()) if kind == "batch" else SimpleSpanProcessor(InMemorySpanExporter())
+        for kind in kinds
+    ]
+    # `instrument()` and `opentelemetry-instrument`, with OTEL_TRACES_EXPORTER naming one or more exporters.
+    made = Pricing().processor(exporting)
+    assert (made._deferred is not None) is batched  # pyright: ignore[reportPrivateUsage]
+    # The same processors on a provider of the application's own, wrapped.
+    provider = TracerProvider()
+    for processor in exporting:
+        provider.add_span_processor(processor)
+    wrapping = wrap(provider, Pricing())
+    if exporting:
+        assert isinstance(wrapping, Wrapping)
+        assert (wrapping.cost._deferred is not None) is batched  # pyright: ignore[reportPrivateUsage]
+    provider.shutdown()

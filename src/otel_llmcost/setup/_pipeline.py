@@ -75,11 +75,15 @@ class Pricing:
     cost_aliases: Collection[str] | None = None
     metric_attributes: Collection[str] | None = None
 
-    def processor(self, next_processor: SpanProcessor) -> CostSpanProcessor:
+    def processor(self, exporting: Sequence[SpanProcessor]) -> CostSpanProcessor:
+        """The cost processor in front of the ``exporting`` processors (one or several, or none: then it prices
+        for the metrics and the summary only). It prices in batches when every one of them exports in batches
+        (through several, a multi-processor it cannot see into would hide that)."""
         # The attribution processor behind the cost processor: it sets the section and customer attributes as
         # spans start, and sees the priced copies, whose costs count towards the budgets.
         return CostSpanProcessor(
-            AttributionSpanProcessor(next_processor),
+            AttributionSpanProcessor(_fan_out(exporting)),
+            batched=bool(exporting) and all(isinstance(each, BatchSpanProcessor) for each in exporting),
             pricing_file=self.pricing_file,
             model_map=self.model_map,
             cost_aliases=(a.GEN_AI_USAGE_COST,) if self.cost_aliases is None else self.cost_aliases,
@@ -205,7 +209,7 @@ def configure(pricing: Pricing) -> None:
         built.append(meter_provider)
     provider = TracerProvider(resource=resource, shutdown_on_exit=False)
     record_dropped_calls(provider)
-    provider.add_span_processor(pricing.processor(_fan_out([BatchSpanProcessor(e) for e in span_exporters])))
+    provider.add_span_processor(pricing.processor([BatchSpanProcessor(e) for e in span_exporters]))
     trace.set_tracer_provider(provider)
     shut_down_at_exit(provider, *built)
 
@@ -213,7 +217,7 @@ def configure(pricing: Pricing) -> None:
 def price_without_export(provider: TracerProvider, pricing: Pricing) -> None:
     """Adds a cost processor that exports nothing, for the cost metrics and the summary, to a provider without
     an exporting processor (``OTEL_TRACES_EXPORTER=none``)."""
-    provider.add_span_processor(pricing.processor(_fan_out([])))
+    provider.add_span_processor(pricing.processor([]))
 
 
 # The SDK's multi-span-processors (synchronous and concurrent) keep the processors in a tuple they replace,
@@ -296,7 +300,7 @@ def wrap(provider: TracerProvider, pricing: Pricing) -> Wrapping | Literal["pric
         exporting = tuple(processor for processor in before if isinstance(processor, _EXPORTING))
         if not exporting:
             return "nothing to wrap"
-        cost = pricing.processor(_fan_out(exporting))
+        cost = pricing.processor(exporting)
         after = tuple(
             cost if processor is exporting[0] else processor
             for processor in before
