@@ -35,8 +35,9 @@ class Deferred:
     """Hands ended spans to ``handle`` in the order they ended: ``batch`` at a time on the thread that ends the
     last of them, and after ``delay`` seconds on a timer thread of its own (started with the first span).
 
-    Nothing is dropped, and the queue never holds more than ``batch`` spans. `settle` handles the queue in the
-    calling thread; a forked child starts empty (the parent handles what it queued) and starts its own timer.
+    Nothing is dropped, and the queue holds at most ``batch`` spans (and one more per thread whose span ends
+    while another thread handles the queue). `settle` handles the queue in the calling thread; a forked child
+    starts empty (the parent handles what it queued) and starts its own timer.
     """
 
     def __init__(self, handle: Callable[[ReadableSpan], None], *, batch: int = 32, delay: float = 1.0) -> None:
