@@ -117,6 +117,16 @@ def client(
     return sdk, replay
 
 
+def priced_chat(priced: Tracing, recording: str, base_url: str, model: str) -> dict[str, object]:
+    """The attributes of the one span a chat completion with ``model`` makes, through a client at ``base_url`` that
+    answers with ``recording``; the request is checked to have gone to that API."""
+    sdk, replay = client(openai_recording(recording), base_url=base_url)
+    sdk.chat.completions.create(model=model, messages=MESSAGES)
+    assert str(replay.requests[0].url) == f"{base_url.rstrip('/')}/chat/completions"
+    (span,) = priced.exporter.get_finished_spans()
+    return dict(span.attributes or {})
+
+
 def async_client(
     *responses: httpx2.Response, base_url: str | None = None, max_retries: int = 0
 ) -> tuple[openai.AsyncOpenAI, Replay]:

@@ -13,7 +13,7 @@ import httpx2
 import openai
 import pytest
 
-from openai_support import MESSAGES, Traced, client, instrumented, openai_recording
+from openai_support import MESSAGES, Traced, client, instrumented, openai_recording, priced_chat
 from otel_llmcost.instrumentation.openai._providers import Endpoint, Endpoints, provider_of
 
 if TYPE_CHECKING:
@@ -200,15 +200,8 @@ def test_xai_reasoning_outside_the_completion_is_counted_in_the_output(traced: T
     }
 
 
-def _priced(priced: Tracing, recording: str, base_url: str, model: str) -> dict[str, object]:
-    sdk, _ = client(openai_recording(recording), base_url=base_url)
-    sdk.chat.completions.create(model=model, messages=MESSAGES)
-    (span,) = priced.exporter.get_finished_spans()
-    return dict(span.attributes or {})
-
-
 def test_openrouters_charge_is_the_cost(priced: Tracing) -> None:
-    attributes = _priced(priced, "chat_openrouter_cost", "https://openrouter.ai/api/v1", "openai/gpt-4o-mini")
+    attributes = priced_chat(priced, "chat_openrouter_cost", "https://openrouter.ai/api/v1", "openai/gpt-4o-mini")
 
     assert attributes["llmcost.status"] == "provider_reported"
     assert attributes["gen_ai.usage.cost.source"] == "provider"
@@ -216,7 +209,7 @@ def test_openrouters_charge_is_the_cost(priced: Tracing) -> None:
 
 
 def test_an_unknown_server_is_never_priced_as_openai(priced: Tracing) -> None:
-    attributes = _priced(priced, "chat_gpt_4o_mini", "https://llm.example.com/v1", "gpt-4o-mini")
+    attributes = priced_chat(priced, "chat_gpt_4o_mini", "https://llm.example.com/v1", "gpt-4o-mini")
 
     assert attributes["gen_ai.provider.name"] == "openai_compatible"
     assert attributes["llmcost.status"] == "unpriced"
@@ -225,7 +218,7 @@ def test_an_unknown_server_is_never_priced_as_openai(priced: Tracing) -> None:
 
 
 def test_a_self_hosted_server_is_not_priced_on_purpose(priced: Tracing) -> None:
-    attributes = _priced(priced, "chat_ollama_llama", "http://localhost:11434/v1", "llama3.2")
+    attributes = priced_chat(priced, "chat_ollama_llama", "http://localhost:11434/v1", "llama3.2")
 
     assert attributes["gen_ai.provider.name"] == "ollama"
     assert attributes["server.port"] == 11434
@@ -260,7 +253,7 @@ def _usage(attributes: dict[str, object]) -> dict[str, object]:
 # chat_gemini_flash_lite_cache, from the Gemini API's OpenAI-compatible endpoint (cached tokens inside the prompt):
 #   262 x $0.10 / 1M + 2,048 x $0.01 / 1M + 41 x $0.40 / 1M = $0.0000262 + $0.00002048 + $0.0000164 = $0.00006308
 def test_the_gemini_apis_compatible_endpoint_is_priced_as_gemini(priced: Tracing) -> None:
-    attributes = _priced(priced, "chat_gemini_flash_lite_cache", GEMINI_API, "gemini-2.5-flash-lite")
+    attributes = priced_chat(priced, "chat_gemini_flash_lite_cache", GEMINI_API, "gemini-2.5-flash-lite")
 
     assert attributes["gen_ai.provider.name"] == "gcp.gemini"
     assert attributes["gen_ai.response.model"] == "gemini-2.5-flash-lite"
@@ -294,7 +287,7 @@ def test_a_gemini_stream_is_priced_from_its_last_running_usage(priced: Tracing) 
 # (1,430 = 842 prompt + 96 completion + 492 thinking), and Gemini bills them as output:
 #   842 x $0.30 / 1M + (96 + 492) x $2.50 / 1M = $0.0002526 + $0.00147 = $0.0017226
 def test_gemini_thinking_counted_only_in_the_total_is_billed_as_output(priced: Tracing) -> None:
-    attributes = _priced(priced, "chat_gemini_flash_thinking", GEMINI_API, "gemini-2.5-flash")
+    attributes = priced_chat(priced, "chat_gemini_flash_thinking", GEMINI_API, "gemini-2.5-flash")
 
     assert _usage(attributes) == {
         "gen_ai.usage.input_tokens": 842,
@@ -307,7 +300,7 @@ def test_gemini_thinking_counted_only_in_the_total_is_billed_as_output(priced: T
 # chat_vertex_gemini_2_0_flash: Vertex AI names its models with the publisher, google/gemini-2.0-flash-001.
 #   612 x $0.15 / 1M + 88 x $0.60 / 1M = $0.0000918 + $0.0000528 = $0.0001446
 def test_vertex_ais_compatible_endpoint_is_priced_as_vertex_ai(priced: Tracing) -> None:
-    attributes = _priced(priced, "chat_vertex_gemini_2_0_flash", VERTEX_AI, "google/gemini-2.0-flash-001")
+    attributes = priced_chat(priced, "chat_vertex_gemini_2_0_flash", VERTEX_AI, "google/gemini-2.0-flash-001")
 
     assert attributes["gen_ai.provider.name"] == "gcp.vertex_ai"
     assert attributes["gen_ai.response.model"] == "google/gemini-2.0-flash-001"
@@ -329,7 +322,7 @@ def test_vertex_ais_compatible_endpoint_names_the_provider(traced: Traced) -> No
 # chat_anthropic_claude_sonnet_4_5, from Anthropic's OpenAI SDK compatibility (its usage details are always empty):
 #   31 x $3 / 1M + 212 x $15 / 1M = $0.000093 + $0.00318 = $0.003273
 def test_anthropics_compatible_endpoint_is_priced_as_anthropic(priced: Tracing) -> None:
-    attributes = _priced(
+    attributes = priced_chat(
         priced, "chat_anthropic_claude_sonnet_4_5", "https://api.anthropic.com/v1/", "claude-sonnet-4-5"
     )
 

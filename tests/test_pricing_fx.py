@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cli_support import DAY1, HOUR, chat, emit, exported_spans, exporting, run_json
-from openai_support import MESSAGES, client, openai_recording
+from openai_support import MESSAGES, client, openai_recording, priced_chat
 from otel_llmcost.pricing import Conversion, PriceFileError, PriceTable, Usage
 from otel_llmcost.pricing._load import read_provider_file
 
@@ -38,13 +38,9 @@ def table() -> PriceTable:
 # Scaleway's FAQ prices at EUR 0.90 per million input and per million output tokens:
 #   (5,563 x EUR 0.90 + 1,471 x EUR 0.90) / 1M = EUR 0.0063306, x 1.1607 USD per EUR = USD 0.00734792742
 def test_a_scaleway_call_is_priced_in_euros_converted_at_the_files_rate(priced: Tracing) -> None:
-    sdk, replay = client(openai_recording("chat_scaleway_llama_3_3_70b"), base_url="https://api.scaleway.ai/v1")
-
-    sdk.chat.completions.create(model="llama-3.3-70b-instruct", messages=MESSAGES)
-
-    assert str(replay.requests[0].url) == "https://api.scaleway.ai/v1/chat/completions"
-    (span,) = priced.exporter.get_finished_spans()
-    attributes = dict(span.attributes or {})
+    attributes = priced_chat(
+        priced, "chat_scaleway_llama_3_3_70b", "https://api.scaleway.ai/v1", "llama-3.3-70b-instruct"
+    )
     assert attributes["gen_ai.provider.name"] == "scaleway"
     assert attributes["llmcost.status"] == "priced"
     assert attributes["llmcost.price.entry"] == "scaleway/llama-3.3-70b-instruct"

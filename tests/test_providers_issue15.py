@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from openai_support import MESSAGES, client, openai_recording
+from openai_support import priced_chat
 from otel_llmcost.instrumentation.openai._read import token_usage
 from otel_llmcost.pricing import PriceTable, Usage
 from test_price_table import ISSUE_15_PROVIDERS
@@ -418,12 +418,9 @@ def test_a_hugging_face_model_without_its_inference_provider_is_not_guessed(tabl
 
 def test_a_call_to_nvidias_hosted_api_is_a_priced_span_that_costs_nothing(priced: Tracing) -> None:
     # The real openai client pointed at NVIDIA's API catalog; the transport replays a recorded chat completion.
-    sdk, replay = client(openai_recording("chat_nvidia_nim_llama"), base_url="https://integrate.api.nvidia.com/v1")
-    sdk.chat.completions.create(model="meta/llama-3.3-70b-instruct", messages=MESSAGES)
-
-    assert str(replay.requests[0].url) == "https://integrate.api.nvidia.com/v1/chat/completions"
-    (span,) = priced.exporter.get_finished_spans()
-    attributes = dict(span.attributes or {})
+    attributes = priced_chat(
+        priced, "chat_nvidia_nim_llama", "https://integrate.api.nvidia.com/v1", "meta/llama-3.3-70b-instruct"
+    )
     assert attributes["gen_ai.provider.name"] == "nvidia_nim"
     assert (attributes["gen_ai.usage.input_tokens"], attributes["gen_ai.usage.output_tokens"]) == (44, 32)
     assert attributes["llmcost.status"] == "priced"
