@@ -145,17 +145,32 @@ def test_flush_totals_and_the_cost_metrics_price_what_is_queued_first() -> None:
 
 def test_the_span_that_fills_a_batch_hands_the_queue_on_from_its_own_thread() -> None:
     handled: list[int] = []
-    queue = Deferred(lambda span: handled.append(span.start_time or 0), batch=3, delay=NEVER)
+    queue = Deferred(
+        lambda span: handled.append(span.start_time or 0), batch=3, delay=NEVER, after=lambda: handled.append(0)
+    )
     for number in range(1, 6):
         queue.put(ReadableSpan(name="span", start_time=number))
         if number == 2:
             assert handled == []  # two queued: the timer's, and it waits
-    # The third span's end handled the three in a row, oldest first; the fourth and fifth wait.
-    assert handled == [1, 2, 3]
+    # The third span's end handled the three in a row, oldest first, then `after` (0); the fourth and fifth wait.
+    assert handled == [1, 2, 3, 0]
     assert len(queue) == 2
     queue.settle()
-    assert handled == [1, 2, 3, 4, 5]
+    assert handled == [1, 2, 3, 0, 4, 5, 0]
     queue.stop()
+
+
+def test_a_batch_sums_its_calls_into_the_cost_metrics_as_it_ends() -> None:
+    # The outcomes of a batch's calls are summed when the batch ends, not left for a reader or a 256th call.
+    provider, processor = _pipeline(Recorder(), batched=True)
+    metrics = processor._metrics  # pyright: ignore[reportPrivateUsage]
+    for number in range(64):  # a batch, at the default size
+        _call(provider, **{"gen_ai.response.id": f"chatcmpl-{number}"})
+    assert len(metrics._pending) == 0  # pyright: ignore[reportPrivateUsage]
+    assert list(metrics._cost.values()) == [[64 * CALL_COST, 64]]  # pyright: ignore[reportPrivateUsage]
+    (total,), _ = processor.totals()
+    assert (total.cost_usd, total.calls) == (64 * CALL_COST, 64)
+    provider.shutdown()
 
 
 def test_a_failing_processor_behind_it_does_not_stop_the_thread() -> None:

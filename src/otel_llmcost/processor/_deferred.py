@@ -34,14 +34,23 @@ _IDLE = 60.0
 class Deferred:
     """Hands ended spans to ``handle`` in the order they ended: ``batch`` at a time on the thread that ends the
     last of them, and after ``delay`` seconds on a timer thread of its own (started with the first span).
+    ``after`` is called at the end of each batch, with the batch's work still in the caches.
 
     Nothing is dropped, and the queue holds at most ``batch`` spans (and one more per thread whose span ends
     while another thread handles the queue). `settle` handles the queue in the calling thread; a forked child
     starts empty (the parent handles what it queued) and starts its own timer.
     """
 
-    def __init__(self, handle: Callable[[ReadableSpan], None], *, batch: int = 32, delay: float = 1.0) -> None:
+    def __init__(
+        self,
+        handle: Callable[[ReadableSpan], None],
+        *,
+        batch: int = 64,
+        delay: float = 1.0,
+        after: Callable[[], None] | None = None,
+    ) -> None:
         self._handle = handle
+        self._after = after
         self._batch = batch
         self._delay = delay
         self._reset()
@@ -93,6 +102,8 @@ class Deferred:
                     handle(span)
                 except Exception:  # noqa: BLE001 - a failing processor behind this one must not lose the others
                     _log.debug("otel-llmcost: a span processor failed on a span it was handed", exc_info=True)
+            if self._after is not None:
+                self._after()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Handles what is queued and ends the timer; a span that ends later is handled on the spot."""

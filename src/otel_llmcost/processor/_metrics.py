@@ -42,7 +42,8 @@ _PENDING = 256
 """Outcomes recorded before they are summed: a span's end only queues its outcome (one append), and the sums are
 made in batches, by the span that fills the queue or by a reader. A span's end runs after the provider SDK's own
 work, with the processor's code and data out of the caches, and the sums (a lock, the key, a `Decimal`
-addition) were a tenth of its time there; a batch of them runs with both warm."""
+addition) were a tenth of its time there; a batch of them runs with both warm. A processor that prices in
+batches sums them at the end of each batch (`sum_pending`)."""
 _S = a.LlmcostStatusValues
 _ZERO = Decimal(0)
 _OTHER = "_OTHER"
@@ -186,6 +187,13 @@ class CostMetrics:
         pending = self._pending
         pending.append((call, priced, values))
         if len(pending) >= _PENDING:
+            with self._lock:
+                self._sum_pending()
+
+    def sum_pending(self) -> None:
+        """Sums the queued outcomes now: the processor does so at the end of each batch of spans it prices, while
+        their outcomes are still in the caches (summed a queue later, they were a tenth of a batch's time)."""
+        if self._pending:
             with self._lock:
                 self._sum_pending()
 

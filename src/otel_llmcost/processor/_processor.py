@@ -131,13 +131,14 @@ class CostSpanProcessor(SpanProcessor):
             call's value is its span's, else its nearest open ancestor's. Off by default; None reads
             ``OTEL_LLMCOST_METRIC_ATTRIBUTES`` (comma-separated).
         max_metric_attribute_values: distinct values kept per metric attribute; later ones count as ``_OTHER``.
-        batched: price spans in batches: a span's end only queues it, every 32nd span's end prices the
+        batched: price spans in batches: a span's end only queues it, every 64th span's end prices the
             queue in a row (its code and data still in the CPU's caches: about half the time of pricing each
-            span alone inside an SDK call) and hands the spans on in the order they ended, and a timer
-            thread does so for spans that wait a second. By default, when ``next_processor`` exports through a
-            `BatchSpanProcessor` (whose export waits for a batch anyway); with a `SimpleSpanProcessor`, each
-            span is priced and exported as it ends. `force_flush`, `shutdown`, `totals`, the cost metrics and
-            the budgets' checks price what is queued first, so none of them misses a call that ended.
+            span alone inside an SDK call), hands the spans on in the order they ended and adds their costs
+            to the cost metrics, and a timer thread does so for spans that wait a second. By default, when
+            ``next_processor`` exports through a `BatchSpanProcessor` (whose export waits for a batch anyway);
+            with a `SimpleSpanProcessor`, each span is priced and exported as it ends. `force_flush`,
+            `shutdown`, `totals`, the cost metrics and the budgets' checks price what is queued first, so none of
+            them misses a call that ended.
 
     Raises:
         ValueError: ``metric_attributes`` names an attribute the cost counter has already.
@@ -179,7 +180,7 @@ class CostSpanProcessor(SpanProcessor):
         self._max_open = tracker.max_open
         self._deferred: Deferred | None = None
         if exports_later(next_processor) if batched is None else batched:
-            self._deferred = Deferred(self._end)
+            self._deferred = Deferred(self._end, after=self._metrics.sum_pending)
             self._metrics.before_read = self._deferred.settle
 
     @property
