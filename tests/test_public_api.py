@@ -103,6 +103,7 @@ PUBLIC: dict[str, list[str]] = {
         "INFERENCE_OPERATIONS",
         "INPUT_TOKEN_UNITS",
         "OUTPUT_TOKEN_UNITS",
+        "TOKEN_TOTALS",
         "TOKEN_UNITS",
         "GenAICall",
         "RequestContext",
@@ -110,6 +111,7 @@ PUBLIC: dict[str, list[str]] = {
         "Usage",
         "operation_of",
         "read_call",
+        "tokens_usage",
         "usage_attributes",
     ],
 }

@@ -5,7 +5,16 @@ Every room may import it: the value types and builders use the standard library 
 come from the generated constants.
 """
 
-from ._model import INPUT_TOKEN_UNITS, OUTPUT_TOKEN_UNITS, TOKEN_UNITS, RequestContext, Totals, Usage
+from ._model import (
+    INPUT_TOKEN_UNITS,
+    OUTPUT_TOKEN_UNITS,
+    TOKEN_TOTALS,
+    TOKEN_UNITS,
+    RequestContext,
+    Totals,
+    Usage,
+    tokens_usage,
+)
 from ._read import INFERENCE_OPERATIONS, GenAICall, operation_of, read_call
 from ._write import COST_BUCKETS, usage_attributes
 
@@ -14,6 +23,7 @@ __all__ = [
     "INFERENCE_OPERATIONS",
     "INPUT_TOKEN_UNITS",
     "OUTPUT_TOKEN_UNITS",
+    "TOKEN_TOTALS",
     "TOKEN_UNITS",
     "GenAICall",
     "RequestContext",
@@ -21,5 +31,6 @@ __all__ = [
     "Usage",
     "operation_of",
     "read_call",
+    "tokens_usage",
     "usage_attributes",
 ]

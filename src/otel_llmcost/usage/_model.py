@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing's own from Python 3.11
 
-__all__ = ["INPUT_TOKEN_UNITS", "OUTPUT_TOKEN_UNITS", "TOKEN_UNITS", "RequestContext", "Totals", "Usage"]
+__all__ = [
+    "INPUT_TOKEN_UNITS",
+    "OUTPUT_TOKEN_UNITS",
+    "TOKEN_TOTALS",
+    "TOKEN_UNITS",
+    "RequestContext",
+    "Totals",
+    "Usage",
+    "tokens_usage",
+]
 
 INPUT_TOKEN_UNITS = (
     "input",
@@ -424,13 +433,15 @@ _TOKENS_ONLY = Usage()[len(TOKEN_UNITS) :]
 """The fields of a `Usage` after its tokens, for a call that used tokens only: their defaults."""
 
 
-def tokens_usage(totals: Sequence[int]) -> Usage:
-    """The `Usage` of a call that used tokens only, from its `TOKEN_TOTALS` in order (none negative).
+def tokens_usage(totals: Sequence[int], total_tokens: int = 0) -> Usage:
+    """The `Usage` of a call that used tokens only, from its `TOKEN_TOTALS` in order, none negative:
+    `Usage.from_reported`'s rules (``total_tokens`` is its hint too), with the counts by position, for the readers
+    that build a usage on every call (binding `from_reported`'s twenty keywords took half of its time).
 
     Raises:
         ValueError: the parts exceed their totals even when counted beside them.
     """
-    usage: Usage = new_tuple(Usage, token_buckets(*totals) + _TOKENS_ONLY)
+    usage: Usage = new_tuple(Usage, token_buckets(*totals, total_tokens=total_tokens) + _TOKENS_ONLY)
     return usage
 
 

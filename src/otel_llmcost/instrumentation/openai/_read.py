@@ -9,7 +9,7 @@ from typing import Any, Final, cast
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # pyright: ignore[reportMissingTypeStubs]
 
 from ... import _attributes as a
-from ...usage import Usage
+from ...usage import Usage, tokens_usage
 from .._genai import Attributes
 from .._read import Sampling, fields, number, sampling, text
 
@@ -92,7 +92,11 @@ def token_usage(
     exceed their totals even so (a compatible server's odd counts) are dropped: the totals the SDK returned are
     kept and billed at the plain rates, never lost.
     """
+    # In `TOKEN_TOTALS` order: `tokens_usage` applies `from_reported`'s rules to counts by position, in half its time.
+    counts = (input_tokens, output_tokens, cache_read, cache_write, 0, input_audio, 0, input_image, reasoning)
     try:
+        if requests is None and min(counts) >= 0 and output_audio >= 0 and output_image >= 0:
+            return tokens_usage((*counts, output_audio, output_image), total)
         return Usage.from_reported(
             input_tokens=input_tokens,
             output_tokens=output_tokens,
