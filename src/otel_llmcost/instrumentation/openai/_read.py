@@ -93,10 +93,22 @@ def token_usage(
     kept and billed at the plain rates, never lost.
     """
     # In `TOKEN_TOTALS` order: `tokens_usage` applies `from_reported`'s rules to counts by position, in half its time.
-    counts = (input_tokens, output_tokens, cache_read, cache_write, 0, input_audio, 0, input_image, reasoning)
+    counts = (
+        input_tokens,
+        output_tokens,
+        cache_read,
+        cache_write,
+        0,  # of which written for an hour (Anthropic's)
+        input_audio,
+        0,  # of which read from the cache
+        input_image,
+        reasoning,
+        output_audio,
+        output_image,
+    )
     try:
-        if requests is None and min(counts) >= 0 and output_audio >= 0 and output_image >= 0:
-            return tokens_usage((*counts, output_audio, output_image), total)
+        if requests is None and min(counts) >= 0:
+            return tokens_usage(counts, total)
         return Usage.from_reported(
             input_tokens=input_tokens,
             output_tokens=output_tokens,
