@@ -29,6 +29,8 @@ ROUNDS interleaved rounds of ROUND_CALLS calls each (1,200 calls a side), and pr
 the per-call difference, with the best rounds; with ``--baseline-src``, the same in a process for that version.
 Wall times move with the machine's load (printed); the instruction counts do not.
 
+``--in-batch`` times the pricing of each queued span by its place in its batch (this version only).
+
 ``--on-end`` times CostSpanProcessor's own ``on_end`` and ``on_start`` inside real ``native`` calls
 (``perf_counter_ns`` around each, ROUNDS x ROUND_CALLS calls a process, PROCESSES processes a version, taken in
 turns), per version: the processor's share of a call where
@@ -41,7 +43,7 @@ Every call's response has an id of its own (the recording's, its tail numbered),
 for all, every call after the first would be priced as a duplicate response.
 
 Needs ``valgrind`` on the PATH (not for ``--timed``). Run: ``python benchmarks/bench_anthropic.py
-[--timed | --on-end | --cache-sim] [--baseline-src DIR]``.
+[--timed | --on-end | --in-batch | --cache-sim] [--baseline-src DIR]``.
 """
 
 from __future__ import annotations
@@ -115,10 +117,13 @@ class Pipeline(NamedTuple):
     """Frees the spans the sink keeps (after `settle`): a section's or round's end, outside its count."""
 
 
-def make_call(pipeline: str, timings: dict[str, list[int]] | None = None) -> Pipeline:
+def make_call(
+    pipeline: str, timings: dict[str, list[int]] | None = None, places: list[list[int]] | None = None
+) -> Pipeline:
     """``pipeline``, warmed up by one call.
 
     ``timings``: CostSpanProcessor's ``on_start`` and ``on_end`` append their nanoseconds per span there.
+    ``places``: in batches, the nanoseconds each queued span's pricing took, by its place in its batch.
     """
     import anthropic
     import httpx2
@@ -173,6 +178,8 @@ def make_call(pipeline: str, timings: dict[str, list[int]] | None = None) -> Pip
             deferred._delay = 3600.0  # pyright: ignore[reportPrivateUsage] - the timer held off
         if timings is not None:
             _time_hooks(processor, timings)
+        if places is not None:
+            _time_places(processor, places)
         provider.add_span_processor(processor)
     tracing: Any = {"tracer_provider": provider} if pipeline.startswith("native") else False
     client = anthropic.Anthropic(
@@ -222,6 +229,48 @@ def _time_hooks(processor: Any, timings: dict[str, list[int]]) -> None:
             spent.append(clock() - started)
 
         setattr(processor, hook, timed_hook)
+
+
+def _time_places(processor: Any, places: list[list[int]]) -> None:
+    """Times the pricing of each span ``processor`` queued, into ``places`` by the span's place in its batch."""
+    deferred = processor._deferred  # pyright: ignore[reportPrivateUsage]
+    handle, after, clock, place = deferred._handle, deferred._after, time.perf_counter_ns, [0]  # pyright: ignore[reportPrivateUsage]
+
+    def timed_handle(span: Any) -> None:
+        started = clock()
+        handle(span)
+        spent = clock() - started
+        while len(places) <= place[0]:
+            places.append([])
+        places[place[0]].append(spent)
+        place[0] += 1
+
+    def batch_ended() -> None:
+        place[0] = 0
+        after()
+
+    deferred._handle, deferred._after = timed_handle, batch_ended  # pyright: ignore[reportPrivateUsage]
+
+
+def in_batch_report() -> None:
+    """The pricing of each span in batches, by its place in the batch (``native-batched-no-timer``, ROUNDS x
+    ROUND_CALLS real calls): the first spans of a batch run with the pricing's code out of the caches."""
+    places: list[list[int]] = []
+    call, settle, release = make_call("native-batched-no-timer", places=places)
+    places.clear()  # the warm-up call's
+    for _ in range(ROUNDS):
+        gc.collect()
+        for _ in range(ROUND_CALLS):
+            call()
+        settle()
+        release()
+    print(f"each queued span's pricing by its place in its batch, {ROUNDS * ROUND_CALLS} real calls (us)")
+    for first, last in ((0, 0), (1, 1), (2, 2), (3, 3), (4, 15), (16, 31), (32, 63), (64, 10**6)):
+        spent = [ns for found in places[first : last + 1] for ns in found]
+        if spent:
+            where = f"{first}" if first == last else f"{first}-{min(last, len(places) - 1)}"
+            median, mean = statistics.median(spent) / 1000, statistics.fmean(spent) / 1000
+            print(f"place {where:<6} median {median:7.2f}  mean {mean:7.2f}")
 
 
 def run(pipeline: str, calls: int) -> None:
@@ -444,10 +493,13 @@ if __name__ == "__main__":
         parser.add_argument("--timed", action="store_true", help="time native against native-bare side by side")
         parser.add_argument("--on-end", action="store_true", help="time the processor's hooks inside real calls")
         parser.add_argument("--cache-sim", action="store_true", help="count cache misses the processor adds per call")
+        parser.add_argument("--in-batch", action="store_true", help="time each span's pricing by its place in a batch")
         parser.add_argument("--baseline-src", help="a src directory with another version of otel_llmcost")
         arguments = parser.parse_args()
         if arguments.timed:
             timed_report(arguments.baseline_src)
+        elif arguments.in_batch:
+            in_batch_report()
         elif arguments.on_end:
             on_end_report(arguments.baseline_src)
         elif arguments.cache_sim:
