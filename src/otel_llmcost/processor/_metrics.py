@@ -192,7 +192,8 @@ class CostMetrics:
 
     def sum_pending(self) -> None:
         """Sums the queued outcomes now: the processor does so at the end of each batch of spans it prices, while
-        their outcomes are still in the caches (summed a queue later, they were a tenth of a batch's time)."""
+        their outcomes are still in the caches (inside real calls, 1.0 µs an outcome; 1.2-1.4 µs summed 256 at a
+        time, long after)."""
         if self._pending:
             with self._lock:
                 self._sum_pending()

@@ -98,9 +98,9 @@ def token_usage(
         output_tokens,
         cache_read,
         cache_write,
-        0,  # of which written for an hour (Anthropic's)
+        0,  # cache writes for an hour: OpenAI reports no cache lifetimes
         input_audio,
-        0,  # of which read from the cache
+        0,  # cached audio tokens: not reported apart
         input_image,
         reasoning,
         output_audio,
