@@ -145,8 +145,10 @@ def test_the_quick_reader_builds_what_from_reported_builds(values: list[int], to
     """The readers' quick path (`tokens_usage`, by position) follows `Usage.from_reported`'s rules exactly, its
     ``total_tokens`` hint included (`total` is often a sum that makes it fold a part in)."""
     named = dict(zip(TOKEN_TOTALS, values, strict=True))
-    if total and total % 2:
+    if total % 3 == 1:
         total = values[0] + values[1] + values[8]  # input + output + reasoning: the reasoning was beside the output
+    elif total % 3 == 2:
+        total = sum(values[:4])  # input + output + cache reads and writes: the cache was beside the input
     try:
         expected: Usage | str = Usage.from_reported(**named, total_tokens=total)  # pyright: ignore[reportArgumentType]
     except ValueError as error:
@@ -159,6 +161,25 @@ def test_the_quick_reader_builds_what_from_reported_builds(values: list[int], to
     if isinstance(found, Usage):
         assert type(found) is Usage
         assert found == Usage(*found)
+
+
+@pytest.mark.parametrize(
+    ("counts", "total", "expected"),
+    [
+        # Gemini through an OpenAI-compatible API: 30 reasoning tokens beside an output of 50 (100 + 50 + 30).
+        ((100, 50, 0, 0, 0, 0, 0, 0, 30, 0, 0), 180, Usage(input=100, output=50, reasoning=30)),
+        # The same counts without the hint: the 30 are inside the 50, as OpenAI counts them.
+        ((100, 50, 0, 0, 0, 0, 0, 0, 30, 0, 0), 0, Usage(input=100, output=20, reasoning=30)),
+        # DeepSeek: 40 cache hits beside 100 input tokens (100 + 40 + 10).
+        ((100, 10, 40, 0, 0, 0, 0, 0, 0, 0, 0), 150, Usage(input=100, cache_read=40, output=10)),
+        # A total that is neither sum is only a hint: the 40 are inside the 100.
+        ((100, 10, 40, 0, 0, 0, 0, 0, 0, 0, 0), 110, Usage(input=60, cache_read=40, output=10)),
+    ],
+)
+def test_the_quick_reader_takes_the_total_as_a_hint(counts: tuple[int, ...], total: int, expected: Usage) -> None:
+    assert tokens_usage(counts, total) == expected
+    named = dict(zip(TOKEN_TOTALS, counts, strict=True))
+    assert Usage.from_reported(**named, total_tokens=total) == expected  # pyright: ignore[reportArgumentType]
 
 
 def test_a_quote_tells_a_usage_of_tokens_only_as_beyond_tokens_does() -> None:
