@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import cast
 
 from opentelemetry.context import Context
@@ -83,15 +83,18 @@ def priced_copy(
     return copy
 
 
-def exports_later(processor: SpanProcessor | None) -> bool:
+def exports_later(processor: SpanProcessor | None, depth: int = 0) -> bool:
     """Whether ``processor`` hands spans to a `BatchSpanProcessor`, itself or through processors that name the
-    one they hand spans to (``next_processor``): their export waits for a batch in any case."""
-    seen = 0
-    while processor is not None and seen < 16:
+    one they hand spans to (``next_processor``), or the several (``next_processors``: then all of them, and at
+    least one): their export waits for a batch in any case."""
+    while processor is not None and depth < 16:
         if isinstance(processor, BatchSpanProcessor):
             return True
+        several: Sequence[SpanProcessor] | None = getattr(processor, "next_processors", None)
+        if several is not None:
+            return bool(several) and all(exports_later(each, depth + 1) for each in several)
         processor = getattr(processor, "next_processor", None)
-        seen += 1
+        depth += 1
     return False
 
 

@@ -78,12 +78,11 @@ class Pricing:
     def processor(self, exporting: Sequence[SpanProcessor]) -> CostSpanProcessor:
         """The cost processor in front of the ``exporting`` processors (one or several, or none: then it prices
         for the metrics and the summary only). It prices in batches when every one of them exports in batches
-        (through several, a multi-processor it cannot see into would hide that)."""
+        (`_FanOut` names them to it)."""
         # The attribution processor behind the cost processor: it sets the section and customer attributes as
         # spans start, and sees the priced copies, whose costs count towards the budgets.
         return CostSpanProcessor(
             AttributionSpanProcessor(_fan_out(exporting)),
-            batched=bool(exporting) and all(isinstance(each, BatchSpanProcessor) for each in exporting),
             pricing_file=self.pricing_file,
             model_map=self.model_map,
             cost_aliases=(a.GEN_AI_USAGE_COST,) if self.cost_aliases is None else self.cost_aliases,
@@ -162,17 +161,27 @@ def _metric_readers(names: list[str]) -> list[MetricReader]:
     return readers
 
 
+class _FanOut(SynchronousMultiSpanProcessor):
+    """The SDK's multi-processor, naming the processors it hands spans to (``next_processors``), as the cost
+    processor asks to find whether they all export in batches."""
+
+    def __init__(self, processors: Sequence[SpanProcessor]) -> None:
+        super().__init__()
+        for processor in processors:
+            self.add_span_processor(processor)
+        self._next_processors = tuple(processors)
+
+    @property
+    def next_processors(self) -> tuple[SpanProcessor, ...]:
+        return self._next_processors
+
+
 def _fan_out(processors: Sequence[SpanProcessor]) -> SpanProcessor:
     """One processor for ``processors``: the processor itself when there is one, so one cost processor prices once.
 
     With none, an empty multi-processor: the cost processor still prices for the metrics and the summary.
     """
-    if len(processors) == 1:
-        return processors[0]
-    fan_out = SynchronousMultiSpanProcessor()
-    for processor in processors:
-        fan_out.add_span_processor(processor)
-    return fan_out
+    return processors[0] if len(processors) == 1 else _FanOut(processors)
 
 
 def configure(pricing: Pricing) -> None:
