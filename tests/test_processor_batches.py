@@ -325,6 +325,21 @@ def test_the_timer_ends_once_its_processor_is_dropped_without_a_shutdown(monkeyp
     assert not timer.is_alive()
 
 
+def test_a_processor_dropped_without_a_shutdown_hands_on_what_it_queued() -> None:
+    meters = MeterProvider(shutdown_on_exit=False)
+    recorder = Recorder()
+    processor = CostSpanProcessor(recorder, meter_provider=meters, batched=True)
+    provider = TracerProvider(shutdown_on_exit=False)
+    provider.add_span_processor(processor)
+    for number in range(3):
+        _call(provider, name=f"chat {number}", **{"gen_ai.response.id": f"chatcmpl-{number}"})
+    assert recorder.ended == []  # queued, a batch short
+    del provider, processor, meters  # the meters read its totals: they hold it too
+    gc.collect()
+    assert [span.name for span in recorder.ended] == ["chat 0", "chat 1", "chat 2"]
+    assert [(span.attributes or {}).get("gen_ai.usage.cost") for span in recorder.ended] == [float(CALL_COST)] * 3
+
+
 @pytest.mark.parametrize(
     ("kinds", "batched"),
     [

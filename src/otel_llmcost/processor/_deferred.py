@@ -14,6 +14,7 @@ waits on the network lets the timer run at once.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import weakref
 from collections import deque
@@ -36,9 +37,10 @@ class Deferred:
     last of them, and after ``delay`` seconds on a timer thread of its own (started with the first span).
     ``after`` is called at the end of each batch, with the batch's work still in the caches.
 
-    Nothing is dropped, and the queue holds at most ``batch`` spans (and one more per thread whose span ends
-    while another thread handles the queue). `settle` handles the queue in the calling thread; a forked child
-    starts empty (the parent handles what it queued) and starts its own timer.
+    Nothing is dropped, even when the queue itself is dropped without a `stop`, and it holds at most ``batch``
+    spans (and one more per thread whose span ends while another thread handles the queue). `settle` handles the
+    queue in the calling thread; a forked child starts empty (the parent handles what it queued) and starts its
+    own timer.
     """
 
     def __init__(
@@ -117,10 +119,19 @@ class Deferred:
     def __len__(self) -> int:
         return len(self._pending)
 
+    def __del__(self) -> None:
+        # A processor dropped without a shutdown (its provider's ``shutdown_on_exit`` off): what it queued is
+        # handed on rather than lost. It and this queue hold each other, so the cycle collector finds them, and
+        # calls this before it clears either (PEP 442): the handler still works, and no timer can reach the queue.
+        # Not as the interpreter ends, when the modules the handler needs may be gone, as the exporters' threads are.
+        if self._pending and not sys.is_finalizing():
+            self.settle()
+
 
 def _timer(owner: weakref.ref[Deferred], wake: threading.Event, stop: threading.Event, delay: float) -> None:
     """The timer thread: ``delay`` seconds after the first span of a batch, hands the queue on. It holds its
-    queue weakly, and ends within a minute of the queue's processor being dropped without a shutdown."""
+    queue weakly, and ends within a minute of the queue's processor being dropped without a shutdown (the queue
+    then hands on what it holds itself: `Deferred.__del__`)."""
     while not stop.is_set():
         if not wake.wait(_IDLE):
             if owner() is None:
