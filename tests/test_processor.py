@@ -423,6 +423,7 @@ def test_our_own_failure_forwards_the_span_unpriced_and_never_raises(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(_pricer.Pricer, "price", explode)
+    monkeypatch.setattr(_pricer.Pricer, "write", explode)  # the usual call's pricing
     call(pipeline.tracer, "c", OFFICIAL)
     assert dict(pipeline.by_name("c").attributes or {}) == OFFICIAL
 

@@ -21,8 +21,17 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from otel_llmcost import CostSpanProcessor
 from otel_llmcost.pricing import Cost, RequestContext, Usage, default_table
-from otel_llmcost.processor import _pricer, _quote
-from otel_llmcost.usage import COST_BUCKETS, TOKEN_TOTALS, TOKEN_UNITS, GenAICall, _read, read_call, tokens_usage
+from otel_llmcost.processor import _pricer, _processor, _quote
+from otel_llmcost.usage import (
+    COST_BUCKETS,
+    TOKEN_TOTALS,
+    TOKEN_UNITS,
+    GenAICall,
+    _read,
+    read_call,
+    tokens_usage,
+    usage_attributes,
+)
 
 EXAMPLES = settings(
     max_examples=300, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
@@ -231,3 +240,89 @@ def test_a_tiered_model_s_base_prices_stop_at_its_lowest_threshold(above: int) -
     else:
         # (199_000 * 3.00 + 1000 * 0.30 + 100 * 15.00) / 1e6
         assert priced.amount_usd == Decimal("0.598800")
+
+
+def _through_a_processor(attributes: dict[str, object], parent: bool) -> tuple[dict[str, object], object]:
+    """The attributes ``attributes``'s span is exported with, and the processor's totals."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    processor = CostSpanProcessor(SimpleSpanProcessor(exporter), meter_provider=MeterProvider(), batched=False)
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("t")
+    if parent:
+        with tracer.start_as_current_span("agent step"):
+            tracer.start_span("chat", attributes=attributes, start_time=START).end()  # pyright: ignore[reportArgumentType]
+    else:
+        tracer.start_span("chat", attributes=attributes, start_time=START).end()  # pyright: ignore[reportArgumentType]
+    exported = {span.name: dict(span.attributes or {}) for span in exporter.get_finished_spans()}
+    if parent:
+        call = exported["chat"]
+        assert exported["agent step"].get("llmcost.subtree.cost") == call.get("gen_ai.usage.cost.amount")
+    return exported["chat"], processor.totals()
+
+
+@EXAMPLES
+@given(
+    usage=usages(),
+    model=st.sampled_from([*MODELS, ("openai", "gpt-unknown-1"), ("deepseek", "deepseek-reasoner")]),
+    tier=st.sampled_from([None, "flex", "batch", "priority", "default"]),
+    parent=st.booleans(),
+)
+def test_the_usual_span_is_priced_as_any_span_is(
+    usage: Usage, model: tuple[str, str], tier: str | None, parent: bool
+) -> None:
+    """The processor prices the usual span from `read_tokens` straight into its copy; with that path shut, the same
+    span goes through `read_call` and `Pricer.price`: the two write the same attributes in the same order, and add
+    the same to the totals (unknown models, tiers, peak hours and roll-ups included)."""
+    provider, name = model
+    attributes: dict[str, object] = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": provider,
+        "gen_ai.request.model": name,
+        "gen_ai.response.id": "resp-1",
+        **usage_attributes(usage),
+    }
+    if tier is not None:
+        attributes["openai.response.service_tier"] = tier
+    read = read_call
+    general_reads: list[object] = []
+
+    def counted(*arguments: object) -> GenAICall:
+        general_reads.append(arguments)
+        return read(*arguments)  # pyright: ignore[reportArgumentType]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_processor, "read_call", counted)
+        quick = _through_a_processor(attributes, parent)
+    if quick[0]["llmcost.status"] == "priced":
+        assert not general_reads, "a priced call of tokens only takes the quick path"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_processor, "read_tokens", lambda attributes: None)  # pyright: ignore[reportUnknownLambdaType]
+        general = _through_a_processor(attributes, parent)
+    assert list(quick[0].items()) == list(general[0].items())
+    assert quick[1] == general[1]
+
+
+def test_the_usual_span_is_priced_without_a_genai_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Anthropic SDK's own span takes the processor's quick path: it builds no `GenAICall`."""
+
+    def refused(*_: object) -> GenAICall:
+        raise AssertionError("the usual span went through read_call")
+
+    monkeypatch.setattr(_processor, "read_call", refused)
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(CostSpanProcessor(SimpleSpanProcessor(exporter), meter_provider=MeterProvider()))
+    attributes = {
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "claude-sonnet-4-5",
+        "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+        "gen_ai.response.id": "msg_01Q8rN6bVtYkXh3mJp2wLsDc",
+        "gen_ai.usage.input_tokens": 1200,
+        "gen_ai.usage.output_tokens": 300,
+    }
+    provider.get_tracer("t").start_span("chat claude-sonnet-4-5", attributes=attributes).end()
+    (span,) = exporter.get_finished_spans()
+    # (1200 x $3 + 300 x $15) per million
+    assert (span.attributes or {})["gen_ai.usage.cost.amount"] == 0.0081

@@ -56,6 +56,10 @@ MetricValue = str | bool | int | float
 """A value an opt-in attribute can take on the counter (span attribute values that are not sequences)."""
 
 _Key = tuple[str | None, str | None, str | None, str | None, str]
+_Outcome = tuple[
+    str | None, str | None, str | None, str | None, str, Decimal | None, str | None, Sequence[MetricValue | None]
+]
+"""A queued outcome: the arguments of `CostMetrics.record_amount`, in order."""
 _CostKey = tuple[str | None, str | None, str | None, str | None, str, tuple[MetricValue | None, ...]]
 
 
@@ -148,7 +152,7 @@ class CostMetrics:
         self._models: set[str] = set()
         self._values: list[set[MetricValue]] = [set() for _ in self.attribute_keys]
         self._lock = threading.Lock()
-        self._pending: deque[tuple[GenAICall, PricedCall, Sequence[MetricValue | None]]] = deque()
+        self._pending: deque[_Outcome] = deque()
 
     def _model(self, model: str | None) -> str | None:
         if model is None or model in self._models:
@@ -184,8 +188,31 @@ class CostMetrics:
         ``values`` are the call's values of the opt-in attributes, in order; None where it has none. The outcome
         is queued and summed with others (see `_PENDING`); every reader sums the queue first.
         """
+        self.record_amount(
+            call.provider,
+            call.operation,
+            call.request_model,
+            call.response_model,
+            priced.status,
+            priced.amount_usd,
+            priced.reason,
+            values,
+        )
+
+    def record_amount(
+        self,
+        provider: str | None,
+        operation: str | None,
+        request_model: str | None,
+        response_model: str | None,
+        status: str,
+        amount: Decimal | None,
+        reason: str | None = None,
+        values: Sequence[MetricValue | None] = (),
+    ) -> None:
+        """`record` for a caller that has the outcome's parts rather than a `GenAICall` and a `PricedCall`."""
         pending = self._pending
-        pending.append((call, priced, values))
+        pending.append((provider, operation, request_model, response_model, status, amount, reason, values))
         if len(pending) >= _PENDING:
             with self._lock:
                 self._sum_pending()
@@ -203,29 +230,29 @@ class CostMetrics:
         step (a deque's ``popleft``), so a span that queues one meanwhile loses nothing."""
         pending = self._pending
         while pending:
-            self._add(*pending.popleft())
+            self._add(pending.popleft())
 
-    def _add(self, call: GenAICall, priced: PricedCall, values: Sequence[MetricValue | None]) -> None:
-        """Sums one outcome; the caller holds the lock."""
-        amount = priced.amount_usd
-        if amount is None and (priced.status != _S.UNPRICED or priced.reason == a.LlmcostReasonValues.FAILED_CALL):
+    def _add(self, outcome: _Outcome) -> None:
+        """Sums one outcome (see `record_amount`); the caller holds the lock."""
+        provider, operation, request_model, response_model, status, amount, reason, values = outcome
+        if amount is None and (status != _S.UNPRICED or reason == a.LlmcostReasonValues.FAILED_CALL):
             return
-        request_model, response_model, models = call.request_model, call.response_model, self._models
+        models = self._models
         if request_model not in models:
             request_model = self._model(request_model)
         if response_model not in models:
             response_model = self._model(response_model)
         if amount is None:
-            reason = priced.reason or a.LlmcostReasonValues.UNKNOWN_MODEL
-            key: _Key = (call.provider, call.operation, request_model, response_model, reason)
+            reason = reason or a.LlmcostReasonValues.UNKNOWN_MODEL
+            key: _Key = (provider, operation, request_model, response_model, reason)
             self._unpriced[key] = self._unpriced.get(key, 0) + 1
             return
         cost_key: _CostKey = (
-            call.provider,
-            call.operation,
+            provider,
+            operation,
             request_model,
             response_model,
-            priced.status,
+            status,
             self._bounded(values) if self._values else (),
         )
         total = self._cost.get(cost_key)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from .. import _attributes as a
 from .._bounded import remember
 from ..pricing import Cost, Plan, PriceFileError, PriceTable, PricingError, default_table
-from ..usage import COST_BUCKETS, INPUT_TOKEN_UNITS, GenAICall, Usage
+from ..usage import COST_BUCKETS, INPUT_TOKEN_UNITS, GenAICall, RequestContext
 from ._quote import PricedCall, Quote
 
 __all__ = ["COST_ALIASES", "PricedCall", "Pricer"]
@@ -30,6 +30,8 @@ _BUCKETS = COST_BUCKETS
 _NS_PER_DAY = 86_400 * 10**9
 _INPUT_FIELDS = len(INPUT_TOKEN_UNITS)
 _MAX_CACHED = 4096
+_PlanKey = tuple[str, str | None, str | None, int, RequestContext]
+"""What calls that share a plan share: provider, response model, request model, day (since the epoch), context."""
 _KEPT_STATUSES = (_S.ESTIMATED, _S.PARTIAL)
 """Usage statuses a priced call keeps as its own status; any other is ``priced``."""
 
@@ -60,7 +62,7 @@ class Pricer:
         self._aliases = tuple(sorted(cost_aliases))
         self._days: dict[int, date] = {}
         self._provenance_cache: dict[tuple[object, ...], dict[str, object]] = {}
-        self._plans: dict[tuple[object, ...], _Quotes | Cost] = {}
+        self._plans: dict[_PlanKey, _Quotes | Cost] = {}
         self._canonical: dict[str, str] = {}
 
     def table(self) -> PriceTable | None:
@@ -158,27 +160,62 @@ class Pricer:
             return self.unpriced(call, _R.UNKNOWN_PROVIDER, "the span names no provider", table.version)
         if not model:
             return self.unpriced(call, _R.NO_MODEL, "the call names no model", table.version)
-        day = (time.time_ns() if start_time_ns is None else start_time_ns) // _NS_PER_DAY
-        key = (provider, response_model, request_model, day, context)
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._plan(table, call, model, key, day)
+        plan = self._lookup(table, provider, request_model, response_model, context, start_time_ns)
         if isinstance(plan, Cost):
             return self._from_cost(call, plan)
+        status = usage_status if usage_status in _KEPT_STATUSES else _S.PRICED
+        # The quote builds the result itself: one object per priced call, not its parts and then the result.
+        quote = plan.pick(usage)  # pyright: ignore[reportArgumentType] - a `Usage` starts with its token buckets
+        return quote.price(usage, status, provider, model) or self._from_cost(call, plan.plan.cost(usage))
+
+    def write(
+        self,
+        provider: str | None,
+        request_model: str | None,
+        response_model: str | None,
+        context: RequestContext,
+        tokens: Sequence[int],
+        start_time_ns: int | None,
+        attributes: dict[str, object],
+    ) -> Decimal | None:
+        """`price` for the usual call, read by `read_tokens`: a reported usage of ``tokens`` (`TOKEN_UNITS`, in
+        order) that a plan's quote prices. Adds the attributes of its cost to ``attributes`` and returns the
+        amount; None, with ``attributes`` untouched, for any other call (no table, no plan, a `Cost` needed),
+        which `price` prices and explains. The processor writes straight into the copy of the span's attributes,
+        with no `GenAICall`, `Usage` or `PricedCall` built."""
+        table = self._table or self.table()
+        if table is None or provider is None or not (response_model or request_model):
+            return None
+        plan = self._lookup(table, provider, request_model, response_model, context, start_time_ns)
+        if isinstance(plan, Cost):
+            return None
+        return plan.pick(tokens).write(tokens, _S.PRICED, attributes)
+
+    def _lookup(
+        self,
+        table: PriceTable,
+        provider: str,
+        request_model: str | None,
+        response_model: str | None,
+        context: RequestContext,
+        start_time_ns: int | None,
+    ) -> _Quotes | Cost:
+        """How a call that started at ``start_time_ns`` is priced: the quotes of its plan, or the unpriced `Cost`.
+
+        Calls to one model on one day in one request context share their plan, cached here.
+        """
+        day = (time.time_ns() if start_time_ns is None else start_time_ns) // _NS_PER_DAY
+        key: _PlanKey = (provider, response_model, request_model, day, context)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plan(table, key)
+        if isinstance(plan, Cost):
+            return plan
         if plan.peak is not None:  # peak hours (DeepSeek): the start time itself picks the plan, not its day
             started = time.time_ns() if start_time_ns is None else start_time_ns
             if not plan.peak.is_peak(datetime.fromtimestamp(started / 1e9, timezone.utc)):
-                plan = plan.off_peak or plan
-        status = usage_status if usage_status in _KEPT_STATUSES else _S.PRICED
-        lowest = plan.lowest
-        if lowest is None:
-            quote = plan.base
-        else:
-            # `Usage.input_tokens` as the sum of its slice: a third of the property's instructions.
-            inputs: tuple[int, ...] = usage[:_INPUT_FIELDS]  # pyright: ignore[reportAssignmentType] - the input buckets
-            quote = plan.base if sum(inputs) <= lowest else plan.quote(usage)
-        # The quote builds the result itself: one object per priced call, not its parts and then the result.
-        return quote.price(usage, status, provider, model) or self._from_cost(call, plan.plan.cost(usage))
+                return plan.off_peak or plan
+        return plan
 
     @staticmethod
     def _explained(result: PricedCall, detail: str) -> PricedCall:
@@ -190,23 +227,22 @@ class Pricer:
             result.attributes[a.LLMCOST_REASON_DETAIL] = f"{result.attributes.get(a.LLMCOST_REASON_DETAIL)}; {detail}"
         return result
 
-    def _plan(
-        self, table: PriceTable, call: GenAICall, model: str, key: tuple[object, ...], day: int
-    ) -> _Quotes | Cost:
-        """How calls like ``call`` are priced, now cached by ``key``: their plan's quotes, or the unpriced `Cost`."""
-        provider = call.provider
-        assert provider is not None  # `price` checked
-        plan = table.plan(provider, model, self._day(day), call.context)
+    def _plan(self, table: PriceTable, key: _PlanKey) -> _Quotes | Cost:
+        """How the calls of ``key`` are priced, now cached: their plan's quotes, or the unpriced `Cost`."""
+        provider, response_model, request_model, day, context = key
+        model = response_model or request_model
+        assert model  # the callers checked
+        plan = table.plan(provider, model, self._day(day), context)
         if (
             isinstance(plan, Cost)
             and plan.reason == _R.UNKNOWN_MODEL
-            and call.request_model is not None
-            and call.response_model not in (None, call.request_model)
+            and request_model is not None
+            and response_model not in (None, request_model)
         ):
             # A response model the table does not know (an Azure deployment's own name): try what was asked for.
-            retry = table.plan(provider, call.request_model, self._day(day), call.context)
+            retry = table.plan(provider, request_model, self._day(day), context)
             if isinstance(retry, Plan):
-                plan, model = retry, call.request_model
+                plan, model = retry, request_model
         found = _Quotes(plan, self._make_quote) if isinstance(plan, Plan) else plan
         if isinstance(found, _Quotes) and found.peak is not None:
             found.off_peak = _Quotes(table.off_peak_plan(found.plan, provider, model, self._day(day)), self._make_quote)
@@ -286,9 +322,17 @@ class _Quotes:
         """The lowest long-context threshold, if the model has tiers: a call whose input does not exceed it
         pays the base prices (`tier_of`), and is priced without working out its tier."""
 
-    def quote(self, usage: Usage) -> Quote:
-        """The quote of ``usage``'s tier."""
-        tier = self.plan.tier(usage)
+    def pick(self, tokens: Sequence[int]) -> Quote:
+        """The quote of the tier of a call with ``tokens`` (`TOKEN_UNITS`, in order)."""
+        lowest = self.lowest
+        # `Usage.input_tokens` as the sum of its slice: a third of the property's instructions.
+        if lowest is None or sum(tokens[:_INPUT_FIELDS]) <= lowest:
+            return self.base
+        return self.quote(tokens)
+
+    def quote(self, tokens: Sequence[int]) -> Quote:
+        """The quote of the tier of a call with ``tokens``."""
+        tier = self.plan.tier(tokens)  # pyright: ignore[reportArgumentType] - its input buckets are all it reads
         quote = self._quotes[tier]
         if quote is None:
             quote = self._quotes[tier] = self._make(self.plan, tier)

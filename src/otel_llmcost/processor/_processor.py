@@ -15,7 +15,7 @@ from opentelemetry.trace import SpanContext
 
 from .. import _attributes as a
 from ..pricing import PriceTable, default_table, environment_files
-from ..usage import Usage, operation_of, read_call
+from ..usage import INPUT_TOKEN_UNITS, TOKEN_UNITS, operation_of, read_call, read_tokens
 from ._deferred import Deferred
 from ._metrics import CostMetrics, CostTotal, MetricValue, UnpricedTotal, metric_attribute_keys
 from ._pricer import Pricer
@@ -26,6 +26,12 @@ __all__ = ["CostSpanProcessor"]
 _log = logging.getLogger("otel_llmcost")
 _SUBTREE = (a.LLMCOST_SUBTREE_COST, a.LLMCOST_SUBTREE_CALLS)
 _NO_KEYS: frozenset[tuple[int, int]] = frozenset()
+_PRICED = a.LlmcostStatusValues.PRICED
+_CACHE_READ, _CACHE_WRITE, _CACHE_WRITE_1H = (
+    TOKEN_UNITS.index(unit) for unit in ("cache_read", "cache_write", "cache_write_1h")
+)
+_INPUTS = slice(len(INPUT_TOKEN_UNITS))
+_OUTPUTS = slice(len(INPUT_TOKEN_UNITS), len(TOKEN_UNITS))
 _OPERATION_KEYS = (a.GEN_AI_OPERATION_NAME, a.LLM_REQUEST_TYPE, a.OPENINFERENCE_SPAN_KIND)
 """The keys `operation_of` reads: a span with none of them is passed through without a call."""
 _ENDS_BEFORE_ITS_TWIN = frozenset({a.GenAiProviderNameValues.AWS_BEDROCK})
@@ -62,22 +68,33 @@ def priced_copy(
     """``span`` with ``extra`` attributes (an ended span cannot be changed, so this is a copy).
 
     ``attributes`` are the span's own, for a caller that has them already (`plain_attributes`). The copy has
-    no stale subtree totals, and cache writes under both names. Its attributes are built in one dict copy.
+    no stale subtree totals, and cache writes under both names.
     """
-    if attributes is None:
-        attributes = plain_attributes(span)
+    merged = _own_attributes(plain_attributes(span) if attributes is None else attributes)
+    merged.update(extra)
+    return _with_attributes(span, merged)
+
+
+def _own_attributes(attributes: Mapping[str, object]) -> dict[str, object]:
+    """A copy of a span's ``attributes`` for its priced copy: with no stale subtree totals, and with cache writes
+    under both names."""
     if _SUBTREE[0] in attributes:
-        attributes = {key: value for key, value in attributes.items() if key not in _SUBTREE}
+        copied = {key: value for key, value in attributes.items() if key not in _SUBTREE}
+    else:
+        copied = dict(attributes)
     written = attributes.get(a.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
     if written is not None and a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS not in attributes:
         # The Anthropic SDK's own name for cache writes: backends that price spans themselves (Phoenix) read
         # the conventions' name, so the copy carries both.
-        merged = {**attributes, a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: written, **extra}
-    else:
-        merged = {**attributes, **extra}
+        copied[a.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = written
+    return copied
+
+
+def _with_attributes(span: ReadableSpan, attributes: dict[str, object]) -> ReadableSpan:
+    """A copy of ``span`` with ``attributes`` for its own."""
     copy = object.__new__(_PricedSpan)
     state = span.__dict__.copy()  # a dict's own copy: twice as fast as updating the new object's
-    state["_attributes"] = merged
+    state["_attributes"] = attributes
     state["_dropped"] = span.dropped_attributes
     copy.__dict__ = state
     return copy
@@ -256,14 +273,44 @@ class CostSpanProcessor(SpanProcessor):
         operation: str,
         below: frozenset[tuple[int, int]] | set[tuple[int, int]],
     ) -> ReadableSpan:
-        """The priced copy of a GenAI call's ``span``; ``below``: the usage of the priced calls under it."""
+        """The priced copy of a GenAI call's ``span``; ``below``: the usage of the priced calls under it.
+
+        The usual call (tokens reported, a plan's quote prices them, no priced call under it, its response not
+        priced before) is priced from what `read_tokens` reads, straight into the copy of its attributes; any
+        other, through `read_call` and `Pricer.price`, which explain what they cannot price.
+        """
+        if not below:
+            read = read_tokens(attributes)
+            if read is not None:
+                provider, request_model, response_model, response_id, context, tokens = read
+                if provider not in _ENDS_BEFORE_ITS_TWIN:
+                    pricer, tracker = self._pricer, self._tracker
+                    copied = _own_attributes(attributes)
+                    amount = pricer.write(
+                        provider, request_model, response_model, context, tokens, span.start_time, copied
+                    )
+                    if amount is not None and (
+                        response_id is None
+                        or tracker.claim_response(pricer.canonical_provider(provider), response_id, span_id) is None
+                    ):
+                        values = self._metric_values(span, attributes) if self._metrics.attribute_keys else ()
+                        self._metrics.record_amount(
+                            provider, operation, request_model, response_model, _PRICED, amount, None, values
+                        )
+                        parent = span.parent
+                        if parent is not None:
+                            tracker.roll_up(parent.span_id, amount, _call_key(tokens))
+                        return _with_attributes(span, copied)
+        # Any other call, through its `GenAICall`.
         tracker = self._tracker
         call = read_call(attributes, operation)
         usage, response_id = call.usage, call.response_id
         parent = span.parent
         twin = call.provider in _ENDS_BEFORE_ITS_TWIN
         # What two spans of one call agree on: needed only to compare with other spans of the same call.
-        usage_key = _call_key(usage) if usage is not None and (below or parent is not None or twin) else None
+        usage_key = None
+        if usage is not None and (below or parent is not None or twin):
+            usage_key = _call_key(usage)  # pyright: ignore[reportArgumentType] - a `Usage` starts with its tokens
         if below and usage_key is not None and usage_key in below:
             priced = self._pricer.duplicate(
                 call,
@@ -336,9 +383,10 @@ class CostSpanProcessor(SpanProcessor):
         return self._next.force_flush(timeout_millis)
 
 
-def _call_key(usage: Usage) -> tuple[int, int]:
+def _call_key(tokens: Sequence[int]) -> tuple[int, int]:
     """What two spans of one call agree on: the output tokens, and the cached input when there is some (whether the
     input counts the cache, instrumentations disagree: Bedrock's official ones do not), else the whole input.
-    A cached count is kept negative, apart from input counts."""
-    cached = usage.cache_read + usage.cache_write + usage.cache_write_1h
-    return (-cached if cached else usage.input_tokens, usage.output_tokens)
+    A cached count is kept negative, apart from input counts. ``tokens``: the token buckets (`TOKEN_UNITS`, in order),
+    which a `Usage` starts with."""
+    cached = tokens[_CACHE_READ] + tokens[_CACHE_WRITE] + tokens[_CACHE_WRITE_1H]
+    return (-cached if cached else sum(tokens[_INPUTS]), sum(tokens[_OUTPUTS]))

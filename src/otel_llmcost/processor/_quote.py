@@ -11,7 +11,7 @@ precision would round) goes through a `Cost`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, getcontext
 from typing import NamedTuple
 
@@ -69,20 +69,30 @@ class Quote:
     def price(self, usage: Usage, status: str, provider: str, model: str) -> PricedCall | None:
         """The outcome of ``provider``'s call to ``model`` with ``usage``, priced with ``status``; None when only a
         `Cost` can price it."""
-        if self._fee or usage[_TOKEN_FIELDS:] != _TOKENS_ONLY:
+        if usage[_TOKEN_FIELDS:] != _TOKENS_ONLY:
+            return None
+        attributes: dict[str, object] = {}
+        amount = self.write(usage, status, attributes)  # pyright: ignore[reportArgumentType] - tokens come first
+        return None if amount is None else PricedCall(status, attributes, amount, None, provider, model)
+
+    def write(self, tokens: Sequence[int], status: str, attributes: dict[str, object]) -> Decimal | None:
+        """Adds to ``attributes`` those of a call of ``tokens`` (`TOKEN_UNITS`, in order, and nothing else) priced
+        with ``status``, and returns its amount; None, with ``attributes`` untouched, when only a `Cost` can price
+        it. The processor writes straight into the copy of a span's attributes."""
+        if self._fee:
             return None
         rates = self._rates
-        found = rates.amounts(usage)  # pyright: ignore[reportArgumentType] - a `Usage` starts with its tokens
+        found = rates.amounts(tokens)
         if found is None:
             return None  # tokens of a unit with no price: the `Cost` says which
         total, amounts, exponent = found
         if total >= _EXACT_BELOW.get(getcontext().prec, 0):
             return None  # the `Cost` rounds it to the context's precision
         divisor = rates.divisor
-        attributes = self._templates[status].copy()
+        attributes.update(self._templates[status])
         for bucket, amount in amounts.items():
             attributes[bucket] = amount / divisor
         value = total / divisor
         for key in self._amount_keys:
             attributes[key] = value
-        return PricedCall(status, attributes, rates.decimal(total, exponent), None, provider, model)
+        return rates.decimal(total, exponent)

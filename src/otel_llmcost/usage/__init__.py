@@ -15,7 +15,7 @@ from ._model import (
     Usage,
     tokens_usage,
 )
-from ._read import INFERENCE_OPERATIONS, GenAICall, operation_of, read_call
+from ._read import INFERENCE_OPERATIONS, GenAICall, TokenCall, operation_of, read_call, read_tokens
 from ._write import COST_BUCKETS, usage_attributes
 
 __all__ = [
@@ -27,10 +27,12 @@ __all__ = [
     "TOKEN_UNITS",
     "GenAICall",
     "RequestContext",
+    "TokenCall",
     "Totals",
     "Usage",
     "operation_of",
     "read_call",
+    "read_tokens",
     "tokens_usage",
     "usage_attributes",
 ]

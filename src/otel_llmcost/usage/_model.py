@@ -429,7 +429,7 @@ def _usage_of(fields: tuple[object, ...]) -> Usage:
     return usage
 
 
-_TOKENS_ONLY = Usage()[len(TOKEN_UNITS) :]
+TOKENS_ONLY = Usage()[len(TOKEN_UNITS) :]
 """The fields of a `Usage` after its tokens, for a call that used tokens only: their defaults."""
 
 
@@ -441,7 +441,7 @@ def tokens_usage(totals: Sequence[int], total_tokens: int = 0) -> Usage:
     Raises:
         ValueError: the parts exceed their totals even when counted beside them.
     """
-    usage: Usage = new_tuple(Usage, token_buckets(*totals, total_tokens=total_tokens) + _TOKENS_ONLY)
+    usage: Usage = new_tuple(Usage, token_buckets(*totals, total_tokens=total_tokens) + TOKENS_ONLY)
     return usage
 
 
