@@ -453,6 +453,78 @@ def timed_report(baseline_src: str | None) -> None:
     print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
+PARTS = ("on_end", "read_tokens", "write", "lookup", "pick", "amounts", "copy", "claim")
+PART_SPANS = 40
+
+
+def parts_child(part: str) -> None:
+    """In this process: ``part`` of the processor's pricing of the SDK's own spans, run on PART_SPANS spans made by
+    real calls (and on none) in the sections `sections` counts. Each part's inputs are made beforehand from the
+    same spans; ``on_end`` is the whole of it, on spans the processor has not seen."""
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    from otel_llmcost import CostSpanProcessor
+    from otel_llmcost.processor import _processor, _tracking
+    from otel_llmcost.usage import read_tokens
+
+    call, _, release = make_call("native-bare")
+    held: list[Any] = release.__self__  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
+    for _ in range(2 * PART_SPANS + 3):
+        call()
+    spans = list(held)  # pyright: ignore[reportUnknownArgumentType]
+    processor = CostSpanProcessor(SpanProcessor(), batched=False)
+    for span in spans[:3]:
+        processor.on_end(span)  # the table loaded, the plan and its quotes made
+    pricer, spans = processor._pricer, spans[3 : 3 + PART_SPANS]  # pyright: ignore[reportPrivateUsage]
+    # The attributes as the processor reads them (the span's own dict, not the read-only view of `attributes`).
+    attributes = [_tracking.plain_attributes(span) for span in spans]
+    reads = [read_tokens(found) for found in attributes]
+    assert all(read is not None for read in reads), "the SDK's span takes the quick path"
+    table = pricer.table()
+    assert table is not None
+    plan = pricer._lookup(table, *reads[0][:3], reads[0][4], spans[0].start_time)  # pyright: ignore[reportPrivateUsage, reportOptionalSubscript, reportArgumentType]
+    quote = plan.pick(reads[0][5])  # pyright: ignore[reportOptionalSubscript, reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
+    rates = quote._rates  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    tracker = processor._tracker  # pyright: ignore[reportPrivateUsage]
+    work: dict[str, Callable[[int], object]] = {
+        "on_end": lambda index: processor.on_end(spans[index]),
+        "read_tokens": lambda index: read_tokens(attributes[index]),
+        "write": lambda index: pricer.write(*reads[index][:3], *reads[index][4:], spans[index].start_time, {}),  # pyright: ignore[reportOptionalSubscript, reportArgumentType]
+        "lookup": lambda index: pricer._lookup(table, *reads[index][:3], reads[index][4], spans[index].start_time),  # pyright: ignore[reportPrivateUsage, reportOptionalSubscript, reportArgumentType]
+        "pick": lambda index: plan.pick(reads[index][5]),  # pyright: ignore[reportOptionalSubscript, reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownLambdaType]
+        "amounts": lambda index: rates.amounts(reads[index][5]),  # pyright: ignore[reportOptionalSubscript, reportUnknownMemberType, reportUnknownLambdaType]
+        "copy": lambda index: _processor._with_attributes(  # pyright: ignore[reportPrivateUsage]
+            spans[index],
+            _processor._own_attributes(attributes[index]),  # pyright: ignore[reportPrivateUsage]
+        ),
+        "claim": lambda index: tracker.claim_response(
+            pricer.canonical_provider(reads[index][0]),  # pyright: ignore[reportOptionalSubscript]
+            reads[index][3],  # pyright: ignore[reportOptionalSubscript, reportArgumentType]
+            index,
+        ),
+    }
+    step = work[part]
+    for section in (0, PART_SPANS):
+        gc.collect()
+        gc.disable()
+        print("ready", flush=True)
+        sys.stdin.readline()
+        for index in range(section):
+            step(index)
+        print("done", flush=True)
+        sys.stdin.readline()
+        gc.enable()
+
+
+def parts_report() -> None:
+    """The instructions of each part of the pricing of the SDK's own span, per span (see `parts_child`)."""
+    env = versions(None)["this"]
+    print(f"instructions per span of each part of pricing the SDK's own span ({PART_SPANS} spans, each part alone)")
+    for part in PARTS:
+        count = sections([sys.executable, __file__, "--parts-child", part], env, part)
+        print(f"{part:<12} {count / PART_SPANS:>9,.0f}", flush=True)
+
+
 def main(baseline_src: str | None) -> None:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing to count")
@@ -485,6 +557,9 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["--timed-child"]:
         warnings.simplefilter("ignore")
         timed(sys.argv[2:])
+    elif sys.argv[1:2] == ["--parts-child"]:
+        warnings.simplefilter("ignore")
+        parts_child(sys.argv[2])
     elif sys.argv[1:2] == ["--on-end-child"]:
         warnings.simplefilter("ignore")
         on_end_child(sys.argv[2])
@@ -494,9 +569,12 @@ if __name__ == "__main__":
         parser.add_argument("--on-end", action="store_true", help="time the processor's hooks inside real calls")
         parser.add_argument("--cache-sim", action="store_true", help="count cache misses the processor adds per call")
         parser.add_argument("--in-batch", action="store_true", help="time each span's pricing by its place in a batch")
+        parser.add_argument("--parts", action="store_true", help="count each part of pricing the SDK's own span")
         parser.add_argument("--baseline-src", help="a src directory with another version of otel_llmcost")
         arguments = parser.parse_args()
-        if arguments.timed:
+        if arguments.parts:
+            parts_report()
+        elif arguments.timed:
             timed_report(arguments.baseline_src)
         elif arguments.in_batch:
             in_batch_report()

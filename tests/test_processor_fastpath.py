@@ -242,8 +242,10 @@ def test_a_tiered_model_s_base_prices_stop_at_its_lowest_threshold(above: int) -
         assert priced.amount_usd == Decimal("0.598800")
 
 
-def _through_a_processor(attributes: dict[str, object], parent: bool) -> tuple[dict[str, object], object]:
-    """The attributes ``attributes``'s span is exported with, and the processor's totals."""
+def _through_a_processor(
+    attributes: dict[str, object], parent: bool, start: int = START
+) -> tuple[dict[str, object], object]:
+    """The attributes ``attributes``'s span, started at ``start``, is exported with, and the processor's totals."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     processor = CostSpanProcessor(SimpleSpanProcessor(exporter), meter_provider=MeterProvider(), batched=False)
@@ -251,9 +253,9 @@ def _through_a_processor(attributes: dict[str, object], parent: bool) -> tuple[d
     tracer = provider.get_tracer("t")
     if parent:
         with tracer.start_as_current_span("agent step"):
-            tracer.start_span("chat", attributes=attributes, start_time=START).end()  # pyright: ignore[reportArgumentType]
+            tracer.start_span("chat", attributes=attributes, start_time=start).end()  # pyright: ignore[reportArgumentType]
     else:
-        tracer.start_span("chat", attributes=attributes, start_time=START).end()  # pyright: ignore[reportArgumentType]
+        tracer.start_span("chat", attributes=attributes, start_time=start).end()  # pyright: ignore[reportArgumentType]
     exported = {span.name: dict(span.attributes or {}) for span in exporter.get_finished_spans()}
     if parent:
         call = exported["chat"]
@@ -264,16 +266,18 @@ def _through_a_processor(attributes: dict[str, object], parent: bool) -> tuple[d
 @EXAMPLES
 @given(
     usage=usages(),
-    model=st.sampled_from([*MODELS, ("openai", "gpt-unknown-1"), ("deepseek", "deepseek-reasoner")]),
+    model=st.sampled_from([*MODELS, ("openai", "gpt-unknown-1"), ("deepseek", "deepseek-v4-flash")]),
     tier=st.sampled_from([None, "flex", "batch", "priority", "default"]),
     parent=st.booleans(),
+    hour=st.integers(0, 23),  # DeepSeek V4 Flash: peak 01:00-04:00 and 06:00-10:00 UTC, on 2026-12-01 a Tuesday
 )
 def test_the_usual_span_is_priced_as_any_span_is(
-    usage: Usage, model: tuple[str, str], tier: str | None, parent: bool
+    usage: Usage, model: tuple[str, str], tier: str | None, parent: bool, hour: int
 ) -> None:
     """The processor prices the usual span from `read_tokens` straight into its copy; with that path shut, the same
     span goes through `read_call` and `Pricer.price`: the two write the same attributes in the same order, and add
-    the same to the totals (unknown models, tiers, peak hours and roll-ups included)."""
+    the same to the totals (unknown models, service tiers, DeepSeek's peak and off-peak hours and roll-ups
+    included)."""
     provider, name = model
     attributes: dict[str, object] = {
         "gen_ai.operation.name": "chat",
@@ -293,12 +297,12 @@ def test_the_usual_span_is_priced_as_any_span_is(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_processor, "read_call", counted)
-        quick = _through_a_processor(attributes, parent)
+        quick = _through_a_processor(attributes, parent, START + hour * 3600 * 10**9)
     if quick[0]["llmcost.status"] == "priced":
         assert not general_reads, "a priced call of tokens only takes the quick path"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_processor, "read_tokens", lambda attributes: None)  # pyright: ignore[reportUnknownLambdaType]
-        general = _through_a_processor(attributes, parent)
+        general = _through_a_processor(attributes, parent, START + hour * 3600 * 10**9)
     assert list(quick[0].items()) == list(general[0].items())
     assert quick[1] == general[1]
 
