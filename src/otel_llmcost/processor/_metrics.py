@@ -226,40 +226,36 @@ class CostMetrics:
                 self._sum_pending()
 
     def _sum_pending(self) -> None:
-        """Sums the queued outcomes, oldest first; the caller holds the lock. Each is taken off the queue in one
-        step (a deque's ``popleft``), so a span that queues one meanwhile loses nothing."""
-        pending = self._pending
+        """Sums the queued outcomes (see `record_amount`), oldest first; the caller holds the lock. Each is taken off
+        the queue in one step (a deque's ``popleft``), so a span that queues one meanwhile loses nothing. One loop,
+        no call per outcome: it runs for every priced call."""
+        pending, models, costs = self._pending, self._models, self._cost
         while pending:
-            self._add(pending.popleft())
-
-    def _add(self, outcome: _Outcome) -> None:
-        """Sums one outcome (see `record_amount`); the caller holds the lock."""
-        provider, operation, request_model, response_model, status, amount, reason, values = outcome
-        if amount is None and (status != _S.UNPRICED or reason == a.LlmcostReasonValues.FAILED_CALL):
-            return
-        models = self._models
-        if request_model not in models:
-            request_model = self._model(request_model)
-        if response_model not in models:
-            response_model = self._model(response_model)
-        if amount is None:
-            reason = reason or a.LlmcostReasonValues.UNKNOWN_MODEL
-            key: _Key = (provider, operation, request_model, response_model, reason)
-            self._unpriced[key] = self._unpriced.get(key, 0) + 1
-            return
-        cost_key: _CostKey = (
-            provider,
-            operation,
-            request_model,
-            response_model,
-            status,
-            self._bounded(values) if self._values else (),
-        )
-        total = self._cost.get(cost_key)
-        if total is None:
-            total = self._cost[cost_key] = [_ZERO, 0]
-        total[0] += amount
-        total[1] += 1
+            provider, operation, request_model, response_model, status, amount, reason, values = pending.popleft()
+            if amount is None and (status != _S.UNPRICED or reason == a.LlmcostReasonValues.FAILED_CALL):
+                continue
+            if request_model not in models:
+                request_model = self._model(request_model)
+            if response_model not in models:
+                response_model = self._model(response_model)
+            if amount is None:
+                reason = reason or a.LlmcostReasonValues.UNKNOWN_MODEL
+                key: _Key = (provider, operation, request_model, response_model, reason)
+                self._unpriced[key] = self._unpriced.get(key, 0) + 1
+                continue
+            cost_key: _CostKey = (
+                provider,
+                operation,
+                request_model,
+                response_model,
+                status,
+                self._bounded(values) if self._values else (),
+            )
+            total = costs.get(cost_key)
+            if total is None:
+                total = costs[cost_key] = [_ZERO, 0]
+            total[0] += amount
+            total[1] += 1
 
     @contextlib.contextmanager
     def _up_to_date(self) -> Generator[None]:
