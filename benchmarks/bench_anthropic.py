@@ -273,23 +273,31 @@ def in_batch_report() -> None:
             print(f"place {where:<6} median {median:7.2f}  mean {mean:7.2f}")
 
 
-def run(pipeline: str, calls: int) -> None:
-    """Makes ``calls`` calls through ``pipeline`` (after one warm-up call), in the sections `sections` counts."""
-    call, settle, release = make_call(pipeline)
-    for section in (0, calls):
+def count_sections(
+    times: int, step: Callable[[int], object], settle: Callable[[], object], release: Callable[[], object]
+) -> None:
+    """The two sections `sections` counts: ``step`` (given its index) run no times, then ``times`` times, each
+    section ending with ``settle``; ``release`` runs after each, with counting off."""
+    for section in (0, times):
         # Collections are left out: where one falls depends on every allocation before it, and it moved the count
         # per call by thousands of instructions between two processes of the same code.
         gc.collect()
         gc.disable()
         print("ready", flush=True)
         sys.stdin.readline()
-        for _ in range(section):
-            call()
+        for index in range(section):
+            step(index)
         settle()
         print("done", flush=True)
         sys.stdin.readline()
-        release()  # counting is off by now
+        release()
         gc.enable()
+
+
+def run(pipeline: str, calls: int) -> None:
+    """Makes ``calls`` calls through ``pipeline`` (after one warm-up call), in the sections `sections` counts."""
+    call, settle, release = make_call(pipeline)
+    count_sections(calls, lambda _: call(), settle, release)
 
 
 def timed(pipelines: list[str]) -> None:
@@ -503,17 +511,7 @@ def parts_child(part: str) -> None:
             index,
         ),
     }
-    step = work[part]
-    for section in (0, PART_SPANS):
-        gc.collect()
-        gc.disable()
-        print("ready", flush=True)
-        sys.stdin.readline()
-        for index in range(section):
-            step(index)
-        print("done", flush=True)
-        sys.stdin.readline()
-        gc.enable()
+    count_sections(PART_SPANS, work[part], lambda: None, lambda: None)
 
 
 def parts_report() -> None:

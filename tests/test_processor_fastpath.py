@@ -113,28 +113,36 @@ def test_the_quick_path_writes_exactly_what_compute_gives(
     assert {key: value for key, value in attributes.items() if key.startswith("llmcost.cost.")} == bucket_totals(cost)
 
 
-def test_the_quick_path_prices_the_anthropic_sdk_span_by_hand() -> None:
-    """The Anthropic SDK's own span for a call with both cache lifetimes, through the processor."""
+def exported(attributes: dict[str, object]) -> dict[str, object]:
+    """The attributes a span with ``attributes`` is exported with, through a processor of its own."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(CostSpanProcessor(SimpleSpanProcessor(exporter), meter_provider=MeterProvider()))
-    attributes = {
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.operation.name": "chat",
-        "gen_ai.request.model": "claude-sonnet-4-5",
-        "gen_ai.response.model": "claude-sonnet-4-5-20250929",
-        "gen_ai.response.id": "msg_01Q8rN6bVtYkXh3mJp2wLsDc",
-        "gen_ai.usage.input_tokens": 13852,
-        "gen_ai.usage.cache_write.input_tokens": 3200,
-        "gen_ai.usage.cache_read.input_tokens": 10240,
-        "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 2048,
-        "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 1152,
-        "anthropic.response.service_tier": "standard",
-        "gen_ai.usage.output_tokens": 523,
-    }
-    provider.get_tracer("t").start_span("chat claude-sonnet-4-5", attributes=attributes).end()
+    provider.get_tracer("t").start_span("chat", attributes=attributes).end()  # pyright: ignore[reportArgumentType]
     (span,) = exporter.get_finished_spans()
-    written = span.attributes or {}
+    return dict(span.attributes or {})
+
+
+# The Anthropic SDK's own span for a call with both cache lifetimes.
+SONNET_SPAN: dict[str, object] = {
+    "gen_ai.provider.name": "anthropic",
+    "gen_ai.operation.name": "chat",
+    "gen_ai.request.model": "claude-sonnet-4-5",
+    "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+    "gen_ai.response.id": "msg_01Q8rN6bVtYkXh3mJp2wLsDc",
+    "gen_ai.usage.input_tokens": 13852,
+    "gen_ai.usage.cache_write.input_tokens": 3200,
+    "gen_ai.usage.cache_read.input_tokens": 10240,
+    "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 2048,
+    "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 1152,
+    "anthropic.response.service_tier": "standard",
+    "gen_ai.usage.output_tokens": 523,
+}
+
+
+def test_the_quick_path_prices_the_anthropic_sdk_span_by_hand() -> None:
+    """The Anthropic SDK's own span for a call with both cache lifetimes, through the processor."""
+    written = exported(SONNET_SPAN)
     # 13852 - 10240 - 3200 = 412 plain input tokens; sonnet 4.5: $3 input, $0.30 cache read, $3.75 5-minute
     # cache write, $6 1-hour cache write, $15 output, per million.
     assert written["llmcost.cost.input"] == 412 * 3.00 / 1e6
@@ -256,11 +264,12 @@ def _through_a_processor(
             tracer.start_span("chat", attributes=attributes, start_time=start).end()  # pyright: ignore[reportArgumentType]
     else:
         tracer.start_span("chat", attributes=attributes, start_time=start).end()  # pyright: ignore[reportArgumentType]
-    exported = {span.name: dict(span.attributes or {}) for span in exporter.get_finished_spans()}
+    spans: dict[str, dict[str, object]] = {
+        span.name: dict(span.attributes or {}) for span in exporter.get_finished_spans()
+    }
     if parent:
-        call = exported["chat"]
-        assert exported["agent step"].get("llmcost.subtree.cost") == call.get("gen_ai.usage.cost.amount")
-    return exported["chat"], processor.totals()
+        assert spans["agent step"].get("llmcost.subtree.cost") == spans["chat"].get("gen_ai.usage.cost.amount")
+    return spans["chat"], processor.totals()
 
 
 @EXAMPLES
@@ -314,19 +323,10 @@ def test_the_usual_span_is_priced_without_a_genai_call(monkeypatch: pytest.Monke
         raise AssertionError("the usual span went through read_call")
 
     monkeypatch.setattr(_processor, "read_call", refused)
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(CostSpanProcessor(SimpleSpanProcessor(exporter), meter_provider=MeterProvider()))
     attributes = {
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.operation.name": "chat",
-        "gen_ai.request.model": "claude-sonnet-4-5",
-        "gen_ai.response.model": "claude-sonnet-4-5-20250929",
-        "gen_ai.response.id": "msg_01Q8rN6bVtYkXh3mJp2wLsDc",
+        **{key: value for key, value in SONNET_SPAN.items() if not key.startswith(("gen_ai.usage", "anthropic."))},
         "gen_ai.usage.input_tokens": 1200,
         "gen_ai.usage.output_tokens": 300,
     }
-    provider.get_tracer("t").start_span("chat claude-sonnet-4-5", attributes=attributes).end()
-    (span,) = exporter.get_finished_spans()
     # (1200 x $3 + 300 x $15) per million
-    assert (span.attributes or {})["gen_ai.usage.cost.amount"] == 0.0081
+    assert exported(attributes)["gen_ai.usage.cost.amount"] == 0.0081
