@@ -490,17 +490,23 @@ def parts_child(part: str) -> None:
     assert all(read is not None for read in reads), "the SDK's span takes the quick path"
     table = pricer.table()
     assert table is not None
-    plan = pricer._lookup(table, *reads[0][:3], reads[0][4], spans[0].start_time)  # pyright: ignore[reportPrivateUsage, reportOptionalSubscript, reportArgumentType]
-    quote = plan.pick(reads[0][5])  # pyright: ignore[reportOptionalSubscript, reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
+    plan = pricer._lookup(table, *reads[0][:3], reads[0][5], spans[0].start_time)  # pyright: ignore[reportPrivateUsage, reportOptionalSubscript, reportArgumentType]
+    quote = plan.pick(reads[0][6])  # pyright: ignore[reportOptionalSubscript, reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
     rates = quote._rates  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     tracker = processor._tracker  # pyright: ignore[reportPrivateUsage]
     work: dict[str, Callable[[int], object]] = {
         "on_end": lambda index: processor.on_end(spans[index]),
         "read_tokens": lambda index: read_tokens(attributes[index]),
-        "write": lambda index: pricer.write(*reads[index][:3], *reads[index][4:], spans[index].start_time, {}),  # pyright: ignore[reportOptionalSubscript, reportArgumentType]
-        "lookup": lambda index: pricer._lookup(table, *reads[index][:3], reads[index][4], spans[index].start_time),  # pyright: ignore[reportPrivateUsage, reportOptionalSubscript, reportArgumentType]
-        "pick": lambda index: plan.pick(reads[index][5]),  # pyright: ignore[reportOptionalSubscript, reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownLambdaType]
-        "amounts": lambda index: rates.amounts(reads[index][5]),  # pyright: ignore[reportOptionalSubscript, reportUnknownMemberType, reportUnknownLambdaType]
+        "write": lambda index: pricer.write(
+            *reads[index][:3],  # pyright: ignore[reportOptionalSubscript]
+            *reads[index][5:],  # pyright: ignore[reportOptionalSubscript, reportArgumentType]
+            spans[index].start_time,
+            _processor._own_attributes,  # pyright: ignore[reportPrivateUsage]
+            attributes[index],
+        ),  # pyright: ignore[reportOptionalSubscript, reportArgumentType]
+        "lookup": lambda index: pricer._lookup(table, *reads[index][:3], reads[index][5], spans[index].start_time),  # pyright: ignore[reportPrivateUsage, reportOptionalSubscript, reportArgumentType]
+        "pick": lambda index: plan.pick(reads[index][6]),  # pyright: ignore[reportOptionalSubscript, reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownLambdaType]
+        "amounts": lambda index: rates.amounts(reads[index][6]),  # pyright: ignore[reportOptionalSubscript, reportUnknownMemberType, reportUnknownLambdaType]
         "copy": lambda index: _processor._with_attributes(  # pyright: ignore[reportPrivateUsage]
             spans[index],
             _processor._own_attributes(attributes[index]),  # pyright: ignore[reportPrivateUsage]

@@ -29,6 +29,8 @@ from otel_llmcost.usage import (
     GenAICall,
     _read,
     read_call,
+    read_tokens,
+    token_call,
     tokens_usage,
     usage_attributes,
 )
@@ -330,3 +332,27 @@ def test_the_usual_span_is_priced_without_a_genai_call(monkeypatch: pytest.Monke
     }
     # (1200 x $3 + 300 x $15) per million
     assert exported(attributes)["gen_ai.usage.cost.amount"] == 0.0081
+
+
+@EXAMPLES
+@given(
+    usage=usages(),
+    texts=st.fixed_dictionaries(
+        {},
+        optional={
+            "gen_ai.provider.name": st.sampled_from(["openai", "anthropic", ""]),
+            "gen_ai.request.model": st.sampled_from(["gpt-4o-mini", "claude-sonnet-4-5", ""]),
+            "gen_ai.response.model": st.sampled_from(["gpt-4o-mini-2024-07-18", ""]),
+            "gen_ai.response.id": st.sampled_from(["chatcmpl-1", ""]),
+            "error.type": st.sampled_from(["timeout", ""]),
+            "openai.response.service_tier": st.sampled_from(["flex", "Batch", "default", ""]),
+        },
+    ),
+)
+def test_a_call_read_by_read_tokens_is_the_one_read_call_reads(usage: Usage, texts: dict[str, str]) -> None:
+    """When the processor cannot price the usual span in one pass, it builds the span's `GenAICall` from what
+    `read_tokens` read (`token_call`) rather than reading the span again: the same call `read_call` reads."""
+    attributes = {"gen_ai.operation.name": "chat", **texts, **usage_attributes(usage)}
+    read = read_tokens(attributes)
+    assert read is not None
+    assert token_call(read, "chat") == read_call(attributes, "chat")

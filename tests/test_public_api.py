@@ -113,6 +113,7 @@ PUBLIC: dict[str, list[str]] = {
         "operation_of",
         "read_call",
         "read_tokens",
+        "token_call",
         "tokens_usage",
         "usage_attributes",
     ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -176,20 +176,23 @@ class Pricer:
         context: RequestContext,
         tokens: Sequence[int],
         start_time_ns: int | None,
-        attributes: dict[str, object],
-    ) -> Decimal | None:
+        copy: Callable[[Mapping[str, object]], dict[str, object]],
+        attributes: Mapping[str, object],
+    ) -> tuple[dict[str, object], Decimal] | None:
         """`price` for the usual call, read by `read_tokens`: a reported usage of ``tokens`` (`TOKEN_UNITS`, in
-        order) that a plan's quote prices. Adds the attributes of its cost to ``attributes`` and returns the
-        amount; None, with ``attributes`` untouched, for any other call (no table, no plan, a `Cost` needed),
-        which `price` prices and explains. The processor writes straight into the copy of the span's attributes,
-        with no `GenAICall`, `Usage` or `PricedCall` built."""
+        order) that a plan's quote prices. Returns ``copy(attributes)`` (the span's, for its priced copy) with the
+        attributes of the cost added, and the amount; None for any other call (no table, no plan, a `Cost`
+        needed), which `price` prices and explains. The copy is made only once a plan is found: none for a model
+        the table does not know. No `GenAICall`, `Usage` or `PricedCall` is built."""
         table = self._table or self.table()
         if table is None or provider is None or not (response_model or request_model):
             return None
         plan = self._lookup(table, provider, request_model, response_model, context, start_time_ns)
         if isinstance(plan, Cost):
             return None
-        return plan.pick(tokens).write(tokens, _S.PRICED, attributes)
+        copied = copy(attributes)
+        amount = plan.pick(tokens).write(tokens, _S.PRICED, copied)
+        return None if amount is None else (copied, amount)
 
     def _lookup(
         self,

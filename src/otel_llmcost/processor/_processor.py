@@ -15,7 +15,7 @@ from opentelemetry.trace import SpanContext
 
 from .. import _attributes as a
 from ..pricing import PriceTable, default_table, environment_files
-from ..usage import INPUT_TOKEN_UNITS, TOKEN_UNITS, operation_of, read_call, read_tokens
+from ..usage import INPUT_TOKEN_UNITS, TOKEN_UNITS, TokenCall, operation_of, read_call, read_tokens, token_call
 from ._deferred import Deferred
 from ._metrics import CostMetrics, CostTotal, MetricValue, UnpricedTotal, metric_attribute_keys
 from ._pricer import Pricer
@@ -279,31 +279,17 @@ class CostSpanProcessor(SpanProcessor):
         priced before) is priced from what `read_tokens` reads, straight into the copy of its attributes; any
         other, through `read_call` and `Pricer.price`, which explain what they cannot price.
         """
-        if not below:
-            read = read_tokens(attributes)
-            if read is not None:
-                provider, request_model, response_model, response_id, context, tokens = read
-                if provider not in _ENDS_BEFORE_ITS_TWIN:
-                    pricer, tracker = self._pricer, self._tracker
-                    copied = _own_attributes(attributes)
-                    amount = pricer.write(
-                        provider, request_model, response_model, context, tokens, span.start_time, copied
-                    )
-                    if amount is not None and (
-                        response_id is None
-                        or tracker.claim_response(pricer.canonical_provider(provider), response_id, span_id) is None
-                    ):
-                        values = self._metric_values(span, attributes) if self._metrics.attribute_keys else ()
-                        self._metrics.record_amount(
-                            provider, operation, request_model, response_model, _PRICED, amount, None, values
-                        )
-                        parent = span.parent
-                        if parent is not None:
-                            tracker.roll_up(parent.span_id, amount, _call_key(tokens))
-                        return _with_attributes(span, copied)
+        read = read_tokens(attributes)
+        if read is None:
+            call = read_call(attributes, operation)
+        else:
+            if not below and read[0] not in _ENDS_BEFORE_ITS_TWIN:
+                priced = self._write(span, span_id, attributes, operation, read)
+                if priced is not None:
+                    return priced
+            call = token_call(read, operation)
         # Any other call, through its `GenAICall`.
         tracker = self._tracker
-        call = read_call(attributes, operation)
         usage, response_id = call.usage, call.response_id
         parent = span.parent
         twin = call.provider in _ENDS_BEFORE_ITS_TWIN
@@ -352,6 +338,38 @@ class CostSpanProcessor(SpanProcessor):
             if parent is not None:
                 tracker.roll_up(parent.span_id, amount, usage_key if usage_key is not None else (-1, -1))
         return priced_copy(span, priced.attributes, attributes)
+
+    def _write(
+        self, span: ReadableSpan, span_id: int, attributes: Mapping[str, object], operation: str, read: TokenCall
+    ) -> ReadableSpan | None:
+        """The priced copy of the usual call's ``span``, from what `read_tokens` read; None when `Pricer.price`
+        must price it, or its response was priced before."""
+        provider, request_model, response_model, response_id, _, context, tokens = read
+        pricer, tracker = self._pricer, self._tracker
+        written = pricer.write(
+            provider,
+            request_model,
+            response_model,
+            context,
+            tokens,
+            span.start_time,
+            _own_attributes,
+            attributes,
+        )
+        if written is None:
+            return None
+        if (
+            response_id is not None
+            and tracker.claim_response(pricer.canonical_provider(provider), response_id, span_id) is not None
+        ):
+            return None  # a duplicate: `Pricer.duplicate` says of which span
+        copied, amount = written
+        values = self._metric_values(span, attributes) if self._metrics.attribute_keys else ()
+        self._metrics.record_amount(provider, operation, request_model, response_model, _PRICED, amount, None, values)
+        parent = span.parent
+        if parent is not None:
+            tracker.roll_up(parent.span_id, amount, _call_key(tokens))
+        return _with_attributes(span, copied)
 
     def _metric_values(self, span: ReadableSpan, attributes: Mapping[str, object]) -> list[MetricValue | None]:
         """The opt-in metric attributes of a call: its span's, else those of its nearest open ancestor."""

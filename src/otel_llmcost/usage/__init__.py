@@ -15,7 +15,7 @@ from ._model import (
     Usage,
     tokens_usage,
 )
-from ._read import INFERENCE_OPERATIONS, GenAICall, TokenCall, operation_of, read_call, read_tokens
+from ._read import INFERENCE_OPERATIONS, GenAICall, TokenCall, operation_of, read_call, read_tokens, token_call
 from ._write import COST_BUCKETS, usage_attributes
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "operation_of",
     "read_call",
     "read_tokens",
+    "token_call",
     "tokens_usage",
     "usage_attributes",
 ]

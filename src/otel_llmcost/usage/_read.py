@@ -16,7 +16,7 @@ from typing import NamedTuple
 from .. import _attributes as a
 from ._model import TOKEN_TOTALS, TOKENS_ONLY, RequestContext, Usage, new_tuple, token_buckets
 
-__all__ = ["INFERENCE_OPERATIONS", "GenAICall", "TokenCall", "operation_of", "read_call", "read_tokens"]
+__all__ = ["INFERENCE_OPERATIONS", "GenAICall", "TokenCall", "operation_of", "read_call", "read_tokens", "token_call"]
 
 Attributes = Mapping[str, object]
 _O = a.GenAiOperationNameValues
@@ -565,9 +565,9 @@ def read_call(attributes: Attributes, operation: str | None = None) -> GenAICall
     return call
 
 
-TokenCall = tuple[str | None, str | None, str | None, str | None, RequestContext, tuple[int, ...]]
-"""What `read_tokens` reads: the provider, request model, response model, response id, request context and token
-buckets (`TOKEN_UNITS`, in order) of a call."""
+TokenCall = tuple[str | None, str | None, str | None, str | None, str | None, RequestContext, tuple[int, ...]]
+"""What `read_tokens` reads: the provider, request model, response model, response id, error type, request context
+and token buckets (`TOKEN_UNITS`, in order) of a call."""
 
 
 def read_tokens(attributes: Attributes) -> TokenCall | None:
@@ -592,7 +592,16 @@ def read_tokens(attributes: Attributes) -> TokenCall | None:
     texts, buckets = found
     tier = texts[5]
     context = _NO_CONTEXT if tier is None else _TIER_CONTEXTS.get(tier) or _tier_context(tier)
-    return texts[0], texts[1], texts[2], texts[3], context, buckets
+    return texts[0], texts[1], texts[2], texts[3], texts[4], context, buckets
+
+
+def token_call(read: TokenCall, operation: str) -> GenAICall:
+    """The `GenAICall` that `read_call` reads from the span `read_tokens` read as ``read``, without reading it
+    again: for the processor, when the usual span turns out not to be priced in one pass."""
+    provider, request_model, response_model, response_id, error_type, context, tokens = read
+    fields = (operation, provider, request_model, response_model, response_id, new_tuple(Usage, tokens + TOKENS_ONLY))
+    call: GenAICall = new_tuple(GenAICall, (*fields, _U.REPORTED, context, None, None, error_type, None))
+    return call
 
 
 def _provider_cost(cost: object) -> tuple[Decimal | None, str | None]:
