@@ -276,8 +276,9 @@ class CostSpanProcessor(SpanProcessor):
         """The priced copy of a GenAI call's ``span``; ``below``: the usage of the priced calls under it.
 
         The usual call (tokens reported, a plan's quote prices them, no priced call under it, its response not
-        priced before) is priced from what `read_tokens` reads, straight into the copy of its attributes; any
-        other, through `read_call` and `Pricer.price`, which explain what they cannot price.
+        priced before) is priced from what `read_tokens` reads, straight into the copy of its attributes (`_write`).
+        Any other goes through its `GenAICall` and `Pricer.price`, which explains what it cannot price; the call is
+        built from what `read_tokens` read when it read the span (`token_call`), so no span is read twice.
         """
         read = read_tokens(attributes)
         if read is None:
@@ -288,7 +289,6 @@ class CostSpanProcessor(SpanProcessor):
                 if priced is not None:
                     return priced
             call = token_call(read, operation)
-        # Any other call, through its `GenAICall`.
         tracker = self._tracker
         usage, response_id = call.usage, call.response_id
         parent = span.parent
