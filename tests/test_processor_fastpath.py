@@ -26,6 +26,7 @@ from otel_llmcost.usage import (
     COST_BUCKETS,
     TOKEN_TOTALS,
     TOKEN_UNITS,
+    TOKENS_ONLY,
     GenAICall,
     _read,
     read_call,
@@ -202,11 +203,11 @@ def test_the_quick_reader_takes_the_total_as_a_hint(counts: tuple[int, ...], tot
 
 
 def test_a_quote_tells_a_usage_of_tokens_only_as_beyond_tokens_does() -> None:
-    """The quote's one comparison (`_quote._TOKENS_ONLY`) agrees with `Usage.beyond_tokens` for every field after
+    """The quote's one comparison (against `TOKENS_ONLY`) agrees with `Usage.beyond_tokens` for every field after
     the tokens, those added later included."""
     tokens_only = Usage(input=10, output=5)
     assert not tokens_only.beyond_tokens()
-    assert tokens_only[len(TOKEN_UNITS) :] == _quote._TOKENS_ONLY  # pyright: ignore[reportPrivateUsage]
+    assert tokens_only[len(TOKEN_UNITS) :] == TOKENS_ONLY
     fields = Usage._fields[len(TOKEN_UNITS) :]
     assert fields, "a Usage has fields after its tokens"
     for field in fields:
@@ -214,7 +215,7 @@ def test_a_quote_tells_a_usage_of_tokens_only_as_beyond_tokens_does() -> None:
         value = {int: 3, Decimal: Decimal("1.5"), tuple: (("1024x1024", 2),)}[type(default)]
         usage = tokens_only._replace(**{field: value})
         assert usage.beyond_tokens(), field
-        assert usage[len(TOKEN_UNITS) :] != _quote._TOKENS_ONLY, field  # pyright: ignore[reportPrivateUsage]
+        assert usage[len(TOKEN_UNITS) :] != TOKENS_ONLY, field
 
 
 def test_the_anthropic_sdk_span_takes_the_quick_reader() -> None:

@@ -105,6 +105,7 @@ PUBLIC: dict[str, list[str]] = {
         "OUTPUT_TOKEN_UNITS",
         "TOKEN_TOTALS",
         "TOKEN_UNITS",
+        "TOKENS_ONLY",
         "GenAICall",
         "RequestContext",
         "TokenCall",

@@ -16,15 +16,14 @@ from decimal import Decimal, getcontext
 from typing import NamedTuple
 
 from ..pricing import TOKEN_UNITS, Applied, TokenRates
-from ..usage import Usage
+from ..usage import TOKENS_ONLY, Usage
 
 __all__ = ["PricedCall", "Quote"]
 
 _TOKEN_FIELDS = len(TOKEN_UNITS)
-_TOKENS_ONLY = Usage()[_TOKEN_FIELDS:]
-"""The fields of a `Usage` after its tokens, as a call of tokens only has them (their defaults): a usage whose
-fields after its tokens are these is not `Usage.beyond_tokens`, which one comparison tells (a quarter of the
-method's instructions; tests/test_processor_fastpath.py checks that the two agree for every field)."""
+"""A usage whose fields after its tokens are `TOKENS_ONLY` is not `Usage.beyond_tokens`, which one comparison tells
+(a quarter of the method's instructions; tests/test_processor_fastpath.py checks that the two agree for every
+field)."""
 
 _EXACT_BELOW = {precision: 10**precision for precision in range(1, 100)}
 """Context precision -> the smallest amount it cannot hold exactly (a precision not here: use a `Cost`)."""
@@ -69,7 +68,7 @@ class Quote:
     def price(self, usage: Usage, status: str, provider: str, model: str) -> PricedCall | None:
         """The outcome of ``provider``'s call to ``model`` with ``usage``, priced with ``status``; None when only a
         `Cost` can price it."""
-        if usage[_TOKEN_FIELDS:] != _TOKENS_ONLY:
+        if usage[_TOKEN_FIELDS:] != TOKENS_ONLY:
             return None
         attributes: dict[str, object] = {}
         amount = self.write(usage, status, attributes)  # pyright: ignore[reportArgumentType] - tokens come first

@@ -441,8 +441,12 @@ def tokens_usage(totals: Sequence[int], total_tokens: int = 0) -> Usage:
     Raises:
         ValueError: the parts exceed their totals even when counted beside them.
     """
-    usage: Usage = new_tuple(Usage, token_buckets(*totals, total_tokens=total_tokens) + TOKENS_ONLY)
-    return usage
+    return buckets_usage(token_buckets(*totals, total_tokens=total_tokens))
+
+
+def buckets_usage(buckets: tuple[int, ...]) -> Usage:
+    """The `Usage` of a call that used tokens only, from its token buckets (`TOKEN_UNITS`, in order, checked)."""
+    return _usage_of(buckets + TOKENS_ONLY)
 
 
 class RequestContext(NamedTuple):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .. import _attributes as a
-from ._model import TOKEN_TOTALS, TOKENS_ONLY, RequestContext, Usage, new_tuple, token_buckets
+from ._model import TOKEN_TOTALS, RequestContext, Usage, buckets_usage, new_tuple, token_buckets
 
 __all__ = ["INFERENCE_OPERATIONS", "GenAICall", "TokenCall", "operation_of", "read_call", "read_tokens", "token_call"]
 
@@ -313,7 +313,7 @@ def _read_quickly(attributes: Attributes, shape: _Shape) -> tuple[list[str | Non
         if found is None:
             return None
         texts, buckets = found
-        return texts, new_tuple(Usage, buckets + TOKENS_ONLY)
+        return texts, buckets_usage(buckets)
     counts: dict[str, int | float] = {}
     for key, name in counted:
         value = attributes[key]
@@ -599,7 +599,7 @@ def token_call(read: TokenCall, operation: str) -> GenAICall:
     """The `GenAICall` that `read_call` reads from the span `read_tokens` read as ``read``, without reading it
     again: for the processor, when the usual span turns out not to be priced in one pass."""
     provider, request_model, response_model, response_id, error_type, context, tokens = read
-    fields = (operation, provider, request_model, response_model, response_id, new_tuple(Usage, tokens + TOKENS_ONLY))
+    fields = (operation, provider, request_model, response_model, response_id, buckets_usage(tokens))
     call: GenAICall = new_tuple(GenAICall, (*fields, _U.REPORTED, context, None, None, error_type, None))
     return call
 
