@@ -335,6 +335,29 @@ def test_the_usual_span_is_priced_without_a_genai_call(monkeypatch: pytest.Monke
     assert exported(attributes)["gen_ai.usage.cost.amount"] == 0.0081
 
 
+def test_a_model_the_table_does_not_know_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one pass hands the unpriced plan it found on to `Pricer.price`, which explains it without a second
+    look-up."""
+    lookup = _pricer.Pricer._lookup  # pyright: ignore[reportPrivateUsage]
+    looked_up: list[str | None] = []
+
+    def counted(self: _pricer.Pricer, *args: object) -> object:
+        looked_up.append(args[3])  # pyright: ignore[reportArgumentType] - the response model
+        return lookup(self, *args)  # pyright: ignore[reportArgumentType]
+
+    monkeypatch.setattr(_pricer.Pricer, "_lookup", counted)
+    attributes = {
+        **SONNET_SPAN,
+        "gen_ai.request.model": "claude-unreleased-9",
+        "gen_ai.response.model": "claude-unreleased-9-20270101",
+    }
+    found = exported(attributes)
+    assert looked_up == ["claude-unreleased-9-20270101"]
+    assert found["llmcost.status"] == "unpriced"
+    assert found["llmcost.reason"] == "unknown_model"
+    assert "gen_ai.usage.cost.amount" not in found
+
+
 @EXAMPLES
 @given(
     usage=usages(),

@@ -32,6 +32,8 @@ _INPUT_FIELDS = len(INPUT_TOKEN_UNITS)
 _MAX_CACHED = 4096
 _PlanKey = tuple[str, str | None, str | None, int, RequestContext]
 """What calls that share a plan share: provider, response model, request model, day (since the epoch), context."""
+_NOT_WRITTEN = (None, None)
+"""What `Pricer.write` returns for a call `Pricer.price` must look up afresh."""
 _KEPT_STATUSES = (_S.ESTIMATED, _S.PARTIAL)
 """Usage statuses a priced call keeps as its own status; any other is ``priced``."""
 
@@ -123,11 +125,14 @@ class Pricer:
             attributes[a.LLMCOST_PRICE_TABLE_VERSION] = version
         return PricedCall(status, attributes, None, reason, call.provider, call.model)
 
-    def price(self, call: GenAICall, start_time_ns: int | None, *, explain: bool = True) -> PricedCall:
+    def price(
+        self, call: GenAICall, start_time_ns: int | None, *, explain: bool = True, unpriced: Cost | None = None
+    ) -> PricedCall:
         """What ``call``, which started at ``start_time_ns`` (now if None), cost, as attributes to add to its span.
 
         A reported cost the call could not be trusted with (not a finite number >= 0) is ignored: the call is
         priced from its usage, and says why (unless ``explain`` is False, as when this method does so itself).
+        ``unpriced``: the `Cost` that `write` found for this call's plan, so it is not looked up twice.
 
         Calls to one model on one day in one request context share their plan, cached here with a `Quote` per
         tier: a call of tokens only is priced by its quote, any other through a `Cost`.
@@ -135,7 +140,7 @@ class Pricer:
         # One unpacking rather than a dozen attribute reads: this runs for every priced span.
         _, provider, request_model, response_model, _, usage, usage_status, context, provider_cost, _, _, invalid = call
         if invalid is not None and explain:
-            return self._explained(self.price(call, start_time_ns, explain=False), invalid)
+            return self._explained(self.price(call, start_time_ns, explain=False, unpriced=unpriced), invalid)
         model = response_model or request_model
         if provider_cost is not None:
             attributes: dict[str, object] = {a.LLMCOST_STATUS: _S.PROVIDER_REPORTED}
@@ -160,7 +165,7 @@ class Pricer:
             return self.unpriced(call, _R.UNKNOWN_PROVIDER, "the span names no provider", table.version)
         if not model:
             return self.unpriced(call, _R.NO_MODEL, "the call names no model", table.version)
-        plan = self._lookup(table, provider, request_model, response_model, context, start_time_ns)
+        plan = unpriced or self._lookup(table, provider, request_model, response_model, context, start_time_ns)
         if isinstance(plan, Cost):
             return self._from_cost(call, plan)
         status = usage_status if usage_status in _KEPT_STATUSES else _S.PRICED
@@ -178,21 +183,24 @@ class Pricer:
         start_time_ns: int | None,
         copy: Callable[[Mapping[str, object]], dict[str, object]],
         attributes: Mapping[str, object],
-    ) -> tuple[dict[str, object], Decimal] | None:
+    ) -> tuple[dict[str, object], Decimal] | tuple[None, Cost | None]:
         """`price` for the usual call, read by `read_tokens`: a reported usage of ``tokens`` (`TOKEN_UNITS`, in
         order) that a plan's quote prices. Returns ``copy(attributes)`` (the span's, for its priced copy) with the
-        attributes of the cost added, and the amount; None for any other call (no table, no plan, a `Cost`
-        needed), which `price` prices and explains. The copy is made only once a plan is found: none for a model
-        the table does not know. No `GenAICall`, `Usage` or `PricedCall` is built."""
+        attributes of the cost added, and the amount. The copy is made only once a plan is found. No `GenAICall`,
+        `Usage` or `PricedCall` is built.
+
+        Any other call is for `price` to price and explain: None, with the unpriced `Cost` of a model the table
+        cannot price (for `price` to take on) or None (no table, a `Cost` needed).
+        """
         table = self._table or self.table()
         if table is None or provider is None or not (response_model or request_model):
-            return None
+            return _NOT_WRITTEN
         plan = self._lookup(table, provider, request_model, response_model, context, start_time_ns)
         if isinstance(plan, Cost):
-            return None
+            return None, plan
         copied = copy(attributes)
         amount = plan.pick(tokens).write(tokens, _S.PRICED, copied)
-        return None if amount is None else (copied, amount)
+        return _NOT_WRITTEN if amount is None else (copied, amount)
 
     def _lookup(
         self,

@@ -14,8 +14,17 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanContext
 
 from .. import _attributes as a
-from ..pricing import PriceTable, default_table, environment_files
-from ..usage import INPUT_TOKEN_UNITS, TOKEN_UNITS, TokenCall, operation_of, read_call, read_tokens, token_call
+from ..pricing import Cost, PriceTable, default_table, environment_files
+from ..usage import (
+    INPUT_TOKEN_UNITS,
+    TOKEN_UNITS,
+    GenAICall,
+    TokenCall,
+    operation_of,
+    read_call,
+    read_tokens,
+    token_call,
+)
 from ._deferred import Deferred
 from ._metrics import CostMetrics, CostTotal, MetricValue, UnpricedTotal, metric_attribute_keys
 from ._pricer import Pricer
@@ -277,18 +286,30 @@ class CostSpanProcessor(SpanProcessor):
 
         The usual call (tokens reported, a plan's quote prices them, no priced call under it, its response not
         priced before) is priced from what `read_tokens` reads, straight into the copy of its attributes (`_write`).
-        Any other goes through its `GenAICall` and `Pricer.price`, which explains what it cannot price; the call is
-        built from what `read_tokens` read when it read the span (`token_call`), so no span is read twice.
+        Any other goes through its `GenAICall` and `Pricer.price` (`_price`), which explains what it cannot price;
+        the call is built from what `read_tokens` read when it read the span (`token_call`), so no span is read
+        twice.
         """
         read = read_tokens(attributes)
         if read is None:
-            call = read_call(attributes, operation)
-        else:
-            if not below and read[0] not in _ENDS_BEFORE_ITS_TWIN:
-                priced = self._write(span, span_id, attributes, operation, read)
-                if priced is not None:
-                    return priced
-            call = token_call(read, operation)
+            return self._price(span, span_id, attributes, read_call(attributes, operation), below)
+        if not below and read[0] not in _ENDS_BEFORE_ITS_TWIN:
+            priced = self._write(span, span_id, attributes, operation, read)
+            if priced is not None:
+                return priced
+        return self._price(span, span_id, attributes, token_call(read, operation), below)
+
+    def _price(
+        self,
+        span: ReadableSpan,
+        span_id: int,
+        attributes: Mapping[str, object],
+        call: GenAICall,
+        below: frozenset[tuple[int, int]] | set[tuple[int, int]],
+        unpriced: Cost | None = None,
+    ) -> ReadableSpan:
+        """The priced copy of ``span``, the span of ``call``, priced by `Pricer.price` (``unpriced``: the `Cost`
+        that `Pricer.write` found for its plan, so it is not looked up twice)."""
         tracker = self._tracker
         usage, response_id = call.usage, call.response_id
         parent = span.parent
@@ -313,7 +334,7 @@ class CostSpanProcessor(SpanProcessor):
         else:
             # Priced first, then checked: a priced call checks and claims its response id in one step, and a
             # duplicate, which is rare, is priced for nothing.
-            priced = self._pricer.price(call, span.start_time)
+            priced = self._pricer.price(call, span.start_time, unpriced=unpriced)
             if response_id is not None:
                 # Keyed on the table's name for the provider: instrumentors spell it apart (gemini, gcp.gen_ai).
                 provider = self._pricer.canonical_provider(call.provider)
@@ -356,14 +377,19 @@ class CostSpanProcessor(SpanProcessor):
             _own_attributes,
             attributes,
         )
-        if written is None:
-            return None
+        if written[0] is None:
+            # For `Pricer.price`, which explains what it cannot price: with the `Cost` found for a model the table
+            # cannot price, which is not looked up again.
+            unpriced = written[1]
+            if unpriced is None:
+                return None
+            return self._price(span, span_id, attributes, token_call(read, operation), _NO_KEYS, unpriced)
+        copied, amount = written
         if (
             response_id is not None
             and tracker.claim_response(pricer.canonical_provider(provider), response_id, span_id) is not None
         ):
             return None  # a duplicate: `Pricer.duplicate` says of which span
-        copied, amount = written
         values = self._metric_values(span, attributes) if self._metrics.attribute_keys else ()
         self._metrics.record_amount(provider, operation, request_model, response_model, _PRICED, amount, None, values)
         parent = span.parent
