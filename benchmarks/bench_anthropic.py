@@ -39,11 +39,14 @@ it runs after the SDK's few million instructions, its code and data cold in the 
 instructions and the misses of the first-level instruction (I1mr) and data (D1mr, D1mw) caches and of the last
 level (ILmr, DLmr, DLmw).
 
+``--parts`` counts each part of the pricing of the SDK's own span alone, with callgrind, on spans made by real
+calls (`parts_child`); with ``--baseline-src``, that version's too, side by side.
+
 Every call's response has an id of its own (the recording's, its tail numbered), as real responses do: with one id
 for all, every call after the first would be priced as a duplicate response.
 
 Needs ``valgrind`` on the PATH (not for ``--timed``). Run: ``python benchmarks/bench_anthropic.py
-[--timed | --on-end | --in-batch | --cache-sim] [--baseline-src DIR]``.
+[--timed | --on-end | --in-batch | --cache-sim | --parts] [--baseline-src DIR]``.
 """
 
 from __future__ import annotations
@@ -118,12 +121,16 @@ class Pipeline(NamedTuple):
 
 
 def make_call(
-    pipeline: str, timings: dict[str, list[int]] | None = None, places: list[list[int]] | None = None
+    pipeline: str,
+    timings: dict[str, list[int]] | None = None,
+    places: list[list[int]] | None = None,
+    model: str = MODEL,
 ) -> Pipeline:
     """``pipeline``, warmed up by one call.
 
     ``timings``: CostSpanProcessor's ``on_start`` and ``on_end`` append their nanoseconds per span there.
     ``places``: in batches, the nanoseconds each queued span's pricing took, by its place in its batch.
+    ``model``: the model asked for, and answered by (the recorded response's model replaced by it).
     """
     import anthropic
     import httpx2
@@ -151,7 +158,7 @@ def make_call(
             self.held.append(span)
 
     recording = json.loads(RECORDING.read_text(encoding="utf-8"))
-    body = json.dumps(recording["body"]).encode()
+    body = json.dumps({**recording["body"], **({"model": model} if model != MODEL else {})}).encode()
     headers = recording["headers"]
     # Each response its own id, of the recorded one's length: the recorded id with its tail numbered.
     recorded_id = recording["body"]["id"].encode()
@@ -193,7 +200,7 @@ def make_call(
         OpenLLMetry().instrument(tracer_provider=provider, meter_provider=meters)
 
     def call() -> None:
-        client.messages.create(model=MODEL, max_tokens=1024, messages=MESSAGES)
+        client.messages.create(model=model, max_tokens=1024, messages=MESSAGES)
 
     if pipeline == "required":
         tracer = provider.get_tracer("bench")
@@ -461,21 +468,23 @@ def timed_report(baseline_src: str | None) -> None:
     print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
-PARTS = ("on_end", "read_tokens", "write", "lookup", "pick", "amounts", "copy", "claim")
+PARTS = ("on_end", "read_tokens", "write", "lookup", "pick", "amounts", "copy", "claim", "on_end_unknown")
+UNKNOWN_MODEL = "claude-unreleased-9"
+"""A model the price table does not know: ``on_end_unknown`` is ``on_end`` on the spans of calls to it."""
 PART_SPANS = 40
 
 
 def parts_child(part: str) -> None:
     """In this process: ``part`` of the processor's pricing of the SDK's own spans, run on PART_SPANS spans made by
     real calls (and on none) in the sections `sections` counts. Each part's inputs are made beforehand from the
-    same spans; ``on_end`` is the whole of it, on spans the processor has not seen."""
+    same spans; ``on_end`` is the whole of it, on spans the processor has not seen (``on_end_unknown`` the same,
+    on the spans of calls to a model the table does not know)."""
     from opentelemetry.sdk.trace import SpanProcessor
 
     from otel_llmcost import CostSpanProcessor
-    from otel_llmcost.processor import _processor, _tracking
-    from otel_llmcost.usage import read_tokens
 
-    call, _, release = make_call("native-bare")
+    unknown = part == "on_end_unknown"
+    call, _, release = make_call("native-bare", model=UNKNOWN_MODEL if unknown else MODEL)
     held: list[Any] = release.__self__  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
     for _ in range(2 * PART_SPANS + 3):
         call()
@@ -484,6 +493,12 @@ def parts_child(part: str) -> None:
     for span in spans[:3]:
         processor.on_end(span)  # the table loaded, the plan and its quotes made
     pricer, spans = processor._pricer, spans[3 : 3 + PART_SPANS]  # pyright: ignore[reportPrivateUsage]
+    if part in ("on_end", "on_end_unknown"):  # the whole of it: any version has it
+        count_sections(PART_SPANS, lambda index: processor.on_end(spans[index]), lambda: None, lambda: None)
+        return
+    from otel_llmcost.processor import _processor, _tracking
+    from otel_llmcost.usage import read_tokens
+
     # The attributes as the processor reads them (the span's own dict, not the read-only view of `attributes`).
     attributes = [_tracking.plain_attributes(span) for span in spans]
     reads = [read_tokens(found) for found in attributes]
@@ -495,7 +510,6 @@ def parts_child(part: str) -> None:
     rates = quote._rates  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     tracker = processor._tracker  # pyright: ignore[reportPrivateUsage]
     work: dict[str, Callable[[int], object]] = {
-        "on_end": lambda index: processor.on_end(spans[index]),
         "read_tokens": lambda index: read_tokens(attributes[index]),
         "write": lambda index: pricer.write(
             *reads[index][:3],  # pyright: ignore[reportOptionalSubscript]
@@ -520,13 +534,21 @@ def parts_child(part: str) -> None:
     count_sections(PART_SPANS, work[part], lambda: None, lambda: None)
 
 
-def parts_report() -> None:
-    """The instructions of each part of the pricing of the SDK's own span, per span (see `parts_child`)."""
-    env = versions(None)["this"]
+def parts_report(baseline_src: str | None) -> None:
+    """The instructions of each part of the pricing of the SDK's own span, per span (see `parts_child`), for this
+    version and ``baseline_src``'s when given (a part the baseline does not have is left out)."""
+    found = versions(baseline_src)
     print(f"instructions per span of each part of pricing the SDK's own span ({PART_SPANS} spans, each part alone)")
+    print(f"{'part':<15} {'  '.join(f'{version:>9}' for version in found)}")
     for part in PARTS:
-        count = sections([sys.executable, __file__, "--parts-child", part], env, part)
-        print(f"{part:<12} {count / PART_SPANS:>9,.0f}", flush=True)
+        counts: list[str] = []
+        for env in found.values():
+            try:
+                count = sections([sys.executable, __file__, "--parts-child", part], env, part)
+            except RuntimeError:
+                count = None  # a baseline whose code this part cannot run
+            counts.append("-" if count is None else f"{count / PART_SPANS:,.0f}")
+        print(f"{part:<15} {'  '.join(f'{count:>9}' for count in counts)}", flush=True)
 
 
 def main(baseline_src: str | None) -> None:
@@ -577,7 +599,7 @@ if __name__ == "__main__":
         parser.add_argument("--baseline-src", help="a src directory with another version of otel_llmcost")
         arguments = parser.parse_args()
         if arguments.parts:
-            parts_report()
+            parts_report(arguments.baseline_src)
         elif arguments.timed:
             timed_report(arguments.baseline_src)
         elif arguments.in_batch:
