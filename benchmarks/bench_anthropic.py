@@ -496,11 +496,12 @@ def parts_child(part: str) -> None:
     if part in ("on_end", "on_end_unknown"):  # the whole of it: any version has it
         count_sections(PART_SPANS, lambda index: processor.on_end(spans[index]), lambda: None, lambda: None)
         return
-    from otel_llmcost.processor import _processor, _tracking
+    from otel_llmcost._spans import plain_attributes
+    from otel_llmcost.processor import _processor
     from otel_llmcost.usage import read_tokens
 
     # The attributes as the processor reads them (the span's own dict, not the read-only view of `attributes`).
-    attributes = [_tracking.plain_attributes(span) for span in spans]
+    attributes = [plain_attributes(span) for span in spans]
     reads = [read_tokens(found) for found in attributes]
     assert all(read is not None for read in reads), "the SDK's span takes the quick path"
     table = pricer.table()

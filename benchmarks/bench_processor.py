@@ -44,9 +44,9 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerPro
 from opentelemetry.trace import SpanKind
 
 from otel_llmcost import CostSpanProcessor
+from otel_llmcost._spans import plain_attributes
 from otel_llmcost.pricing import default_table
 from otel_llmcost.processor._processor import priced_copy
-from otel_llmcost.processor._tracking import plain_attributes
 from otel_llmcost.usage import read_call
 
 GENAI = {

@@ -723,8 +723,8 @@ def test_the_sdk_internals_the_processor_reads_are_still_there() -> None:
     # The processor reads an SDK span's attributes from BoundedAttributes._dict (`plain_attributes`) and its id
     # from SpanContext by index (`_SPAN_ID`), without a Python call per key or per span. Both fall back to the
     # public API when the SDK changes; this test fails loudly then, so that the trick is looked at again.
+    from otel_llmcost._spans import plain_attributes
     from otel_llmcost.processor import _processor
-    from otel_llmcost.processor._tracking import plain_attributes
 
     provider = TracerProvider()
     span = provider.get_tracer("t").start_span("s", attributes={"gen_ai.operation.name": "chat"})

@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace.propagation import _SPAN_KEY  # pyright: ignore[reportPrivateUsage]
 
 from .. import _attributes as a
+from .._spans import plain_attributes
 from ._budget import budgets_active, spent
 from ._context import baggage_keys as allowlisted_baggage_keys
 from ._context import current_attributes, section_path
@@ -43,19 +44,10 @@ def _section_name(span: Span, attributes: Mapping[str, object], operation: str) 
     return span.name.removeprefix(operation).strip() or operation
 
 
-def _attributes_of(span: object) -> Mapping[str, object]:
-    """A span's attributes without a copy (the SDK's `BoundedAttributes` wraps a dict); empty for a span with none."""
-    try:
-        return span._attributes._dict  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
-    except AttributeError:
-        found = getattr(span, "attributes", None)
-        return found if isinstance(found, Mapping) else {}  # pyright: ignore[reportUnknownVariableType]
-
-
 def _with_maybe_billed_cost(span: ReadableSpan) -> ReadableSpan:
     """``span``, a priced call with attempts the provider may have billed, with what they may have cost (each sent
     the same input as the priced answer): a copy, as an ended span cannot change. Unpriced, ``span`` itself."""
-    attributes = _attributes_of(span)
+    attributes = plain_attributes(span)
     count = attributes.get(_MAYBE_BILLED)
     if not isinstance(count, int) or a.GEN_AI_USAGE_COST_AMOUNT not in attributes:
         return span
@@ -115,11 +107,11 @@ class AttributionSpanProcessor(SpanProcessor):
             # Runs for every span the application starts: plain dictionary look-ups only, until there is work.
             ctx = context.get_current() if parent_context is None else parent_context
             values = current_attributes(ctx, self._baggage_keys)
-            existing = _attributes_of(span)
+            existing = plain_attributes(span)
             path: str | None = None
             if _PATH not in existing:
                 parent = ctx.get(_SPAN_KEY)
-                parent_path = _attributes_of(parent).get(_PATH) if parent is not None else None
+                parent_path = plain_attributes(parent).get(_PATH) if parent is not None else None
                 if isinstance(parent_path, str):
                     path = parent_path  # the span it starts under has a path: a section's, or a foreign agent's
                 else:
@@ -144,7 +136,7 @@ class AttributionSpanProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         try:
-            if _MAYBE_BILLED in _attributes_of(span):
+            if _MAYBE_BILLED in plain_attributes(span):
                 span = _with_maybe_billed_cost(span)
         except Exception:  # noqa: BLE001 - the span goes on as it came
             _log.debug("otel-llmcost could not price a span's maybe-billed attempts", exc_info=True)

@@ -11,12 +11,12 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from .. import _attributes as a
+from .._spans import plain_attributes
 from ..pricing import PriceTable, default_table
 from ..usage import operation_of, read_call
 from ._metrics import CostMetrics
 from ._pricer import Pricer
 from ._processor import priced_copy
-from ._tracking import plain_attributes
 
 __all__ = ["CostSpanExporter"]
 

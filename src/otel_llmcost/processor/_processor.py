@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanContext
 
 from .. import _attributes as a
+from .._spans import plain_attributes
 from ..pricing import Cost, PriceTable, default_table, environment_files
 from ..usage import (
     INPUT_TOKEN_UNITS,
@@ -28,7 +29,7 @@ from ..usage import (
 from ._deferred import Deferred
 from ._metrics import CostMetrics, CostTotal, MetricValue, UnpricedTotal, metric_attribute_keys
 from ._pricer import Pricer
-from ._tracking import Tracker, plain_attributes
+from ._tracking import Tracker
 
 __all__ = ["CostSpanProcessor"]
 

@@ -6,36 +6,19 @@ import os
 import threading
 import weakref
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from opentelemetry.sdk.trace import Span
 
 from .. import _attributes as a
+from .._spans import plain_attributes
 from ..usage import operation_of
 
-__all__ = ["Tracker", "plain_attributes", "reset_in_forked_child"]
+__all__ = ["Tracker", "reset_in_forked_child"]
 
 _MAX_DEPTH = 256
-
-
-def plain_attributes(span: object) -> Mapping[str, object]:
-    """A span's attributes as a plain dict, without copying: the SDK's `BoundedAttributes` wraps one.
-
-    Reading through the wrapper costs a Python call per key; pricing reads dozens of keys per span.
-    """
-    try:
-        inner: object = span._attributes._dict  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
-    except AttributeError:
-        inner = None
-    if isinstance(inner, dict):
-        return inner  # pyright: ignore[reportUnknownVariableType]
-    raw = getattr(span, "_attributes", None)
-    if isinstance(raw, dict):
-        return raw  # pyright: ignore[reportUnknownVariableType]
-    attributes = getattr(span, "attributes", None)
-    return dict(attributes) if isinstance(attributes, Mapping) else {}  # pyright: ignore[reportUnknownArgumentType]
 
 
 def reset_in_forked_child(reset: Callable[[], None]) -> None:
