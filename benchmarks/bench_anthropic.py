@@ -537,7 +537,7 @@ def parts_child(part: str) -> None:
 
 def parts_report(baseline_src: str | None) -> None:
     """The instructions of each part of the pricing of the SDK's own span, per span (see `parts_child`), for this
-    version and ``baseline_src``'s when given (a part the baseline does not have is left out)."""
+    version and ``baseline_src``'s when given (``-`` for a part the baseline's code cannot run)."""
     found = versions(baseline_src)
     print(f"instructions per span of each part of pricing the SDK's own span ({PART_SPANS} spans, each part alone)")
     print(f"{'part':<15} {'  '.join(f'{version:>9}' for version in found)}")

@@ -165,7 +165,11 @@ class Pricer:
             return self.unpriced(call, _R.UNKNOWN_PROVIDER, "the span names no provider", table.version)
         if not model:
             return self.unpriced(call, _R.NO_MODEL, "the call names no model", table.version)
-        plan = unpriced or self._lookup(table, provider, request_model, response_model, context, start_time_ns)
+        plan = (
+            unpriced
+            if unpriced is not None
+            else self._lookup(table, provider, request_model, response_model, context, start_time_ns)
+        )
         if isinstance(plan, Cost):
             return self._from_cost(call, plan)
         status = usage_status if usage_status in _KEPT_STATUSES else _S.PRICED
@@ -189,8 +193,8 @@ class Pricer:
         attributes of the cost added, and the amount. The copy is made only once a plan is found. No `GenAICall`,
         `Usage` or `PricedCall` is built.
 
-        Any other call is for `price` to price and explain: None, with the unpriced `Cost` of a model the table
-        cannot price (for `price` to take on) or None (no table, a `Cost` needed).
+        Any other call is for `price` to price and explain: ``(None, cost)`` with the unpriced `Cost` of a model
+        the table cannot price (for `price` to take on), else ``(None, None)`` (no table, a `Cost` needed).
         """
         table = self._table or self.table()
         if table is None or provider is None or not (response_model or request_model):

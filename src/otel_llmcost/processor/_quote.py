@@ -21,9 +21,6 @@ from ..usage import TOKENS_ONLY, Usage
 __all__ = ["PricedCall", "Quote"]
 
 _TOKEN_FIELDS = len(TOKEN_UNITS)
-"""A usage whose fields after its tokens are `TOKENS_ONLY` is not `Usage.beyond_tokens`, which one comparison tells
-(a quarter of the method's instructions; tests/test_processor_fastpath.py checks that the two agree for every
-field)."""
 
 _EXACT_BELOW = {precision: 10**precision for precision in range(1, 100)}
 """Context precision -> the smallest amount it cannot hold exactly (a precision not here: use a `Cost`)."""
@@ -68,6 +65,8 @@ class Quote:
     def price(self, usage: Usage, status: str, provider: str, model: str) -> PricedCall | None:
         """The outcome of ``provider``'s call to ``model`` with ``usage``, priced with ``status``; None when only a
         `Cost` can price it."""
+        # Not `Usage.beyond_tokens`, which one comparison tells in a quarter of that method's instructions
+        # (tests/test_processor_fastpath.py checks that the two agree for every field).
         if usage[_TOKEN_FIELDS:] != TOKENS_ONLY:
             return None
         attributes: dict[str, object] = {}
