@@ -7,12 +7,13 @@ interpreter. Issue 9: the same 10 microseconds on spans of realistic size, the A
 capture, replayed span after span (each with its own response id).
 
 ``--on-end`` measures ``on_end`` alone on pre-made ended spans of each kind: a small hand-made one and native spans
-of realistic size (the Anthropic SDK's own, with and without content capture; OpenLLMetry's, OpenInference's and the
-official ``opentelemetry-instrumentation-genai-openai``'s, for one recorded chat completion): the best round's
-microseconds per span and, when ``valgrind`` is installed, callgrind's instructions per span (which a busy machine
-does not move), with a microsecond estimate from them at the rate the small span's timing gives in the same run.
-With ``--baseline-src DIR`` (a ``src`` holding another version's ``otel_llmcost``, such as ``git archive main
-src``), each kind is measured with that version too, in the same run. Each kind runs in a process of its own.
+of realistic size (the Anthropic SDK's own, with and without content capture, and with WIDE plain attributes more;
+OpenLLMetry's, OpenInference's and the official ``opentelemetry-instrumentation-genai-openai``'s, for one recorded
+chat completion): the best round's microseconds per span and, when ``valgrind`` is installed, callgrind's
+instructions per span (which a busy machine does not move), with a microsecond estimate from them at the rate the
+small span's timing gives in the same run. With ``--baseline-src DIR`` (a ``src`` holding another version's
+``otel_llmcost``, such as ``git archive main src``), each kind is measured with that version too, in the same run.
+Each kind runs in a process of its own.
 
 The pipelines take turns, round by round; two readings are printed: the best round of each (the cost of the
 code when nothing else ran) and the median of the differences between rounds taken side by side (the steadier
@@ -44,10 +45,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerPro
 from opentelemetry.trace import SpanKind
 
 from otel_llmcost import CostSpanProcessor
-from otel_llmcost._spans import plain_attributes
 from otel_llmcost.pricing import default_table
-from otel_llmcost.processor._processor import priced_copy
-from otel_llmcost.usage import read_call
 
 GENAI = {
     "gen_ai.operation.name": "chat",
@@ -167,7 +165,10 @@ OPENAI_INSTRUMENTORS = {
     # The official one: opentelemetry-instrumentation-genai-openai, openai-v2's successor (the interop extra).
     "official": "opentelemetry.instrumentation.genai.openai",
 }
-KINDS = ("small", "anthropic", "anthropic-content", "openllmetry", "openinference", "official")
+KINDS = ("small", "anthropic", "anthropic-wide", "anthropic-content", "openllmetry", "openinference", "official")
+WIDE = 40
+"""The plain attributes the ``anthropic-wide`` span has besides the Anthropic SDK's own (an application's tags):
+the processor's work should not grow with them."""
 ON_END_SPANS = 500
 ON_END_ROUNDS = 10
 COUNTED_SPANS = 200
@@ -211,7 +212,10 @@ def kind_attributes(kind: str) -> dict[str, Any] | None:
     if kind == "small":
         return dict(GENAI)
     if kind.startswith("anthropic"):
-        return anthropic_span_attributes(kind.endswith("content"))
+        attributes = anthropic_span_attributes(kind.endswith("content"))
+        if attributes is not None and kind.endswith("wide"):
+            attributes.update({f"app.tag_{index}": f"value {index}" for index in range(WIDE)})
+        return attributes
     return openai_span_attributes(kind)
 
 
@@ -358,6 +362,11 @@ def main() -> None:
         if attributes is not None:
             name = f"Anthropic SDK's own span, {len(attributes)} attributes{', content' if content else ''}"
             native[name] = added(*per_span_ns((Sink(), CostSpanProcessor(Sink(), meter_provider=meters)), attributes))
+
+    # Here, not at the top: the ``--on-end`` children run with a baseline's ``src`` too, which may not have these.
+    from otel_llmcost._spans import plain_attributes
+    from otel_llmcost.processor._processor import priced_copy
+    from otel_llmcost.usage import read_call
 
     provider = TracerProvider()
     span = provider.get_tracer("b").start_span("s", attributes=GENAI)
