@@ -364,8 +364,10 @@ class CostSpanProcessor(SpanProcessor):
     def _write(
         self, span: ReadableSpan, span_id: int, attributes: Mapping[str, object], operation: str, read: TokenCall
     ) -> ReadableSpan | None:
-        """The priced copy of the usual call's ``span``, from what `read_tokens` read; None when `Pricer.price`
-        must price it, or its response was priced before."""
+        """The priced copy of the usual call's ``span``, from what `read_tokens` read. For a model the table cannot
+        price, the copy `_price` makes, handed the unpriced `Cost` that `Pricer.write` found (no second look-up,
+        and no check on the priced path for it); None when `Pricer.price` must price it afresh, or its response
+        was priced before."""
         provider, request_model, response_model, response_id, _, context, tokens = read
         pricer, tracker = self._pricer, self._tracker
         written = pricer.write(
