@@ -31,6 +31,11 @@ Wall times move with the machine's load (printed); the instruction counts do not
 
 ``--in-batch`` times the pricing of each queued span by its place in its batch (this version only).
 
+``--least`` times, as ``--on-end`` does, CostSpanProcessor in batches beside two hand-made processors in its place:
+``native-forward``, which only hands each span on (what any processor's hooks cost here), and ``native-least``,
+the least a pricing processor must do (`_least_processors`). What is between the last and CostSpanProcessor is the
+work of its features, not of running after the SDK's call.
+
 ``--on-end`` times CostSpanProcessor's own ``on_end`` and ``on_start`` inside real ``native`` calls
 (``perf_counter_ns`` around each, ROUNDS x ROUND_CALLS calls a process, PROCESSES processes a version, taken in
 turns), per version: the processor's share of a call where
@@ -46,7 +51,7 @@ Every call's response has an id of its own (the recording's, its tail numbered),
 for all, every call after the first would be priced as a duplicate response.
 
 Needs ``valgrind`` on the PATH (not for ``--timed``). Run: ``python benchmarks/bench_anthropic.py
-[--timed | --on-end | --in-batch | --cache-sim | --parts] [--baseline-src DIR]``.
+[--timed | --on-end | --in-batch | --least | --cache-sim | --parts] [--baseline-src DIR]``.
 """
 
 from __future__ import annotations
@@ -80,6 +85,8 @@ PIPELINES = (
     "openllmetry",
 )
 TIMED = ("native", "native-bare", "native-batched", "native-batched-no-timer")
+LEAST = ("native-forward", "native-least", "native-batched-no-timer")
+"""The pipelines `least_report` times, each in processes of its own, in turns."""
 CALLS = 50
 ROUNDS = 12
 ROUND_CALLS = 100
@@ -176,6 +183,12 @@ def make_call(
     sink = Sink()
     if pipeline in ("bare", "required", "native-bare"):
         provider.add_span_processor(sink)
+    elif pipeline in ("native-forward", "native-least"):
+        forward, least = _least_processors(sink)
+        processor = forward if pipeline == "native-forward" else least
+        if timings is not None:
+            _time_hooks(processor, timings)
+        provider.add_span_processor(processor)
     else:
         options: Any = {"batched": True} if pipeline in ("native-batched", "native-batched-no-timer") else {}
         processor = CostSpanProcessor(sink, meter_provider=meters, **options)
@@ -222,6 +235,86 @@ def make_call(
     provider.force_flush()
     sink.held.clear()
     return Pipeline(call, provider.force_flush, sink.held.clear)
+
+
+def _least_processors(sink: Any) -> tuple[Any, Any]:
+    """Two hand-made processors in front of ``sink``: one that only hands each span on, and one that does the least
+    a pricing processor must (see ``--least``)."""
+    from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+
+    class Forward(SpanProcessor):
+        def on_start(self, span: Any, parent_context: Any = None) -> None:
+            sink.on_start(span, parent_context)
+
+        def on_end(self, span: Any) -> None:
+            sink.on_end(span)
+
+    class Copy(ReadableSpan):
+        pass
+
+    # The five counts the SDK's span reports, and Claude Sonnet 4.5's prices per token in units of 1E-8 dollars.
+    keys = (
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.cache_read.input_tokens",
+        "gen_ai.usage.cache_write.input_tokens",
+        "anthropic.usage.cache_creation.ephemeral_1h_input_tokens",
+        "gen_ai.usage.output_tokens",
+    )
+    fixed = {
+        "llmcost.status": "priced",
+        "gen_ai.usage.cost.currency": "USD",
+        "gen_ai.usage.cost.source": "local",
+        "llmcost.price.entry": "anthropic/claude-sonnet-4-5",
+        "llmcost.price.table_version": "least",
+        "llmcost.price.effective_date": "2025-09-29",
+    }
+
+    class Least(SpanProcessor):
+        """Remembers open spans by id (roll-ups need them), queues ended spans and prices them 64 at a time: per
+        span, the five counts split into buckets and priced in integers, and a copy with the attributes
+        CostSpanProcessor adds, of the same values. No other names read, no checks, no look-up, no `Decimal`, no
+        duplicates, no metrics: it prices this one call's span and nothing else."""
+
+        def __init__(self) -> None:
+            self.open: dict[int, Any] = {}
+            self.queued: list[Any] = []
+
+        def on_start(self, span: Any, parent_context: Any = None) -> None:
+            self.open[span.context.span_id] = span
+            sink.on_start(span, parent_context)
+
+        def on_end(self, span: Any) -> None:
+            self.queued.append(span)
+            if len(self.queued) >= 64:
+                self.force_flush()
+
+        def force_flush(self, timeout_millis: int = 30000) -> bool:
+            queued, self.queued = self.queued, []
+            for span in queued:
+                self.open.pop(span.context.span_id, None)
+                attributes = span._attributes._dict
+                total_input, cache_read, cache_write, write_1h, output = (attributes.get(key, 0) for key in keys)
+                plain = (total_input - cache_read - cache_write) * 300
+                read = cache_read * 30
+                write = (cache_write - write_1h) * 375 + write_1h * 600
+                out = output * 1500
+                copied = dict(attributes)
+                copied["gen_ai.usage.cache_creation.input_tokens"] = cache_write
+                copied.update(fixed)
+                copied["gen_ai.usage.cost.amount"] = copied["gen_ai.usage.cost"] = (plain + read + write + out) / 1e8
+                copied["llmcost.price.model"] = attributes.get("gen_ai.response.model")
+                copied["llmcost.cost.input"] = plain / 1e8
+                copied["llmcost.cost.cache_read"] = read / 1e8
+                copied["llmcost.cost.cache_write"] = write / 1e8
+                copied["llmcost.cost.output"] = out / 1e8
+                copy = object.__new__(Copy)
+                state = span.__dict__.copy()
+                state["_attributes"] = copied
+                copy.__dict__ = state
+                sink.on_end(copy)
+            return True
+
+    return Forward(), Least()
 
 
 def _time_hooks(processor: Any, timings: dict[str, list[int]]) -> None:
@@ -331,7 +424,7 @@ def timed(pipelines: list[str]) -> None:
 
 
 def on_end_child(pipeline: str) -> None:
-    """In this process: ROUNDS x ROUND_CALLS calls of ``pipeline`` with CostSpanProcessor's hooks timed; prints the
+    """In this process: ROUNDS x ROUND_CALLS calls of ``pipeline`` with its processor's hooks timed; prints the
     median and mean microseconds of ``on_end`` and of ``on_start`` per call. In batches, ``on_end`` mostly only
     queues the span, and every 64th prices the queue: the mean is the cost per call, and it includes the time of
     each round's closing ``force_flush``, which prices the spans a round leaves queued."""
@@ -384,6 +477,30 @@ def on_end_report(baseline_src: str | None) -> None:
             f"{version:<27} on_end, the lowest of {len(found)} processes' medians {min(found):.2f} us, "
             f"of their means {min(means[version]):.2f} us"
         )
+    print(f"load average: {os.getloadavg()[0]:.1f}")
+
+
+def least_report() -> None:
+    """`on_end_child` for each of `LEAST` in a process of its own, PROCESSES times each, in turns: the lowest mean of
+    each (``on_end`` and ``on_start`` together, per call), and what each adds over ``native-forward``'s."""
+    print(f"hooks inside {ROUNDS * ROUND_CALLS} real native calls a process, on_end + on_start (us per call)")
+    means: dict[str, list[float]] = {}
+    for _ in range(PROCESSES):
+        for pipeline in LEAST:
+            command = [sys.executable, __file__, "--on-end-child", pipeline]
+            done = subprocess.run(command, env=versions(None)["this"], capture_output=True, text=True, check=True)
+            _, end_mean, _, start_mean, _ = done.stdout.split()
+            means.setdefault(pipeline, []).append(float(end_mean) + float(start_mean))
+    lowest = {pipeline: min(found) for pipeline, found in means.items()}
+    forward = lowest["native-forward"]
+    for pipeline, found in means.items():
+        every = ", ".join(f"{mean:.2f}" for mean in found)
+        print(
+            f"{pipeline:<24} lowest mean of {len(found)} processes {lowest[pipeline]:6.2f}, "
+            f"{lowest[pipeline] - forward:+6.2f} over native-forward  (all: {every})"
+        )
+    least, ours = (lowest[pipeline] - forward for pipeline in LEAST[1:])
+    print(f"CostSpanProcessor adds {ours / least:.2f}x what the least pricing processor adds")
     print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
@@ -597,6 +714,7 @@ if __name__ == "__main__":
         parser.add_argument("--cache-sim", action="store_true", help="count cache misses the processor adds per call")
         parser.add_argument("--in-batch", action="store_true", help="time each span's pricing by its place in a batch")
         parser.add_argument("--parts", action="store_true", help="count each part of pricing the SDK's own span")
+        parser.add_argument("--least", action="store_true", help="time the least a pricing processor does beside ours")
         parser.add_argument("--baseline-src", help="a src directory with another version of otel_llmcost")
         arguments = parser.parse_args()
         if arguments.parts:
@@ -605,6 +723,8 @@ if __name__ == "__main__":
             timed_report(arguments.baseline_src)
         elif arguments.in_batch:
             in_batch_report()
+        elif arguments.least:
+            least_report()
         elif arguments.on_end:
             on_end_report(arguments.baseline_src)
         elif arguments.cache_sim:
