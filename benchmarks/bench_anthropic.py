@@ -31,10 +31,12 @@ Wall times move with the machine's load (printed); the instruction counts do not
 
 ``--in-batch`` times the pricing of each queued span by its place in its batch (this version only).
 
-``--least`` times, as ``--on-end`` does, CostSpanProcessor in batches beside two hand-made processors in its place:
-``native-forward``, which only hands each span on (what any processor's hooks cost here), and ``native-least``,
-the least a pricing processor must do (`_least_processors`). What is between the last and CostSpanProcessor is the
-work of its features, not of running after the SDK's call.
+``--least`` times, as ``--on-end`` does, CostSpanProcessor in batches beside hand-made processors in its place:
+``native-forward``, which only hands each span on (what any processor's hooks cost here), ``native-least``, the
+least a pricing processor must do (`_least_processors`), and a ladder from the one to ours: each of
+``native-least-read``, ``-lookup``, ``-quote`` and ``-claim`` does what the one before it does with one more piece of
+ours in place of the least's (see `LADDER`). What is between the least and CostSpanProcessor is the work of its
+features, not of running after the SDK's call; the ladder says which feature.
 
 ``--on-end`` times CostSpanProcessor's own ``on_end`` and ``on_start`` inside real ``native`` calls
 (``perf_counter_ns`` around each, ROUNDS x ROUND_CALLS calls a process, PROCESSES processes a version, taken in
@@ -85,7 +87,13 @@ PIPELINES = (
     "openllmetry",
 )
 TIMED = ("native", "native-bare", "native-batched", "native-batched-no-timer")
-LEAST = ("native-forward", "native-least", "native-batched-no-timer")
+LADDER = ("read", "lookup", "quote", "claim")
+"""The steps from the least pricing processor to ours, each with the ones before it: ``read``, the span read by
+`read_tokens` and copied as ours copies it; ``lookup``, the plan looked up (`Pricer._lookup`); ``quote``, the tier's
+quote writing the cost attributes and the `Decimal` amount in place of the least's arithmetic; ``claim``, the
+response id claimed. What CostSpanProcessor does beyond: its cost metrics, roll-ups, and the checks that send a span
+another way."""
+LEAST = ("native-forward", "native-least", *(f"native-least-{step}" for step in LADDER), "native-batched-no-timer")
 """The pipelines `least_report` times, each in processes of its own, in turns."""
 CALLS = 50
 ROUNDS = 12
@@ -183,8 +191,9 @@ def make_call(
     sink = Sink()
     if pipeline in ("bare", "required", "native-bare"):
         provider.add_span_processor(sink)
-    elif pipeline in ("native-forward", "native-least"):
-        forward, least = _least_processors(sink)
+    elif pipeline == "native-forward" or pipeline.startswith("native-least"):
+        step = pipeline.removeprefix("native-least").removeprefix("-") if pipeline != "native-forward" else ""
+        forward, least = _least_processors(sink, step)
         processor = forward if pipeline == "native-forward" else least
         if timings is not None:
             _time_hooks(processor, timings)
@@ -237,10 +246,20 @@ def make_call(
     return Pipeline(call, provider.force_flush, sink.held.clear)
 
 
-def _least_processors(sink: Any) -> tuple[Any, Any]:
+def _least_processors(sink: Any, step: str = "") -> tuple[Any, Any]:
     """Two hand-made processors in front of ``sink``: one that only hands each span on, and one that does the least
-    a pricing processor must (see ``--least``)."""
+    a pricing processor must (see ``--least``), with our pieces up to ``step`` of `LADDER` in place of its own."""
     from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+
+    from otel_llmcost import CostSpanProcessor
+    from otel_llmcost.processor import _processor
+    from otel_llmcost.processor._tracking import Tracker
+    from otel_llmcost.usage import read_tokens
+
+    ours = set(LADDER[: LADDER.index(step) + 1]) if step else set[str]()
+    pricer = CostSpanProcessor(SpanProcessor(), batched=False)._pricer  # pyright: ignore[reportPrivateUsage]
+    table = pricer.table()
+    tracker = Tracker()
 
     class Forward(SpanProcessor):
         def on_start(self, span: Any, parent_context: Any = None) -> None:
@@ -291,22 +310,39 @@ def _least_processors(sink: Any) -> tuple[Any, Any]:
         def force_flush(self, timeout_millis: int = 30000) -> bool:
             queued, self.queued = self.queued, []
             for span in queued:
-                self.open.pop(span.context.span_id, None)
+                span_id = span.context.span_id
+                self.open.pop(span_id, None)
                 attributes = span._attributes._dict
-                total_input, cache_read, cache_write, write_1h, output = (attributes.get(key, 0) for key in keys)
-                plain = (total_input - cache_read - cache_write) * 300
-                read = cache_read * 30
-                write = (cache_write - write_1h) * 375 + write_1h * 600
-                out = output * 1500
-                copied = dict(attributes)
-                copied["gen_ai.usage.cache_creation.input_tokens"] = cache_write
-                copied.update(fixed)
-                copied["gen_ai.usage.cost.amount"] = copied["gen_ai.usage.cost"] = (plain + read + write + out) / 1e8
-                copied["llmcost.price.model"] = attributes.get("gen_ai.response.model")
-                copied["llmcost.cost.input"] = plain / 1e8
-                copied["llmcost.cost.cache_read"] = read / 1e8
-                copied["llmcost.cost.cache_write"] = write / 1e8
-                copied["llmcost.cost.output"] = out / 1e8
+                if "read" in ours:
+                    provider, request, response, response_id, _, context, tokens = read_tokens(attributes)  # pyright: ignore[reportGeneralTypeIssues, reportOptionalIterable]
+                    copied = _processor._own_attributes(attributes)  # pyright: ignore[reportPrivateUsage]
+                    plain, read, write, write_1h, out = (tokens[index] for index in (0, 1, 2, 3, 7))
+                else:
+                    total_input, read, cache_write, write_1h, out = (attributes.get(key, 0) for key in keys)
+                    plain, write = total_input - read - cache_write, cache_write - write_1h
+                    copied = dict(attributes)
+                    copied["gen_ai.usage.cache_creation.input_tokens"] = cache_write
+                    provider = request = response = response_id = context = tokens = None
+                if "lookup" in ours:
+                    plan = pricer._lookup(table, provider, request, response, context, span.start_time)  # pyright: ignore[reportPrivateUsage, reportArgumentType]
+                if "quote" in ours:
+                    plan.pick(tokens).write(tokens, "priced", copied)  # pyright: ignore[reportAttributeAccessIssue, reportPossiblyUnbound, reportUnknownMemberType]
+                else:
+                    plain, read, write, out = plain * 300, read * 30, write * 375 + write_1h * 600, out * 1500
+                    copied.update(fixed)
+                    copied["gen_ai.usage.cost.amount"] = copied["gen_ai.usage.cost"] = (
+                        plain + read + write + out
+                    ) / 1e8
+                    copied["llmcost.price.model"] = attributes.get("gen_ai.response.model")
+                    copied["llmcost.cost.input"] = plain / 1e8
+                    copied["llmcost.cost.cache_read"] = read / 1e8
+                    copied["llmcost.cost.cache_write"] = write / 1e8
+                    copied["llmcost.cost.output"] = out / 1e8
+                if "claim" in ours:
+                    tracker.claim_response(pricer.canonical_provider(provider), response_id, span_id)  # pyright: ignore[reportArgumentType]
+                if "read" in ours:
+                    sink.on_end(_processor._with_attributes(span, copied))  # pyright: ignore[reportPrivateUsage]
+                    continue
                 copy = object.__new__(Copy)
                 state = span.__dict__.copy()
                 state["_attributes"] = copied
@@ -492,14 +528,16 @@ def least_report() -> None:
             _, end_mean, _, start_mean, _ = done.stdout.split()
             means.setdefault(pipeline, []).append(float(end_mean) + float(start_mean))
     lowest = {pipeline: min(found) for pipeline, found in means.items()}
-    forward = lowest["native-forward"]
+    forward, previous = lowest["native-forward"], None
     for pipeline, found in means.items():
         every = ", ".join(f"{mean:.2f}" for mean in found)
+        step = "" if previous is None else f", {lowest[pipeline] - lowest[previous]:+5.2f} over the line above"
         print(
             f"{pipeline:<24} lowest mean of {len(found)} processes {lowest[pipeline]:6.2f}, "
-            f"{lowest[pipeline] - forward:+6.2f} over native-forward  (all: {every})"
+            f"{lowest[pipeline] - forward:+6.2f} over native-forward{step}  (all: {every})"
         )
-    least, ours = (lowest[pipeline] - forward for pipeline in LEAST[1:])
+        previous = pipeline
+    least, ours = lowest["native-least"] - forward, lowest["native-batched-no-timer"] - forward
     print(f"CostSpanProcessor adds {ours / least:.2f}x what the least pricing processor adds")
     print(f"load average: {os.getloadavg()[0]:.1f}")
 
