@@ -292,7 +292,8 @@ def _least_processors(sink: Any, step: str = "") -> tuple[Any, Any]:
         """Remembers open spans by id (roll-ups need them), queues ended spans and prices them 64 at a time: per
         span, the five counts split into buckets and priced in integers, and a copy with the attributes
         CostSpanProcessor adds, of the same values. No other names read, no checks, no look-up, no `Decimal`, no
-        duplicates, no metrics: it prices this one call's span and nothing else."""
+        duplicates, no metrics: it prices this one call's span and nothing else. On a step of the ladder, our pieces
+        up to that step do their parts in place of its own."""
 
         def __init__(self) -> None:
             self.open: dict[int, Any] = {}
