@@ -36,7 +36,9 @@ Wall times move with the machine's load (printed); the instruction counts do not
 least a pricing processor must do (`_least_processors`), and a ladder from the one to ours: each of
 ``native-least-read``, ``-lookup``, ``-quote`` and ``-claim`` does what the one before it does with one more piece of
 ours in place of the least's (see `LADDER`). What is between the least and CostSpanProcessor is the work of its
-features, not of running after the SDK's call; the ladder says which feature.
+features, not of running after the SDK's call; the ladder says which feature. With ``--baseline-src``, that
+version's CostSpanProcessor takes its turn too: ``benchmarks/compile_hot_path.py`` builds one with its hot path
+compiled.
 
 ``--on-end`` times CostSpanProcessor's own ``on_end`` and ``on_start`` inside real ``native`` calls
 (``perf_counter_ns`` around each, ROUNDS x ROUND_CALLS calls a process, PROCESSES processes a version, taken in
@@ -517,17 +519,22 @@ def on_end_report(baseline_src: str | None) -> None:
     print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
-def least_report() -> None:
+def least_report(baseline_src: str | None) -> None:
     """`on_end_child` for each of `LEAST` in a process of its own, PROCESSES times each, in turns: the lowest mean of
-    each (``on_end`` and ``on_start`` together, per call), and what each adds over ``native-forward``'s."""
+    each (``on_end`` and ``on_start`` together, per call), and what each adds over ``native-forward``'s. With
+    ``baseline_src``, that version's CostSpanProcessor takes its turn too, last (``baseline``)."""
     print(f"hooks inside {ROUNDS * ROUND_CALLS} real native calls a process, on_end + on_start (us per call)")
+    found = versions(baseline_src)
+    turns = [(pipeline, pipeline, found["this"]) for pipeline in LEAST]
+    if "baseline" in found:
+        turns.append(("baseline", "native-batched-no-timer", found["baseline"]))
     means: dict[str, list[float]] = {}
     for _ in range(PROCESSES):
-        for pipeline in LEAST:
+        for name, pipeline, env in turns:
             command = [sys.executable, __file__, "--on-end-child", pipeline]
-            done = subprocess.run(command, env=versions(None)["this"], capture_output=True, text=True, check=True)
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
             _, end_mean, _, start_mean, _ = done.stdout.split()
-            means.setdefault(pipeline, []).append(float(end_mean) + float(start_mean))
+            means.setdefault(name, []).append(float(end_mean) + float(start_mean))
     lowest = {pipeline: min(found) for pipeline, found in means.items()}
     forward, previous = lowest["native-forward"], None
     for pipeline, found in means.items():
@@ -538,8 +545,10 @@ def least_report() -> None:
             f"{lowest[pipeline] - forward:+6.2f} over native-forward{step}  (all: {every})"
         )
         previous = pipeline
-    least, ours = lowest["native-least"] - forward, lowest["native-batched-no-timer"] - forward
-    print(f"CostSpanProcessor adds {ours / least:.2f}x what the least pricing processor adds")
+    least = lowest["native-least"] - forward
+    for name, pipeline in (("CostSpanProcessor", "native-batched-no-timer"), ("the baseline's", "baseline")):
+        if pipeline in lowest:
+            print(f"{name} adds {(lowest[pipeline] - forward) / least:.2f}x what the least pricing processor adds")
     print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
@@ -763,7 +772,7 @@ if __name__ == "__main__":
         elif arguments.in_batch:
             in_batch_report()
         elif arguments.least:
-            least_report()
+            least_report(arguments.baseline_src)
         elif arguments.on_end:
             on_end_report(arguments.baseline_src)
         elif arguments.cache_sim:
