@@ -524,10 +524,10 @@ def least_report(baseline_src: str | None) -> None:
     each (``on_end`` and ``on_start`` together, per call), and what each adds over ``native-forward``'s. With
     ``baseline_src``, that version's CostSpanProcessor takes its turn too, last (``baseline``)."""
     print(f"hooks inside {ROUNDS * ROUND_CALLS} real native calls a process, on_end + on_start (us per call)")
-    found = versions(baseline_src)
-    turns = [(pipeline, pipeline, found["this"]) for pipeline in LEAST]
-    if "baseline" in found:
-        turns.append(("baseline", "native-batched-no-timer", found["baseline"]))
+    envs = versions(baseline_src)
+    turns = [(pipeline, pipeline, envs["this"]) for pipeline in LEAST]
+    if "baseline" in envs:
+        turns.append(("baseline", "native-batched-no-timer", envs["baseline"]))
     means: dict[str, list[float]] = {}
     for _ in range(PROCESSES):
         for name, pipeline, env in turns:

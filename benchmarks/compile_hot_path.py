@@ -92,7 +92,7 @@ def build(target: Path, mypyc: str) -> Path:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("target", type=Path, help="the directory to build the copy in (replaced if it exists)")
     parser.add_argument("--mypyc", default=shutil.which("mypyc") or "mypyc", help="the mypyc command")
     arguments = parser.parse_args()
