@@ -66,10 +66,10 @@ reads of the speed helpers (``span._attributes._dict``)."""
 
 
 def build(target: Path, mypyc: str) -> Path:
-    """Copies ``src`` and ``pricing`` into ``target``, edits the copy, compiles `MODULES` there; returns its ``src``."""
-    if target.exists():
-        shutil.rmtree(target)
+    """Copies ``src`` and ``pricing`` into ``target`` (replacing those two only), edits the copy, compiles `MODULES`
+    there; returns its ``src``."""
     for part in ("src", "pricing"):
+        shutil.rmtree(target / part, ignore_errors=True)
         shutil.copytree(ROOT / part, target / part, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
     src = target / "src"
     for name, (old, new) in EDITS.items():
@@ -86,14 +86,13 @@ def build(target: Path, mypyc: str) -> Path:
         encoding="utf-8",
     )
     subprocess.run([mypyc, *MODULES], cwd=src, check=True)
-    built = [path for path in (src / "otel_llmcost").rglob("*.so") if "build" not in path.parts]
-    print(f"compiled {len(built)} modules in {src}")
+    print(f"compiled {len(list((src / 'otel_llmcost').rglob('*.so')))} modules in {src}")
     return src
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("target", type=Path, help="the directory to build the copy in (replaced if it exists)")
+    parser.add_argument("target", type=Path, help="where to build the copy (its src and pricing are replaced)")
     parser.add_argument("--mypyc", default=shutil.which("mypyc") or "mypyc", help="the mypyc command")
     arguments = parser.parse_args()
     if shutil.which(arguments.mypyc) is None:
